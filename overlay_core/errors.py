@@ -1,0 +1,43 @@
+"""The one exception family that every caller of :mod:`overlay_core` catches.
+
+Each subclass also inherits the matching builtin, so ordinary ``except ValueError``
+clauses keep working. Messages are single sentences a non-programmer can act on.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "OverlayError",
+    "NotDicomError",
+    "InvalidOverlayError",
+    "PlaneNotFoundError",
+    "InvalidArgumentError",
+    "UnsupportedError",
+]
+
+
+class OverlayError(Exception):
+    """Base class of every error raised by :mod:`overlay_core`."""
+
+
+class NotDicomError(OverlayError, ValueError):
+    """The bytes are not a readable DICOM file (not DICOM, truncated or corrupt)."""
+
+
+class InvalidOverlayError(OverlayError, ValueError):
+    """An overlay plane's attributes or data are unusable."""
+
+
+class PlaneNotFoundError(OverlayError, LookupError):
+    """The requested overlay group does not exist in the dataset."""
+
+    def __str__(self) -> str:  # LookupError would quote the message like a key
+        return str(self.args[0]) if self.args else ""
+
+
+class InvalidArgumentError(OverlayError, ValueError):
+    """A caller passed a value that does not fit (wrong mask shape, bad group, ...)."""
+
+
+class UnsupportedError(OverlayError, NotImplementedError):
+    """The operation cannot be done on this file (e.g. compressed Pixel Data)."""

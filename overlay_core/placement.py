@@ -1,0 +1,151 @@
+"""Where a plane lies on the image: the one place the 1-based origin is converted.
+
+(60xx,0050) *Overlay Origin* is ``row\\col`` with ``1\\1`` the image's top-left pixel;
+0 and negative values are legal, and a plane may be larger or smaller than the image or
+partly outside it. (60xx,0051) *Image Frame Origin* is the 1-based image frame that the
+plane's first frame applies to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+from numpy.typing import NDArray
+from pydicom.dataset import Dataset
+
+from .errors import InvalidArgumentError
+from .model import OverlayPlane
+from .reading import image_info, read_planes, unpack_plane
+
+__all__ = [
+    "origin_offset",
+    "origin_from_offset",
+    "frame_map",
+    "place",
+    "image_mask",
+    "combined_mask",
+    "plane_window",
+]
+
+
+def origin_offset(origin: tuple[int, int]) -> tuple[int, int]:
+    """Turn a 1-based Overlay Origin into the 0-based image ``(row, col)`` of the plane's
+    top-left pixel. This is the only 1-based to 0-based conversion in the code base.
+
+    >>> origin_offset((1, 1)), origin_offset((-25, 0))
+    ((0, 0), (-26, -1))
+    """
+    return (int(origin[0]) - 1, int(origin[1]) - 1)
+
+
+def origin_from_offset(offset: tuple[int, int]) -> tuple[int, int]:
+    """The inverse of :func:`origin_offset`.
+
+    >>> origin_from_offset((0, 0))
+    (1, 1)
+    """
+    return (int(offset[0]) + 1, int(offset[1]) + 1)
+
+
+def frame_map(plane: OverlayPlane, image_frames: int) -> list[tuple[int, int]]:
+    """Pair each plane frame with the image frame it applies to, both 0-based.
+
+    A plane without (60xx,0015) and (60xx,0051) applies to every image frame, as DCMTK
+    renders it; otherwise plane frame ``k`` lies on image frame
+    ``image_frame_origin - 1 + k``, and frames beyond the image are dropped.
+
+    >>> p = OverlayPlane(0x6000, 2, 2, frames=2, image_frame_origin=2, frame_specific=True)
+    >>> frame_map(p, 4), frame_map(p, 2)
+    ([(0, 1), (1, 2)], [(0, 1)])
+    """
+    if plane.frames == 1 and not plane.frame_specific:
+        return [(0, f) for f in range(image_frames)]
+    first = plane.image_frame_origin - 1
+    return [(k, first + k) for k in range(plane.frames) if 0 <= first + k < image_frames]
+
+
+def plane_window(
+    plane: OverlayPlane, rows: int, cols: int
+) -> tuple[slice, slice, slice, slice] | None:
+    """Return ``(image_rows, image_cols, plane_rows, plane_cols)`` slices of the part of
+    the plane that lies on a ``rows x cols`` image, or ``None`` when none of it does.
+
+    >>> plane_window(OverlayPlane(0x6000, 4, 4, origin=(0, 0)), 3, 3)
+    (slice(0, 3, None), slice(0, 3, None), slice(1, 4, None), slice(1, 4, None))
+    """
+    r0, c0 = origin_offset(plane.origin)
+    rs, cs = max(r0, 0), max(c0, 0)
+    re, ce = min(r0 + plane.rows, rows), min(c0 + plane.columns, cols)
+    if rs >= re or cs >= ce:
+        return None
+    return slice(rs, re), slice(cs, ce), slice(rs - r0, re - r0), slice(cs - c0, ce - c0)
+
+
+def place(
+    plane: OverlayPlane, bits: NDArray[np.bool_], image_shape: tuple[int, int, int]
+) -> NDArray[np.bool_]:
+    """Place a plane's bitmap on the image, clipped to it.
+
+    Parameters
+    ----------
+    plane : OverlayPlane
+        Gives the origin and the frame mapping.
+    bits : numpy.ndarray
+        The plane's own bitmap, ``(plane frames, plane rows, plane cols)``.
+    image_shape : tuple of int
+        ``(image frames, image rows, image cols)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``numpy.bool_``, shape ``image_shape``.
+
+    Examples
+    --------
+    >>> p = OverlayPlane(0x6000, 2, 2, origin=(0, 2))
+    >>> place(p, np.ones((1, 2, 2), bool), (1, 3, 3)).astype(int)[0].tolist()
+    [[0, 1, 1], [0, 0, 0], [0, 0, 0]]
+    """
+    frames, rows, cols = image_shape
+    out = np.zeros(image_shape, dtype=bool)
+    window = plane_window(plane, rows, cols)
+    if window is None:
+        return out
+    ir, ic, pr, pc = window
+    for k, f in frame_map(plane, frames):
+        out[f, ir, ic] = bits[k, pr, pc]
+    return out
+
+
+def _image_shape(ds: Dataset) -> tuple[int, int, int]:
+    info = image_info(ds)
+    if info.rows == 0:
+        raise InvalidArgumentError("The file has no image to place overlay planes on.")
+    return info.shape
+
+
+def image_mask(ds: Dataset, group: int) -> NDArray[np.bool_]:
+    """Return the plane in ``group`` placed on the image: ``(frames, rows, cols)`` bool.
+
+    Raises
+    ------
+    PlaneNotFoundError, InvalidOverlayError
+        As :func:`overlay_core.reading.unpack_plane`.
+    InvalidArgumentError
+        If the dataset has no image (Rows/Columns).
+    """
+    shape = _image_shape(ds)
+    plane, bits, _ = unpack_plane(ds, group)
+    return place(plane, bits, shape)
+
+
+def combined_mask(ds: Dataset, groups: Iterable[int] | None = None) -> NDArray[np.bool_]:
+    """Return the union of the planes in ``groups`` (all usable planes by default)."""
+    shape = _image_shape(ds)
+    chosen = [p.group for p in read_planes(ds)] if groups is None else list(groups)
+    out = np.zeros(shape, dtype=bool)
+    for group in chosen:
+        plane, bits, _ = unpack_plane(ds, group)
+        out |= place(plane, bits, shape)
+    return out

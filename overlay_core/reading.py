@@ -1,0 +1,377 @@
+"""Reading a DICOM file from bytes, and its overlay planes from the dataset.
+
+Uploads are never written to disk: everything starts from ``bytes``. Standalone planes
+are unpacked from (60xx,3000) *Overlay Data*; retired planes embedded in Pixel Data are
+read from the raw native pixel words, because pydicom's ``pixel_array`` masks the bits
+above *High Bit* away.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pydicom
+from numpy.typing import NDArray
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+from pydicom.uid import UID
+
+from .bits import unpack_data
+from .errors import InvalidOverlayError, NotDicomError, PlaneNotFoundError
+from .model import (
+    OVERLAY_GROUPS,
+    Finding,
+    ImageInfo,
+    OverlayPlane,
+    OverlayType,
+    Severity,
+    group_hex,
+)
+
+__all__ = [
+    "load",
+    "image_info",
+    "overlay_groups",
+    "read_plane",
+    "read_planes",
+    "plane_bits",
+    "unpack_plane",
+    "element_value",
+]
+
+# Element numbers inside a 60xx group (PS3.3 C.9.2, PS3.6).
+ROWS, COLUMNS, FRAMES, DESCRIPTION, TYPE, SUBTYPE = 0x0010, 0x0011, 0x0015, 0x0022, 0x0040, 0x0045
+ORIGIN, FRAME_ORIGIN, BITS_ALLOCATED, BIT_POSITION = 0x0050, 0x0051, 0x0100, 0x0102
+ACTIVATION_LAYER, ROI_AREA, ROI_MEAN, ROI_STD, LABEL, DATA = 0x1001, 0x1301, 0x1302, 0x1303, 0x1500, 0x3000
+
+# An image larger than this many pixels is refused before anything is allocated.
+MAX_IMAGE_PIXELS = 1 << 31
+
+
+def tag(group: int, element: int) -> int:
+    """Return the 32-bit tag ``(group, element)``.
+
+    >>> hex(tag(0x6000, 0x3000))
+    '0x60003000'
+    """
+    return (group << 16) | element
+
+
+def load(data: bytes) -> Dataset:
+    """Read a DICOM file from bytes in memory.
+
+    Files without the 128-byte preamble and ``DICM`` prefix are accepted. Every element
+    is parsed at once, so a truncated or corrupt file fails here and not later.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole file.
+
+    Returns
+    -------
+    pydicom.dataset.Dataset
+
+    Raises
+    ------
+    NotDicomError
+        If the bytes are empty, not DICOM, truncated or otherwise unreadable.
+    """
+    if not data:
+        raise NotDicomError("The file is empty.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                ds = pydicom.dcmread(io.BytesIO(data))
+            except InvalidDicomError:
+                ds = pydicom.dcmread(io.BytesIO(data), force=True)
+                _check_headerless(ds)
+            for _ in _walk(ds):  # convert every raw element now
+                pass
+            _check_pixel_data_length(ds)
+    except NotDicomError:
+        raise
+    except Exception:
+        raise NotDicomError(
+            "The file could not be read as DICOM: it is not a DICOM file, or it is truncated or damaged."
+        ) from None
+    return ds
+
+
+def _walk(ds: Dataset) -> Iterator[Any]:
+    for elem in ds:
+        if elem.VR == "SQ":
+            for item in elem.value:
+                yield from _walk(item)
+        yield elem.value
+
+
+def _check_headerless(ds: Dataset) -> None:
+    """A file read without the DICM prefix must still look like a DICOM dataset."""
+    tags = [int(t) for t in ds.keys()]
+    if not tags or tags[0] >> 16 > 0x0010 or tags != sorted(tags):
+        raise NotDicomError("The file is not a DICOM file.")
+    meta_groups = [int(t) >> 16 for t in ds.file_meta.keys()] if ds.file_meta else []
+    if ds.file_meta and any(g != 0x0002 for g in meta_groups):
+        raise NotDicomError("The file is not a DICOM file.")
+
+
+def _check_pixel_data_length(ds: Dataset) -> None:
+    """Native Pixel Data much shorter than its header claims means a truncated file."""
+    if "PixelData" not in ds or _is_compressed(ds):
+        return
+    info = image_info(ds)
+    need = info.rows * info.columns * info.frames * info.samples_per_pixel * info.bits_allocated // 8
+    if len(ds.PixelData) + 1 < need:  # +1: odd-length 8-bit data may lack its pad byte
+        raise NotDicomError(
+            f"The file is truncated: its Pixel Data holds {len(ds.PixelData)} bytes "
+            f"but the image needs {need} bytes."
+        )
+
+
+def _is_compressed(ds: Dataset) -> bool:
+    ts = _transfer_syntax(ds)
+    return bool(ts.is_compressed) if ts.is_transfer_syntax else False
+
+
+def _transfer_syntax(ds: Dataset) -> UID:
+    meta = getattr(ds, "file_meta", None)
+    ts = meta.get("TransferSyntaxUID") if meta is not None else None
+    if ts:
+        return UID(str(ts))
+    # A dataset without file meta: report what it was read as.
+    implicit = getattr(ds, "is_implicit_VR", True)
+    return UID("1.2.840.10008.1.2" if implicit else "1.2.840.10008.1.2.1")
+
+
+def _int(value: Any, default: int = 0) -> int:
+    """Turn an element value (int, IS, a one-item list, bytes of a US) into an int."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, (bytes, bytearray)):
+        return int.from_bytes(value[:2], "little") if len(value) >= 2 else default
+    if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+        return _int(value[0], default) if len(value) else default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def element_value(ds: Dataset, group: int, element: int) -> Any:
+    """Return the value of ``(group, element)``, or ``None`` when absent or empty."""
+    elem = ds.get(tag(group, element))
+    if elem is None:
+        return None
+    value = elem.value
+    return None if value is None or value == "" or value == b"" else value
+
+
+def image_info(ds: Dataset) -> ImageInfo:
+    """Summarise the dataset's image (all zeros where there is none).
+
+    Raises
+    ------
+    NotDicomError
+        If the image claims more than ``2**31`` pixels, which no real file has.
+    """
+    ts = _transfer_syntax(ds)
+    info = ImageInfo(
+        rows=_int(ds.get("Rows", None) and ds.Rows),
+        columns=_int(ds.get("Columns", None) and ds.Columns),
+        frames=max(1, _int(ds.get("NumberOfFrames", None) and ds.NumberOfFrames, 1)),
+        has_pixel_data="PixelData" in ds,
+        photometric=str(ds.get("PhotometricInterpretation", "") or ""),
+        bits_allocated=_int(ds.get("BitsAllocated", None) and ds.BitsAllocated),
+        bits_stored=_int(ds.get("BitsStored", None) and ds.BitsStored),
+        high_bit=_int(ds.get("HighBit", None) and ds.HighBit),
+        samples_per_pixel=_int(ds.get("SamplesPerPixel", None) and ds.SamplesPerPixel, 1),
+        transfer_syntax=str(ts),
+        transfer_syntax_name=ts.name if ts.is_transfer_syntax else str(ts),
+        compressed=_is_compressed(ds),
+    )
+    if info.rows == 0 or info.columns == 0:
+        info = ImageInfo(**{**info.__dict__, "rows": 0, "columns": 0, "frames": 0})
+    if info.rows * info.columns * info.frames > MAX_IMAGE_PIXELS:
+        raise NotDicomError(
+            f"The image claims {info.frames} frame(s) of {info.rows} x {info.columns} pixels, "
+            "which is more than this tool can hold."
+        )
+    return info
+
+
+def overlay_groups(ds: Dataset) -> list[int]:
+    """Return every even group 6000-601E that holds at least one element.
+
+    >>> ds = Dataset(); ds.add_new(0x60020010, "US", 4)
+    >>> [hex(g) for g in overlay_groups(ds)]
+    ['0x6002']
+    """
+    present = {int(t) >> 16 for t in ds.keys()}
+    return [g for g in OVERLAY_GROUPS if g in present]
+
+
+def _text(ds: Dataset, group: int, element: int) -> str:
+    value = element_value(ds, group, element)
+    return "" if value is None else str(value).strip()
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _header(ds: Dataset, group: int) -> OverlayPlane:
+    """Parse a group's attributes; raise if they cannot describe a plane."""
+    if not any(int(t) >> 16 == group for t in ds.keys()):
+        raise PlaneNotFoundError(f"The file has no overlay plane in group {group_hex(group)}.")
+    name = f"Overlay group {group_hex(group)}"
+    rows = _int(element_value(ds, group, ROWS))
+    cols = _int(element_value(ds, group, COLUMNS))
+    if rows < 1 or cols < 1:
+        raise InvalidOverlayError(f"{name} has no usable Overlay Rows and Overlay Columns.")
+    origin_value = element_value(ds, group, ORIGIN)
+    origin = (1, 1)
+    if origin_value is not None:
+        values = list(origin_value) if not isinstance(origin_value, (int, bytes)) else [origin_value]
+        if isinstance(origin_value, bytes) and len(origin_value) >= 4:
+            values = list(np.frombuffer(origin_value[:4], "<i2"))
+        if len(values) >= 2:
+            origin = (_int(values[0], 1), _int(values[1], 1))
+    frames_value = element_value(ds, group, FRAMES)
+    frame_origin_value = element_value(ds, group, FRAME_ORIGIN)
+    has_data = tag(group, DATA) in ds
+    bits_allocated = _int(element_value(ds, group, BITS_ALLOCATED), 1)
+    embedded = not has_data and bits_allocated > 1
+    if not has_data and not embedded:
+        raise InvalidOverlayError(
+            f"{name} has no Overlay Data and is not embedded in Pixel Data."
+        )
+    type_text = _text(ds, group, TYPE).upper()
+    data_elem = ds.get(tag(group, DATA))
+    return OverlayPlane(
+        group=group,
+        rows=rows,
+        columns=cols,
+        origin=origin,
+        type=OverlayType.ROI if type_text == "R" else OverlayType.GRAPHICS,
+        subtype=_text(ds, group, SUBTYPE),
+        label=_text(ds, group, LABEL),
+        description=_text(ds, group, DESCRIPTION),
+        frames=max(1, _int(frames_value, 1)),
+        image_frame_origin=max(1, _int(frame_origin_value, 1)),
+        frame_specific=frames_value is not None or frame_origin_value is not None,
+        bits_allocated=bits_allocated,
+        bit_position=_int(element_value(ds, group, BIT_POSITION), 0),
+        roi_area=(None if element_value(ds, group, ROI_AREA) is None
+                  else _int(element_value(ds, group, ROI_AREA))),
+        roi_mean=_float(element_value(ds, group, ROI_MEAN)),
+        roi_standard_deviation=_float(element_value(ds, group, ROI_STD)),
+        embedded=embedded,
+        vr=None if data_elem is None else str(data_elem.VR),
+        data_length=None if data_elem is None else len(data_elem.value or b""),
+    )
+
+
+def _embedded_bits(ds: Dataset, plane: OverlayPlane) -> NDArray[np.bool_]:
+    info = image_info(ds)
+    name = f"Overlay group {plane.group_hex}"
+    if not info.has_pixel_data:
+        raise InvalidOverlayError(f"{name} is embedded in Pixel Data, but the file has no Pixel Data.")
+    if info.compressed:
+        raise InvalidOverlayError(
+            f"{name} is embedded in compressed Pixel Data ({info.transfer_syntax_name}), "
+            "which this tool cannot read overlay bits from."
+        )
+    if plane.bits_allocated != info.bits_allocated or info.bits_allocated not in (8, 16, 32):
+        raise InvalidOverlayError(
+            f"{name} has Overlay Bits Allocated {plane.bits_allocated}, which does not match "
+            f"the image's Bits Allocated {info.bits_allocated}."
+        )
+    if not 0 <= plane.bit_position < info.bits_allocated:
+        raise InvalidOverlayError(
+            f"{name} has Overlay Bit Position {plane.bit_position}, outside the "
+            f"{info.bits_allocated}-bit pixel words."
+        )
+    if (plane.rows, plane.columns) != (info.rows, info.columns) or info.samples_per_pixel != 1:
+        raise InvalidOverlayError(
+            f"{name} is embedded in Pixel Data but its size {plane.rows} x {plane.columns} "
+            f"differs from the image's {info.rows} x {info.columns}."
+        )
+    dtype = np.dtype(f"u{info.bits_allocated // 8}")
+    big_endian = _transfer_syntax(ds) == "1.2.840.10008.1.2.2"
+    dtype = dtype.newbyteorder(">" if big_endian else "<")
+    count = info.frames * info.rows * info.columns
+    words = np.frombuffer(ds.PixelData, dtype=dtype, count=count)
+    bits = ((words >> plane.bit_position) & 1).astype(bool)
+    return bits.reshape(info.frames, info.rows, info.columns)
+
+
+def unpack_plane(
+    ds: Dataset, group: int
+) -> tuple[OverlayPlane, NDArray[np.bool_], list[Finding]]:
+    """Read one plane's attributes and bits, with what was wrong and recovered.
+
+    Returns
+    -------
+    plane : OverlayPlane
+        With :attr:`~OverlayPlane.set_bits` filled in; an embedded plane's
+        :attr:`~OverlayPlane.frames` is the image's number of frames.
+    bits : numpy.ndarray
+        ``numpy.bool_``, shape ``(frames, rows, cols)``: the plane's own bitmap.
+    findings : list of Finding
+        Recoverable faults met while unpacking.
+
+    Raises
+    ------
+    PlaneNotFoundError
+        If the group is absent.
+    InvalidOverlayError
+        If the group cannot be used as a plane.
+    """
+    plane = _header(ds, group)
+    findings: list[Finding] = []
+    if plane.embedded:
+        bits = _embedded_bits(ds, plane)
+    else:
+        data = ds[tag(group, DATA)].value or b""
+        if not isinstance(data, (bytes, bytearray)):
+            raise InvalidOverlayError(f"Overlay group {plane.group_hex} has Overlay Data that is not binary.")
+        bits, findings = unpack_data(bytes(data), plane.frames, plane.rows, plane.columns, group)
+    plane = OverlayPlane(**{
+        **plane.__dict__, "frames": bits.shape[0], "set_bits": int(np.count_nonzero(bits)),
+    })
+    return plane, bits, findings
+
+
+def read_plane(ds: Dataset, group: int) -> OverlayPlane:
+    """Return the attributes of the plane in ``group`` (see :func:`unpack_plane`)."""
+    return unpack_plane(ds, group)[0]
+
+
+def plane_bits(ds: Dataset, group: int) -> NDArray[np.bool_]:
+    """Return the plane's own bitmap, ``(frames, rows, cols)`` bool (see :func:`unpack_plane`)."""
+    return unpack_plane(ds, group)[1]
+
+
+def read_planes(ds: Dataset) -> list[OverlayPlane]:
+    """Return every usable overlay plane, in group order.
+
+    Groups that cannot be used (no data, no size, data far too short) are left out;
+    :func:`overlay_core.diagnostics.diagnose` says why.
+    """
+    planes = []
+    for group in overlay_groups(ds):
+        try:
+            planes.append(unpack_plane(ds, group)[0])
+        except InvalidOverlayError:
+            continue
+    return planes
+

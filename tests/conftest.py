@@ -1,0 +1,18 @@
+"""Shared fixtures: the corpus in ../shared/corpus, and synthetic DICOM builders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """The shared corpus folder; tests that use it skip where it is absent."""
+    if not (CORPUS / "README.md").exists():
+        pytest.skip(f"the shared corpus is not at {CORPUS} (../shared is absent on this machine)")
+    return CORPUS

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from pydicom.pixels import pack_bits, unpack_bits
+from pydicom.pixels.utils import pack_bits, unpack_bits
 
 from .errors import InvalidArgumentError, InvalidOverlayError
 from .model import Finding, Severity

@@ -1,0 +1,57 @@
+# Overlay Studio: `make run` starts the app on the bundled sample; `make test` runs everything.
+# Both create .venv and install what they need on a fresh machine.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+APT_PACKAGES := chromium dcmtk
+
+.PHONY: run test lint typecheck unit e2e bench system-deps clean
+
+$(VENV)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	OVERLAY_STUDIO_SAMPLE=1 $(VENV)/bin/streamlit run app.py \
+		--server.port $(PORT) --browser.gatherUsageStats false
+
+# Debian packages the tests use: chromium for the browser tests, dcmtk as an oracle.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v dcmj2pnm >/dev/null 2>&1 || missing="$$missing dcmtk"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -q >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing >/dev/null; \
+	fi
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check overlay_core studio pages app.py tests benchmarks tools
+
+typecheck: $(VENV)/.dev
+	$(VENV)/bin/mypy
+
+unit: $(VENV)/.dev
+	$(PY) -m pytest -q -m "not e2e"
+
+e2e: $(VENV)/.dev system-deps
+	$(PY) -m pytest -q -m e2e
+
+test: $(VENV)/.dev system-deps lint typecheck
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.dev
+	$(PY) -m pytest -q benchmarks --benchmark-only -p no:doctest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks

@@ -51,7 +51,7 @@ test: $(VENV)/.dev system-deps lint typecheck
 	$(PY) -m pytest -q
 
 bench: $(VENV)/.dev
-	$(PY) -m pytest -q benchmarks --benchmark-only -p no:doctest
+	$(PY) -m pytest -q benchmarks -o python_files="bench_*.py" --benchmark-only --benchmark-columns=min,median,max,rounds
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks

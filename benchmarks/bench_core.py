@@ -1,0 +1,71 @@
+"""Speed of the overlay core on a large image (``make bench``; not part of ``make test``).
+
+A 4096 x 4096 16-bit image with a full-size standalone plane and an embedded plane:
+read from bytes, unpack, place on the image, pack and write back.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+from overlay_core import placement, reading, writing
+
+SIZE = 4096
+
+
+@pytest.fixture(scope="module")
+def big_file() -> bytes:
+    rng = np.random.default_rng(0)
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+    ds.SOPInstanceUID = generate_uid()
+    ds.Rows = ds.Columns = SIZE
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+    pixels = rng.integers(0, 4096, (SIZE, SIZE), dtype=np.uint16)
+    pixels |= (rng.random((SIZE, SIZE)) < 0.01).astype(np.uint16) << 15  # embedded plane, bit 15
+    ds.PixelData = pixels.tobytes()
+    ds.add_new(0x60020010, "US", SIZE)
+    ds.add_new(0x60020011, "US", SIZE)
+    ds.add_new(0x60020050, "SS", [1, 1])
+    ds.add_new(0x60020040, "CS", "G")
+    ds.add_new(0x60020100, "US", 16)
+    ds.add_new(0x60020102, "US", 15)
+    writing.set_plane(ds, 0x6000, rng.random((SIZE, SIZE)) < 0.05)
+    return writing.to_bytes(ds)
+
+
+def test_load(benchmark, big_file):
+    benchmark(reading.load, big_file)
+
+
+def test_unpack_standalone(benchmark, big_file):
+    ds = reading.load(big_file)
+    benchmark(reading.plane_bits, ds, 0x6000)
+
+
+def test_unpack_embedded(benchmark, big_file):
+    ds = reading.load(big_file)
+    benchmark(reading.plane_bits, ds, 0x6002)
+
+
+def test_image_mask(benchmark, big_file):
+    ds = reading.load(big_file)
+    benchmark(placement.image_mask, ds, 0x6000)
+
+
+def test_set_plane(benchmark, big_file):
+    ds = reading.load(big_file)
+    mask = reading.plane_bits(ds, 0x6000)
+    benchmark(writing.set_plane, ds, 0x6000, mask)
+
+
+def test_to_bytes(benchmark, big_file):
+    ds = reading.load(big_file)
+    benchmark(writing.to_bytes, ds)

@@ -1,0 +1,64 @@
+"""overlay_core: read, check, unpack, place, render and write DICOM overlay planes.
+
+The package re-exports the names most callers need; each module documents the rest.
+
+>>> import numpy as np
+>>> from pydicom.dataset import Dataset
+>>> ds = Dataset()
+>>> set_plane(ds, 0x6000, np.eye(4, dtype=bool)).set_bits
+4
+"""
+
+from .errors import (
+    InvalidArgumentError,
+    InvalidOverlayError,
+    NotDicomError,
+    OverlayError,
+    PlaneNotFoundError,
+    UnsupportedError,
+)
+from .model import Finding, ImageInfo, OverlayPlane, OverlayType, Severity, parse_group
+from .placement import combined_mask, image_mask, origin_offset
+from .reading import image_info, load, plane_bits, read_plane, read_planes, unpack_plane
+from .writing import (
+    Attributes,
+    delete_plane,
+    first_free_group,
+    migrate_embedded,
+    new_plane,
+    set_attributes,
+    set_plane,
+    to_bytes,
+)
+
+__all__ = [
+    "Attributes",
+    "Finding",
+    "ImageInfo",
+    "InvalidArgumentError",
+    "InvalidOverlayError",
+    "NotDicomError",
+    "OverlayError",
+    "OverlayPlane",
+    "OverlayType",
+    "PlaneNotFoundError",
+    "Severity",
+    "UnsupportedError",
+    "combined_mask",
+    "delete_plane",
+    "first_free_group",
+    "image_info",
+    "image_mask",
+    "load",
+    "migrate_embedded",
+    "new_plane",
+    "origin_offset",
+    "parse_group",
+    "plane_bits",
+    "read_plane",
+    "read_planes",
+    "set_attributes",
+    "set_plane",
+    "to_bytes",
+    "unpack_plane",
+]

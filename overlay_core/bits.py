@@ -15,7 +15,7 @@ from pydicom.pixels.utils import pack_bits, unpack_bits
 from .errors import InvalidArgumentError, InvalidOverlayError
 from .model import Finding, Severity
 
-__all__ = ["pack_mask", "unpack_data", "expected_length", "as_frames"]
+__all__ = ["as_frames", "expected_length", "pack_mask", "unpack_data"]
 
 # Data that falls short by at most this many bits is zero-filled with a warning
 # (fo-dicom GH1728 is 4 bits short); anything shorter is refused as unusable.
@@ -58,7 +58,7 @@ def as_frames(mask: NDArray[np.generic]) -> NDArray[np.bool_]:
 
 
 def pack_mask(mask: NDArray[np.generic]) -> bytes:
-    """Pack a mask into Overlay Data bytes: LSB first, padded to an even length.
+    r"""Pack a mask into Overlay Data bytes: LSB first, padded to an even length.
 
     Parameters
     ----------
@@ -82,7 +82,7 @@ def pack_mask(mask: NDArray[np.generic]) -> bytes:
 def unpack_data(
     data: bytes, frames: int, rows: int, columns: int, group: int | None = None
 ) -> tuple[NDArray[np.bool_], list[Finding]]:
-    """Unpack Overlay Data into a ``(frames, rows, cols)`` bool array.
+    r"""Unpack Overlay Data into a ``(frames, rows, cols)`` bool array.
 
     Recoverable faults are reported, not raised: a missing pad byte, excess padding
     (trimmed) and data at most a few bits short (zero-filled).

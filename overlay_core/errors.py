@@ -7,11 +7,11 @@ clauses keep working. Messages are single sentences a non-programmer can act on.
 from __future__ import annotations
 
 __all__ = [
-    "OverlayError",
-    "NotDicomError",
-    "InvalidOverlayError",
-    "PlaneNotFoundError",
     "InvalidArgumentError",
+    "InvalidOverlayError",
+    "NotDicomError",
+    "OverlayError",
+    "PlaneNotFoundError",
     "UnsupportedError",
 ]
 

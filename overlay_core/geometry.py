@@ -1,5 +1,4 @@
-"""View geometry: how a displayed (possibly downscaled, possibly zoomed) view maps to
-image pixels.
+"""View geometry: how a displayed (downscaled or zoomed) view maps to image pixels.
 
 Two coordinate systems meet here, kept apart on purpose:
 
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 
 from .errors import InvalidArgumentError
 
-__all__ = ["Window", "ViewGeometry", "fit_view"]
+__all__ = ["ViewGeometry", "Window", "fit_view"]
 
 
 @dataclass(frozen=True)
@@ -32,8 +31,7 @@ class Window:
 
 @dataclass(frozen=True)
 class ViewGeometry:
-    """A view of ``window`` of an ``image_rows x image_cols`` image, shown at
-    ``display_width x display_height`` display pixels.
+    """A view of ``window`` of an image, shown at ``display_width x display_height``.
 
     Examples
     --------

@@ -19,13 +19,13 @@ __all__ = [
     "FIRST_GROUP",
     "LAST_GROUP",
     "OVERLAY_GROUPS",
+    "Finding",
+    "ImageInfo",
+    "OverlayPlane",
     "OverlayType",
     "Severity",
-    "Finding",
-    "OverlayPlane",
-    "ImageInfo",
-    "parse_group",
     "group_hex",
+    "parse_group",
 ]
 
 FIRST_GROUP = 0x6000
@@ -34,7 +34,7 @@ LAST_GROUP = 0x601E
 OVERLAY_GROUPS: tuple[int, ...] = tuple(range(FIRST_GROUP, LAST_GROUP + 1, 2))
 
 
-class OverlayType(str, enum.Enum):
+class OverlayType(enum.StrEnum):
     """(60xx,0040) *Overlay Type*: ``G`` graphics or ``R`` region of interest."""
 
     GRAPHICS = "G"
@@ -56,7 +56,7 @@ class OverlayType(str, enum.Enum):
         raise InvalidArgumentError(f'Overlay Type must be "G" or "R", not "{value}".')
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     """How much a :class:`Finding` matters."""
 
     INFO = "info"

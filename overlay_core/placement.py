@@ -1,4 +1,4 @@
-"""Where a plane lies on the image: the one place the 1-based origin is converted.
+r"""Where a plane lies on the image: the one place the 1-based origin is converted.
 
 (60xx,0050) *Overlay Origin* is ``row\\col`` with ``1\\1`` the image's top-left pixel;
 0 and negative values are legal, and a plane may be larger or smaller than the image or
@@ -19,19 +19,20 @@ from .model import OverlayPlane
 from .reading import image_info, read_planes, unpack_plane
 
 __all__ = [
-    "origin_offset",
-    "origin_from_offset",
-    "frame_map",
-    "place",
-    "image_mask",
     "combined_mask",
+    "frame_map",
+    "image_mask",
+    "origin_from_offset",
+    "origin_offset",
+    "place",
     "plane_window",
 ]
 
 
 def origin_offset(origin: tuple[int, int]) -> tuple[int, int]:
-    """Turn a 1-based Overlay Origin into the 0-based image ``(row, col)`` of the plane's
-    top-left pixel. This is the only 1-based to 0-based conversion in the code base.
+    """Turn a 1-based Overlay Origin into the 0-based image ``(row, col)`` of its top-left.
+
+    This is the only 1-based to 0-based conversion in the code base.
 
     >>> origin_offset((1, 1)), origin_offset((-25, 0))
     ((0, 0), (-26, -1))
@@ -40,7 +41,7 @@ def origin_offset(origin: tuple[int, int]) -> tuple[int, int]:
 
 
 def origin_from_offset(offset: tuple[int, int]) -> tuple[int, int]:
-    """The inverse of :func:`origin_offset`.
+    """Return the 1-based Overlay Origin of a 0-based offset (inverse of :func:`origin_offset`).
 
     >>> origin_from_offset((0, 0))
     (1, 1)
@@ -68,8 +69,10 @@ def frame_map(plane: OverlayPlane, image_frames: int) -> list[tuple[int, int]]:
 def plane_window(
     plane: OverlayPlane, rows: int, cols: int
 ) -> tuple[slice, slice, slice, slice] | None:
-    """Return ``(image_rows, image_cols, plane_rows, plane_cols)`` slices of the part of
-    the plane that lies on a ``rows x cols`` image, or ``None`` when none of it does.
+    """Return the slices of the part of the plane that lies on a ``rows x cols`` image.
+
+    The result is ``(image_rows, image_cols, plane_rows, plane_cols)``, or ``None`` when
+    none of the plane lies on the image.
 
     >>> plane_window(OverlayPlane(0x6000, 4, 4, origin=(0, 0)), 3, 3)
     (slice(0, 3, None), slice(0, 3, None), slice(1, 4, None), slice(1, 4, None))

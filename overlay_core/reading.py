@@ -28,19 +28,18 @@ from .model import (
     ImageInfo,
     OverlayPlane,
     OverlayType,
-    Severity,
     group_hex,
 )
 
 __all__ = [
-    "load",
+    "element_value",
     "image_info",
+    "load",
     "overlay_groups",
+    "plane_bits",
     "read_plane",
     "read_planes",
-    "plane_bits",
     "unpack_plane",
-    "element_value",
 ]
 
 # Element numbers inside a 60xx group (PS3.3 C.9.2, PS3.6).
@@ -112,7 +111,7 @@ def _walk(ds: Dataset) -> Iterator[Any]:
 
 
 def _check_headerless(ds: Dataset) -> None:
-    """A file read without the DICM prefix must still look like a DICOM dataset."""
+    """Check that a file read without the DICM prefix still looks like a DICOM dataset."""
     tags = [int(t) for t in ds.keys()]
     if not tags or tags[0] >> 16 > 0x0010 or tags != sorted(tags):
         raise NotDicomError("The file is not a DICOM file.")

@@ -47,12 +47,12 @@ from .reading import (
 
 __all__ = [
     "Attributes",
-    "set_plane",
-    "set_attributes",
-    "new_plane",
-    "first_free_group",
     "delete_plane",
+    "first_free_group",
     "migrate_embedded",
+    "new_plane",
+    "set_attributes",
+    "set_plane",
     "to_bytes",
 ]
 
@@ -185,7 +185,7 @@ def set_plane(
     mask: NDArray[np.generic],
     attrs: Attributes | None = None,
 ) -> OverlayPlane:
-    """Store ``mask`` as the plane in ``group``, creating or replacing it.
+    r"""Store ``mask`` as the plane in ``group``, creating or replacing it.
 
     The bits are packed LSB first into (60xx,3000) *Overlay Data* (VR OW, even length);
     Rows/Columns follow the mask, Bits Allocated is 1 and Bit Position 0. A mask with
@@ -224,7 +224,9 @@ def set_plane(
     ((1, 3, 3), 3, 'OW', 2)
     """
     if group not in OVERLAY_GROUPS:
-        raise InvalidArgumentError(f"{group:04X} is not an overlay group; use an even group from 6000 to 601E.")
+        raise InvalidArgumentError(
+            f"{group:04X} is not an overlay group; use an even group from 6000 to 601E."
+        )
     frames = as_frames(mask)
     attrs = attrs or Attributes()
     items = _validate(attrs)

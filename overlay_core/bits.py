@@ -73,7 +73,7 @@ def pack_mask(mask: NDArray[np.generic]) -> bytes:
     Examples
     --------
     >>> pack_mask(np.array([[1, 0, 0], [0, 0, 0], [0, 0, 1]]))
-    b'\\x01\\x01'
+    b'\x01\x01'
     """
     arr = as_frames(mask)
     return bytes(pack_bits(arr.ravel().astype(np.uint8), pad=True))
@@ -109,7 +109,7 @@ def unpack_data(
 
     Examples
     --------
-    >>> mask, findings = unpack_data(b"\\x01\\x01", 1, 3, 3)
+    >>> mask, findings = unpack_data(b"\x01\x01", 1, 3, 3)
     >>> mask.astype(int)[0].tolist(), findings
     ([[1, 0, 0], [0, 0, 0], [0, 0, 1]], [])
     """

@@ -1,6 +1,6 @@
 r"""Where a plane lies on the image: the one place the 1-based origin is converted.
 
-(60xx,0050) *Overlay Origin* is ``row\\col`` with ``1\\1`` the image's top-left pixel;
+(60xx,0050) *Overlay Origin* is ``row\col`` with ``1\1`` the image's top-left pixel;
 0 and negative values are legal, and a plane may be larger or smaller than the image or
 partly outside it. (60xx,0051) *Image Frame Origin* is the 1-based image frame that the
 plane's first frame applies to.

@@ -191,7 +191,7 @@ def set_plane(
     Rows/Columns follow the mask, Bits Allocated is 1 and Bit Position 0. A mask with
     several frames sets (60xx,0015) and (60xx,0051). An embedded plane is migrated: its
     bit is cleared from native Pixel Data. Attributes not given are kept; a new plane
-    gets origin ``1\\1``, type G and subtype USER.
+    gets origin ``1\1``, type G and subtype USER.
 
     Parameters
     ----------

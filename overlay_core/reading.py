@@ -82,6 +82,8 @@ def load(data: bytes) -> Dataset:
     """
     if not data:
         raise NotDicomError("The file is empty.")
+    if data[:4] == b"DICM":  # the prefix without its preamble
+        data = bytes(128) + data
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -90,6 +92,7 @@ def load(data: bytes) -> Dataset:
             except InvalidDicomError:
                 ds = pydicom.dcmread(io.BytesIO(data), force=True)
                 _check_headerless(ds)
+            _check_last_element(ds)
             for _ in _walk(ds):  # convert every raw element now
                 pass
             _check_pixel_data_length(ds)
@@ -110,10 +113,27 @@ def _walk(ds: Dataset) -> Iterator[Any]:
         yield elem.value
 
 
+def _check_last_element(ds: Dataset) -> None:
+    """Raise if the last element holds fewer bytes than its header declares.
+
+    pydicom stops quietly at the end of a truncated file; the last raw element's value
+    is then shorter than its declared length.
+    """
+    raw: Any = ds._dict[next(reversed(list(ds._dict)))] if ds._dict else None
+    length = getattr(raw, "length", None)
+    value = getattr(raw, "value", None)
+    if isinstance(length, int) and length != 0xFFFFFFFF and isinstance(value, bytes):
+        if len(value) < length:
+            raise NotDicomError(
+                f"The file is truncated: it ends {length - len(value)} bytes before the end of its data."
+            )
+
+
 def _check_headerless(ds: Dataset) -> None:
     """Check that a file read without the DICM prefix still looks like a DICOM dataset."""
     tags = [int(t) for t in ds.keys()]
-    if not tags or tags[0] >> 16 > 0x0010 or tags != sorted(tags):
+    groups = {t >> 16 for t in tags} | {int(t) >> 16 for t in (ds.file_meta or {}).keys()}
+    if not tags or tags != sorted(tags) or not groups & {0x0002, 0x0008} or 0 in groups:
         raise NotDicomError("The file is not a DICOM file.")
     meta_groups = [int(t) >> 16 for t in ds.file_meta.keys()] if ds.file_meta else []
     if ds.file_meta and any(g != 0x0002 for g in meta_groups):

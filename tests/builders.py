@@ -105,7 +105,7 @@ def image_dataset(
     Examples
     --------
     >>> ds = image_dataset(4, 5, frames=2)
-    >>> ds.Rows, ds.Columns, ds.NumberOfFrames, len(ds.PixelData)
+    >>> ds.Rows, ds.Columns, int(ds.NumberOfFrames), len(ds.PixelData)
     (4, 5, 2, 80)
     """
     bits_stored = bits_stored or (12 if bits_allocated == 16 else 7)

@@ -1,0 +1,110 @@
+"""Inspect: the planes of the active file, their diagnostics, and the image with the planes drawn."""
+
+import streamlit as st
+
+from overlay_core.errors import OverlayError
+from overlay_core.render import PlaneStyle, burn_in_png, default_style
+from overlay_core.windowing import AUTOMATIC, VoiKind, default_voi, file_presets, manual_window
+from studio.ui import require_active, severity_icon
+from studio.view import MAX_DISPLAY, render_view
+
+st.title("Inspect")
+entry = require_active()
+ds = entry.dataset
+planes = entry.planes()
+findings = entry.findings()
+info = entry.image_info()
+st.caption(f"{entry.name} · {info.rows} × {info.columns}, {info.frames} frame(s) · "
+           f"{info.transfer_syntax_name}")
+
+st.subheader("Overlay planes")
+if planes:
+    st.dataframe(
+        [
+            {
+                "group": p.group_hex,
+                "size": f"{p.rows} × {p.columns}",
+                "origin": f"{p.origin[0]}\\{p.origin[1]}",
+                "type": p.type.value,
+                "frames": p.frames,
+                "description": p.description,
+                "label": p.label,
+                "set pixels": p.set_bits,
+                "embedded": "embedded in Pixel Data" if p.embedded else "",
+                "diagnostics": " · ".join(
+                    f"{severity_icon(f.severity)} {f.message}" for f in findings if f.group == p.group
+                ),
+            }
+            for p in planes
+        ],
+        hide_index=True, key="inspect.table",
+    )
+else:
+    st.info("This file has no usable overlay plane. Add one on the Edit page.")
+
+usable = {p.group for p in planes}
+other = [f for f in findings if f.group not in usable]
+if other:
+    with st.expander(f"Diagnostics for the file and unusable groups ({len(other)})", expanded=True):
+        for f in other:
+            where = "file" if f.group is None else f"group {f.group:04X}"
+            st.markdown(f"{severity_icon(f.severity)} **{where}** `{f.code}`: {f.message}")
+elif not findings:
+    st.caption("No diagnostics: the overlay groups follow the standard.")
+
+if not info.has_pixel_data or info.rows == 0:
+    st.warning("This file has no image to draw the planes on.")
+    st.stop()
+
+st.subheader("Image")
+view_col, controls_col = st.columns([3, 1])
+with controls_col:
+    presets = file_presets(ds)
+    choices = [*[p.name for p in presets], AUTOMATIC.name, "Manual"]
+    default_name = default_voi(ds).name
+    choice = st.selectbox("Window", choices, index=choices.index(default_name), key=f"inspect.voi.{entry.id}")
+    if choice == "Manual":
+        start = presets[0] if presets and presets[0].kind is VoiKind.WINDOW else None
+        center = st.number_input("Center", value=float(start.center if start else 0),
+                                 key=f"inspect.center.{entry.id}")
+        width = st.number_input("Width", value=float(start.width if start else 1000), min_value=1.0,
+                                key=f"inspect.width.{entry.id}")
+        try:
+            voi = manual_window(center, width)
+        except OverlayError as exc:
+            st.error(str(exc))
+            voi = None
+    else:
+        voi = next((p for p in presets if p.name == choice), AUTOMATIC)
+    frame = 0
+    if info.frames > 1:
+        frame = st.slider("Frame", 1, info.frames, 1, key=f"inspect.frame.{entry.id}") - 1
+    styles: list[PlaneStyle] = []
+    for p in planes:
+        base = default_style(p)
+        tag = " (embedded)" if p.embedded else ""
+        with st.container(border=True):
+            visible = st.checkbox(f"{p.group_hex} {p.type.value}{tag}", value=True,
+                                  key=f"inspect.visible.{entry.id}.{p.group_hex}")
+            color = st.color_picker("Colour", base.color_hex, key=f"inspect.color.{entry.id}.{p.group_hex}")
+            opacity = st.slider("Opacity", 0.0, 1.0, base.opacity, 0.05,
+                                key=f"inspect.opacity.{entry.id}.{p.group_hex}")
+        styles.append(PlaneStyle(p.group, color, opacity, visible, base.outline))
+
+with view_col:
+    try:
+        view = render_view(entry, frame=frame, voi=voi, styles=styles, max_size=MAX_DISPLAY)
+    except OverlayError as exc:
+        st.error(str(exc))
+        st.stop()
+    if view.missing_reason:
+        st.warning(f"The image cannot be shown ({view.missing_reason}); the planes are drawn on black.")
+    g = view.geometry
+    caption = f"{view.voi.name if view.voi else ''} · shown at {g.scale:.0%} of full size"
+    st.image(view.png, caption=caption, width=g.display_width, output_format="PNG")
+    st.download_button(
+        "Burn-in PNG (full resolution)",
+        data=lambda: burn_in_png(ds, frame=frame, voi=view.voi or voi, styles=styles),
+        file_name=f"{entry.stem}-frame{frame + 1}-burnin.png", mime="image/png",
+        key="inspect.burnin", icon=":material/image:",
+    )

@@ -1,0 +1,74 @@
+"""Cached rendering of a file's view to PNG, keyed by content digest and view.
+
+:func:`overlay_core.render.render` does the work; this module only caches its PNG in a
+bounded ``st.cache_data``. The cache key is the file's content digest
+(:func:`studio.state.content_key`) and the view's parameters, so two sessions share an
+entry only when they hold exactly the same content; the dataset itself is passed as an
+unhashed ``_ds`` argument.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+from pydicom.dataset import Dataset
+
+from overlay_core.geometry import ViewGeometry, Window
+from overlay_core.render import PlaneStyle, render
+from overlay_core.windowing import Voi
+
+from .state import LoadedFile, content_key
+
+__all__ = ["MAX_DISPLAY", "Rendered", "render_view"]
+
+#: The longest side of an image sent to the browser for viewing.
+MAX_DISPLAY = 1024
+#: Cached views (a 1024 x 1024 RGB PNG is at most ~3 MB).
+CACHE_ENTRIES = 48
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered view: PNG bytes and how the view maps to the image."""
+
+    png: bytes
+    geometry: ViewGeometry
+    voi: Voi | None
+    missing_reason: str | None
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _cached(
+    key: str,
+    frame: int,
+    voi: Voi | None,
+    styles: tuple[PlaneStyle, ...],
+    max_size: int | None,
+    window: Window | None,
+    width: int | None,
+    _ds: Dataset,
+) -> Rendered:
+    view = render(_ds, frame=frame, voi=voi, styles=styles, max_size=max_size, window=window, width=width)
+    return Rendered(view.png(compress_level=1), view.geometry, view.voi, view.missing_reason)
+
+
+def render_view(
+    entry: LoadedFile,
+    *,
+    frame: int = 0,
+    voi: Voi | None = None,
+    styles: tuple[PlaneStyle, ...] | list[PlaneStyle] = (),
+    max_size: int | None = MAX_DISPLAY,
+    window: Window | None = None,
+    width: int | None = None,
+) -> Rendered:
+    """Render ``entry``'s dataset as :func:`overlay_core.render.render` does, cached.
+
+    Raises
+    ------
+    OverlayError
+        As :func:`overlay_core.render.render`.
+    """
+    assert entry.dataset is not None
+    return _cached(content_key(entry), frame, voi, tuple(styles), max_size, window, width, entry.dataset)

@@ -1,0 +1,5 @@
+"""Run the command line: ``python -m overlay_core --help``."""
+
+from .cli import main
+
+raise SystemExit(main())

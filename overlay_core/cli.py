@@ -1,0 +1,542 @@
+r"""``python -m overlay_core``: inspect, extract and edit overlay planes from scripts.
+
+Exit status 0 on success and 2 for bad input (unreadable or non-DICOM files, unusable
+planes, bad arguments), with exactly one line on stderr and no traceback. The input file
+is never overwritten: every ``--out`` (and ``--npy``/``--png``) that resolves to the
+input is refused.
+
+Subcommands are registered in one place, :data:`COMMANDS`: each is a pair of functions,
+one adding its arguments to its parser and one running it. To add a command, write both
+and add one line to :data:`COMMANDS`.
+
+Examples
+--------
+>>> build_parser().parse_args(["delete", "in.dcm", "--group", "6002", "--out", "o.dcm"]).group
+24578
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+from numpy.typing import NDArray
+from pydicom.dataset import Dataset
+
+from .diagnostics import diagnose
+from .errors import InvalidArgumentError, OverlayError, PlaneNotFoundError
+from .model import Finding, ImageInfo, OverlayPlane, group_hex, parse_group
+from .placement import frame_map, image_mask, plane_window
+from .reading import image_info, load, overlay_groups, read_planes, unpack_plane
+from .writing import Attributes, delete_plane, migrate_embedded, new_plane, set_plane, to_bytes
+
+__all__ = ["COMMANDS", "Command", "build_parser", "info_document", "main"]
+
+PROG = "python -m overlay_core"
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line on stderr, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())}\n")
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: its help, a function adding its arguments, and its runner."""
+
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _group(text: str) -> int:
+    try:
+        return parse_group(text)
+    except InvalidArgumentError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _read_dataset(path: str) -> Dataset:
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InvalidArgumentError(f"The file {path} does not exist.") from None
+    except IsADirectoryError:
+        raise InvalidArgumentError(f"{path} is a folder, not a file.") from None
+    except OSError as exc:
+        raise InvalidArgumentError(f"The file {path} could not be read ({exc.strerror}).") from None
+    return load(data)
+
+
+def _check_output(out: str, source: str) -> Path:
+    """Refuse an output path that is the input file (by path or by identity)."""
+    target, src = Path(out), Path(source)
+    same = target.resolve() == src.resolve()
+    if not same and target.exists():
+        try:
+            same = os.path.samefile(target, src)
+        except OSError:
+            same = False
+    if same:
+        raise InvalidArgumentError(f"Refusing to overwrite the input file {source}; choose another output.")
+    if target.is_dir():
+        raise InvalidArgumentError(f"The output {out} is a folder; give a file name.")
+    return target
+
+
+def _write(out: str, source: str, data: bytes) -> None:
+    target = _check_output(out, source)
+    try:
+        target.write_bytes(data)
+    except OSError as exc:
+        raise InvalidArgumentError(f"The output {out} could not be written ({exc.strerror}).") from None
+
+
+def _save_npy(out: str, source: str, array: NDArray[np.bool_]) -> None:
+    target = _check_output(out, source)
+    try:
+        with target.open("wb") as fh:
+            np.save(fh, array.astype(np.uint8))
+    except OSError as exc:
+        raise InvalidArgumentError(f"The output {out} could not be written ({exc.strerror}).") from None
+
+
+def _save_png(out: str, source: str, bits: NDArray[np.bool_]) -> None:
+    """Write frames as one 8-bit grayscale PNG (0 or 255), stacked top to bottom."""
+    from PIL import Image
+
+    target = _check_output(out, source)
+    strip = bits.reshape(-1, bits.shape[-1]).astype(np.uint8) * 255
+    try:
+        Image.fromarray(strip).save(target, format="PNG")
+    except OSError as exc:
+        raise InvalidArgumentError(f"The output {out} could not be written ({exc}).") from None
+
+
+def load_mask(path: str, frames: int | None = None) -> NDArray[np.bool_]:
+    """Read a mask from ``.npy`` (any numeric array) or ``.png`` (non-zero gray = set).
+
+    Returns ``(frames, rows, cols)`` bool. A PNG is a vertical strip of frames; with
+    ``frames`` given and its height a multiple of it, it is split into that many frames.
+    """
+    suffix = Path(path).suffix.lower()
+    try:
+        if suffix == ".npy":
+            array = np.asarray(np.load(path, allow_pickle=False))
+        elif suffix == ".png":
+            from PIL import Image
+
+            with Image.open(path) as img:
+                array = np.asarray(img.convert("L"))
+        else:
+            raise InvalidArgumentError(f"The mask {path} must be a .npy or .png file.")
+    except FileNotFoundError:
+        raise InvalidArgumentError(f"The mask file {path} does not exist.") from None
+    except (OSError, ValueError) as exc:
+        reason = " ".join(str(exc).split())
+        raise InvalidArgumentError(f"The mask {path} could not be read ({reason}).") from None
+    if array.dtype.kind not in "biuf":
+        raise InvalidArgumentError(f"The mask {path} must hold numbers, not {array.dtype}.")
+    if array.ndim == 2:
+        if suffix == ".png" and frames and frames > 1 and array.shape[0] % frames == 0:
+            array = array.reshape(frames, array.shape[0] // frames, array.shape[1])
+        else:
+            array = array[np.newaxis]
+    if array.ndim != 3 or 0 in array.shape:
+        raise InvalidArgumentError(
+            f"The mask {path} must be (rows, cols) or (frames, rows, cols), not shape {array.shape}."
+        )
+    set_pixels: NDArray[np.bool_] = array != 0
+    return set_pixels
+
+
+def _shape_text(shape: Sequence[int]) -> str:
+    return " x ".join(str(v) for v in shape)
+
+
+def _report(out: str, plane: OverlayPlane, verb: str) -> None:
+    print(
+        f"{verb} group {plane.group_hex} ({_shape_text(plane.shape)}, {plane.set_bits} pixels set) "
+        f"and wrote {out}."
+    )
+
+
+def _attributes(args: argparse.Namespace) -> Attributes:
+    origin = (int(args.origin[0]), int(args.origin[1])) if getattr(args, "origin", None) else None
+    return Attributes(
+        origin=origin,
+        type=getattr(args, "type", None),
+        label=getattr(args, "label", None),
+        description=getattr(args, "description", None),
+    )
+
+
+def _add_out(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", required=True, metavar="OUT", help="the DICOM file to write (never FILE)")
+    parser.add_argument("--new-uid", action="store_true", help="give the written file a new SOP Instance UID")
+
+
+def _add_file(parser: argparse.ArgumentParser, group: bool = True) -> None:
+    parser.add_argument("file", metavar="FILE", help="a DICOM file")
+    if group:
+        parser.add_argument("--group", required=True, type=_group, metavar="G",
+                            help="the overlay group, an even hex number 6000 to 601E")
+
+
+# --------------------------------------------------------------------------- info
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)
+    return str(value) if isinstance(value, str) else value
+
+
+def plane_document(plane: OverlayPlane) -> dict[str, Any]:
+    """Return a plane as a JSON-ready dict (``group`` as hex, ``origin`` as ``[row, col]``)."""
+    doc: dict[str, Any] = {"group": plane.group_hex}
+    for key, value in plane.__dict__.items():
+        if key != "group":
+            doc[key] = _value(value)
+    return doc
+
+
+def finding_document(finding: Finding) -> dict[str, Any]:
+    """Return a finding as a JSON-ready dict (``group`` as hex or ``None``)."""
+    return {
+        "severity": finding.severity.value,
+        "code": finding.code,
+        "group": None if finding.group is None else group_hex(finding.group),
+        "message": finding.message,
+    }
+
+
+def info_document(ds: Dataset, file: str | None = None) -> dict[str, Any]:
+    """Return what ``info --json`` prints: ``file``, ``image``, ``overlays``, ``diagnostics``.
+
+    ``image`` is ``None`` when the image's own attributes are unusable (a diagnostic
+    says why).
+    """
+    try:
+        info: ImageInfo | None = image_info(ds)
+    except OverlayError:
+        info = None
+    return {
+        "file": file,
+        "image": None if info is None else dict(info.__dict__),
+        "overlays": [plane_document(p) for p in read_planes(ds)],
+        "diagnostics": [finding_document(f) for f in diagnose(ds)],
+    }
+
+
+def _configure_info(parser: argparse.ArgumentParser) -> None:
+    _add_file(parser, group=False)
+    parser.add_argument("--json", action="store_true", help="print JSON (schema in the README)")
+
+
+def _run_info(args: argparse.Namespace) -> int:
+    ds = _read_dataset(args.file)
+    doc = info_document(ds, args.file)
+    if args.json:
+        print(json.dumps(doc, indent=2))
+        return 0
+    print(f"File: {args.file}")
+    image = doc["image"]
+    if image is None:
+        print("Image: unusable (see diagnostics)")
+    elif image["rows"] == 0:
+        print(f"Image: none (no Rows/Columns; {image['transfer_syntax_name']})")
+    else:
+        print(
+            f"Image: {image['frames']} frame(s) of {image['rows']} x {image['columns']}, "
+            f"{image['photometric'] or 'no photometric interpretation'}, "
+            f"{image['bits_allocated']} bits allocated ({image['bits_stored']} stored, high bit "
+            f"{image['high_bit']}), {image['transfer_syntax_name']}"
+            f"{' (compressed)' if image['compressed'] else ''}"
+        )
+    print(f"Overlays: {len(doc['overlays'])} usable of {len(overlay_groups(ds))} group(s)")
+    for plane in doc["overlays"]:
+        print(f"  {plane['group']}:")
+        for key, value in plane.items():
+            if key != "group":
+                print(f"    {key}: {value}")
+    print(f"Diagnostics: {len(doc['diagnostics']) or 'none'}")
+    for f in doc["diagnostics"]:
+        where = f" {f['group']}" if f["group"] else ""
+        print(f"  [{f['severity']}] {f['code']}{where}: {f['message']}")
+    return 0
+
+
+# --------------------------------------------------------------------------- extract, mask
+
+
+def _configure_extract(parser: argparse.ArgumentParser) -> None:
+    _add_file(parser)
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--npy", metavar="OUT", help="write uint8 0/1, shape (frames, rows, cols)")
+    target.add_argument("--png", metavar="OUT",
+                        help="write an 8-bit PNG (0/255); several frames are stacked top to bottom")
+
+
+def _run_extract(args: argparse.Namespace) -> int:
+    ds = _read_dataset(args.file)
+    plane, bits, _ = unpack_plane(ds, args.group)
+    if args.npy:
+        _save_npy(args.npy, args.file, bits)
+    else:
+        _save_png(args.png, args.file, bits)
+    print(f"Wrote group {plane.group_hex} ({_shape_text(bits.shape)}, {plane.set_bits} pixels set) "
+          f"to {args.npy or args.png}.")
+    return 0
+
+
+def _configure_mask(parser: argparse.ArgumentParser) -> None:
+    _add_file(parser)
+    parser.add_argument("--npy", required=True, metavar="OUT",
+                        help="write uint8 0/1, shape (image frames, image rows, image cols)")
+
+
+def _run_mask(args: argparse.Namespace) -> int:
+    ds = _read_dataset(args.file)
+    placed = image_mask(ds, args.group)
+    _save_npy(args.npy, args.file, placed)
+    print(f"Wrote group {group_hex(args.group)} in image space ({_shape_text(placed.shape)}, "
+          f"{int(placed.sum())} pixels set) to {args.npy}.")
+    return 0
+
+
+# --------------------------------------------------------------------------- apply
+
+
+def _configure_apply(parser: argparse.ArgumentParser) -> None:
+    _add_file(parser)
+    parser.add_argument("--mask", required=True, metavar="M",
+                        help="a .npy array or .png image; non-zero = set")
+    _add_out(parser)
+    parser.add_argument("--mode", choices=("replace", "add", "erase"), default="replace",
+                        help="replace the plane's bits (default), add the mask to them or erase it")
+    parser.add_argument("--space", choices=("overlay", "image"), default="overlay",
+                        help="the mask has the plane's own (frames,) rows, cols (default) or the image's")
+
+
+def combine(old: NDArray[np.bool_], mask: NDArray[np.bool_], mode: str) -> NDArray[np.bool_]:
+    """Combine a plane's bits with a mask of the same shape: replace, add or erase.
+
+    >>> a, b = np.array([True, True, False]), np.array([False, True, True])
+    >>> [combine(a, b, m).astype(int).tolist() for m in ("replace", "add", "erase")]
+    [[0, 1, 1], [1, 1, 1], [1, 0, 0]]
+    """
+    if mode == "replace":
+        return mask.copy()
+    if mode == "add":
+        return old | mask
+    if mode == "erase":
+        return old & ~mask
+    raise InvalidArgumentError(f'The mode must be "replace", "add" or "erase", not "{mode}".')
+
+
+def apply_overlay_space(
+    old: NDArray[np.bool_] | None, mask: NDArray[np.bool_], mode: str
+) -> NDArray[np.bool_]:
+    """Return new plane bits from a mask in the plane's own space.
+
+    ``replace`` takes the mask as it is (the plane may change size); ``add`` and
+    ``erase`` need the plane and a mask of its shape.
+    """
+    if mode == "replace":
+        return mask
+    if old is None:
+        raise InvalidArgumentError(f'Mode "{mode}" needs an existing plane; use "replace" to create one.')
+    if mask.shape != old.shape:
+        raise InvalidArgumentError(
+            f"The mask's shape {_shape_text(mask.shape)} differs from the plane's "
+            f"{_shape_text(old.shape)} (frames x rows x cols)."
+        )
+    return combine(old, mask, mode)
+
+
+def apply_image_space(
+    plane: OverlayPlane, old: NDArray[np.bool_], mask: NDArray[np.bool_], mode: str,
+    image_shape: tuple[int, int, int],
+) -> NDArray[np.bool_]:
+    """Return new plane bits from a mask in image space, through the plane's placement.
+
+    Only the part of the plane that lies on the image changes; mask pixels outside the
+    plane are ignored. A 2-D (one-frame) mask applies to every image frame. When one
+    plane frame covers several image frames (a single-frame plane on a multi-frame
+    image), the mask's frames must agree there.
+
+    Examples
+    --------
+    >>> p = OverlayPlane(0x6000, 2, 2, origin=(2, 2))
+    >>> new = apply_image_space(p, np.zeros((1, 2, 2), bool), np.eye(3, dtype=bool)[None], "add", (1, 3, 3))
+    >>> new.astype(int)[0].tolist()
+    [[1, 0], [0, 1]]
+    """
+    frames, rows, cols = image_shape
+    if mask.shape[0] == 1 and frames > 1:
+        mask = np.broadcast_to(mask, (frames, *mask.shape[1:]))
+    if mask.shape != image_shape:
+        raise InvalidArgumentError(
+            f"The mask's shape {_shape_text(mask.shape)} differs from the image's "
+            f"{_shape_text(image_shape)} (frames x rows x cols)."
+        )
+    new = old.copy()
+    window = plane_window(plane, rows, cols)
+    if window is None:
+        raise InvalidArgumentError(f"Overlay group {plane.group_hex} lies wholly outside the image.")
+    ir, ic, pr, pc = window
+    seen: dict[int, NDArray[np.bool_]] = {}
+    for k, f in frame_map(plane, frames):
+        part = mask[f, ir, ic]
+        if k in seen:
+            if not np.array_equal(seen[k], part):
+                raise InvalidArgumentError(
+                    f"Overlay group {plane.group_hex} applies to every image frame, so the mask's "
+                    "frames must be identical (or give a 2-D mask)."
+                )
+            continue
+        seen[k] = part
+        new[k, pr, pc] = combine(old[k, pr, pc], part, mode)
+    return new
+
+
+def _run_apply(args: argparse.Namespace) -> int:
+    ds = _read_dataset(args.file)
+    _check_output(args.out, args.file)
+    existing = args.group in overlay_groups(ds)
+    plane: OverlayPlane | None = None
+    old: NDArray[np.bool_] | None = None
+    if existing:
+        try:
+            plane, old, _ = unpack_plane(ds, args.group)
+        except OverlayError:
+            if args.mode != "replace":
+                raise
+    elif args.mode != "replace":
+        raise PlaneNotFoundError(
+            f'The file has no overlay plane in group {group_hex(args.group)} for mode "{args.mode}".'
+        )
+    mask = load_mask(args.mask, plane.frames if plane else None)
+    if args.space == "overlay":
+        new = apply_overlay_space(old, mask, args.mode)
+    else:
+        shape = image_info(ds).shape
+        if shape[1] == 0:
+            raise InvalidArgumentError("The file has no image, so --space image cannot be used.")
+        if plane is None or old is None:
+            if mask.shape[1:] != shape[1:] or mask.shape[0] not in (1, shape[0]):
+                raise InvalidArgumentError(
+                    f"The mask's shape {_shape_text(mask.shape)} differs from the image's "
+                    f"{_shape_text(shape)} (frames x rows x cols)."
+                )
+            new = mask  # a new image-sized plane at 1\\1
+        else:
+            new = apply_image_space(plane, old, mask, args.mode, shape)
+    result = set_plane(ds, args.group, new)
+    _write(args.out, args.file, to_bytes(ds, new_sop_instance_uid=args.new_uid))
+    _report(args.out, result, "Set")
+    return 0
+
+
+# --------------------------------------------------------------------------- new, delete, migrate
+
+
+def _configure_new(parser: argparse.ArgumentParser) -> None:
+    _add_file(parser, group=False)
+    _add_out(parser)
+    parser.add_argument("--mask", metavar="M",
+                        help="a .npy or .png mask (default: an empty image-sized plane)")
+    parser.add_argument("--label", help="(60xx,1500) Overlay Label")
+    parser.add_argument("--description", help="(60xx,0022) Overlay Description")
+    parser.add_argument("--type", choices=("G", "R"), help="(60xx,0040) Overlay Type (default G)")
+    parser.add_argument("--origin", type=int, nargs=2, metavar=("ROW", "COL"),
+                        help="(60xx,0050) Overlay Origin, 1-based (default 1 1)")
+
+
+def _run_new(args: argparse.Namespace) -> int:
+    ds = _read_dataset(args.file)
+    _check_output(args.out, args.file)
+    mask = load_mask(args.mask) if args.mask else None
+    plane = new_plane(ds, mask, _attributes(args))
+    _write(args.out, args.file, to_bytes(ds, new_sop_instance_uid=args.new_uid))
+    _report(args.out, plane, "Created")
+    return 0
+
+
+def _configure_group_out(parser: argparse.ArgumentParser) -> None:
+    _add_file(parser)
+    _add_out(parser)
+
+
+def _run_delete(args: argparse.Namespace) -> int:
+    ds = _read_dataset(args.file)
+    _check_output(args.out, args.file)
+    delete_plane(ds, args.group)
+    _write(args.out, args.file, to_bytes(ds, new_sop_instance_uid=args.new_uid))
+    print(f"Deleted group {group_hex(args.group)} and wrote {args.out}.")
+    return 0
+
+
+def _run_migrate(args: argparse.Namespace) -> int:
+    ds = _read_dataset(args.file)
+    _check_output(args.out, args.file)
+    plane = migrate_embedded(ds, args.group)
+    _write(args.out, args.file, to_bytes(ds, new_sop_instance_uid=args.new_uid))
+    _report(args.out, plane, "Migrated")
+    return 0
+
+
+# --------------------------------------------------------------------------- registry, main
+
+#: Every subcommand, in the order ``--help`` lists them.
+COMMANDS: dict[str, Command] = {
+    "info": Command("show the image, every overlay plane and the diagnostics", _configure_info, _run_info),
+    "extract": Command("write a plane's own bits (frames, rows, cols)", _configure_extract, _run_extract),
+    "mask": Command("write a plane placed on the image (frames, rows, cols)", _configure_mask, _run_mask),
+    "apply": Command("set a plane from a mask and write a new file", _configure_apply, _run_apply),
+    "new": Command("create a plane in the first free group", _configure_new, _run_new),
+    "delete": Command("remove a plane (all of its elements)", _configure_group_out, _run_delete),
+    "migrate": Command("move a plane embedded in Pixel Data to Overlay Data", _configure_group_out,
+                       _run_migrate),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with one subparser per entry of :data:`COMMANDS`."""
+    parser = _Parser(prog=PROG, description="Inspect, extract and edit DICOM overlay planes.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, command in COMMANDS.items():
+        child = sub.add_parser(name, help=command.help, description=command.help)
+        command.configure(child)
+        child.set_defaults(run=command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 success, 2 bad input).
+
+    Usage errors exit through :class:`SystemExit` with status 2, as argparse does.
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        status: int = args.run(args)
+    except OverlayError as exc:
+        print(f"{PROG} {args.command}: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. `info FILE | head`: stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    return status

@@ -491,8 +491,9 @@ def _pool_axis(a: NDArray[np.bool_], axis: int, n: int, d: int) -> NDArray[np.bo
         shape = list(a.shape)
         shape[axis:axis + 1] = [d, n // d]
         return np.asarray(a.reshape(shape).any(axis=axis + 1))
-    # Display pixel k gathers the source pixels whose centres fall in it.
-    starts = (2 * np.arange(d, dtype=np.intp) * n + d) // (2 * d)
+    # Display pixel k covers [k n/d, (k+1) n/d) and gathers the source pixels whose centres
+    # fall in it: the first is ceil(k n/d - 1/2).
+    starts = (2 * np.arange(d, dtype=np.intp) * n + d - 1) // (2 * d)
     return np.asarray(np.logical_or.reduceat(a, starts, axis=axis))
 
 

@@ -20,8 +20,8 @@ the plane's native resolution:
    rounds vertices to whole pixels, which shifts sub-pixel strokes on a downscaled view.)
 
 Strokes keep their width in image pixels (the display width divided by the view scale,
-never thinner than one plane pixel). Round caps and joins (the brush's) are drawn
-round; other joins are drawn round too, except a rectangle's, which stay square.
+never thinner than one plane pixel), with fabric's caps (butt, round, square) and joins
+(round, bevel, miter up to the miter limit).
 Parts outside the plane are clipped; a drawing with nothing on the plane gives an empty
 mask.
 """
@@ -154,6 +154,11 @@ def _apply(m: Affine, pts: Polygon) -> Polygon:
 def _ellipse(cx: float, cy: float, rx: float, ry: float, n: int) -> Polygon:
     t = np.linspace(0.0, 2 * math.pi, n, endpoint=False)
     return np.column_stack([cx + rx * np.cos(t), cy + ry * np.sin(t)])
+
+
+def _box(half_width: float, half_height: float) -> Polygon:
+    return np.array([[-half_width, -half_height], [half_width, -half_height],
+                     [half_width, half_height], [-half_width, half_height]])
 
 
 def _quad(
@@ -359,11 +364,37 @@ def _display_to_plane(view: ViewGeometry, plane_offset: tuple[int, int]) -> Affi
     return _affine(c1 - c0, 0.0, 0.0, r1 - r0, c0 - col_off, r0 - row_off)
 
 
-def _stroke_polygons(lines: list[tuple[Polygon, bool]], half: float, cap: str, n_disc: int) -> list[Polygon]:
+def _join(
+    before: NDArray[np.float64], at: NDArray[np.float64], after: NDArray[np.float64],
+    half: float, join: str, miter_limit: float,
+) -> list[Polygon]:
+    """Return the polygons that fill a mitred or bevelled join on both sides of ``at``."""
+    d1, d2 = at - before, after - at
+    l1, l2 = float(np.hypot(*d1)), float(np.hypot(*d2))
+    if l1 == 0 or l2 == 0:
+        return []
+    n1 = np.array([-d1[1], d1[0]]) / l1
+    n2 = np.array([-d2[1], d2[0]]) / l2
+    out = []
+    cos = float(n1 @ n2)
+    for sign in (1.0, -1.0):
+        a, b = at + sign * half * n1, at + sign * half * n2
+        # the miter's length over the stroke width is 1 / sin(theta / 2) = sqrt(2 / (1 - cos))
+        if join == "miter" and cos > -1 and (cos >= 1 or math.sqrt(2 / (1 - cos)) <= miter_limit):
+            tip = at + sign * half * (n1 + n2) / (1 + cos)
+            out.append(np.array([at, a, tip, b]))
+        else:
+            out.append(np.array([at, a, b]))
+    return out
+
+
+def _stroke_polygons(
+    lines: list[tuple[Polygon, bool]], half: float, cap: str, join: str, miter_limit: float, n_disc: int
+) -> list[Polygon]:
     """Return polygons covering the strokes of ``lines``.
 
-    One rectangle per segment, a disc at every join, and the caps (``butt``, ``round``
-    or ``square``) of open lines.
+    One rectangle per segment, the joins (``round``, ``miter`` within the miter limit,
+    else ``bevel``) and the caps (``butt``, ``round`` or ``square``) of open lines.
     """
     out: list[Polygon] = []
     for pts, closed in lines:
@@ -375,12 +406,19 @@ def _stroke_polygons(lines: list[tuple[Polygon, bool]], half: float, cap: str, n
             quad = _quad(seq[i], seq[i + 1], half, ends)
             if quad is not None:
                 out.append(quad)
-        joins = list(seq[:-1]) if closed else list(seq[1:-1])
-        if not closed and cap == "round":
-            joins.extend([seq[0], seq[-1]])
-        elif not closed and cap == "square" and len(seq) == 1:
-            joins.append(seq[0])
-        out.extend(_ellipse(float(p[0]), float(p[1]), half, half, n_disc) for p in joins)
+        # joins: (previous point, joint, next point)
+        triples = [(seq[i - 1], seq[i], seq[i + 1]) for i in range(1, len(seq) - 1)]
+        if closed and len(seq) > 2:
+            triples.append((seq[-2], seq[0], seq[1]))
+        discs: list[NDArray[np.float64]] = []
+        if join == "round":
+            discs.extend(t[1] for t in triples)
+        else:
+            for before, at, after in triples:
+                out.extend(_join(before, at, after, half, join, miter_limit))
+        if not closed and (cap == "round" or (cap == "square" and len(seq) == 1)):
+            discs.extend([seq[0], seq[-1]])
+        out.extend(_ellipse(float(p[0]), float(p[1]), half, half, n_disc) for p in discs)
     return out
 
 
@@ -400,39 +438,44 @@ def _draw_object(
     has_stroke = stroke_width > 0 and not is_transparent(obj.get("stroke"))
     if kind == "line" and not has_stroke:
         return None
+    # half the stroke width in local units, along the local x and y axes: fabric scales
+    # the stroke with the object unless strokeUniform keeps it in display pixels
+    hx = hy = stroke_width / 2
     if _flag(obj, "strokeUniform"):
-        object_scale = math.sqrt(abs(float(np.linalg.det(
-            _object_matrix(obj, shape.width, shape.height, default_origin)[:, :2]))))
-        stroke_width = stroke_width / object_scale if object_scale else stroke_width
-    half = max(stroke_width, 1.0 / pixel) / 2
+        sx, sy = abs(_num(obj, "scaleX", 1.0)), abs(_num(obj, "scaleY", 1.0))
+        hx, hy = (hx / sx if sx else hx), (hy / sy if sy else hy)
+    # never thinner than one plane pixel
+    hx = max(hx, 0.5 / float(np.hypot(*local_to_plane[:, 0])))
+    hy = max(hy, 0.5 / float(np.hypot(*local_to_plane[:, 1])))
+    half = max(math.sqrt(hx * hy), 0.5 / pixel)
 
     polygons: list[tuple[Polygon, bool]] = []  # (local polygon, value) painted in order
     if shape.round_shape:
         rx, ry = shape.width / 2, shape.height / 2
-        outer = (rx + half, ry + half) if has_stroke else (rx, ry)
+        outer = (rx + hx, ry + hy) if has_stroke else (rx, ry)
         n = int(min(4096, max(32, 2 * math.pi * max(outer) * pixel)))
         if filled or has_stroke:
             polygons.append((_ellipse(0.0, 0.0, *outer, n), True))
-        if has_stroke and not filled and rx > half and ry > half:
-            polygons.append((_ellipse(0.0, 0.0, rx - half, ry - half, n), False))
+        if has_stroke and not filled and rx > hx and ry > hy:
+            polygons.append((_ellipse(0.0, 0.0, rx - hx, ry - hy, n), False))
     else:
         for area in shape.fill:
             if len(area) >= 3:
                 polygons.append((area, True))
         if has_stroke:
-            if kind in ("rect", "labeledrect"):
+            if kind in ("rect", "labeledrect"):  # mitred corners: outer box minus inner box
                 w, h = shape.width / 2, shape.height / 2
-                outer_box = np.array([[-w - half, -h - half], [w + half, -h - half],
-                                      [w + half, h + half], [-w - half, h + half]])
-                polygons.append((outer_box, True))
-                if not filled and w > half and h > half:
-                    inner = np.array([[-w + half, -h + half], [w - half, -h + half],
-                                      [w - half, h - half], [-w + half, h - half]])
-                    polygons.append((inner, False))
+                polygons.append((_box(w + hx, h + hy), True))
+                if not filled and w > hx and h > hy:
+                    polygons.append((_box(w - hx, h - hy), False))
             else:
                 cap = str(obj.get("strokeLineCap") or "butt")
+                join = str(obj.get("strokeLineJoin") or "miter")
+                limit = _num(obj, "strokeMiterLimit", 4.0)
                 n_disc = int(min(256, max(12, 2 * math.pi * half * pixel)))
-                polygons.extend((p, True) for p in _stroke_polygons(shape.lines, half, cap, n_disc))
+                polygons.extend(
+                    (p, True) for p in _stroke_polygons(shape.lines, half, cap, join, limit, n_disc)
+                )
     if not polygons:
         return None
 

@@ -186,7 +186,8 @@ SAMPLES: dict[str, tuple[dict[str, str], Action, int]] = {
         {"mode": "rect"},
         _then_edit(
             _stroke([(150.0, 80.0), (220.0, 140.0)]),
-            [[(150.0, 113.0), (120.0, 113.0), (90.0, 113.0)]],  # ml control past the right side
+            [[(226.0, 113.0), (180.0, 113.0), (130.0, 113.0), (100.0, 113.0)]],  # mr past the left side
+
         ),
         1,
     ),

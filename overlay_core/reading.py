@@ -92,6 +92,8 @@ def load(data: bytes) -> Dataset:
             except InvalidDicomError:
                 ds = pydicom.dcmread(io.BytesIO(data), force=True)
                 _check_headerless(ds)
+            if len(ds) == 0:
+                raise NotDicomError("The file holds no DICOM data elements: it is empty or truncated.")
             _check_last_element(ds)
             for _ in _walk(ds):  # convert every raw element now
                 pass

@@ -114,7 +114,7 @@ def test_unusable_size_is_refused(shape: tuple[int, int, int]) -> None:
 def test_huge_claim_with_tiny_data_fails_fast_without_allocating() -> None:
     tracemalloc.start()
     try:
-        with pytest.raises(InvalidOverlayError, match="1000 frame.*65535 x 65535"):
+        with pytest.raises(InvalidOverlayError, match=r"1000 frame.*65535 x 65535"):
             unpack_data(bytes(20), 1000, 65535, 65535)
         _, peak = tracemalloc.get_traced_memory()
     finally:

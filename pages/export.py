@@ -1,3 +1,58 @@
+"""Export: what changed, then the checked file, all files as a zip, and plane PNGs."""
+
 import streamlit as st
 
+from overlay_core.changes import ChangeKind, plane_changes
+from overlay_core.errors import OverlayError
+from studio import state
+from studio.export import checked_bytes, download_name, zip_files
+from studio.ui import require_active
+
 st.title("Export")
+entry = require_active()
+
+st.subheader(f"What changed in {entry.name}")
+changes = plane_changes(entry.original, entry.dataset)
+if not changes:
+    st.info("Nothing has changed since the file was opened.")
+for change in changes:
+    icon = {ChangeKind.ADDED: ":material/add:", ChangeKind.DELETED: ":material/delete:"}.get(
+        change.kind, ":material/edit:")
+    with st.container(border=True):
+        st.markdown(f"{icon} {change.summary}")
+        if change.kind is ChangeKind.EDITED and change.attributes:
+            st.dataframe(
+                [{"attribute": a.name, "before": str(a.before), "after": str(a.after)}
+                 for a in change.attributes],
+                hide_index=True,
+            )
+
+st.subheader("Download")
+new_uid = st.checkbox(
+    "Give the file a new SOP Instance UID", value=False, key="export.new_uid",
+    help="Recommended when the edited file will be stored next to the original in a PACS.",
+)
+try:
+    data = checked_bytes(entry, new_sop_instance_uid=new_uid)
+except OverlayError as exc:
+    st.error(str(exc))
+else:
+    st.success("The file was written and read back: its overlay planes are as shown.",
+               icon=":material/verified:")
+    st.download_button(
+        f"Download {download_name(entry)}", data=data, file_name=download_name(entry),
+        mime="application/dicom", key="download", type="primary", icon=":material/download:",
+    )
+
+readable = [e for e in state.files(st.session_state) if e.ok]
+if len(readable) > 1:
+    try:
+        archive = zip_files(readable, new_sop_instance_uid=new_uid)
+    except OverlayError as exc:
+        st.error(f"The zip of all files is not offered: {exc}")
+    else:
+        st.download_button(
+            f"Download all {len(readable)} files as a zip", data=archive,
+            file_name="overlay-studio.zip", mime="application/zip", key="export.zip",
+            icon=":material/folder_zip:",
+        )

@@ -95,6 +95,7 @@ class LoadedFile:
     dataset: Dataset | None = None
     error: str | None = None
     history: Any = None
+    export_memo: dict[tuple[str, bool], bytes] = field(default_factory=dict, repr=False)
     _pixel_ref: object = field(default=None, repr=False)
     _pixel_digest: str = field(default="", repr=False)
 

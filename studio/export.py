@@ -1,0 +1,86 @@
+"""Bytes for download, re-read and checked before they are offered.
+
+:func:`checked_bytes` serialises a file with :func:`overlay_core.writing.to_bytes`, reads
+the bytes back with :func:`overlay_core.reading.load` and checks that the planes read
+back are exactly the planes being edited. A file that fails the check is never offered.
+Results are memoised on the :class:`~studio.state.LoadedFile` (this session only) by
+content digest and options, so a rerun does not serialise again and a new SOP Instance
+UID stays the same until the content changes.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterable
+
+from overlay_core.errors import OverlayError
+from overlay_core.reading import load, plane_bits, read_planes
+from overlay_core.writing import to_bytes
+
+from .state import LoadedFile, content_key
+
+__all__ = ["checked_bytes", "download_name", "zip_files"]
+
+
+def download_name(entry: LoadedFile) -> str:
+    """Return the name offered for the edited file, e.g. ``"scan-edited.dcm"``.
+
+    >>> download_name(LoadedFile("f1", "scan.dcm", b"", ""))
+    'scan-edited.dcm'
+    """
+    return f"{entry.stem}-edited.dcm"
+
+
+def checked_bytes(entry: LoadedFile, new_sop_instance_uid: bool = False) -> bytes:
+    """Return the edited file's bytes after reading them back and checking the planes.
+
+    Raises
+    ------
+    OverlayError
+        If the file cannot be written, or the bytes read back do not hold the same
+        planes with the same bits.
+    """
+    if entry.dataset is None:
+        raise OverlayError(f"{entry.name} could not be read, so it cannot be written.")
+    key = (content_key(entry), new_sop_instance_uid)
+    memo = entry.export_memo
+    if key in memo:
+        return bytes(memo[key])
+    data = to_bytes(entry.dataset, new_sop_instance_uid=new_sop_instance_uid)
+    reread = load(data)
+    expected, found = read_planes(entry.dataset), read_planes(reread)
+    if expected != found or any(
+        not (plane_bits(entry.dataset, p.group) == plane_bits(reread, p.group)).all() for p in expected
+    ):
+        raise OverlayError(
+            f"The written file does not read back with the same overlay planes "
+            f"({len(found)} found, {len(expected)} expected), so it is not offered for download."
+        )
+    memo.clear()  # keep only the latest content
+    memo[key] = data
+    return data
+
+
+def zip_files(entries: Iterable[LoadedFile], new_sop_instance_uid: bool = False) -> bytes:
+    """Return a zip (stored, not deflated) of every readable file's checked bytes, names made unique.
+
+    Raises
+    ------
+    OverlayError
+        If any file fails :func:`checked_bytes`.
+    """
+    buffer = io.BytesIO()
+    used: set[str] = set()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for entry in entries:
+            if not entry.ok:
+                continue
+            name = download_name(entry)
+            number = 1
+            while name in used:
+                number += 1
+                name = f"{entry.stem}-edited-{number}.dcm"
+            used.add(name)
+            archive.writestr(name, checked_bytes(entry, new_sop_instance_uid))
+    return buffer.getvalue()

@@ -1,0 +1,100 @@
+"""Export page: the list of changes, the checked download, a new UID, the zip of all files."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import studio.export as export
+from overlay_core.reading import load, plane_bits, read_planes
+from overlay_core.writing import Attributes, set_attributes, set_plane
+from studio import state
+from studio.export import checked_bytes
+from tests.app.support import Downloads, errors, goto
+from tests.builders import roi_file, two_plane_file
+
+
+def open_files(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
+    at.run()
+    at.file_uploader(key="upload").set_value([(n, d, "application/dicom") for n, d in files]).run()
+    return at
+
+
+def test_unchanged_file_downloads_with_the_same_planes(app: AppTest, downloads: Downloads) -> None:
+    data, masks = two_plane_file()
+    goto(open_files(app, ("two.dcm", data)), "export")
+    assert "Nothing has changed" in app.info[0].value
+    assert app.download_button(key="download").proto.label == "Download two-edited.dcm"
+    written = load(downloads.get_bytes("two-edited.dcm"))
+    assert [p.group for p in read_planes(written)] == [0x6000, 0x6002]
+    assert np.array_equal(plane_bits(written, 0x6002), masks[0x6002])
+    assert written.SOPInstanceUID == load(data).SOPInstanceUID
+
+
+def test_changes_are_listed_and_downloaded(app: AppTest, downloads: Downloads) -> None:
+    data, _ = two_plane_file()
+    open_files(app, ("two.dcm", data))
+    entry = state.active(app.session_state)
+    set_attributes(entry.dataset, 0x6002, Attributes(label="RENAMED"))
+    set_plane(entry.dataset, 0x6004, np.eye(16, 20, dtype=bool))
+    goto(app, "export")
+    summaries = [m.value for m in app.markdown if "Plane" in m.value]
+    assert any("Plane 6002 edited" in s for s in summaries)
+    assert any("Plane 6004 added: 16 pixels set" in s for s in summaries)
+    table = app.dataframe[0].value
+    assert (table["attribute"][0], table["before"][0], table["after"][0]) == ("Label", "SECOND", "RENAMED")
+    written = load(downloads.get_bytes("two-edited.dcm"))
+    assert [(p.group, p.label) for p in read_planes(written)] == [
+        (0x6000, "FIRST"), (0x6002, "RENAMED"), (0x6004, ""),
+    ]
+    assert np.array_equal(plane_bits(written, 0x6004)[0], np.eye(16, 20, dtype=bool))
+
+
+def test_new_sop_instance_uid_option(app: AppTest, downloads: Downloads) -> None:
+    data, _ = two_plane_file()
+    goto(open_files(app, ("two.dcm", data)), "export")
+    app.checkbox(key="export.new_uid").check().run()
+    written = load(downloads.get_bytes("two-edited.dcm"))
+    original = load(data)
+    assert written.SOPInstanceUID != original.SOPInstanceUID
+    assert written.file_meta.MediaStorageSOPInstanceUID == written.SOPInstanceUID
+    assert [p.group for p in read_planes(written)] == [0x6000, 0x6002]
+
+
+def test_all_files_as_a_zip(app: AppTest, downloads: Downloads) -> None:
+    first, _ = two_plane_file()
+    second, _ = roi_file()
+    goto(open_files(app, ("a.dcm", first), ("a.dcm", second), ("junk.dcm", b"junk")), "export")
+    with zipfile.ZipFile(io.BytesIO(downloads.get_bytes("overlay-studio.zip"))) as archive:
+        assert archive.namelist() == ["a-edited.dcm", "a-edited-2.dcm"]
+        assert read_planes(load(archive.read("a-edited-2.dcm")))[0].label == "LESION"
+
+
+def test_a_file_that_does_not_read_back_is_not_offered(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, _ = two_plane_file()
+    open_files(app, ("two.dcm", data))
+    # Simulate a writer fault: the bytes written lose plane 6002.
+    good = export.to_bytes
+
+    def lossy(ds, new_sop_instance_uid=False):  # type: ignore[no-untyped-def]
+        written = load(good(ds, new_sop_instance_uid))
+        for elem in list(written):
+            if int(elem.tag) >> 16 == 0x6002:
+                del written[elem.tag]
+        return good(written)
+
+    monkeypatch.setattr(export, "to_bytes", lossy)
+    goto(app, "export")
+    assert errors(app) == [
+        "The written file does not read back with the same overlay planes (1 found, 2 expected), "
+        "so it is not offered for download."
+    ]
+    assert not [b for b in app.download_button if b.key == "download"]
+    monkeypatch.setattr(export, "to_bytes", good)
+    assert checked_bytes(state.active(app.session_state))

@@ -1,0 +1,101 @@
+"""Inspect page: the plane table, diagnostics, the bounded image, windowing, frames, burn-in."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from studio import state
+from studio.view import MAX_DISPLAY
+from tests.app.support import Downloads, errors, goto
+from tests.builders import (
+    add_plane,
+    embedded_file,
+    image_dataset,
+    multiframe_file,
+    to_file_bytes,
+    two_plane_file,
+)
+
+
+def open_file(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.run()
+    at.file_uploader(key="upload").set_value((name, data, "application/dicom")).run()
+    return at
+
+
+def test_plane_table_lists_every_plane(app: AppTest) -> None:
+    data, masks = two_plane_file()
+    goto(open_file(app, "two.dcm", data), "inspect")
+    table = app.dataframe[0].value
+    assert list(table["group"]) == ["6000", "6002"]
+    assert list(table["origin"]) == ["1\\1", "3\\4"]
+    assert list(table["size"]) == ["16 × 20", "5 × 7"]
+    assert list(table["label"]) == ["FIRST", "SECOND"]
+    assert list(table["set pixels"]) == [int(masks[0x6000].sum()), int(masks[0x6002].sum())]
+    assert [c.label for c in app.checkbox] == ["6000 G", "6002 G"]
+    assert len(app.get("image")) == 1
+
+
+def test_embedded_planes_are_marked_with_their_diagnostic(app: AppTest) -> None:
+    data, _ = embedded_file()
+    goto(open_file(app, "embedded.dcm", data), "inspect")
+    table = app.dataframe[0].value
+    assert set(table["embedded"]) == {"embedded in Pixel Data"}
+    assert all("retired" in text.lower() or "embedded" in text.lower() for text in table["diagnostics"])
+    assert [c.label for c in app.checkbox] == ["6000 G (embedded)", "6002 G (embedded)"]
+
+
+def test_large_image_is_shown_bounded_and_burn_in_is_full_size(app: AppTest, downloads: Downloads) -> None:
+    ds = image_dataset(1500, 2100)
+    mask = np.zeros((1, 1500, 2100), bool)
+    mask[0, 700, 100:2000] = True  # a one-pixel line must survive the downscale
+    add_plane(ds, 0x6000, mask)
+    goto(open_file(app, "big.dcm", to_file_bytes(ds)), "inspect")
+    assert not errors(app)
+    [png_url] = app.get("image")[0].value
+    assert png_url.endswith(".png")
+    shown = Image.open(io.BytesIO(downloads.images[-1]))
+    assert (shown.format, max(shown.size)) == ("PNG", MAX_DISPLAY)
+    assert (np.asarray(shown.convert("RGB")) == (255, 225, 25)).all(axis=2).any(axis=1).sum() >= 1
+    burn = Image.open(io.BytesIO(downloads.get_bytes("big-frame1-burnin.png")))
+    assert burn.size == (2100, 1500)
+    pixels = np.asarray(burn.convert("RGB"))
+    assert (pixels[700, 100] == (255, 225, 25)).all() and not (pixels[699, 100] == (255, 225, 25)).all()
+
+
+def test_hidden_plane_is_not_burnt_in(app: AppTest, downloads: Downloads) -> None:
+    data, _ = two_plane_file()
+    goto(open_file(app, "two.dcm", data), "inspect")
+    entry = state.active(app.session_state)
+    app.checkbox(key=f"inspect.visible.{entry.id}.6000").uncheck().run()
+    app.checkbox(key=f"inspect.visible.{entry.id}.6002").uncheck().run()
+    plain = np.asarray(Image.open(io.BytesIO(downloads.get_bytes("two-frame1-burnin.png"))).convert("RGB"))
+    assert (plain[..., 0] == plain[..., 1]).all()  # grey: no plane painted
+
+
+def test_windowing_choices_and_manual_window(app: AppTest) -> None:
+    data, _ = two_plane_file()
+    goto(open_file(app, "two.dcm", data), "inspect")
+    entry = state.active(app.session_state)
+    voi = app.selectbox(key=f"inspect.voi.{entry.id}")
+    assert voi.options == ["Automatic (min to max)", "Manual"]
+    voi.select("Manual").run()
+    app.number_input(key=f"inspect.center.{entry.id}").set_value(100).run()
+    app.number_input(key=f"inspect.width.{entry.id}").set_value(50).run()
+    assert not errors(app)
+    assert "Manual: C 100 / W 50" in app.get("image")[0].captions[0]
+
+
+def test_frame_selector_for_multiframe_images(app: AppTest) -> None:
+    data, _ = multiframe_file(image_frames=4)
+    goto(open_file(app, "multi.dcm", data), "inspect")
+    entry = state.active(app.session_state)
+    slider = app.slider(key=f"inspect.frame.{entry.id}")
+    assert (slider.min, slider.max) == (1, 4)
+    slider.set_value(3).run()
+    assert not errors(app)
+    assert app.download_button(key="inspect.burnin").proto.label.startswith("Burn-in")

@@ -1,0 +1,116 @@
+"""Open page and router: every page launches, uploads, the sample, bad files, switching, removing."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from overlay_core.reading import load, read_planes
+from studio import state
+from tests.app.support import APP, PAGES, errors, goto, no_exception
+from tests.builders import roi_file, two_plane_file
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_launches_without_a_file(app: AppTest, page: str) -> None:
+    app.run()
+    no_exception(app)
+    # AppTest 1.67 drops the entrypoint's sidebar elements after switch_page (a plain
+    # two-page app shows the same), so the sidebar is checked on the first page only.
+    assert any("this browser session only" in c.value for c in app.sidebar.caption)
+    if page != "pages/open.py":
+        goto(app, page.split("/")[1].removesuffix(".py"))
+        assert "Open a DICOM file first." in [i.value for i in app.info]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_launches_on_the_sample(monkeypatch: pytest.MonkeyPatch, page: str) -> None:
+    monkeypatch.setenv("OVERLAY_STUDIO_SAMPLE", "1")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    no_exception(at)
+    assert at.sidebar.markdown[0].value.endswith(state.SAMPLE_NAME)
+    goto(at, page.split("/")[1].removesuffix(".py"))
+    assert not errors(at)
+
+
+def test_sample_is_loaded_once_per_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OVERLAY_STUDIO_SAMPLE", "1")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.run()
+    assert [f.name for f in state.files(at.session_state)] == [state.SAMPLE_NAME]
+
+
+def test_sample_button_opens_the_bundled_sample(app: AppTest) -> None:
+    app.run()
+    app.button(key="open.sample").click().run()
+    no_exception(app)
+    entry = state.active(app.session_state)
+    assert entry is not None and entry.name == state.SAMPLE_NAME
+    assert [p.group for p in entry.planes()] == [0x6000]
+    assert "`6000`" in app.sidebar.markdown[1].value
+
+
+def test_upload_several_files_newest_becomes_active(app: AppTest) -> None:
+    first, _ = two_plane_file()
+    second, _ = roi_file()
+    app.run()
+    app.file_uploader(key="upload").set_value([
+        ("first.dcm", first, "application/dicom"), ("second.img", second, "application/octet-stream"),
+    ]).run()
+    no_exception(app)
+    names = [f.name for f in state.files(app.session_state)]
+    assert names == ["first.dcm", "second.img"]
+    active = state.active(app.session_state)
+    assert active is not None and active.name == "second.img"
+    assert [p.group for p in read_planes(load(active.data))] == [0x6000]
+    assert "second.img" in app.sidebar.markdown[0].value
+    app.run()  # the uploader still holds both files: nothing is added twice
+    assert len(state.files(app.session_state)) == 2
+
+
+def test_bad_file_shows_an_error_and_other_files_stay_usable(app: AppTest) -> None:
+    good, _ = two_plane_file()
+    app.run()
+    app.file_uploader(key="upload").set_value([
+        ("good.dcm", good, "application/dicom"), ("notes.txt", b"not a DICOM file at all", "text/plain"),
+    ]).run()
+    no_exception(app)
+    [message] = errors(app)
+    assert "could not be read as DICOM" in message or "not a DICOM file" in message
+    active = state.active(app.session_state)
+    assert active is not None and active.name == "good.dcm"
+    goto(app, "inspect")
+    assert not errors(app)
+    assert len(app.dataframe) == 1
+
+
+def test_truncated_file_is_reported(app: AppTest) -> None:
+    good, _ = two_plane_file()
+    app.run()
+    app.file_uploader(key="upload").set_value(("cut.dcm", good[:-300], "application/dicom")).run()
+    no_exception(app)
+    assert errors(app) == ["The file is truncated: it ends 300 bytes before the end of its data."]
+    assert state.active(app.session_state) is None
+
+
+def test_switch_and_remove_files(app: AppTest) -> None:
+    first, _ = two_plane_file()
+    second, _ = roi_file()
+    app.run()
+    app.file_uploader(key="upload").set_value([
+        ("first.dcm", first, "application/dicom"), ("second.dcm", second, "application/dicom"),
+    ]).run()
+    ids = [f.id for f in state.files(app.session_state)]
+    app.button(key=f"open.activate.{ids[0]}").click().run()
+    no_exception(app)
+    assert state.active(app.session_state).name == "first.dcm"
+    assert "first.dcm" in app.sidebar.markdown[0].value
+    app.button(key=f"open.remove.{ids[0]}").click().run()
+    no_exception(app)
+    assert [f.name for f in state.files(app.session_state)] == ["second.dcm"]
+    assert state.active(app.session_state).name == "second.dcm"
+    app.button(key=f"open.remove.{ids[1]}").click().run()
+    assert state.active(app.session_state) is None
+    assert "No file open yet" in app.info[0].value

@@ -35,6 +35,7 @@ from .errors import InvalidArgumentError, OverlayError, PlaneNotFoundError
 from .model import Finding, ImageInfo, OverlayPlane, group_hex, parse_group
 from .placement import frame_map, image_mask, plane_window
 from .reading import image_info, load, overlay_groups, read_planes, unpack_plane
+from .render import render_dataset_to_png
 from .writing import Attributes, delete_plane, migrate_embedded, new_plane, set_plane, to_bytes
 
 __all__ = ["COMMANDS", "Command", "build_parser", "info_document", "main"]
@@ -499,6 +500,31 @@ def _run_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- render
+
+
+def _configure_render(parser: argparse.ArgumentParser) -> None:
+    _add_file(parser, group=False)
+    parser.add_argument("--out", required=True, metavar="PNG", help="the PNG file to write (never FILE)")
+    parser.add_argument("--frame", type=int, default=1, metavar="K", help="1-based frame number (default 1)")
+    parser.add_argument("--window", type=float, nargs=2, metavar=("CENTER", "WIDTH"),
+                        help="a LINEAR window (default: the file's first preset, else min to max)")
+    parser.add_argument("--overlays", default="all", metavar="all|none|6000,6002",
+                        help="the planes to paint, each in its palette colour (default all)")
+    parser.add_argument("--max-size", type=int, metavar="N",
+                        help="the longest side in pixels (default: full resolution)")
+
+
+def _run_render(args: argparse.Namespace) -> int:
+    ds = _read_dataset(args.file)
+    _check_output(args.out, args.file)
+    png = render_dataset_to_png(ds, frame=args.frame, window=args.window, overlays=args.overlays,
+                                max_size=args.max_size)
+    _write(args.out, args.file, png)
+    print(f"Rendered frame {args.frame} with overlays {args.overlays} and wrote {args.out}.")
+    return 0
+
+
 # --------------------------------------------------------------------------- registry, main
 
 #: Every subcommand, in the order ``--help`` lists them.
@@ -511,6 +537,7 @@ COMMANDS: dict[str, Command] = {
     "delete": Command("remove a plane (all of its elements)", _configure_group_out, _run_delete),
     "migrate": Command("move a plane embedded in Pixel Data to Overlay Data", _configure_group_out,
                        _run_migrate),
+    "render": Command("draw a frame with its overlay planes to a PNG", _configure_render, _run_render),
 }
 
 

@@ -73,6 +73,7 @@ __all__ = [
     "parse_overlays",
     "pool_mask",
     "render",
+    "render_dataset_to_png",
     "render_file_to_png",
     "resize_image",
     "to_png",
@@ -605,7 +606,7 @@ def compose(
 # --- whole views ----------------------------------------------------------------------------
 
 
-def to_png(pixels: NDArray[np.uint8], compress_level: int = 6) -> bytes:
+def to_png(pixels: NDArray[np.uint8], compress_level: int = 1) -> bytes:
     r"""Encode a ``uint8`` grey ``(rows, cols)`` or RGB ``(rows, cols, 3)`` array as PNG.
 
     >>> to_png(np.zeros((2, 2, 3), np.uint8))[:4]
@@ -648,7 +649,7 @@ class RenderedView:
         """Display pixels per image pixel."""
         return self.geometry.scale
 
-    def png(self, compress_level: int = 6) -> bytes:
+    def png(self, compress_level: int = 1) -> bytes:
         """Encode the view as PNG bytes."""
         return to_png(self.image, compress_level)
 
@@ -765,13 +766,35 @@ def render_file_to_png(
 ) -> bytes:
     """Render a DICOM file's frame with its overlay planes to PNG bytes (the CLI's ``render``).
 
+    :func:`overlay_core.reading.load` then :func:`render_dataset_to_png`, whose arguments
+    it takes.
+
+    Raises
+    ------
+    NotDicomError
+        If ``data`` is not DICOM; otherwise as :func:`render_dataset_to_png`.
+    """
+    return render_dataset_to_png(load(data), frame=frame, window=window, overlays=overlays,
+                                 max_size=max_size)
+
+
+def render_dataset_to_png(
+    ds: Dataset,
+    *,
+    frame: int = 1,
+    window: tuple[float, float] | None = None,
+    overlays: str | Iterable[int | str] = "all",
+    max_size: int | None = None,
+) -> bytes:
+    """Render a frame with its overlay planes to PNG bytes, as the CLI does.
+
     Every shown plane, G and R alike, paints its set pixels in its palette colour at full
     opacity; nothing else changes.
 
     Parameters
     ----------
-    data : bytes
-        The DICOM file.
+    ds : pydicom.dataset.Dataset
+        The image and its overlay groups.
     frame : int, optional
         **1-based** frame number (DICOM numbering), default 1.
     window : (float, float), optional
@@ -784,8 +807,6 @@ def render_file_to_png(
 
     Raises
     ------
-    NotDicomError
-        If ``data`` is not DICOM.
     InvalidArgumentError
         For a file without an image, a frame out of range, a bad window or group.
     PlaneNotFoundError, InvalidOverlayError
@@ -793,7 +814,6 @@ def render_file_to_png(
     UnsupportedError
         If the image cannot be decoded (the message says why).
     """
-    ds = load(data)
     info = image_info(ds)
     if info.rows == 0:
         _check_frame(info, 0)
@@ -806,11 +826,9 @@ def render_file_to_png(
         raise InvalidArgumentError(f"The maximum size must be at least 1 pixel, not {max_size}.")
     voi = manual_window(*window) if window is not None else None
     groups = parse_overlays(overlays)
-    planes = read_planes(ds) if groups is None else []
-    styles = (default_styles(planes, roi_look=False) if groups is None
+    styles = (default_styles(read_planes(ds), roi_look=False) if groups is None
               else [PlaneStyle(g, default_color(g)) for g in groups])
     image = frame_image(ds, frame - 1, voi)
     if image.missing_reason is not None:
         raise UnsupportedError(image.missing_reason)
-    view = render(ds, frame=frame - 1, styles=styles, max_size=max_size, image=image)
-    return view.png()
+    return render(ds, frame=frame - 1, styles=styles, max_size=max_size, image=image).png()

@@ -38,6 +38,7 @@ from .reading import (
     ROWS,
     SUBTYPE,
     TYPE,
+    element_value,
     image_info,
     overlay_groups,
     read_plane,
@@ -179,6 +180,25 @@ def _clear_embedded_bit(ds: Dataset, plane: OverlayPlane) -> bytes:
     return words.tobytes() + raw[words.nbytes:]
 
 
+def _refuse_compressed_embedded(ds: Dataset, group: int) -> None:
+    """Raise if ``group`` is embedded in compressed Pixel Data (judged from its header alone).
+
+    Such a plane cannot be unpacked, so the checks that run after reading it never see it.
+    """
+    if tag(group, DATA) in ds:
+        return
+    try:
+        bits_allocated = int(element_value(ds, group, BITS_ALLOCATED) or 1)
+    except (TypeError, ValueError):
+        return
+    info = image_info(ds)
+    if bits_allocated > 1 and info.has_pixel_data and info.compressed:
+        raise UnsupportedError(
+            f"Overlay group {group_hex(group)} is embedded in compressed Pixel Data "
+            f"({info.transfer_syntax_name}), which this tool does not re-encode."
+        )
+
+
 def set_plane(
     ds: Dataset,
     group: int,
@@ -228,6 +248,7 @@ def set_plane(
             f"{group:04X} is not an overlay group; use an even group from 6000 to 601E."
         )
     frames = as_frames(mask)
+    _refuse_compressed_embedded(ds, group)
     attrs = attrs or Attributes()
     items = _validate(attrs)
     existing: OverlayPlane | None = None
@@ -316,6 +337,7 @@ def delete_plane(ds: Dataset, group: int) -> None:
 
     if group not in overlay_groups(ds):
         raise PlaneNotFoundError(f"The file has no overlay plane in group {group_hex(group)}.")
+    _refuse_compressed_embedded(ds, group)
     pixel_data = None
     try:
         plane = read_plane(ds, group)
@@ -340,6 +362,7 @@ def migrate_embedded(ds: Dataset, group: int) -> OverlayPlane:
     UnsupportedError
         If Pixel Data is compressed.
     """
+    _refuse_compressed_embedded(ds, group)
     plane, bits, _ = unpack_plane(ds, group)
     if not plane.embedded:
         raise InvalidArgumentError(f"Overlay group {plane.group_hex} is not embedded in Pixel Data.")

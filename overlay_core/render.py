@@ -4,8 +4,9 @@ The pipeline, each step a public function the app can cache or call on its own:
 
 1. :func:`decode_frame`: pydicom's :func:`~pydicom.pixels.pixel_array` decodes one frame
    (compressed syntaxes through the installed plugins: GDCM, pylibjpeg-openjpeg,
-   pylibjpeg-rle, pyjpegls, Pillow). Bits above (0028,0102) *High Bit* are removed, so the
-   retired overlay bits embedded in Pixel Data never reach the image.
+   pylibjpeg-rle, pyjpegls, Pillow). Bits above (0028,0102) *High Bit* are removed (taken as
+   *Bits Stored* - 1, as pydicom does), so the retired overlay bits embedded in Pixel Data
+   never reach the image.
 2. :func:`frame_image`: greyscale frames go through the Modality and VOI LUTs
    (:mod:`overlay_core.windowing`); PALETTE COLOR through its palette
    (:func:`~pydicom.pixels.apply_color_lut`); RGB and YBR in colour (pydicom converts YBR to
@@ -255,25 +256,30 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _strip_high_bits(arr: NDArray[Any], info: ImageInfo) -> NDArray[Any]:
-    """Keep only bits ``High Bit - Bits Stored + 1`` to ``High Bit`` of each value, in place.
+    """Keep only the low ``Bits Stored`` bits of each value, sign-extending signed values.
 
-    Signed values are sign-extended (PS3.5 8.1.1).
+    pydicom's decoders already do this; it is repeated here (one cheap pass) because the
+    overlay bits embedded above High Bit must never reach the image. As in pydicom, High
+    Bit is taken to be ``Bits Stored - 1`` (PS3.5 8.1.1).
+
+    >>> info = ImageInfo(1, 2, 1, True, "MONOCHROME2", 16, 12, 11, 1, "", "", False)
+    >>> _strip_high_bits(np.array([0x8FFF, 0x4001], np.uint16), info).tolist()
+    [4095, 1]
+    >>> _strip_high_bits(np.array([0x0FFF, 0x87FF], np.uint16).view(np.int16), info).tolist()
+    [-1, 2047]
     """
     if arr.dtype.kind not in "iu":
         return arr
     bits = arr.dtype.itemsize * 8
     stored = info.bits_stored if 0 < info.bits_stored <= bits else bits
-    high = info.high_bit if stored - 1 <= info.high_bit < bits else stored - 1
     if stored == bits:
         return arr
     if not arr.flags.writeable:
         arr = arr.copy()
     if arr.dtype.kind == "i":
-        np.left_shift(arr, bits - 1 - high, out=arr)
+        np.left_shift(arr, bits - stored, out=arr)
         np.right_shift(arr, bits - stored, out=arr)
     else:
-        if high + 1 > stored:
-            np.right_shift(arr, high + 1 - stored, out=arr)
         np.bitwise_and(arr, arr.dtype.type((1 << stored) - 1), out=arr)
     return arr
 

@@ -461,6 +461,15 @@ def test_cli_paints_each_listed_plane_in_its_colour(corpus):
         render_file_to_png(data, overlays="6000,6004")
 
 
+def test_cli_paints_roi_planes_solid_like_graphics():
+    data, mask = roi_file()
+    shown = read_png(render_file_to_png(data))
+    hidden = read_png(render_file_to_png(data, overlays="none"))
+    m = mask[0]
+    np.testing.assert_array_equal(shown[m], np.tile(default_color(0x6000), (m.sum(), 1)))
+    np.testing.assert_array_equal(shown[~m], hidden[~m])
+
+
 def test_parse_overlays():
     assert parse_overlays(" ALL ") is None
     assert parse_overlays("none") == []

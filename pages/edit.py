@@ -1,3 +1,180 @@
+"""Edit: draw or erase on a plane with the canvas, undo/redo, plane attributes and operations."""
+
 import streamlit as st
 
+from overlay_core import edit
+from overlay_core.errors import OverlayError
+from overlay_core.geometry import Window, fit_view
+from overlay_core.model import OverlayPlane, OverlayType
+from overlay_core.placement import frame_map
+from overlay_core.writing import Attributes, delete_plane, first_free_group, migrate_embedded, set_attributes
+from studio import editing
+from studio.canvas import TOOLS, canvas_key, draw_canvas
+from studio.ui import require_active
+from studio.view import render_view
+
 st.title("Edit")
+entry = require_active()
+ds = entry.dataset
+info = entry.image_info()
+if info.rows == 0:
+    st.warning("This file has no image, so there is nothing to draw on.")
+    st.stop()
+planes = {p.group: p for p in entry.planes()}
+NEW = 0
+try:
+    free = first_free_group(ds)
+except OverlayError:
+    free = None
+
+# --- which plane, which frame -------------------------------------------------------------
+options = [*planes, *([NEW] if free is not None else [])]
+plane_key = f"edit.plane.{entry.id}"
+pending = st.session_state.pop(f"edit.select.{entry.id}", None)  # a plane just created
+if pending in options:
+    st.session_state[plane_key] = pending
+if st.session_state.get(plane_key) not in options:
+    st.session_state.pop(plane_key, None)  # a deleted plane: back to the first one
+
+
+def _label(group: int) -> str:
+    if group == NEW:
+        return f"New plane ({free:04X})"
+    p = planes[group]
+    return f"{p.group_hex} {p.type.value} {p.rows}×{p.columns}" + (f" — {p.label}" if p.label else "")
+
+
+top = st.columns([2, 1, 1, 1, 1])
+group = top[0].selectbox("Plane", options, format_func=_label, key=plane_key)
+if group == NEW:
+    plane = OverlayPlane(free, info.rows, info.columns)  # created by the first apply
+else:
+    plane = planes[group]
+frame = 0
+if plane.frames > 1:
+    frame = top[1].number_input("Plane frame", 1, plane.frames, 1, key=f"edit.frame.{entry.id}.{group}") - 1
+image_frames = [f for k, f in frame_map(plane, info.frames) if k == frame]
+image_frame = image_frames[0] if image_frames else 0
+tool = top[2].selectbox("Tool", list(TOOLS), key="edit.tool")
+mode = top[3].radio("Mode", ["draw", "erase"], horizontal=True, key="edit.mode")
+width = top[4].slider("Width", 1, 60, 6, key="edit.width", help="Stroke width in screen pixels.")
+
+with st.expander("Zoom into a region (image rows and columns)", expanded=False):
+    z = st.columns(5)
+    row0 = z[0].number_input("First row", 0, info.rows - 1, 0, key=f"edit.zoom.row0.{entry.id}")
+    col0 = z[1].number_input("First column", 0, info.columns - 1, 0, key=f"edit.zoom.col0.{entry.id}")
+    rows = z[2].number_input("Rows", 1, info.rows, info.rows, key=f"edit.zoom.rows.{entry.id}")
+    cols = z[3].number_input("Columns", 1, info.columns, info.columns, key=f"edit.zoom.cols.{entry.id}")
+    canvas_width = z[4].number_input("Canvas width", 200, 1600, min(900, max(200, info.columns)), 50,
+                                     key="edit.canvas_width")
+    filled = st.checkbox("Fill rectangles, circles and polygons", value=True, key="edit.fill")
+
+window = Window(int(row0), int(col0), int(rows), int(cols))
+try:
+    view = fit_view(info.rows, info.columns, window=window, width=int(canvas_width))
+    background = render_view(entry, frame=image_frame, window=view.window, width=view.display_width,
+                             max_size=None)
+except OverlayError as exc:
+    st.error(str(exc))
+    st.stop()
+
+# --- the canvas ---------------------------------------------------------------------------
+st.caption(
+    f"Drawing on plane {plane.group_hex}"
+    + (f", frame {frame + 1} of {plane.frames}" if plane.frames > 1 else "")
+    + f" · image rows {view.window.row0}–{view.window.row0 + view.window.rows - 1}, "
+    f"columns {view.window.col0}–{view.window.col0 + view.window.cols - 1} "
+    f"at {view.scale:.2f} screen pixels per image pixel"
+    + (" · the plane is created when you apply" if group == NEW else "")
+)
+key = canvas_key(entry.id, plane.group, frame, view, editing.nonce(st.session_state))
+drawing = draw_canvas(
+    key=key, background_png=background.png, view=view, tool=tool, stroke_width=int(width),
+    stroke_color="#ff3df5" if mode == "draw" else "#00e5ff",
+    fill_color=("rgba(255, 61, 245, 0.35)" if mode == "draw" else "rgba(0, 229, 255, 0.35)")
+    if filled else "rgba(0, 0, 0, 0)",
+)
+
+b = st.columns(5)
+if b[0].button("Apply", key="apply", type="primary", icon=":material/check:",
+               help="Write the strokes into the plane, at the image's own resolution."):
+    try:
+        editing.apply_drawing(entry, plane.group, drawing, view, mode, frame, filled, create=group == NEW)
+    except OverlayError as exc:
+        st.error(str(exc))
+    else:
+        if group == NEW:
+            st.session_state[f"edit.select.{entry.id}"] = plane.group
+        editing.bump_nonce(st.session_state)
+        st.rerun()
+history = editing.history(entry)
+if b[1].button("Undo", key="edit.undo", icon=":material/undo:", disabled=not history.can_undo):
+    editing.undo(entry)
+    editing.bump_nonce(st.session_state)
+    st.rerun()
+if b[2].button("Redo", key="edit.redo", icon=":material/redo:", disabled=not history.can_redo):
+    editing.redo(entry)
+    editing.bump_nonce(st.session_state)
+    st.rerun()
+if b[3].button("Discard strokes", key="edit.discard", icon=":material/ink_eraser_off:"):
+    editing.bump_nonce(st.session_state)
+    st.rerun()
+if group != NEW and b[4].button("Clear plane", key="edit.clear", icon=":material/layers_clear:",
+                                help="Unset every pixel of this frame (undoable)."):
+    if editing.run_reporting(entry, "clear",
+                             lambda d: edit.clear(d, plane.group, frame if plane.frames > 1 else None)):
+        st.rerun()
+
+if group == NEW:
+    st.stop()
+
+# --- plane attributes and operations ------------------------------------------------------
+attributes_col, operations_col = st.columns(2)
+# Keys carry the nonce, so after an edit or undo the fields show the plane as stored.
+suffix = f"{entry.id}.{plane.group_hex}.{editing.nonce(st.session_state)}"
+with attributes_col, st.form(f"edit.attributes.{suffix}"):
+    st.markdown(f"**Attributes of plane {plane.group_hex}**")
+    kind = st.selectbox("Type", ["G", "R"], index=0 if plane.type is OverlayType.GRAPHICS else 1,
+                        format_func=lambda t: {"G": "G — graphics", "R": "R — region of interest"}[t],
+                        key=f"edit.attr.type.{suffix}")
+    label = st.text_input("Label", plane.label, max_chars=64, key=f"edit.attr.label.{suffix}")
+    description = st.text_input("Description", plane.description, max_chars=64,
+                                key=f"edit.attr.description.{suffix}")
+    o = st.columns(2)
+    origin_row = o[0].number_input("Origin row (1 = top)", -32768, 32767, plane.origin[0],
+                                   key=f"edit.attr.origin_row.{suffix}")
+    origin_col = o[1].number_input("Origin column (1 = left)", -32768, 32767, plane.origin[1],
+                                   key=f"edit.attr.origin_col.{suffix}")
+    if st.form_submit_button("Save attributes", icon=":material/save:"):
+        attrs = Attributes(origin=(int(origin_row), int(origin_col)), type=kind, label=label,
+                           description=description)
+        if editing.run_reporting(entry, "attributes", lambda d: set_attributes(d, plane.group, attrs)):
+            st.rerun()
+
+with operations_col:
+    st.markdown(f"**Operations on plane {plane.group_hex}**")
+    st.caption(f"{plane.rows} × {plane.columns} at origin {plane.origin[0]}\\{plane.origin[1]}, "
+               f"{plane.set_bits} pixels set.")
+    if st.button("Resize to the image", key="edit.resize", icon=":material/fit_screen:",
+                 help="Make the plane the image's size at origin 1\\1; nothing moves on the image."):
+        if editing.run_reporting(entry, "resize", lambda d: edit.resize_to_image(d, plane.group)):
+            st.rerun()
+    if st.button("Crop to content", key="edit.crop", icon=":material/crop:",
+                 help="Shrink the plane to its set pixels; nothing moves on the image."):
+        if editing.run_reporting(entry, "crop", lambda d: edit.crop_to_content(d, plane.group)):
+            st.rerun()
+    if st.button("Invert", key="edit.invert", icon=":material/invert_colors:"):
+        if editing.run_reporting(entry, "invert", lambda d: edit.invert(d, plane.group,
+                                                                      frame if plane.frames > 1 else None)):
+            st.rerun()
+    if plane.embedded and st.button(
+        "Migrate to Overlay Data", key="edit.migrate", icon=":material/move_up:",
+        help="Move this retired plane out of the Pixel Data bits into its own (60xx,3000) Overlay Data.",
+    ):
+        if editing.run_reporting(entry, "migrate", lambda d: migrate_embedded(d, plane.group)):
+            st.rerun()
+    confirm = st.checkbox(f"Yes, delete plane {plane.group_hex}", key=f"edit.confirm_delete.{entry.id}")
+    if st.button("Delete plane", key="edit.delete", icon=":material/delete:", disabled=not confirm):
+        if editing.run_reporting(entry, "delete", lambda d: delete_plane(d, plane.group)):
+            st.session_state.pop(f"edit.confirm_delete.{entry.id}", None)
+            st.rerun()

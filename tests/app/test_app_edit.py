@@ -1,0 +1,213 @@
+"""Edit page: drawings injected through the canvas' own session-state key, apply, undo/redo,
+new planes, erase, zoom, attributes and plane operations, and the edited file downloaded.
+
+AppTest cannot draw, so a test puts a fabric.js drawing where streamlit-drawable-canvas
+keeps the value its browser side sends: ``st.session_state[<canvas key>]["drawing"]["raw"]``
+(:func:`studio.canvas.inject_drawing`). The page reads it back through ``st_canvas`` as it
+does for a real stroke. The real-browser test in tests/e2e draws with the mouse.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from overlay_core.reading import load, plane_bits, read_plane, read_planes
+from overlay_core.writing import to_bytes
+from studio import state
+from studio.canvas import inject_drawing
+from tests.app.support import Downloads, errors, goto, no_exception
+from tests.builders import add_plane, embedded_file, image_dataset, to_file_bytes
+
+ROWS, COLS = 40, 50  # shown 200 px wide by default: 4 screen pixels per image pixel
+ORIGIN = (3, 4)  # plane's top-left on image row 2, column 3 (0-based)
+
+
+def rect(left: float, top: float, width: float, height: float, **extra: Any) -> dict[str, Any]:
+    """A filled fabric 7 rectangle in canvas pixels, positioned by its top-left corner."""
+    return {
+        "type": "Rect", "version": "7.0.0", "originX": "left", "originY": "top",
+        "left": left, "top": top, "width": width, "height": height,
+        "fill": "rgba(255, 61, 245, 0.35)", "stroke": "#ff3df5", "strokeWidth": 0, **extra,
+    }
+
+
+def drawing(*objects: dict[str, Any]) -> dict[str, Any]:
+    return {"version": "7.0.0", "objects": list(objects)}
+
+
+def offset_file() -> bytes:
+    ds = image_dataset(ROWS, COLS)
+    mask = np.zeros((1, 20, 30), bool)
+    mask[0, 0, 0] = True
+    add_plane(ds, 0x6000, mask, origin=ORIGIN, label="OFFSET")
+    return to_file_bytes(ds)
+
+
+@pytest.fixture
+def edit_app(app: AppTest) -> AppTest:
+    app.run()
+    app.file_uploader(key="upload").set_value(("offset.dcm", offset_file(), "application/dicom")).run()
+    return goto(app, "edit")
+
+
+def canvas_key(at: AppTest) -> str:
+    [canvas] = at.get("bidi_component")
+    assert canvas.key.startswith("canvas.")
+    return str(canvas.key)
+
+
+def draw(at: AppTest, *objects: dict[str, Any]) -> AppTest:
+    """Inject a drawing into the canvas, rerun (the browser reruns on mouse-up), click apply."""
+    inject_drawing(at.session_state, canvas_key(at), drawing(*objects))
+    at.run()
+    at.button(key="apply").click().run()
+    no_exception(at)
+    return at
+
+
+def active_bits(at: AppTest, group: int = 0x6000) -> np.ndarray:
+    entry = state.active(at.session_state)
+    return plane_bits(entry.dataset, group)[0]
+
+
+def test_defaults_to_the_first_plane_and_keys_the_canvas(edit_app: AppTest) -> None:
+    entry = state.active(edit_app.session_state)
+    assert edit_app.selectbox(key=f"edit.plane.{entry.id}").value == 0x6000
+    assert edit_app.selectbox(key=f"edit.plane.{entry.id}").options[-1] == "New plane (6002)"
+    assert canvas_key(edit_app).startswith(f"canvas.{entry.id}.6000.0.")
+    assert [w.label for w in edit_app.selectbox if w.key == "edit.tool"] == ["Tool"]
+
+
+def test_apply_writes_the_rectangle_at_native_resolution(edit_app: AppTest) -> None:
+    before = canvas_key(edit_app)
+    draw(edit_app, rect(40, 20, 40, 20))  # image rows 5-9, columns 10-19
+    expected = np.zeros((20, 30), bool)
+    expected[0, 0] = True
+    expected[5 - 2:10 - 2, 10 - 3:20 - 3] = True  # minus the origin offset (2, 3)
+    assert np.array_equal(active_bits(edit_app), expected)
+    assert canvas_key(edit_app) != before  # a fresh canvas: the strokes are not kept
+    assert not errors(edit_app)
+
+
+def test_erase_mode_clears_pixels(edit_app: AppTest) -> None:
+    draw(edit_app, rect(40, 20, 40, 20))
+    edit_app.radio(key="edit.mode").set_value("erase").run()
+    draw(edit_app, rect(40, 20, 20, 20))  # image columns 10-14
+    bits = active_bits(edit_app)
+    assert not bits[3:8, 7:12].any() and bits[3:8, 12:17].all()
+
+
+def test_undo_and_redo_restore_exact_bytes(edit_app: AppTest) -> None:
+    entry = state.active(edit_app.session_state)
+    original = to_bytes(entry.dataset)
+    assert edit_app.button(key="edit.undo").disabled
+    draw(edit_app, rect(40, 20, 40, 20))
+    drawn = to_bytes(entry.dataset)
+    assert drawn != original
+    edit_app.button(key="edit.undo").click().run()
+    assert to_bytes(entry.dataset) == original
+    edit_app.button(key="edit.redo").click().run()
+    assert to_bytes(entry.dataset) == drawn
+    assert not edit_app.button(key="edit.undo").disabled and edit_app.button(key="edit.redo").disabled
+
+
+def test_new_plane_takes_the_first_free_group(edit_app: AppTest) -> None:
+    entry = state.active(edit_app.session_state)
+    edit_app.selectbox(key=f"edit.plane.{entry.id}").set_value(0).run()
+    assert ".6002." in canvas_key(edit_app)
+    draw(edit_app, rect(0, 0, 8, 8))
+    assert [p.group for p in read_planes(entry.dataset)] == [0x6000, 0x6002]
+    assert read_plane(entry.dataset, 0x6002).origin == (1, 1)
+    assert active_bits(edit_app, 0x6002).sum() == 4
+    assert edit_app.selectbox(key=f"edit.plane.{entry.id}").value == 0x6002
+
+
+def test_nothing_drawn_or_an_undrawable_object_shows_an_error(edit_app: AppTest) -> None:
+    entry = state.active(edit_app.session_state)
+    original = to_bytes(entry.dataset)
+    edit_app.button(key="apply").click().run()
+    assert errors(edit_app) == ["There is nothing to apply: draw on the image first."]
+    draw(edit_app, {"type": "Textbox", "version": "7.0.0", "left": 5, "top": 5, "text": "hi"})
+    [message] = errors(edit_app)
+    assert "cannot be drawn into an overlay plane" in message
+    assert to_bytes(entry.dataset) == original
+    assert not entry.history.can_undo
+
+
+def test_zoomed_view_maps_to_the_window(edit_app: AppTest) -> None:
+    entry = state.active(edit_app.session_state)
+    for name, value in (("row0", 10), ("col0", 20), ("rows", 10), ("cols", 10)):
+        edit_app.number_input(key=f"edit.zoom.{name}.{entry.id}").set_value(value).run()
+    edit_app.number_input(key="edit.canvas_width").set_value(400).run()  # 40 screen px per pixel
+    draw(edit_app, rect(40, 80, 40, 40))  # image row 12, column 21 exactly
+    bits = active_bits(edit_app)
+    assert np.argwhere(bits).tolist() == [[0, 0], [12 - 2, 21 - 3]]
+
+
+def test_attributes_are_saved(edit_app: AppTest) -> None:
+    entry = state.active(edit_app.session_state)
+    [label] = [w for w in edit_app.text_input if w.key.startswith("edit.attr.label.")]
+    label.set_value("EDITED")
+    [kind] = [w for w in edit_app.selectbox if w.key.startswith("edit.attr.type.")]
+    kind.set_value("R")
+    [row] = [w for w in edit_app.number_input if w.key.startswith("edit.attr.origin_row.")]
+    row.set_value(5)
+    edit_app.button[[b.label for b in edit_app.button].index("Save attributes")].click().run()
+    no_exception(edit_app)
+    plane = read_plane(entry.dataset, 0x6000)
+    assert (plane.label, plane.type.value, plane.origin) == ("EDITED", "R", (5, 4))
+
+
+def test_invalid_attribute_shows_the_core_error(edit_app: AppTest) -> None:
+    entry = state.active(edit_app.session_state)
+    [label] = [w for w in edit_app.text_input if w.key.startswith("edit.attr.label.")]
+    label.set_value("back\\slash")
+    edit_app.button[[b.label for b in edit_app.button].index("Save attributes")].click().run()
+    assert errors(edit_app) == [
+        "The label must be at most 64 characters without backslashes or control characters."
+    ]
+    assert read_plane(entry.dataset, 0x6000).label == "OFFSET"
+
+
+def test_resize_crop_and_delete(edit_app: AppTest) -> None:
+    entry = state.active(edit_app.session_state)
+    edit_app.button(key="edit.resize").click().run()
+    assert read_plane(entry.dataset, 0x6000).shape == (1, ROWS, COLS)
+    edit_app.button(key="edit.crop").click().run()
+    plane = read_plane(entry.dataset, 0x6000)
+    assert (plane.rows, plane.columns, plane.origin) == (1, 1, ORIGIN)
+    edit_app.checkbox(key=f"edit.confirm_delete.{entry.id}").check().run()
+    edit_app.button(key="edit.delete").click().run()
+    no_exception(edit_app)
+    assert read_planes(entry.dataset) == []
+    assert ".6000." in canvas_key(edit_app)  # the first free group is offered as a new plane
+    edit_app.button(key="edit.undo").click().run()
+    assert [p.group for p in read_planes(entry.dataset)] == [0x6000]
+
+
+def test_migrate_an_embedded_plane(app: AppTest) -> None:
+    data, masks = embedded_file()
+    app.run()
+    app.file_uploader(key="upload").set_value(("embedded.dcm", data, "application/dicom")).run()
+    goto(app, "edit")
+    entry = state.active(app.session_state)
+    app.button(key="edit.migrate").click().run()
+    no_exception(app)
+    plane = read_plane(entry.dataset, 0x6000)
+    assert not plane.embedded
+    assert np.array_equal(plane_bits(entry.dataset, 0x6000), masks[0x6000])
+    assert not [b for b in app.button if b.key == "edit.migrate"]
+
+
+def test_drawn_bits_are_in_the_downloaded_file(edit_app: AppTest, downloads: Downloads) -> None:
+    draw(edit_app, rect(40, 20, 40, 20))
+    goto(edit_app, "export")
+    assert any("Plane 6000 edited: 50 pixels set" in m.value for m in edit_app.markdown)
+    written = load(downloads.get_bytes("offset-edited.dcm"))
+    bits = plane_bits(written, 0x6000)[0]
+    assert read_plane(written, 0x6000).origin == ORIGIN
+    assert bits[3:8, 7:17].all() and bits.sum() == 51

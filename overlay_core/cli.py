@@ -133,16 +133,16 @@ def load_mask(path: str, frames: int | None = None) -> NDArray[np.bool_]:
     ``frames`` given and its height a multiple of it, it is split into that many frames.
     """
     suffix = Path(path).suffix.lower()
+    if suffix not in (".npy", ".png"):
+        raise InvalidArgumentError(f"The mask {path} must be a .npy or .png file.")
     try:
         if suffix == ".npy":
             array = np.asarray(np.load(path, allow_pickle=False))
-        elif suffix == ".png":
+        else:
             from PIL import Image
 
             with Image.open(path) as img:
                 array = np.asarray(img.convert("L"))
-        else:
-            raise InvalidArgumentError(f"The mask {path} must be a .npy or .png file.")
     except FileNotFoundError:
         raise InvalidArgumentError(f"The mask file {path} does not exist.") from None
     except (OSError, ValueError) as exc:

@@ -61,7 +61,11 @@ def test_success_exits_zero(files: dict[str, Path], tmp_path: Path) -> None:
         (["delete", "two.dcm", "--group", "6000", "--out", "two.dcm"], "Refusing to overwrite the input"),
         (["delete", "two.dcm", "--group", "6000", "--out", "./sub/../two.dcm"], "Refusing to overwrite"),
         (["apply", "two.dcm", "--group", "6000", "--mask", "m.txt", "--out", "o.dcm"],
-         "must be a .npy or .png"),
+         "error: The mask m.txt must be a .npy or .png file."),
+        (["apply", "two.dcm", "--group", "6000", "--mask", "m.npy", "--out", "o.dcm"],
+         "The mask file m.npy does not exist."),
+        (["apply", "two.dcm", "--group", "6000", "--mask", "notes.txt.png", "--out", "o.dcm"],
+         "could not be read"),
         (["migrate", "two.dcm", "--group", "6000", "--out", "o.dcm"], "not embedded"),
         (["delete", "two.dcm"], "required: --group, --out"),
         (["frobnicate"], "invalid choice"),
@@ -71,6 +75,7 @@ def test_success_exits_zero(files: dict[str, Path], tmp_path: Path) -> None:
 def test_bad_input_exits_two_with_one_line(files: dict[str, Path], tmp_path: Path, args: list[str],
                                             message: str) -> None:
     (tmp_path / "sub").mkdir(exist_ok=True)
+    (tmp_path / "notes.txt.png").write_text("not a PNG")
     before = files["two"].read_bytes()
     result = run(*args, cwd=tmp_path)
     assert result.returncode == 2

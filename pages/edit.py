@@ -95,6 +95,9 @@ drawing = draw_canvas(
     if filled else "rgba(0, 0, 0, 0)",
 )
 
+pending = len((drawing or {}).get("objects") or [])
+st.caption(f"{pending} shape{'s' if pending != 1 else ''} drawn, not yet applied." if pending
+           else "Nothing drawn yet: draw on the image, then apply.")
 b = st.columns(5)
 if b[0].button("Apply", key="apply", type="primary", icon=":material/check:",
                help="Write the strokes into the plane, at the image's own resolution."):

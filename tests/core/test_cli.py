@@ -259,3 +259,15 @@ def test_refuses_to_overwrite_input_through_a_symlink(files: dict[str, Path], tm
     assert main(["delete", str(files["two"]), "--group", "6000", "--out", str(link)]) == 2
     assert "Refusing to overwrite" in capsys.readouterr().err
     assert files["two"].read_bytes() == before
+
+
+def test_png_strip_round_trips_through_extract_and_apply(files: dict[str, Path], tmp_path: Path) -> None:
+    _, mask = b.multiframe_file()
+    png, out = tmp_path / "p.png", tmp_path / "o.dcm"
+    assert main(["extract", str(files["multi"]), "--group", "6000", "--png", str(png)]) == 0
+    assert main(["apply", str(files["multi"]), "--group", "6000", "--mask", str(png), "--out", str(out),
+                 "--mode", "erase"]) == 0
+    assert not plane_bits(load(out.read_bytes()), 0x6000).any()  # erasing its own bits leaves nothing
+    assert main(["apply", str(out), "--group", "6000", "--mask", str(png), "--out", str(tmp_path / "q.dcm"),
+                 "--mode", "add"]) == 0
+    assert np.array_equal(plane_bits(load((tmp_path / "q.dcm").read_bytes()), 0x6000), mask)

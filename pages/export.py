@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from overlay_core import edit
 from overlay_core.changes import ChangeKind, plane_changes
 from overlay_core.errors import OverlayError
 from studio import state
@@ -56,3 +57,26 @@ if len(readable) > 1:
             file_name="overlay-studio.zip", mime="application/zip", key="export.zip",
             icon=":material/folder_zip:",
         )
+
+planes = entry.planes()
+if planes:
+    st.subheader("Plane PNGs")
+    space = st.radio(
+        "Size", ["image", "plane"], horizontal=True, key="export.png_space",
+        format_func={"image": "On the image (image size, at the plane's origin)",
+                     "plane": "The plane's own rows and columns"}.get,
+    )
+    columns = st.columns(min(4, len(planes)))
+    for i, plane in enumerate(planes):
+        with columns[i % len(columns)]:
+            frame = 0
+            if plane.frames > 1:
+                frame = st.number_input(f"Frame of {plane.group_hex}", 1, plane.frames, 1,
+                                        key=f"export.png_frame.{plane.group_hex}") - 1
+            suffix = f"-frame{frame + 1}" if plane.frames > 1 else ""
+            st.download_button(
+                f"Plane {plane.group_hex}{suffix} PNG",
+                data=lambda g=plane.group, f=frame: edit.export_png(entry.dataset, g, f, space),
+                file_name=f"{entry.stem}-{plane.group_hex}{suffix}-{space}.png", mime="image/png",
+                key=f"export.png.{plane.group_hex}", icon=":material/image:",
+            )

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import studio.export as export
+from overlay_core.edit import read_mask_file
 from overlay_core.reading import load, plane_bits, read_planes
 from overlay_core.writing import Attributes, set_attributes, set_plane
 from studio import state
@@ -98,3 +99,13 @@ def test_a_file_that_does_not_read_back_is_not_offered(
     assert not [b for b in app.download_button if b.key == "download"]
     monkeypatch.setattr(export, "to_bytes", good)
     assert checked_bytes(state.active(app.session_state))
+
+
+def test_plane_pngs_in_image_and_plane_space(app: AppTest, downloads: Downloads) -> None:
+    data, masks = two_plane_file()
+    goto(open_files(app, ("two.dcm", data)), "export")
+    image = read_mask_file(downloads.get_bytes("two-6002-image.png"))
+    assert image.shape == (16, 20)
+    assert np.array_equal(image[2:7, 3:10], masks[0x6002][0]) and image.sum() == masks[0x6002].sum()
+    app.radio(key="export.png_space").set_value("plane").run()
+    assert np.array_equal(read_mask_file(downloads.get_bytes("two-6002-plane.png")), masks[0x6002][0])

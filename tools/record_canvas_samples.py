@@ -141,8 +141,8 @@ def _then_edit(first: Action, drags: list[list[tuple[float, float]]]) -> Action:
         page.wait_for_timeout(600)
         _edit_toggle(page)
         for points in drags:
-            # a first click selects the object, the drag then transforms it
-            _click(page, x0, y0, *points[0])
+            # pressing on an object selects it and starts the drag; pressing again on a
+            # selected rectangle, polygon or line would switch to editing its points
             _drag(page, x0, y0, points)
             page.wait_for_timeout(400)
             steps.append({"action": "edit-drag", "points": points})
@@ -177,8 +177,16 @@ SAMPLES: dict[str, tuple[dict[str, str], Action, int]] = {
             [
                 [(120.0, 105.0), (150.0, 115.0), (170.0, 125.0)],  # move by (50, 20)
                 [(213.0, 153.0), (240.0, 170.0), (250.0, 180.0)],  # scale with the br corner
-                [(170.0, 37.0), (230.0, 60.0), (250.0, 90.0)],  # rotate with the mtr handle
             ],
+        ),
+        1,
+    ),
+    "transform_rotate": (
+        {"mode": "rect"},
+        _then_edit(
+            _stroke([(80.0, 80.0), (160.0, 130.0)]),
+            # select by the body, then turn with the mtr handle 40 px above the top centre
+            [[(120.0, 105.0)], [(123.0, 40.0), (170.0, 60.0), (200.0, 100.0)]],
         ),
         1,
     ),
@@ -186,7 +194,8 @@ SAMPLES: dict[str, tuple[dict[str, str], Action, int]] = {
         {"mode": "rect"},
         _then_edit(
             _stroke([(150.0, 80.0), (220.0, 140.0)]),
-            [[(226.0, 113.0), (180.0, 113.0), (130.0, 113.0), (100.0, 113.0)]],  # mr past the left side
+            [[(185.0, 110.0)], [(226.0, 113.0), (180.0, 113.0), (130.0, 113.0), (100.0, 113.0)]],  # select;
+            # then the mr control past the left side
 
         ),
         1,
@@ -197,6 +206,17 @@ SAMPLES: dict[str, tuple[dict[str, str], Action, int]] = {
             _stroke([(60.0, 80.0), (100.0, 100.0), (140.0, 90.0), (160.0, 130.0)]),
             [
                 [(100.0, 100.0), (120.0, 110.0), (130.0, 120.0)],  # move by (30, 20)
+            ],
+        ),
+        1,
+    ),
+    "transform_scale_path": (
+        {"mode": "freedraw"},
+        _then_edit(
+            _stroke([(60.0, 80.0), (100.0, 100.0), (140.0, 90.0), (160.0, 130.0)]),
+            [
+                [(100.0, 100.0)],  # select by clicking the stroke
+                [(163.0, 133.0), (200.0, 150.0), (230.0, 170.0)],  # scale with the br corner
             ],
         ),
         1,
@@ -213,6 +233,7 @@ SAMPLES: dict[str, tuple[dict[str, str], Action, int]] = {
 
 
 def record(only: list[str] | None = None) -> None:
+    """Record the samples named in ``only`` (all by default) into ``tests/data/canvas``."""
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         app = Path(tmp) / "app.py"

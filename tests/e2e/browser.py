@@ -1,5 +1,9 @@
 """Browser fixtures: the app served by ``streamlit run`` on a free port, and Debian's chromium.
 
+The fixtures are named ``server``, ``browser`` and ``page``; test modules bind
+``server_fixture``/``browser_fixture``/``page_fixture`` to use them (a conftest.py here
+would clash with tests/conftest.py when ``--doctest-modules`` imports both as ``conftest``).
+
 Playwright cannot download its own browsers here, so the tests drive the ``chromium``
 Debian package (``/usr/bin/chromium``, or ``$CHROMIUM``) and skip, saying why, when it
 is absent.
@@ -39,8 +43,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def server() -> Iterator[str]:
+@pytest.fixture(scope="session", name="server")
+def server_fixture() -> Iterator[str]:
     """Start ``streamlit run app.py`` (no sample) and return its URL."""
     port = free_port()
     env = {**os.environ, "OVERLAY_STUDIO_SAMPLE": "0"}
@@ -75,8 +79,8 @@ def server() -> Iterator[str]:
             process.kill()
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+@pytest.fixture(scope="session", name="browser")
+def browser_fixture() -> Iterator[object]:
     path = chromium_path()
     if path is None:
         pytest.skip("Debian's chromium is not installed (/usr/bin/chromium); `make test` installs it")
@@ -90,8 +94,8 @@ def browser() -> Iterator[object]:
             browser.close()
 
 
-@pytest.fixture
-def page(browser: object, server: str) -> Iterator[object]:
+@pytest.fixture(name="page")
+def page_fixture(browser: object, server: str) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1500, "height": 1100}, accept_downloads=True)  # type: ignore[attr-defined]
     page = context.new_page()
     page.set_default_timeout(30_000)

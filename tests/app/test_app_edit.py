@@ -21,7 +21,7 @@ from studio import state
 from studio.canvas import inject_drawing
 from tests.app import support
 from tests.app.support import Downloads, errors, goto, no_exception
-from tests.builders import add_plane, embedded_file, image_dataset, to_file_bytes
+from tests.builders import add_plane, embedded_file, image_dataset, multiframe_file, to_file_bytes
 
 # The fixtures `app` and `downloads` (see tests/app/support.py for why not a conftest.py).
 app_fixture = support.app_fixture
@@ -216,3 +216,21 @@ def test_drawn_bits_are_in_the_downloaded_file(edit_app: AppTest, downloads: Dow
     bits = plane_bits(written, 0x6000)[0]
     assert read_plane(written, 0x6000).origin == ORIGIN
     assert bits[3:8, 7:17].all() and bits.sum() == 51
+
+
+def test_multiframe_plane_is_edited_one_frame_at_a_time(app: AppTest) -> None:
+    data, mask = multiframe_file(image_frames=4, plane_frames=2, image_frame_origin=2, origin=(1, 1))
+    app.run()
+    app.file_uploader(key="upload").set_value(("multi.dcm", data, "application/dicom")).run()
+    goto(app, "edit")
+    entry = state.active(app.session_state)
+    app.number_input(key=f"edit.frame.{entry.id}.{0x6000}").set_value(2).run()
+    key = canvas_key(app)
+    assert key.startswith(f"canvas.{entry.id}.6000.1.")
+    view_width = 200  # 11 columns shown 200 px wide
+    scale = view_width / 11
+    draw(app, rect(0, 0, scale, scale))  # the top-left pixel
+    bits = plane_bits(entry.dataset, 0x6000)
+    assert np.array_equal(bits[0], mask[0])
+    assert bits[1][0, 0] and np.array_equal(bits[1][0, 1:], mask[1][0, 1:])
+    assert np.array_equal(bits[1][1:], mask[1][1:])

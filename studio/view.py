@@ -43,7 +43,7 @@ def _cached(
     key: str,
     frame: int,
     voi: Voi | None,
-    styles: tuple[PlaneStyle, ...],
+    styles: tuple[PlaneStyle, ...] | None,
     max_size: int | None,
     window: Window | None,
     width: int | None,
@@ -58,12 +58,14 @@ def render_view(
     *,
     frame: int = 0,
     voi: Voi | None = None,
-    styles: tuple[PlaneStyle, ...] | list[PlaneStyle] = (),
+    styles: tuple[PlaneStyle, ...] | list[PlaneStyle] | None = None,
     max_size: int | None = MAX_DISPLAY,
     window: Window | None = None,
     width: int | None = None,
 ) -> Rendered:
     """Render ``entry``'s dataset as :func:`overlay_core.render.render` does, cached.
+
+    ``styles=None`` draws every usable plane in its default style.
 
     Raises
     ------
@@ -71,4 +73,5 @@ def render_view(
         As :func:`overlay_core.render.render`.
     """
     assert entry.dataset is not None
-    return _cached(content_key(entry), frame, voi, tuple(styles), max_size, window, width, entry.dataset)
+    chosen = None if styles is None else tuple(styles)
+    return _cached(content_key(entry), frame, voi, chosen, max_size, window, width, entry.dataset)

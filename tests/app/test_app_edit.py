@@ -9,10 +9,14 @@ does for a real stroke. The real-browser test in tests/e2e draws with the mouse.
 
 from __future__ import annotations
 
+import base64
+import io
+import json
 from typing import Any
 
 import numpy as np
 import pytest
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from overlay_core.reading import load, plane_bits, read_plane, read_planes
@@ -234,3 +238,19 @@ def test_multiframe_plane_is_edited_one_frame_at_a_time(app: AppTest) -> None:
     assert np.array_equal(bits[0], mask[0])
     assert bits[1][0, 0] and np.array_equal(bits[1][0, 1:], mask[1][0, 1:])
     assert np.array_equal(bits[1][1:], mask[1][1:])
+
+
+def canvas_background(at: AppTest) -> np.ndarray:
+    """The background image the page hands to the canvas (a PNG data URL in its data)."""
+    [canvas] = at.get("bidi_component")
+    url = json.loads(canvas.proto.json)["backgroundImageURL"]
+    assert url.startswith("data:image/png;base64,")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB"))
+
+
+def test_canvas_background_shows_the_planes(edit_app: AppTest) -> None:
+    draw(edit_app, rect(40, 20, 40, 20))
+    background = canvas_background(edit_app)
+    assert background.shape == (ROWS * 4, COLS * 4, 3)
+    painted = (background == (255, 225, 25)).all(axis=2)  # plane 6000's colour
+    assert painted[20:40, 40:80].all()  # the applied rectangle, image rows 5-9, columns 10-19

@@ -449,38 +449,43 @@ def _draw_object(
     hy = max(hy, 0.5 / float(np.hypot(*local_to_plane[:, 1])))
     half = max(math.sqrt(hx * hy), 0.5 / pixel)
 
-    polygons: list[tuple[Polygon, bool]] = []  # (local polygon, value) painted in order
+    # layers painted in order: (local polygons, value, union); the polygons of a layer
+    # are filled together with the nonzero rule; a union layer's are first oriented
+    # alike, so that the stroke's pieces (segments, joins, caps) make their union
+    polygons: list[tuple[list[Polygon], bool, bool]] = []
     if shape.round_shape:
         rx, ry = shape.width / 2, shape.height / 2
         outer = (rx + hx, ry + hy) if has_stroke else (rx, ry)
         n = int(min(4096, max(32, 2 * math.pi * max(outer) * pixel)))
         if filled or has_stroke:
-            polygons.append((_ellipse(0.0, 0.0, *outer, n), True))
+            polygons.append(([_ellipse(0.0, 0.0, *outer, n)], True, False))
         if has_stroke and not filled and rx > hx and ry > hy:
-            polygons.append((_ellipse(0.0, 0.0, rx - hx, ry - hy, n), False))
+            polygons.append(([_ellipse(0.0, 0.0, rx - hx, ry - hy, n)], False, False))
     else:
         for area in shape.fill:
             if len(area) >= 3:
-                polygons.append((area, True))
+                polygons.append(([area], True, False))
         if has_stroke:
             if kind in ("rect", "labeledrect"):  # mitred corners: outer box minus inner box
                 w, h = shape.width / 2, shape.height / 2
-                polygons.append((_box(w + hx, h + hy), True))
+                polygons.append(([_box(w + hx, h + hy)], True, False))
                 if not filled and w > hx and h > hy:
-                    polygons.append((_box(w - hx, h - hy), False))
+                    polygons.append(([_box(w - hx, h - hy)], False, False))
             else:
                 cap = str(obj.get("strokeLineCap") or "butt")
                 join = str(obj.get("strokeLineJoin") or "miter")
                 limit = _num(obj, "strokeMiterLimit", 4.0)
                 n_disc = int(min(256, max(12, 2 * math.pi * half * pixel)))
-                polygons.extend(
-                    (p, True) for p in _stroke_polygons(shape.lines, half, cap, join, limit, n_disc)
-                )
+                pieces = _stroke_polygons(shape.lines, half, cap, join, limit, n_disc)
+                polygons.append((pieces, True, True))
     if not polygons:
         return None
 
-    placed = [(_apply(local_to_plane, p), value) for p, value in polygons]
-    everything = np.vstack([p for p, _ in placed])
+    placed = []
+    for layer, value, union in polygons:
+        moved = [_apply(local_to_plane, p) for p in layer]
+        placed.append(([_oriented(p) for p in moved] if union else moved, value))
+    everything = np.vstack([p for layer, _ in placed for p in layer])
     lo = np.floor(everything.min(axis=0)).astype(int) - 1
     hi = np.ceil(everything.max(axis=0)).astype(int) + 1
     x0, y0 = max(int(lo[0]), 0), max(int(lo[1]), 0)
@@ -488,8 +493,8 @@ def _draw_object(
     if x0 >= x1 or y0 >= y1:
         return None
     out = np.zeros((y1 - y0, x1 - x0), dtype=bool)
-    for poly, value in placed:
-        inside = _fill(poly - (x0, y0), y1 - y0, x1 - x0)
+    for layer, value in placed:
+        inside = _fill([poly - (x0, y0) for poly in layer], y1 - y0, x1 - x0)
         if value:
             out |= inside
         else:
@@ -497,20 +502,32 @@ def _draw_object(
     return (y0, x0), out
 
 
-def _fill(poly: Polygon, rows: int, cols: int) -> NDArray[np.bool_]:
-    """Scan-convert a polygon (nonzero winding, like fabric) onto a ``rows x cols`` grid.
+def _oriented(poly: Polygon) -> Polygon:
+    """Return the polygon with a non-negative signed area (its vertices reversed if needed)."""
+    x, y = poly[:, 0], poly[:, 1]
+    area = float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+    return poly[::-1].copy() if area < 0 else poly
+
+
+def _fill(polys: list[Polygon], rows: int, cols: int) -> NDArray[np.bool_]:
+    """Scan-convert polygons (nonzero winding, like fabric) onto a ``rows x cols`` grid.
+
+    The polygons' edges are taken together, so polygons of the same orientation give
+    their union in one pass.
 
     Pixel ``(r, c)`` covers ``[c, c + 1) x [r, r + 1)`` and is set when its centre
     ``(c + 0.5, r + 0.5)`` lies inside, left and top edges included: exact, where
     Pillow's ``ImageDraw.polygon`` rounds the vertices to whole pixels first.
 
-    >>> _fill(np.array([[0.0, 0.0], [2.0, 0.0], [2.0, 2.0], [0.0, 2.0]]), 3, 3).astype(int).tolist()
+    >>> _fill([np.array([[0.0, 0.0], [2.0, 0.0], [2.0, 2.0], [0.0, 2.0]])], 3, 3).astype(int).tolist()
     [[1, 1, 0], [1, 1, 0], [0, 0, 0]]
     """
     out = np.zeros((rows, cols), dtype=bool)
-    if len(poly) < 3 or rows < 1 or cols < 1:
+    polys = [p for p in polys if len(p) >= 3]
+    if not polys or rows < 1 or cols < 1:
         return out
-    p0, p1 = poly, np.roll(poly, -1, axis=0)
+    p0 = np.vstack(polys)
+    p1 = np.vstack([np.roll(p, -1, axis=0) for p in polys])
     keep = p0[:, 1] != p1[:, 1]
     p0, p1 = p0[keep], p1[keep]
     if not len(p0):

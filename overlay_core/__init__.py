@@ -9,6 +9,7 @@ The package re-exports the names most callers need; each module documents the re
 4
 """
 
+from .diagnostics import diagnose
 from .errors import (
     InvalidArgumentError,
     InvalidOverlayError,
@@ -20,6 +21,7 @@ from .errors import (
 from .model import Finding, ImageInfo, OverlayPlane, OverlayType, Severity, parse_group
 from .placement import combined_mask, image_mask, origin_offset
 from .reading import image_info, load, plane_bits, read_plane, read_planes, unpack_plane
+from .render import PlaneStyle, burn_in_png, default_styles, frame_image
 from .writing import (
     Attributes,
     delete_plane,
@@ -42,11 +44,16 @@ __all__ = [
     "OverlayPlane",
     "OverlayType",
     "PlaneNotFoundError",
+    "PlaneStyle",
     "Severity",
     "UnsupportedError",
+    "burn_in_png",
     "combined_mask",
+    "default_styles",
     "delete_plane",
+    "diagnose",
     "first_free_group",
+    "frame_image",
     "image_info",
     "image_mask",
     "load",

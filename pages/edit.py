@@ -11,7 +11,7 @@ from overlay_core.writing import Attributes, delete_plane, first_free_group, mig
 from studio import editing
 from studio.canvas import TOOLS, canvas_key, draw_canvas
 from studio.ui import require_active
-from studio.view import render_view
+from studio.view import intensity_range, render_view
 
 st.title("Edit")
 entry = require_active()
@@ -127,6 +127,70 @@ if group != NEW and b[4].button("Clear plane", key="edit.clear", icon=":material
     if editing.run_reporting(entry, "clear",
                              lambda d: edit.clear(d, plane.group, frame if plane.frames > 1 else None)):
         st.rerun()
+
+
+
+# --- new planes from an intensity range, masks from files ---------------------------------
+def _made(made: OverlayPlane) -> None:
+    """Select the plane just made or changed and start a fresh canvas."""
+    st.session_state[f"edit.select.{entry.id}"] = made.group
+    editing.bump_nonce(st.session_state)
+    st.rerun()
+
+
+with st.expander("New plane from an intensity range", expanded=False):
+    if free is None:
+        st.caption("Every overlay group 6000–601E is in use: delete a plane first.")
+    else:
+        t = st.columns(3)
+        t_frame = image_frame
+        if info.frames > 1:
+            t_frame = t[2].number_input("Image frame", 1, info.frames, image_frame + 1,
+                                        key=f"edit.threshold.frame.{entry.id}") - 1
+        span = intensity_range(entry, t_frame)
+        low = t[0].number_input("Low", value=span[0] if span else 0.0, step=1.0,
+                                key=f"edit.threshold.low.{entry.id}.{t_frame}")
+        high = t[1].number_input("High", value=span[1] if span else 0.0, step=1.0,
+                                 key=f"edit.threshold.high.{entry.id}.{t_frame}")
+        st.caption(
+            (f"Values of image frame {t_frame + 1} run from {span[0]:g} to {span[1]:g}" if span
+             else f"The values of image frame {t_frame + 1} cannot be read (undecodable or colour image)")
+            + f" (after the Modality LUT, e.g. HU). Pixels from low to high, both included, are set in a "
+            f"new image-sized plane {free:04X}."
+        )
+        if st.button(f"Create plane {free:04X}", key="edit.threshold", icon=":material/tune:"):
+            try:
+                made = editing.run(entry, "threshold", lambda d: edit.threshold_plane(
+                    d, float(low), float(high), frame=t_frame))
+            except OverlayError as exc:
+                st.error(str(exc))
+            else:
+                _made(made)
+
+target = f"a new plane ({free:04X})" if group == NEW else (
+    f"plane {plane.group_hex}" + (f", frame {frame + 1}" if plane.frames > 1 else ""))
+with st.expander("Import a mask (PNG or NPY)", expanded=False):
+    upload = st.file_uploader("Mask file", type=["png", "npy"], key="edit.import",
+                              help="PNG: set where not black (or not transparent); .npy: set where non-zero.")
+    m = st.columns(2)
+    space = m[0].radio("The mask has the size of", ["image", "plane"], horizontal=True,
+                       format_func=lambda s: {"image": f"the image ({info.rows} × {info.columns})",
+                                              "plane": "the plane"}[s],
+                       key="edit.import.space")
+    import_mode = m[1].radio("Mode", ["replace", "draw", "erase"], horizontal=True, key="edit.import.mode",
+                             disabled=group == NEW, help="How the mask combines with the plane's pixels.")
+    st.caption(f"Imports into {target}; a 3-D .npy mask covers every frame of the plane.")
+    if st.button("Import", key="edit.import.apply", icon=":material/upload:", disabled=upload is None):
+        assert upload is not None
+        data = upload.getvalue()
+        try:
+            made = editing.run(entry, "import", lambda d: edit.import_mask(
+                d, data, group=None if group == NEW else plane.group, space=space, mode=import_mode,
+                frame=frame))
+        except OverlayError as exc:
+            st.error(str(exc))
+        else:
+            _made(made)
 
 if group == NEW:
     st.stop()

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 import streamlit as st
 from pydicom.dataset import Dataset
 
+from overlay_core.errors import OverlayError
 from overlay_core.geometry import ViewGeometry, Window
-from overlay_core.render import PlaneStyle, render
-from overlay_core.windowing import Voi
+from overlay_core.render import PlaneStyle, decode_frame, render
+from overlay_core.windowing import Voi, modality_values
 
 from .state import LoadedFile, content_key
 
-__all__ = ["MAX_DISPLAY", "Rendered", "render_view"]
+__all__ = ["MAX_DISPLAY", "Rendered", "intensity_range", "render_view"]
 
 #: The longest side of an image sent to the browser for viewing.
 MAX_DISPLAY = 1024
@@ -75,3 +76,25 @@ def render_view(
     assert entry.dataset is not None
     chosen = None if styles is None else tuple(styles)
     return _cached(content_key(entry), frame, voi, chosen, max_size, window, width, entry.dataset)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _cached_range(key: str, frame: int, _ds: Dataset) -> tuple[float, float] | None:
+    try:
+        stored = decode_frame(_ds, frame)
+        if stored.ndim != 2 or stored.size == 0:
+            return None
+        values = modality_values(stored, _ds)
+    except OverlayError:
+        return None
+    return float(values.min()), float(values.max())
+
+
+def intensity_range(entry: LoadedFile, frame: int = 0) -> tuple[float, float] | None:
+    """Return the smallest and largest Modality LUT value (e.g. HU) of one frame, cached.
+
+    ``None`` when the frame cannot be decoded or is in colour (the threshold tool then
+    reports why when it is used).
+    """
+    assert entry.dataset is not None
+    return _cached_range(content_key(entry), frame, entry.dataset)

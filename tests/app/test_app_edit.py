@@ -254,3 +254,93 @@ def test_canvas_background_shows_the_planes(edit_app: AppTest) -> None:
     assert background.shape == (ROWS * 4, COLS * 4, 3)
     painted = (background == (255, 225, 25)).all(axis=2)  # plane 6000's colour
     assert painted[20:40, 40:80].all()  # the applied rectangle, image rows 5-9, columns 10-19
+
+
+def png_bytes(mask: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(mask.astype(np.uint8) * 255).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def threshold(at: AppTest, low: float, high: float) -> AppTest:
+    entry = state.active(at.session_state)
+    at.number_input(key=f"edit.threshold.low.{entry.id}.0").set_value(low)
+    at.number_input(key=f"edit.threshold.high.{entry.id}.0").set_value(high)
+    at.button(key="edit.threshold").click().run()
+    no_exception(at)
+    return at
+
+
+def test_threshold_makes_an_undoable_plane_in_the_first_free_group(edit_app: AppTest) -> None:
+    entry = state.active(edit_app.session_state)
+    values = entry.dataset.pixel_array
+    hint = f"run from {values.min():g} to {values.max():g}"
+    assert any(hint in c.value for c in edit_app.caption), [c.value for c in edit_app.caption]
+    threshold(edit_app, 1000, 2000)
+    assert not errors(edit_app)
+    plane = read_plane(entry.dataset, 0x6002)
+    assert (plane.rows, plane.columns, plane.origin) == (ROWS, COLS, (1, 1))
+    assert np.array_equal(plane_bits(entry.dataset, 0x6002)[0], (values >= 1000) & (values <= 2000))
+    assert ".6002." in canvas_key(edit_app)  # the new plane is selected
+    edit_app.button(key="edit.undo").click().run()
+    assert [p.group for p in read_planes(entry.dataset)] == [0x6000]
+
+
+def test_threshold_with_low_above_high_shows_an_error_and_changes_nothing(edit_app: AppTest) -> None:
+    entry = state.active(edit_app.session_state)
+    before = to_bytes(entry.dataset)
+    threshold(edit_app, 2000, 1000)
+    assert any("low <= high" in e for e in errors(edit_app))
+    assert to_bytes(entry.dataset) == before
+    assert not editing_history(edit_app).can_undo
+
+
+def editing_history(at: AppTest) -> Any:
+    return state.active(at.session_state).history
+
+
+def import_mask(at: AppTest, name: str, data: bytes, space: str = "image",
+                mode: str | None = None) -> AppTest:
+    at.file_uploader(key="edit.import").set_value((name, data, "application/octet-stream")).run()
+    at.radio(key="edit.import.space").set_value(space)
+    if mode is not None:  # disabled (replace) for a new plane
+        at.radio(key="edit.import.mode").set_value(mode)
+    at.button(key="edit.import.apply").click().run()
+    no_exception(at)
+    return at
+
+
+def test_import_an_image_space_png_into_the_plane_and_undo(edit_app: AppTest) -> None:
+    entry = state.active(edit_app.session_state)
+    before = plane_bits(entry.dataset, 0x6000)[0].copy()
+    mask = np.zeros((ROWS, COLS), bool)
+    mask[5:10, 10:20] = True  # plane rows 3-7, columns 7-16 (origin 3\4)
+    import_mask(edit_app, "mask.png", png_bytes(mask), mode="draw")
+    assert not errors(edit_app)
+    bits = plane_bits(entry.dataset, 0x6000)[0]
+    assert bits[3:8, 7:17].all() and bits[0, 0] and bits.sum() == 51
+    edit_app.button(key="edit.undo").click().run()
+    assert np.array_equal(plane_bits(entry.dataset, 0x6000)[0], before)
+
+
+def test_import_a_plane_space_npy_as_a_new_plane(edit_app: AppTest) -> None:
+    entry = state.active(edit_app.session_state)
+    buffer = io.BytesIO()
+    np.save(buffer, np.eye(6, 8, dtype=np.uint8))
+    edit_app.selectbox(key=f"edit.plane.{entry.id}").set_value(0).run()  # New plane
+    import_mask(edit_app, "mask.npy", buffer.getvalue(), space="plane")
+    assert not errors(edit_app)
+    assert np.array_equal(plane_bits(entry.dataset, 0x6002)[0], np.eye(6, 8, dtype=bool))
+    assert ".6002." in canvas_key(edit_app)
+
+
+def test_import_a_png_of_the_wrong_size_shows_an_error_and_changes_nothing(edit_app: AppTest) -> None:
+    entry = state.active(edit_app.session_state)
+    before = to_bytes(entry.dataset)
+    import_mask(edit_app, "small.png", png_bytes(np.ones((10, 10), bool)))
+    assert any("The mask is 10 x 10 pixels but the image is 40 x 50" in e for e in errors(edit_app))
+    assert to_bytes(entry.dataset) == before
+    assert not editing_history(edit_app).can_undo
+    import_mask(edit_app, "junk.png", b"not a mask")
+    assert any("neither a PNG image nor a NumPy" in e for e in errors(edit_app))
+    assert to_bytes(entry.dataset) == before

@@ -18,9 +18,13 @@ import numpy as np
 import streamlit as st
 
 from overlay_core import edit
+from overlay_core.canvas import rasterize
 from overlay_core.errors import InvalidArgumentError, OverlayError
 from overlay_core.geometry import ViewGeometry
 from overlay_core.history import History
+from overlay_core.model import OverlayPlane
+from overlay_core.placement import origin_offset
+from overlay_core.reading import read_plane
 from overlay_core.writing import set_plane
 
 from .state import LoadedFile
@@ -75,6 +79,17 @@ def run_reporting(entry: LoadedFile, label: str, action: Callable[[Any], object]
     return True
 
 
+def _outside_message(plane: OverlayPlane, view: ViewGeometry) -> str:
+    """Say where plane lies on the image, for a drawing that missed it entirely."""
+    row, col = origin_offset(plane.origin)
+    rows = max(row, 0), min(row + plane.rows, view.image_rows) - 1
+    cols = max(col, 0), min(col + plane.columns, view.image_cols) - 1
+    where = (f"which covers image rows {rows[0]}–{rows[1]} and columns {cols[0]}–{cols[1]}"
+             if rows[0] <= rows[1] and cols[0] <= cols[1] else "which lies wholly outside the image")
+    return (f"Nothing you drew lies on plane {plane.group_hex}, {where}; nothing was changed. "
+            "Draw inside the plane, or resize it to the image first.")
+
+
 def apply_drawing(
     entry: LoadedFile,
     group: int,
@@ -90,9 +105,10 @@ def apply_drawing(
     Raises
     ------
     InvalidArgumentError
-        When there is nothing drawn.
+        When there is nothing drawn, or nothing drawn lies on the plane (e.g. a plane
+        smaller than the image, drawn beside).
     OverlayError
-        From :func:`overlay_core.edit.apply_canvas`; nothing is changed then.
+        From :func:`overlay_core.edit.apply_mask`; nothing is changed then.
     """
     if not drawing or not drawing.get("objects"):
         raise InvalidArgumentError("There is nothing to apply: draw on the image first.")
@@ -101,7 +117,11 @@ def apply_drawing(
         if create:
             set_plane(ds, group, np.zeros((view.image_rows, view.image_cols), bool))
         try:
-            return edit.apply_canvas(ds, group, drawing, view, mode, frame, fill=fill)
+            plane = read_plane(ds, group)
+            stroke = rasterize(drawing, view, plane, fill=fill)
+            if not stroke.any():
+                raise InvalidArgumentError(_outside_message(plane, view))
+            return edit.apply_mask(ds, group, stroke, mode, frame)
         except OverlayError:
             if create:
                 from overlay_core.writing import delete_plane

@@ -344,3 +344,15 @@ def test_import_a_png_of_the_wrong_size_shows_an_error_and_changes_nothing(edit_
     import_mask(edit_app, "junk.png", b"not a mask")
     assert any("neither a PNG image nor a NumPy" in e for e in errors(edit_app))
     assert to_bytes(entry.dataset) == before
+
+
+def test_a_drawing_wholly_beside_a_small_plane_says_so_and_changes_nothing(edit_app: AppTest) -> None:
+    entry = state.active(edit_app.session_state)
+    before = to_bytes(entry.dataset)
+    draw(edit_app, rect(160, 120, 20, 20))  # image rows 30-34, columns 40-44: beside the plane
+    assert errors(edit_app) == [
+        "Nothing you drew lies on plane 6000, which covers image rows 2–21 and columns 3–32; "
+        "nothing was changed. Draw inside the plane, or resize it to the image first."
+    ]
+    assert to_bytes(entry.dataset) == before
+    assert not editing_history(edit_app).can_undo

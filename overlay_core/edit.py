@@ -28,7 +28,7 @@ from PIL import Image
 from pydicom.dataset import Dataset
 
 from .canvas import rasterize
-from .errors import InvalidArgumentError, UnsupportedError
+from .errors import InvalidArgumentError
 from .geometry import ViewGeometry
 from .model import OverlayPlane
 from .placement import origin_from_offset, origin_offset, plane_window
@@ -347,13 +347,9 @@ def clear(ds: Dataset, group: int, frame: int | None = None) -> OverlayPlane:
 
 def _modality_frame(ds: Dataset, frame: int) -> NDArray[np.float64]:
     """Return one frame's Modality LUT values (rescaled units, e.g. HU)."""
-    from .render import decode_frame
-    from .windowing import modality_values
+    from .render import modality_frame
 
-    stored = decode_frame(ds, frame)
-    if stored.ndim != 2:
-        raise UnsupportedError("The threshold tool needs a greyscale image; this image is in colour.")
-    return modality_values(stored, ds)
+    return modality_frame(ds, frame)
 
 
 def threshold_plane(

@@ -70,6 +70,7 @@ __all__ = [
     "default_style",
     "default_styles",
     "frame_image",
+    "modality_frame",
     "parse_color",
     "parse_overlays",
     "pool_mask",
@@ -335,6 +336,32 @@ def decode_frame(ds: Dataset, frame: int = 0) -> NDArray[Any]:
 
 
 # --- display values -------------------------------------------------------------------------
+
+
+def modality_frame(ds: Dataset, frame: int = 0) -> NDArray[np.float64]:
+    """Return one greyscale frame's Modality LUT values (rescaled units such as HU).
+
+    Empty Modality LUT attributes, as some writers leave them, count as absent, as they
+    do when the frame is shown.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If the file has no image or ``frame`` is out of range.
+    UnsupportedError
+        If the frame cannot be decoded, is in colour, or its Modality LUT is unusable.
+    """
+    info = image_info(ds)
+    _check_frame(info, frame)
+    stored = decode_frame(ds, frame)
+    if stored.ndim != 2:
+        raise UnsupportedError("This image is in colour; intensity values need a greyscale image.")
+    try:
+        return modality_values(stored, _pixel_dataset(ds, info))
+    except Exception as exc:
+        raise UnsupportedError(
+            f"The image's values cannot be read because its Modality LUT is unusable ({_first_line(exc)})."
+        ) from exc
 
 
 @dataclass(frozen=True, eq=False)

@@ -16,8 +16,8 @@ from pydicom.dataset import Dataset
 
 from overlay_core.errors import OverlayError
 from overlay_core.geometry import ViewGeometry, Window
-from overlay_core.render import PlaneStyle, decode_frame, render
-from overlay_core.windowing import Voi, modality_values
+from overlay_core.render import PlaneStyle, modality_frame, render
+from overlay_core.windowing import Voi
 
 from .state import LoadedFile, content_key
 
@@ -81,13 +81,10 @@ def render_view(
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def _cached_range(key: str, frame: int, _ds: Dataset) -> tuple[float, float] | None:
     try:
-        stored = decode_frame(_ds, frame)
-        if stored.ndim != 2 or stored.size == 0:
-            return None
-        values = modality_values(stored, _ds)
+        values = modality_frame(_ds, frame)
     except OverlayError:
         return None
-    return float(values.min()), float(values.max())
+    return (float(values.min()), float(values.max())) if values.size else None
 
 
 def intensity_range(entry: LoadedFile, frame: int = 0) -> tuple[float, float] | None:

@@ -356,3 +356,22 @@ def test_a_drawing_wholly_beside_a_small_plane_says_so_and_changes_nothing(edit_
     ]
     assert to_bytes(entry.dataset) == before
     assert not editing_history(edit_app).can_undo
+
+
+def test_threshold_hint_and_tool_work_with_empty_modality_lut_attributes(app: AppTest) -> None:
+    from pydicom.dataset import Dataset
+
+    ds = image_dataset(ROWS, COLS)  # as dwv_leadtools-8BitsJpegLossyGrayScale.dcm: empty LUT attributes
+    ds.RescaleSlope = ds.RescaleIntercept = None
+    item = Dataset()
+    item.add_new(0x00283002, "US", None)  # LUT Descriptor
+    item.add_new(0x00283006, "US", None)  # LUT Data
+    ds.ModalityLUTSequence = [item]
+    app.run()
+    app.file_uploader(key="upload").set_value(("empty-lut.dcm", to_file_bytes(ds), "application/dicom")).run()
+    goto(app, "edit")
+    values = state.active(app.session_state).dataset.pixel_array
+    assert any(f"run from {values.min():g} to {values.max():g}" in c.value for c in app.caption)
+    threshold(app, 0, 1000)
+    assert not errors(app)
+    assert np.array_equal(plane_bits(state.active(app.session_state).dataset, 0x6000)[0], values <= 1000)

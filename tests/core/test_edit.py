@@ -257,6 +257,31 @@ def test_threshold_errors_leave_the_file_unchanged() -> None:
     assert to_bytes(ds) == before
 
 
+def test_threshold_ignores_an_empty_modality_lut_as_rendering_does() -> None:
+    # dwv_leadtools-8BitsJpegLossyGrayScale.dcm: empty Rescale Slope/Intercept and a
+    # Modality LUT Sequence item whose LUT Descriptor and LUT Data are empty.
+    ds = image()
+    ds.RescaleSlope = ds.RescaleIntercept = None
+    item = Dataset()
+    item.LUTDescriptor = item.LUTData = None
+    ds.ModalityLUTSequence = [item]
+    stored = np.frombuffer(ds.PixelData, "<u2").reshape(ROWS, COLS)
+    edit.threshold_plane(ds, 100, 2000)
+    assert (bits(ds)[0] == ((stored >= 100) & (stored <= 2000))).all()
+
+
+def test_threshold_reports_an_unusable_modality_lut() -> None:
+    ds = image()
+    item = Dataset()
+    item.add_new(0x00283002, "US", [4, 0, 16])  # LUT Descriptor: 4 entries of 16 bits...
+    item.add_new(0x00283006, "US", [1, 2])  # ...but LUT Data holds 2
+    ds.ModalityLUTSequence = [item]
+    before = to_bytes(ds)
+    with pytest.raises(UnsupportedError, match="Modality LUT is unusable"):
+        edit.threshold_plane(ds, 0, 1)
+    assert to_bytes(ds) == before
+
+
 # --- import and export ----------------------------------------------------------------------
 
 

@@ -396,7 +396,8 @@ def to_bytes(ds: Dataset, new_sop_instance_uid: bool = False) -> bytes:
     Raises
     ------
     OverlayError
-        If the dataset cannot be encoded.
+        If the dataset cannot be encoded, or it has no SOP Instance UID and
+        ``new_sop_instance_uid`` is false.
     """
     saved_meta = getattr(ds, "file_meta", None)
     saved_uid = ds.get("SOPInstanceUID")
@@ -407,6 +408,11 @@ def to_bytes(ds: Dataset, new_sop_instance_uid: bool = False) -> bytes:
             uid = generate_uid()
             ds.SOPInstanceUID = uid
             meta.MediaStorageSOPInstanceUID = uid
+        if not str(meta.get("MediaStorageSOPInstanceUID") or "").strip():
+            raise OverlayError(
+                "The file has no SOP Instance UID, so it cannot be written as it is; "
+                "give it a new SOP Instance UID."
+            )
         ds.file_meta = meta
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

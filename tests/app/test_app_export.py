@@ -114,3 +114,17 @@ def test_plane_pngs_in_image_and_plane_space(app: AppTest, downloads: Downloads)
     assert np.array_equal(image[2:7, 3:10], masks[0x6002][0]) and image.sum() == masks[0x6002].sum()
     app.radio(key="export.png_space").set_value("plane").run()
     assert np.array_equal(read_mask_file(downloads.get_bytes("two-6002-plane.png")), masks[0x6002][0])
+
+
+def test_a_file_without_sop_instance_uid_asks_for_a_new_one(app: AppTest, downloads: Downloads) -> None:
+    data, _ = two_plane_file()
+    open_files(app, ("no-uid.dcm", data))
+    entry = state.active(app.session_state)
+    del entry.dataset.file_meta.MediaStorageSOPInstanceUID  # as dwv_leadtools-8BitsJpegLossyGrayScale.dcm
+    entry.dataset.SOPInstanceUID = ""
+    goto(app, "export")
+    assert any("no SOP Instance UID" in e and "give it a new SOP Instance UID" in e for e in errors(app))
+    app.checkbox(key="export.new_uid").check().run()
+    assert not errors(app)
+    written = load(downloads.get_bytes("no-uid-edited.dcm"))
+    assert written.SOPInstanceUID and written.file_meta.MediaStorageSOPInstanceUID == written.SOPInstanceUID

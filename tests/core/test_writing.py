@@ -15,7 +15,7 @@ from hypothesis.extra.numpy import arrays
 from pydicom.dataset import Dataset
 from pydicom.uid import RLELossless
 
-from overlay_core.errors import InvalidArgumentError, PlaneNotFoundError, UnsupportedError
+from overlay_core.errors import InvalidArgumentError, OverlayError, PlaneNotFoundError, UnsupportedError
 from overlay_core.reading import load, overlay_groups, plane_bits, read_plane, unpack_plane
 from overlay_core.writing import (
     Attributes,
@@ -223,6 +223,18 @@ def test_new_sop_instance_uid() -> None:
     assert back.file_meta.MediaStorageSOPInstanceUID == back.SOPInstanceUID
     assert ds.SOPInstanceUID == uid  # the dataset itself is unchanged
     assert pydicom.dcmread(io.BytesIO(to_bytes(ds))).SOPInstanceUID == uid
+
+
+def test_a_file_without_sop_instance_uid_needs_a_new_one() -> None:
+    # dwv_leadtools-8BitsJpegLossyGrayScale.dcm: empty (0008,0018), no (0002,0003).
+    ds = load(b.to_file_bytes(b.image_dataset(4, 4)))
+    del ds.file_meta.MediaStorageSOPInstanceUID
+    ds.SOPInstanceUID = ""
+    with pytest.raises(OverlayError, match=r"no SOP Instance UID.*give it a new SOP Instance UID"):
+        to_bytes(ds)
+    assert ds.SOPInstanceUID == ""
+    back = pydicom.dcmread(io.BytesIO(to_bytes(ds, new_sop_instance_uid=True)))
+    assert back.SOPInstanceUID and back.file_meta.MediaStorageSOPInstanceUID == back.SOPInstanceUID
 
 
 def test_headerless_input_gets_file_meta_in_the_same_transfer_syntax() -> None:

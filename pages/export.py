@@ -61,11 +61,15 @@ if len(readable) > 1:
 planes = entry.planes()
 if planes:
     st.subheader("Plane PNGs")
-    space = st.radio(
-        "Size", ["image", "plane"], horizontal=True, key="export.png_space",
-        format_func={"image": "On the image (image size, at the plane's origin)",
-                     "plane": "The plane's own rows and columns"}.get,
-    )
+    if entry.image_info().rows == 0:  # e.g. a presentation state: nothing to place the planes on
+        space = "plane"
+        st.caption("This file has no image, so each plane downloads at its own rows and columns.")
+    else:
+        space = st.radio(
+            "Size", ["image", "plane"], horizontal=True, key="export.png_space",
+            format_func={"image": "On the image (image size, at the plane's origin)",
+                         "plane": "The plane's own rows and columns"}.get,
+        )
     columns = st.columns(min(4, len(planes)))
     for i, plane in enumerate(planes):
         with columns[i % len(columns)]:

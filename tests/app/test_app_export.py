@@ -17,7 +17,7 @@ from studio import state
 from studio.export import checked_bytes
 from tests.app import support
 from tests.app.support import Downloads, errors, goto
-from tests.builders import roi_file, two_plane_file
+from tests.builders import presentation_state_file, roi_file, two_plane_file
 
 # The fixtures `app` and `downloads` (see tests/app/support.py for why not a conftest.py).
 app_fixture = support.app_fixture
@@ -128,3 +128,14 @@ def test_a_file_without_sop_instance_uid_asks_for_a_new_one(app: AppTest, downlo
     assert not errors(app)
     written = load(downloads.get_bytes("no-uid-edited.dcm"))
     assert written.SOPInstanceUID and written.file_meta.MediaStorageSOPInstanceUID == written.SOPInstanceUID
+
+
+def test_a_file_without_an_image_offers_plane_pngs_at_own_size(app: AppTest, downloads: Downloads) -> None:
+    data, mask = presentation_state_file()
+    open_files(app, ("pr.dcm", data))
+    goto(app, "export")
+    assert not [r for r in app.radio if r.key == "export.png_space"]  # "on the image" cannot work here
+    assert any("no image" in c.value for c in app.caption)
+    [name] = [n for n in downloads if n.endswith(".png")]
+    assert name.endswith("-plane.png")
+    assert np.array_equal(read_mask_file(downloads.get_bytes(name)), mask.reshape(mask.shape[-2:]))

@@ -82,6 +82,7 @@ except OverlayError as exc:
 st.caption(
     f"Drawing on plane {plane.group_hex}"
     + (f", frame {frame + 1} of {plane.frames}" if plane.frames > 1 else "")
+    + (f" · image frame {image_frame + 1} of {info.frames}" if info.frames > 1 else "")
     + f" · image rows {view.window.row0}–{view.window.row0 + view.window.rows - 1}, "
     f"columns {view.window.col0}–{view.window.col0 + view.window.cols - 1} "
     f"at {view.scale:.2f} screen pixels per image pixel"

@@ -14,8 +14,9 @@ ds = entry.dataset
 planes = entry.planes()
 findings = entry.findings()
 info = entry.image_info()
-st.caption(f"{entry.name} · {info.rows} × {info.columns}, {info.frames} frame(s) · "
-           f"{info.transfer_syntax_name}")
+size = (f"{info.rows} × {info.columns}, {info.frames} frame(s)" if info.rows
+        else "no image (e.g. a presentation state)")
+st.caption(f"{entry.name} · {size} · {info.transfer_syntax_name}")
 
 st.subheader("Overlay planes")
 if planes:

@@ -231,6 +231,7 @@ def test_multiframe_plane_is_edited_one_frame_at_a_time(app: AppTest) -> None:
     app.number_input(key=f"edit.frame.{entry.id}.{0x6000}").set_value(2).run()
     key = canvas_key(app)
     assert key.startswith(f"canvas.{entry.id}.6000.1.")
+    assert any("frame 2 of 2 · image frame 3 of 4" in c.value for c in app.caption)
     view_width = 200  # 11 columns shown 200 px wide
     scale = view_width / 11
     draw(app, rect(0, 0, scale, scale))  # the top-left pixel

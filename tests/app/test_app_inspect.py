@@ -17,6 +17,7 @@ from tests.builders import (
     embedded_file,
     image_dataset,
     multiframe_file,
+    presentation_state_file,
     to_file_bytes,
     two_plane_file,
 )
@@ -104,3 +105,13 @@ def test_frame_selector_for_multiframe_images(app: AppTest) -> None:
     slider.set_value(3).run()
     assert not errors(app)
     assert app.download_button(key="inspect.burnin").proto.label.startswith("Burn-in")
+
+
+def test_a_file_without_an_image_lists_its_planes_and_says_there_is_no_image(app: AppTest) -> None:
+    data, _ = presentation_state_file()
+    goto(open_file(app, "pr.dcm", data), "inspect")
+    assert "no image (e.g. a presentation state)" in app.caption[0].value
+    assert "0 × 0" not in app.caption[0].value
+    assert len(app.dataframe[0].value) == 1
+    goto(app, "edit")
+    assert any("no image" in w.value for w in app.warning)

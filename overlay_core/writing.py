@@ -9,6 +9,7 @@ byte.
 
 from __future__ import annotations
 
+import copy
 import io
 import warnings
 from dataclasses import dataclass
@@ -370,7 +371,9 @@ def migrate_embedded(ds: Dataset, group: int) -> OverlayPlane:
 
 
 def _file_meta(ds: Dataset) -> FileMetaDataset:
-    meta = FileMetaDataset(getattr(ds, "file_meta", None) or FileMetaDataset())
+    # A deep copy: pydicom sets an existing element's value in place, and the caller's
+    # file meta must not change when the written file gets a new UID.
+    meta = FileMetaDataset(copy.deepcopy(getattr(ds, "file_meta", None) or FileMetaDataset()))
     if "TransferSyntaxUID" not in meta:
         implicit = getattr(ds, "is_implicit_VR", None)
         if implicit is None:

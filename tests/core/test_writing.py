@@ -244,3 +244,18 @@ def test_headerless_input_gets_file_meta_in_the_same_transfer_syntax() -> None:
     back = reread(ds)
     assert back.file_meta.TransferSyntaxUID == pydicom.uid.ImplicitVRLittleEndian
     assert np.array_equal(plane_bits(back, 0x6000)[0], np.eye(4, dtype=bool))
+
+
+def test_to_bytes_with_a_new_uid_leaves_the_callers_dataset_as_it_was() -> None:
+    from overlay_core.reading import load as _load
+    from overlay_core.writing import to_bytes as _to_bytes
+    from tests import builders as _b
+
+    ds = _load(_b.two_plane_file()[0])
+    before_meta = ds.file_meta.MediaStorageSOPInstanceUID
+    before_uid = ds.SOPInstanceUID
+    written = _load(_to_bytes(ds, new_sop_instance_uid=True))
+    assert written.SOPInstanceUID != before_uid
+    assert written.file_meta.MediaStorageSOPInstanceUID == written.SOPInstanceUID
+    assert ds.SOPInstanceUID == before_uid
+    assert ds.file_meta.MediaStorageSOPInstanceUID == before_meta

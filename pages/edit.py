@@ -41,7 +41,9 @@ def _label(group: int) -> str:
     if group == NEW:
         return f"New plane ({free:04X})"
     p = planes[group]
-    return f"{p.group_hex} {p.type.value} {p.rows}×{p.columns}" + (f" — {p.label}" if p.label else "")
+    embedded = " (embedded in Pixel Data)" if p.embedded else ""
+    label = f" — {p.label}" if p.label else ""
+    return f"{p.group_hex} {p.type.value} {p.rows}×{p.columns}{embedded}{label}"
 
 
 top = st.columns([2, 1, 1, 1, 1])

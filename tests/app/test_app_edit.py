@@ -204,10 +204,14 @@ def test_migrate_an_embedded_plane(app: AppTest) -> None:
     app.file_uploader(key="upload").set_value(("embedded.dcm", data, "application/dicom")).run()
     goto(app, "edit")
     entry = state.active(app.session_state)
+    picker = app.selectbox(key=f"edit.plane.{entry.id}")
+    assert "embedded in Pixel Data" in picker.format_func(0x6000)
     app.button(key="edit.migrate").click().run()
     no_exception(app)
     plane = read_plane(entry.dataset, 0x6000)
     assert not plane.embedded
+    picker = app.selectbox(key=f"edit.plane.{entry.id}")
+    assert "embedded" not in picker.format_func(0x6000)
     assert np.array_equal(plane_bits(entry.dataset, 0x6000), masks[0x6000])
     assert not [b for b in app.button if b.key == "edit.migrate"]
 

@@ -30,7 +30,7 @@ from pydicom.dataset import Dataset
 from .canvas import rasterize
 from .errors import InvalidArgumentError
 from .geometry import ViewGeometry
-from .model import OverlayPlane
+from .model import OverlayPlane, coerce_choice
 from .placement import origin_from_offset, origin_offset, plane_window
 from .reading import image_info, overlay_groups, unpack_plane
 from .writing import Attributes, first_free_group, set_attributes, set_plane
@@ -69,13 +69,7 @@ class Mode(enum.StrEnum):
         >>> Mode.coerce("Erase")
         <Mode.ERASE: 'erase'>
         """
-        if isinstance(value, cls):
-            return value
-        text = str(value).strip().lower()
-        for member in cls:
-            if text in (member.value, member.name.lower()):
-                return member
-        raise InvalidArgumentError(f'The mode must be "draw", "erase" or "replace", not "{value}".')
+        return coerce_choice(cls, value, "mode")
 
 
 class Space(enum.StrEnum):
@@ -91,13 +85,7 @@ class Space(enum.StrEnum):
         >>> Space.coerce("PLANE")
         <Space.PLANE: 'plane'>
         """
-        if isinstance(value, cls):
-            return value
-        text = str(value).strip().lower()
-        for member in cls:
-            if text == member.value:
-                return member
-        raise InvalidArgumentError(f'The mask space must be "image" or "plane", not "{value}".')
+        return coerce_choice(cls, value, "mask space")
 
 
 def combine(bits: NDArray[np.bool_], stroke: NDArray[np.bool_], mode: Mode | str) -> NDArray[np.bool_]:

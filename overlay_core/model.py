@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TypeVar
 
 from .errors import InvalidArgumentError
 
@@ -24,6 +25,7 @@ __all__ = [
     "OverlayPlane",
     "OverlayType",
     "Severity",
+    "coerce_choice",
     "group_hex",
     "parse_group",
 ]
@@ -32,6 +34,28 @@ FIRST_GROUP = 0x6000
 LAST_GROUP = 0x601E
 #: The 16 repeating groups that may hold an overlay plane (PS3.3 C.9.2).
 OVERLAY_GROUPS: tuple[int, ...] = tuple(range(FIRST_GROUP, LAST_GROUP + 1, 2))
+
+
+E = TypeVar("E", bound=enum.StrEnum)
+
+
+def coerce_choice(cls: type[E], value: E | str, what: str) -> E:
+    """Return ``value`` as a member of the string enum ``cls``, by value or name, any case.
+
+    The one validation message for every enumerated choice in :mod:`overlay_core`.
+
+    >>> coerce_choice(OverlayType, "roi", "Overlay Type")
+    <OverlayType.ROI: 'R'>
+    """
+    if isinstance(value, cls):
+        return value
+    text = str(value).strip().lower()
+    for member in cls:
+        if text in (member.value.lower(), member.name.lower()):
+            return member
+    names = [f'"{m.value}"' for m in cls]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    raise InvalidArgumentError(f'The {what} must be {listed}, not "{value}".')
 
 
 class OverlayType(enum.StrEnum):
@@ -47,13 +71,7 @@ class OverlayType(enum.StrEnum):
         >>> OverlayType.coerce("r")
         <OverlayType.ROI: 'R'>
         """
-        if isinstance(value, cls):
-            return value
-        text = str(value).strip().upper()
-        for member in cls:
-            if text in (member.value, member.name):
-                return member
-        raise InvalidArgumentError(f'Overlay Type must be "G" or "R", not "{value}".')
+        return coerce_choice(cls, value, "Overlay Type")
 
 
 class Severity(enum.StrEnum):

@@ -12,7 +12,6 @@ plain ``dict`` in tests).
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import os
 import sys
@@ -23,6 +22,7 @@ from typing import Any, Protocol
 
 from pydicom.dataset import Dataset
 
+from overlay_core.copies import copy_dataset
 from overlay_core.errors import OverlayError
 from overlay_core.model import Finding, ImageInfo, OverlayPlane
 from overlay_core.reading import image_info, load, read_planes
@@ -188,7 +188,7 @@ def add_file(state: State, name: str, data: bytes) -> LoadedFile:
     entry = LoadedFile(id=f"f{number}", name=name or f"file {number}", data=data, sha256=digest)
     try:
         entry.original = load(data)
-        entry.dataset = copy.deepcopy(entry.original)
+        entry.dataset = copy_dataset(entry.original)
     except OverlayError as exc:
         entry.error = str(exc)
     state[FILES][entry.id] = entry

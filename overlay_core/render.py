@@ -26,7 +26,6 @@ API (the CLI's ``--frame`` is 1-based, like DICOM frame numbers).
 from __future__ import annotations
 
 import io
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,9 +36,9 @@ from PIL import Image
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.pixels.decoders.base import get_decoder
 from pydicom.pixels.processing import apply_color_lut
-from pydicom.pixels.utils import pixel_array
 from pydicom.uid import UID
 
+from . import decoders
 from .errors import InvalidArgumentError, UnsupportedError
 from .geometry import ViewGeometry, Window, fit_view
 from .model import FIRST_GROUP, ImageInfo, OverlayPlane, OverlayType, group_hex, parse_group
@@ -323,16 +322,8 @@ def decode_frame(ds: Dataset, frame: int = 0) -> NDArray[Any]:
         raise UnsupportedError(
             f"The image cannot be shown because no installed plugin decodes its transfer syntax, {name}."
         )
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            arr = pixel_array(_pixel_dataset(ds, info), index=frame)
-    except Exception as exc:
-        raise UnsupportedError(
-            f"The image cannot be shown because its {name} Pixel Data could not be decoded "
-            f"({_first_line(exc)})."
-        ) from exc
-    return _strip_high_bits(np.asarray(arr), info)
+    arr = decoders.decode(_pixel_dataset(ds, info), info, frame)  # checked before any native decoder
+    return _strip_high_bits(arr, info)
 
 
 # --- display values -------------------------------------------------------------------------

@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8501
 APT_PACKAGES := chromium dcmtk
 
-.PHONY: run test lint typecheck unit e2e bench system-deps clean
+.PHONY: run test lint typecheck unit e2e bench system-deps clean fuzz
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,13 @@ test: $(VENV)/.dev system-deps lint typecheck
 
 bench: $(VENV)/.dev
 	$(PY) -m pytest -q benchmarks -o python_files="bench_*.py" --benchmark-only --benchmark-columns=min,median,max,rounds
+
+# Reliability (issue 10): >= 10,000 mutated files through the core and the CLI, each in a
+# worker subprocess with a time and a memory limit; any error but OverlayError, hang or
+# abort fails. FUZZ_ARGS passes options (e.g. FUZZ_ARGS="--cases 500 --json out.json").
+FUZZ_ARGS ?=
+fuzz: $(VENV)/.dev
+	$(PY) tools/fuzz.py --cases 10000 $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks

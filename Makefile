@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
+ADDRESS ?= 127.0.0.1
 APT_PACKAGES := chromium dcmtk
 
 .PHONY: run test lint typecheck unit e2e bench system-deps clean fuzz
@@ -21,7 +22,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 run: $(VENV)/.runtime
 	OVERLAY_STUDIO_SAMPLE=1 $(VENV)/bin/streamlit run app.py \
-		--server.port $(PORT) --browser.gatherUsageStats false
+		--server.port $(PORT) --server.address $(ADDRESS) --browser.gatherUsageStats false
 
 # Debian packages the tests use: chromium for the browser tests, dcmtk as an oracle.
 system-deps:

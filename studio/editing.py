@@ -28,6 +28,7 @@ from overlay_core.reading import read_plane
 from overlay_core.writing import set_plane
 
 from .state import LoadedFile
+from .text import plain
 
 __all__ = ["apply_drawing", "bump_nonce", "history", "nonce", "redo", "run", "run_reporting", "undo"]
 
@@ -73,7 +74,7 @@ def run_reporting(entry: LoadedFile, label: str, action: Callable[[Any], object]
     try:
         run(entry, label, action)
     except OverlayError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         return False
     bump_nonce(st.session_state)
     return True

@@ -27,6 +27,8 @@ from overlay_core.errors import OverlayError
 from overlay_core.model import Finding, ImageInfo, OverlayPlane
 from overlay_core.reading import image_info, load, read_planes
 
+from . import budget
+
 __all__ = [
     "FILES",
     "SAMPLE_ENV",
@@ -178,14 +180,21 @@ def activate(state: State, file_id: str) -> None:
 def add_file(state: State, name: str, data: bytes) -> LoadedFile:
     """Read ``data`` and add it to the session; a readable file becomes the active one.
 
-    A file that cannot be read is added with its :attr:`LoadedFile.error` set and the
-    active file stays as it was.
+    A file that cannot be read, or that does not fit the session's memory budget
+    (:mod:`studio.budget`, checked before parsing), is added with its
+    :attr:`LoadedFile.error` set and the active file stays as it was.
     """
     state.setdefault(FILES, {})
-    digest = hashlib.sha256(data).hexdigest()
     number = state.get("studio.counter", 0) + 1
     state["studio.counter"] = number
-    entry = LoadedFile(id=f"f{number}", name=name or f"file {number}", data=data, sha256=digest)
+    name = name or f"file {number}"
+    try:  # the session's memory budget, before anything is parsed (studio.budget)
+        budget.check_upload(name, len(data), budget.session_bytes(state[FILES].values()))
+    except OverlayError as exc:
+        entry = LoadedFile(id=f"f{number}", name=name, data=b"", sha256="", error=str(exc))
+        state[FILES][entry.id] = entry
+        return entry
+    entry = LoadedFile(id=f"f{number}", name=name, data=data, sha256=hashlib.sha256(data).hexdigest())
     try:
         entry.original = load(data)
         entry.dataset = copy_dataset(entry.original)

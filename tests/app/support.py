@@ -12,8 +12,8 @@ exact bytes a user would get.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 

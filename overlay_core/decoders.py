@@ -188,7 +188,9 @@ def decode(ds: Dataset, info: ImageInfo, frame: int) -> NDArray[Any]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 return np.asarray(pixel_array(ds, index=frame, decoding_plugin=plugin))
-        except Exception as exc:  # the plugin's own error: try the next one
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # the plugin's error (Rust plugins panic with a BaseException)
             text = str(exc).strip().splitlines()
             reasons.append(text[0].rstrip(".") if text else type(exc).__name__)
     raise _refuse(info, f"could not be decoded ({reasons[0][:200]})")

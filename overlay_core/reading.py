@@ -92,6 +92,7 @@ def load(data: bytes) -> Dataset:
             for _ in _walk(ds):  # convert every raw element now
                 pass
             image_info(ds)  # the image's claimed size, against the limits, for every syntax
+            _check_pixel_data_binary(ds)
             _check_pixel_data_length(ds)
     except OverlayError:
         raise
@@ -137,6 +138,13 @@ def _check_headerless(ds: Dataset) -> None:
     meta_groups = [int(t) >> 16 for t in ds.file_meta.keys()] if ds.file_meta else []
     if ds.file_meta and any(g != 0x0002 for g in meta_groups):
         raise NotDicomError("The file is not a DICOM file.")
+
+
+def _check_pixel_data_binary(ds: Dataset) -> None:
+    """Pixel Data stored with a text VR (a damaged VR) cannot hold an image."""
+    elem = ds["PixelData"] if "PixelData" in ds else None
+    if elem is not None and elem.value is not None and not isinstance(elem.value, (bytes, bytearray)):
+        raise NotDicomError(f"The file's Pixel Data is stored as {elem.VR}, not as binary data.")
 
 
 def _check_pixel_data_length(ds: Dataset) -> None:

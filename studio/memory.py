@@ -20,12 +20,15 @@ do nothing) and log, never raise.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import logging
 import threading
 import time
 from collections.abc import Iterable
 from typing import Any
+
+from . import state
 
 __all__ = ["disconnected_sessions", "release_uploads", "start_janitor", "sweep"]
 
@@ -65,11 +68,30 @@ def release_uploads(file_ids: Iterable[str]) -> int:
         return 0
 
 
-def disconnected_sessions(runtime: Any) -> set[str]:
-    """Return the ids of the sessions kept for a reconnect (no websocket)."""
+def disconnected_sessions(runtime: Any) -> dict[str, Any]:
+    """Return the sessions kept for a reconnect (no websocket), by id."""
     manager = runtime._session_mgr  # Streamlit has no public list of sessions
     active = {info.session.id for info in manager.list_active_sessions()}
-    return {info.session.id for info in manager.list_sessions()} - active
+    return {info.session.id: info.session for info in manager.list_sessions()
+            if info.session.id not in active}
+
+
+def _close(runtime: Any, session: Any) -> None:
+    """Shut a session down and drop its state.
+
+    ``Runtime.close_session`` shuts the session down (its uploads go), but Streamlit's
+    event loop keeps its last-served session in a local variable until another session
+    is served, and the session's widget callbacks keep the last page run's globals (our
+    files among them), so the files would stay until someone connects; their bytes and
+    datasets are dropped here, and the state cleared.
+    """
+    runtime.close_session(session.id)
+    session_state = session.session_state
+    try:  # our files, even if a stale reference to them remains (SessionState is no dict)
+        held = session_state[state.FILES] if state.FILES in session_state else {}
+        state.discard_all({state.FILES: held})
+    finally:
+        session_state.clear()
 
 
 def sweep(ttl: float, now: float | None = None, runtime: Any = None) -> list[str]:
@@ -87,13 +109,24 @@ def sweep(ttl: float, now: float | None = None, runtime: Any = None) -> list[str
         for session_id in waiting:
             first = _first_seen.setdefault(session_id, now)
             if now - first >= ttl - ttl / 4:
-                runtime.close_session(session_id)
+                _close(runtime, waiting[session_id])
                 _first_seen.pop(session_id, None)
                 closed.append(session_id)
     if closed:
+        for _ in range(2):  # downloads are marked on the first pass, deleted on the second
+            runtime.media_file_mgr.remove_orphaned_files()
         gc.collect()  # datasets hold reference cycles; give their memory back now
+        _trim()
         LOGGER.info("Freed %d closed session(s)", len(closed))
     return closed
+
+
+def _trim() -> None:
+    """Ask glibc to hand freed heap memory back to the system (Linux; elsewhere nothing)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _safe_sweep(ttl: float) -> None:
@@ -124,6 +157,11 @@ def start_janitor() -> bool:
         from streamlit import config
 
         ttl = float(config.get_option("server.disconnectedSessionTTL"))
+        if not LOGGER.handlers:  # the server log: page errors (studio.guard) and clean-ups
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+            LOGGER.addHandler(handler)
+            LOGGER.setLevel(logging.INFO)
         _janitor = threading.Thread(target=_loop, args=(ttl,), name="overlay-studio-janitor", daemon=True)
         _janitor.start()
         return True

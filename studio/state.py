@@ -38,6 +38,7 @@ __all__ = [
     "add_file",
     "add_sample",
     "content_key",
+    "discard_all",
     "files",
     "ingest_uploads",
     "init",
@@ -237,6 +238,22 @@ def remove(state: State, file_id: str) -> None:
     if state.get(ACTIVE) == file_id or state.get(ACTIVE) not in entries:
         readable = [f.id for f in entries.values() if f.ok]
         state[ACTIVE] = readable[-1] if readable else None
+
+
+def discard_all(state: State) -> None:
+    """Drop every file's bytes, datasets, history and downloads (the session is over).
+
+    The :class:`LoadedFile` objects stay (something may still refer to them) but hold
+    nothing large.
+    """
+    for entry in files(state):
+        entry.data = b""
+        entry.original = entry.dataset = None
+        entry.history = None
+        entry.export_memo.clear()
+        entry._pixel_ref = None
+    if FILES in state:
+        state[FILES] = {}
 
 
 def content_key(entry: LoadedFile) -> str:

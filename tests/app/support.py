@@ -62,7 +62,7 @@ def shown(markdown: str) -> str:
     >>> shown(r"scan\_01\.dcm")
     'scan_01.dcm'
     """
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
 
 
 def errors(at: AppTest) -> list[str]:

@@ -145,3 +145,12 @@ def test_limits_are_set_by_the_operator(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("OVERLAY_STUDIO_SESSION_BYTES", "100")
     with pytest.raises(OverlayError, match="OVERLAY_STUDIO_SESSION_BYTES"):
         load(data)
+
+
+def test_pixel_data_stored_as_text_is_refused_at_load() -> None:
+    """Found by make fuzz: a VR change made Pixel Data a str, and unpacking raised TypeError."""
+    data, _ = b.embedded_file(16)
+    ds = load(data)
+    ds.add_new(0x7FE00010, "LT", "not pixels")
+    with pytest.raises(NotDicomError, match="Pixel Data is stored as LT, not as binary data"):
+        load(b.to_file_bytes(ds))

@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,16 +44,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session", name="server")
-def server_fixture() -> Iterator[str]:
-    """Start ``streamlit run app.py`` (no sample) and return its URL."""
+@contextmanager
+def streamlit_server(
+    *options: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """Run ``streamlit run app.py`` (no sample) on a free port; yield its URL and process.
+
+    ``options`` are extra command-line options (``--server.disconnectedSessionTTL``, ...);
+    without ``--server.address`` the server binds where .streamlit/config.toml says.
+    """
     port = free_port()
-    env = {**os.environ, "OVERLAY_STUDIO_SAMPLE": "0"}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+         "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none", *options],
+        cwd=ROOT, env={**os.environ, "OVERLAY_STUDIO_SAMPLE": "0", **(env or {})},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -70,13 +77,20 @@ def server_fixture() -> Iterator[str]:
             if time.monotonic() > deadline:
                 pytest.fail("streamlit did not answer /_stcore/health within 60 s")
             time.sleep(0.2)  # polling the health endpoint, not waiting on the page
-        yield url
+        yield url, process
     finally:
         process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session", name="server")
+def server_fixture() -> Iterator[str]:
+    """Start ``streamlit run app.py`` (no sample) on 127.0.0.1 and return its URL."""
+    with streamlit_server("--server.address", "127.0.0.1") as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="session", name="browser")

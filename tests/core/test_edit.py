@@ -14,11 +14,12 @@ from PIL import Image
 from pydicom.dataset import Dataset
 
 from overlay_core import edit
-from overlay_core.canvas import rasterize
 from overlay_core.edit import Mode, Space
 from overlay_core.errors import InvalidArgumentError, PlaneNotFoundError, UnsupportedError
-from overlay_core.geometry import Window, fit_view
-from overlay_core.placement import image_mask, place
+from overlay_core.fabric import rasterize
+from overlay_core.geometry import Region, fit_view
+from overlay_core.maskio import read_mask
+from overlay_core.placement import image_mask, place, to_image_space
 from overlay_core.reading import load, read_plane, unpack_plane
 from overlay_core.writing import Attributes, set_plane, to_bytes
 from tests import builders as b
@@ -90,7 +91,7 @@ def test_canvas_stroke_lands_on_the_image_pixels_it_was_drawn_on(origin: tuple[i
 
 def test_zoomed_canvas_stroke_lands_in_the_window() -> None:
     ds = with_plane(np.zeros((ROWS, COLS), bool))
-    view = fit_view(ROWS, COLS, window=Window(4, 6, 8, 10), width=40)  # 4x, image (4, 6) at (0, 0)
+    view = fit_view(ROWS, COLS, region=Region(4, 6, 8, 10), width=40)  # 4x, image (4, 6) at (0, 0)
     edit.apply_canvas(ds, 0x6000, {"objects": [line(0, 2, 40, 2, width=4)]}, view)
     expected = np.zeros((ROWS, COLS), bool)
     expected[4, 6:16] = True
@@ -300,16 +301,16 @@ def npy(arr: np.ndarray) -> bytes:
 
 def test_read_mask_file_formats() -> None:
     mask = b.random_mask((5, 7), seed=5)
-    assert (edit.read_mask_file(png(mask.astype(np.uint8) * 255)) == mask).all()
-    assert (edit.read_mask_file(png(mask.astype(np.uint8) * 3)) == mask).all()
-    assert (edit.read_mask_file(png(mask.astype(np.uint8) * 255, "RGB")) == mask).all()
+    assert (read_mask(png(mask.astype(np.uint8) * 255)) == mask).all()
+    assert (read_mask(png(mask.astype(np.uint8) * 3)) == mask).all()
+    assert (read_mask(png(mask.astype(np.uint8) * 255, "RGB")) == mask).all()
     rgba = np.zeros((5, 7, 4), np.uint8)
     rgba[mask] = (0, 0, 0, 255)  # black strokes on a transparent background
-    assert (edit.read_mask_file(png(rgba)) == mask).all()
-    assert (edit.read_mask_file(png(mask, "1")) == mask).all()
-    assert (edit.read_mask_file(npy(mask)) == mask).all()
-    assert (edit.read_mask_file(npy(mask.astype(float) * 0.5)) == mask).all()
-    assert edit.read_mask_file(npy(np.ones((2, 5, 7), np.uint8))).shape == (2, 5, 7)
+    assert (read_mask(png(rgba)) == mask).all()
+    assert (read_mask(png(mask, "1")) == mask).all()
+    assert (read_mask(npy(mask)) == mask).all()
+    assert (read_mask(npy(mask.astype(float) * 0.5)) == mask).all()
+    assert read_mask(npy(np.ones((2, 5, 7), np.uint8))).shape == (2, 5, 7)
 
 
 @pytest.mark.parametrize(
@@ -324,20 +325,20 @@ def test_read_mask_file_formats() -> None:
 )
 def test_read_mask_file_errors(data: bytes, match: str) -> None:
     with pytest.raises(InvalidArgumentError, match=match):
-        edit.read_mask_file(data)
+        read_mask(data)
 
 
 def test_import_image_space_into_a_new_plane() -> None:
     ds = image()
     mask = b.random_mask((ROWS, COLS), seed=6)
-    plane = edit.import_mask(ds, png(mask.astype(np.uint8) * 255))
+    plane = edit.apply_mask(ds, None, png(mask.astype(np.uint8) * 255), "replace", "image")
     assert (plane.group, plane.origin, plane.shape) == (0x6000, (1, 1), (1, ROWS, COLS))
     assert (bits(ds)[0] == mask).all()
 
 
 def test_import_plane_space_into_a_new_plane_has_any_size() -> None:
     ds = image()
-    plane = edit.import_mask(ds, npy(np.ones((3, 4), bool)), space="plane", group=0x6006)
+    plane = edit.apply_mask(ds, 0x6006, npy(np.ones((3, 4), bool)), "replace", "plane")
     assert (plane.group, plane.shape, plane.origin) == (0x6006, (1, 3, 4), (1, 1))
 
 
@@ -345,7 +346,7 @@ def test_import_image_space_into_an_existing_plane_is_cut_to_it() -> None:
     ds = with_plane(np.zeros((4, 4), bool), origin=(3, 5))
     mask = np.zeros((ROWS, COLS), bool)
     mask[3, 5] = mask[0, 0] = True  # image (3, 5) is plane (1, 1); (0, 0) is off the plane
-    edit.import_mask(ds, mask, group=0x6000, mode="draw")
+    edit.apply_mask(ds, 0x6000, mask, "draw", "image")
     assert bits(ds)[0].astype(int).sum() == 1 and bits(ds)[0, 1, 1]
 
 
@@ -353,11 +354,11 @@ def test_import_size_mismatches_are_clear_errors() -> None:
     ds = with_plane(np.zeros((4, 4), bool))
     before = to_bytes(ds)
     with pytest.raises(InvalidArgumentError, match="The mask is 5 x 5 pixels but the image is 16 x 20"):
-        edit.import_mask(ds, npy(np.ones((5, 5))))
+        edit.apply_mask(ds, None, npy(np.ones((5, 5))), "replace", "image")
     with pytest.raises(InvalidArgumentError, match="mask is 5 x 5 pixels but overlay group 6000 is 4 x 4"):
-        edit.import_mask(ds, npy(np.ones((5, 5))), group=0x6000, space=Space.PLANE)
+        edit.apply_mask(ds, 0x6000, npy(np.ones((5, 5))), "replace", Space.PLANE)
     with pytest.raises(InvalidArgumentError, match="The mask has 2 frames but overlay group 6000 has 1"):
-        edit.import_mask(ds, npy(np.ones((2, 4, 4))), group=0x6000, space="plane")
+        edit.apply_mask(ds, 0x6000, npy(np.ones((2, 4, 4))), "replace", "plane")
     assert to_bytes(ds) == before
 
 
@@ -367,10 +368,10 @@ def test_export_png_round_trips_in_plane_and_image_space() -> None:
     for frame in (0, 1):
         exported = edit.export_png(ds, 0x6000, frame)
         assert exported[:8] == b"\x89PNG\r\n\x1a\n"
-        assert (edit.read_mask_file(exported) == mask[frame]).all()
-    on_image = edit.read_mask_file(edit.export_png(ds, 0x6000, 1, space="image"))
+        assert (read_mask(exported) == mask[frame]).all()
+    on_image = read_mask(edit.export_png(ds, 0x6000, 1, space="image"))
     assert on_image.shape == (ROWS, COLS)
-    assert (on_image == edit.to_image_space(read_plane(ds, 0x6000), mask[1], ROWS, COLS)).all()
+    assert (on_image == to_image_space(read_plane(ds, 0x6000), mask[1], ROWS, COLS)).all()
     assert (on_image[:5, 14:] == mask[1][1:, :6]).all()
     with pytest.raises(InvalidArgumentError, match="Frame index 2 is out of range"):
         edit.export_png(ds, 0x6000, 2)

@@ -71,6 +71,30 @@ def test_labels_and_redo_is_dropped_by_a_new_change() -> None:
     assert (history.undo_label, history.can_redo, len(history)) == ("Invert", False, 1)
 
 
+def test_a_step_that_fails_half_way_is_rolled_back() -> None:
+    ds = dataset()
+    history = History()
+    with history.change(ds, "Earlier"):
+        edit.clear(ds, 0x6002)
+    before = to_bytes(ds)
+    with pytest.raises(InvalidArgumentError), history.change(ds, "Two calls"):
+        new_plane(ds, np.ones((16, 20), bool))  # the first call succeeds: group 6004 exists now
+        migrate_embedded(ds, 0x6000)  # the second fails: 6000 is not embedded
+    assert to_bytes(ds) == before and 0x60040010 not in ds
+    assert history.undo_labels == ["Earlier"] and not history.can_redo
+
+
+def test_embedded_pixel_data_is_restored_after_a_failed_step() -> None:
+    data, _ = b.embedded_file()
+    ds = load(data)
+    before = to_bytes(ds)
+    history = History()
+    with pytest.raises(InvalidArgumentError), history.change(ds, "Migrate then fail"):
+        migrate_embedded(ds, 0x6002)  # clears the plane's bit in Pixel Data
+        edit.invert(ds, 0x6002, frame=9)  # then fails: the plane has one frame
+    assert to_bytes(ds) == before
+
+
 def test_change_context_drops_failed_and_empty_steps() -> None:
     ds = dataset()
     history = History()
@@ -112,7 +136,7 @@ def test_bounded_by_memory() -> None:
     ds = b.image_dataset(16, 20)
     ds = load(b.to_file_bytes(ds))
     big = np.zeros((400, 400), bool)
-    edit.import_mask(ds, big, space="plane", group=0x6000)  # 20000 bytes of Overlay Data
+    edit.apply_mask(ds, 0x6000, big, "replace", "plane", frame=None)  # 20000 bytes of Overlay Data
     history = History(max_bytes=50_000)
     for i in range(6):
         assert history.record(ds, f"step {i}")

@@ -1,22 +1,23 @@
-r"""Editing planes: drawing modes, plane operations, threshold, mask import and export.
+r"""The editing API: masks and drawings combined with planes, the same for the app and the CLI.
 
-Every function takes the dataset and a group, validates everything first, and writes
-through :func:`overlay_core.writing.set_plane` or
-:func:`~overlay_core.writing.set_attributes`, so a bad call raises an
-:class:`~overlay_core.errors.OverlayError` and leaves the dataset as it was. Record a
-:class:`~overlay_core.history.History` item before calling them to make them undoable.
+:func:`apply_mask` combines a mask (an array, or a PNG or ``.npy`` file's bytes) with a
+plane by a :class:`Mode` (``draw``, ``erase``, ``replace``) in a :class:`Space` (the
+``plane``'s own pixels or the ``image``'s); :func:`apply_canvas` rasterises a canvas
+drawing and combines it the same way. Both validate everything first and write once
+through :func:`overlay_core.writing.set_plane`, so a bad call raises an
+:class:`~overlay_core.errors.OverlayError` and leaves the dataset as it was. Wrap a call
+in :meth:`overlay_core.history.History.change` to make it undoable. Plane operations
+(resize, crop, invert, ...) are in :mod:`overlay_core.operations`.
 
 Coordinates: masks are ``numpy.bool_`` arrays indexed ``(row, col)`` from the top-left.
 A *plane-space* mask has the plane's Overlay Rows x Overlay Columns; an *image-space*
 mask has the image's Rows x Columns. They are related by (60xx,0050) *Overlay Origin*
-through :func:`overlay_core.placement.plane_window` only. ``frame`` is a 0-based index
-into the plane's own frames; multi-frame planes are edited one frame at a time and the
-other frames are kept as they are.
+through :mod:`overlay_core.placement` only. ``frame`` is a 0-based index into the
+plane's own frames.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 from collections.abc import Mapping
 from typing import Any
@@ -28,33 +29,25 @@ from pydicom.dataset import Dataset
 from .errors import InvalidArgumentError, OverlayError, PlaneNotFoundError
 from .fabric import rasterize
 from .geometry import ViewGeometry
-from .maskio import mask_png, read_mask
+from .maskio import read_mask
 from .model import OverlayPlane, coerce_choice, group_hex, parse_group
-from .pixels import modality_frame
 from .placement import (
     frame_map,
-    origin_from_offset,
     origin_offset,
     plane_window,
-    to_image_space,
     to_plane_space,
 )
 from .reading import image_info, overlay_groups, unpack_plane
-from .writing import Attributes, first_free_group, set_attributes, set_plane
+from .writing import Attributes, first_free_group, set_plane
 
 __all__ = [
     "Mode",
     "Space",
     "apply_canvas",
     "apply_mask",
-    "clear",
+    "check_frame",
     "combine",
-    "crop_to_content",
-    "export_png",
-    "invert",
-    "move",
-    "resize_to_image",
-    "threshold_plane",
+    "image_size",
 ]
 
 
@@ -111,14 +104,16 @@ def combine(bits: NDArray[np.bool_], stroke: NDArray[np.bool_], mode: Mode | str
     return stroke.copy()
 
 
-def _image_size(ds: Dataset) -> tuple[int, int, int]:
+def image_size(ds: Dataset) -> tuple[int, int, int]:
+    """Return the image's ``(frames, rows, cols)``; raise when the file has no image."""
     info = image_info(ds)
     if info.rows == 0:
         raise InvalidArgumentError("The file has no image (no Rows and Columns) to place the plane on.")
     return info.frames, info.rows, info.columns
 
 
-def _check_frame(plane: OverlayPlane, frame: int) -> None:
+def check_frame(plane: OverlayPlane, frame: int) -> None:
+    """Raise unless ``frame`` is a 0-based index of one of the plane's frames."""
     if not 0 <= frame < plane.frames:
         raise InvalidArgumentError(
             f"Frame index {frame} is out of range: overlay group {plane.group_hex} has "
@@ -243,7 +238,7 @@ def apply_mask(
     stroke = _as_mask(mask)
     target = first_free_group(ds) if group is None else parse_group(group)
     whole = frame is None or stroke.ndim == 3
-    image_shape = _image_size(ds) if space is Space.IMAGE else None
+    image_shape = image_size(ds) if space is Space.IMAGE else None
     existing = target in overlay_groups(ds)
     unpacked = None
     if existing:
@@ -272,7 +267,7 @@ def apply_mask(
         new = _image_space_bits(plane, bits, stroke, mode, image_shape)
     elif image_shape is not None:
         assert frame is not None
-        _check_frame(plane, frame)
+        check_frame(plane, frame)
         _check_shape(stroke, 1, image_shape[1], image_shape[2], "the image")
         new = bits.copy()
         new[frame] = combine(bits[frame], to_plane_space(plane, stroke), mode)
@@ -285,7 +280,7 @@ def apply_mask(
             new = combine(bits, stack, mode)
     else:
         assert frame is not None
-        _check_frame(plane, frame)
+        check_frame(plane, frame)
         _check_shape(stroke, 1, plane.rows, plane.columns, what)
         new = bits.copy()
         new[frame] = combine(bits[frame], stroke, mode)
@@ -332,194 +327,10 @@ def apply_canvas(
     else:
         plane = OverlayPlane(parse_group(group), view.image_rows, view.image_cols)
         bits = np.zeros((1, view.image_rows, view.image_cols), bool)
-    _check_frame(plane, frame)
+    check_frame(plane, frame)
     stroke = rasterize(json_data, view, plane, fill=fill)
     if not stroke.any():
         raise InvalidArgumentError(_outside_message(plane, view.image_rows, view.image_cols))
     new = bits.copy()
     new[frame] = combine(bits[frame], stroke, mode)
     return set_plane(ds, plane.group, new)
-
-
-# --- plane operations -----------------------------------------------------------------------
-
-
-def resize_to_image(ds: Dataset, group: int) -> OverlayPlane:
-    r"""Make the plane exactly the image's size at origin ``1\1``.
-
-    Every pixel that lies on the image stays where it is; pixels outside the image are
-    dropped.
-
-    Examples
-    --------
-    >>> ds = Dataset(); ds.Rows = ds.Columns = 3
-    >>> _ = set_plane(ds, 0x6000, np.ones((1, 1), bool), Attributes(origin=(2, 3)))
-    >>> p = resize_to_image(ds, 0x6000)
-    >>> p.shape, p.origin, unpack_plane(ds, 0x6000)[1][0, 1, 2]
-    ((1, 3, 3), (1, 1), np.True_)
-    """
-    _, rows, cols = _image_size(ds)
-    plane, bits, _ = unpack_plane(ds, group)
-    new = np.stack([to_image_space(plane, frame_bits, rows, cols) for frame_bits in bits])
-    return set_plane(ds, group, new, Attributes(origin=(1, 1)))
-
-
-def crop_to_content(ds: Dataset, group: int) -> OverlayPlane:
-    """Shrink the plane to the bounding box of its set pixels (over all its frames).
-
-    Overlay Rows/Columns and Overlay Origin change together, so nothing moves on the
-    image.
-
-    Raises
-    ------
-    InvalidArgumentError
-        If the plane has no set pixel: there is no content to crop to.
-
-    Examples
-    --------
-    >>> ds = Dataset(); m = np.zeros((4, 4), bool); m[2, 1] = m[3, 2] = True
-    >>> p = crop_to_content(ds, set_plane(ds, 0x6000, m).group)
-    >>> p.shape, p.origin
-    ((1, 2, 2), (3, 2))
-    """
-    plane, bits, _ = unpack_plane(ds, group)
-    any_frame = np.any(bits, axis=0)
-    rows = np.flatnonzero(any_frame.any(axis=1))
-    cols = np.flatnonzero(any_frame.any(axis=0))
-    if not len(rows):
-        raise InvalidArgumentError(
-            f"Overlay group {plane.group_hex} has no set pixels, so there is nothing to crop to."
-        )
-    r0, c0 = int(rows[0]), int(cols[0])
-    r1, c1 = int(rows[-1]) + 1, int(cols[-1]) + 1
-    row_off, col_off = origin_offset(plane.origin)
-    origin = origin_from_offset((row_off + r0, col_off + c0))
-    return set_plane(ds, group, bits[:, r0:r1, c0:c1], Attributes(origin=origin))
-
-
-def move(ds: Dataset, group: int, origin: tuple[int, int]) -> OverlayPlane:
-    r"""Move the plane on the image: set its 1-based (60xx,0050) *Overlay Origin*.
-
-    >>> ds = Dataset(); _ = set_plane(ds, 0x6000, np.eye(2, dtype=bool))
-    >>> move(ds, 0x6000, (-4, 10)).origin
-    (-4, 10)
-    """
-    return set_attributes(ds, group, Attributes(origin=(int(origin[0]), int(origin[1]))))
-
-
-def invert(ds: Dataset, group: int, frame: int | None = None) -> OverlayPlane:
-    """Invert the plane's bits within its own extent: one frame, or every frame (``None``).
-
-    >>> ds = Dataset(); _ = set_plane(ds, 0x6000, np.eye(2, dtype=bool))
-    >>> invert(ds, 0x6000).set_bits
-    2
-    """
-    plane, bits, _ = unpack_plane(ds, group)
-    new = bits.copy()
-    if frame is None:
-        new = ~new
-    else:
-        _check_frame(plane, frame)
-        new[frame] = ~new[frame]
-    return set_plane(ds, group, new)
-
-
-def clear(ds: Dataset, group: int, frame: int | None = None) -> OverlayPlane:
-    """Unset every bit of one frame, or of every frame (``None``); the plane stays.
-
-    >>> ds = Dataset(); _ = set_plane(ds, 0x6000, np.eye(2, dtype=bool))
-    >>> clear(ds, 0x6000).set_bits
-    0
-    """
-    plane, bits, _ = unpack_plane(ds, group)
-    new = bits.copy()
-    if frame is None:
-        new[:] = False
-    else:
-        _check_frame(plane, frame)
-        new[frame] = False
-    return set_plane(ds, group, new)
-
-
-# --- threshold ------------------------------------------------------------------------------
-
-
-def threshold_plane(
-    ds: Dataset,
-    low: float,
-    high: float,
-    frame: int | None = 0,
-    group: int | None = None,
-    attrs: Attributes | None = None,
-) -> OverlayPlane:
-    r"""Make an image-sized plane of the pixels whose intensity lies in a range.
-
-    The intensity is the Modality LUT value (rescaled units such as HU); ``low`` and
-    ``high`` are both included.
-
-    Parameters
-    ----------
-    ds : pydicom.dataset.Dataset
-        A greyscale image; changed in place.
-    low, high : float
-        The intensity range.
-    frame : int or None
-        The 0-based image frame to threshold. On a multi-frame image the plane is
-        frame-specific: one frame whose (60xx,0051) *Image Frame Origin* is ``frame + 1``.
-        ``None`` thresholds every frame into a plane with as many frames.
-    group : int, optional
-        Where to write (replacing any plane there); the first free group by default.
-    attrs : Attributes, optional
-        Attributes to set; by default the description says the range.
-
-    Raises
-    ------
-    InvalidArgumentError
-        If ``low > high``, the frame is out of range, or no group is free.
-    UnsupportedError
-        If the image cannot be decoded or is in colour.
-    """
-    if not (np.isfinite(low) and np.isfinite(high)) or low > high:
-        raise InvalidArgumentError(
-            f"The intensity range must be two numbers with low <= high, not {low} to {high}."
-        )
-    frames, _, _ = _image_size(ds)
-    target = first_free_group(ds) if group is None else group
-    indices = list(range(frames)) if frame is None else [frame]
-    masks = []
-    for index in indices:
-        values = modality_frame(ds, index)
-        masks.append((values >= low) & (values <= high))
-    attrs = attrs or Attributes(description=f"Intensity {low:g} to {high:g}")
-    changes: dict[str, Any] = {"origin": (1, 1)}
-    if frames > 1 and frame is not None:
-        changes["image_frame_origin"] = frame + 1
-    elif frames > 1:
-        changes["image_frame_origin"] = 1
-    attrs = dataclasses.replace(attrs, **changes)
-    return set_plane(ds, target, np.stack(masks), attrs)
-
-
-# --- mask files -----------------------------------------------------------------------------
-
-
-def export_png(ds: Dataset, group: int, frame: int = 0, space: Space | str = Space.PLANE) -> bytes:
-    r"""Export one frame of a plane as a black-and-white PNG (set pixels white).
-
-    ``plane`` space gives the plane's own Rows x Columns; ``image`` space places it on
-    the image at its origin, clipped to the image. :func:`overlay_core.maskio.read_mask`
-    reads it back.
-
-    >>> ds = Dataset(); _ = set_plane(ds, 0x6000, np.eye(2, dtype=bool))
-    >>> read_mask(export_png(ds, 0x6000)).tolist()
-    [[True, False], [False, True]]
-    """
-    space = Space.coerce(space)
-    plane, bits, _ = unpack_plane(ds, group)
-    _check_frame(plane, frame)
-    out = bits[frame]
-    if space is Space.IMAGE:
-        _, rows, cols = _image_size(ds)
-        out = to_image_space(plane, out, rows, cols)
-    return mask_png(out)
-

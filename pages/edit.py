@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from overlay_core import edit
+from overlay_core import edit, operations
 from overlay_core.errors import OverlayError
 from overlay_core.geometry import Region, fit_view
 from overlay_core.model import OverlayPlane, OverlayType
@@ -125,10 +125,10 @@ if b[2].button("Redo", key="edit.redo", icon=":material/redo:", disabled=not his
 if b[3].button("Discard strokes", key="edit.discard", icon=":material/ink_eraser_off:"):
     editing.bump_nonce(st.session_state)
     st.rerun()
-if group != NEW and b[4].button("Clear plane", key="edit.clear", icon=":material/layers_clear:",
+if group != NEW and b[4].button("Clear plane", key="operations.clear", icon=":material/layers_clear:",
                                 help="Unset every pixel of this frame (undoable)."):
     if editing.run_reporting(entry, "clear",
-                             lambda d: edit.clear(d, plane.group, frame if plane.frames > 1 else None)):
+                             lambda d: operations.clear(d, plane.group, frame if plane.frames > 1 else None)):
         st.rerun()
 
 
@@ -163,7 +163,7 @@ with st.expander("New plane from an intensity range", expanded=False):
         )
         if st.button(f"Create plane {free:04X}", key="edit.threshold", icon=":material/tune:"):
             try:
-                made = editing.run(entry, "threshold", lambda d: edit.threshold_plane(
+                made = editing.run(entry, "threshold", lambda d: operations.threshold_plane(
                     d, float(low), float(high), frame=t_frame))
             except OverlayError as exc:
                 st.error(str(exc))
@@ -227,14 +227,14 @@ with operations_col:
                f"{plane.set_bits} pixels set.")
     if st.button("Resize to the image", key="edit.resize", icon=":material/fit_screen:",
                  help="Make the plane the image's size at origin 1\\1; nothing moves on the image."):
-        if editing.run_reporting(entry, "resize", lambda d: edit.resize_to_image(d, plane.group)):
+        if editing.run_reporting(entry, "resize", lambda d: operations.resize_to_image(d, plane.group)):
             st.rerun()
     if st.button("Crop to content", key="edit.crop", icon=":material/crop:",
                  help="Shrink the plane to its set pixels; nothing moves on the image."):
-        if editing.run_reporting(entry, "crop", lambda d: edit.crop_to_content(d, plane.group)):
+        if editing.run_reporting(entry, "crop", lambda d: operations.crop_to_content(d, plane.group)):
             st.rerun()
-    if st.button("Invert", key="edit.invert", icon=":material/invert_colors:"):
-        if editing.run_reporting(entry, "invert", lambda d: edit.invert(d, plane.group,
+    if st.button("Invert", key="operations.invert", icon=":material/invert_colors:"):
+        if editing.run_reporting(entry, "invert", lambda d: operations.invert(d, plane.group,
                                                                       frame if plane.frames > 1 else None)):
             st.rerun()
     if plane.embedded and st.button(

@@ -11,6 +11,7 @@ from PIL import Image
 
 from overlay_core import edit
 from overlay_core.cli import main
+from overlay_core.errors import InvalidArgumentError
 from overlay_core.maskio import encode_png, mask_png, read_mask
 from overlay_core.reading import load, plane_bits
 from tests import builders as b
@@ -89,3 +90,32 @@ def test_grey_png_with_a_transparent_level() -> None:
 def test_mask_png_stacks_frames_and_reads_back() -> None:
     mask = b.random_mask((2, 3, 4), seed=9)
     assert np.array_equal(read_mask(mask_png(mask)), mask.reshape(6, 4))
+
+
+def test_read_mask_formats() -> None:
+    mask = b.random_mask((5, 7), seed=5)
+    assert (read_mask(encode_png(mask.astype(np.uint8) * 255)) == mask).all()
+    assert (read_mask(encode_png(mask.astype(np.uint8) * 3)) == mask).all()
+    assert (read_mask(saved(Image.fromarray(mask.astype(np.uint8) * 255).convert("RGB"))) == mask).all()
+    rgba = np.zeros((5, 7, 4), np.uint8)
+    rgba[mask] = (0, 0, 0, 255)  # black strokes on a transparent background
+    assert (read_mask(encode_png(rgba)) == mask).all()
+    assert (read_mask(saved(Image.fromarray(mask))) == mask).all()
+    assert (read_mask(b.npy_bytes(mask)) == mask).all()
+    assert (read_mask(b.npy_bytes(mask.astype(float) * 0.5)) == mask).all()
+    assert read_mask(b.npy_bytes(np.ones((2, 5, 7), np.uint8))).shape == (2, 5, 7)
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        (b"GIF89a....", "neither a PNG image nor a NumPy .npy array"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 20, "PNG mask could not be read"),
+        (b"\x93NUMPY garbage", ".npy mask could not be read"),
+        (b.npy_bytes(np.ones(5)), "must be a 2-D or 3-D array of booleans or numbers, not a 1-D array"),
+        (b.npy_bytes(np.array([["a"]])), "booleans or numbers"),
+    ],
+)
+def test_read_mask_errors(data: bytes, match: str) -> None:
+    with pytest.raises(InvalidArgumentError, match=match):
+        read_mask(data)

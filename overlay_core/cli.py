@@ -24,26 +24,26 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import numpy as np
 from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 
-from .diagnostics import diagnose
 from .edit import Mode, Space, apply_mask
 from .errors import InvalidArgumentError, OverlayError, UnsupportedError
 from .maskio import mask_png, read_mask
-from .model import Finding, ImageInfo, OverlayPlane, group_hex, parse_group
+from .model import OverlayPlane, group_hex, parse_group, parse_groups
 from .pixels import check_frame, frame_image
 from .placement import image_mask
 from .reading import image_info, load, overlay_groups, read_plane, read_planes, unpack_plane
 from .render import render
 from .styles import PlaneStyle, default_color, default_styles
+from .summary import info_document, info_lines
 from .windowing import manual_window
 from .writing import Attributes, delete_plane, migrate_embedded, new_plane, to_bytes
 
-__all__ = ["COMMANDS", "Command", "build_parser", "info_document", "main", "parse_overlays", "render_png"]
+__all__ = ["COMMANDS", "Command", "build_parser", "main", "render_png"]
 
 PROG = "python -m overlay_core"
 
@@ -181,49 +181,6 @@ def _add_file(parser: argparse.ArgumentParser, group: bool = True) -> None:
 # --------------------------------------------------------------------------- info
 
 
-def _value(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return list(value)
-    return str(value) if isinstance(value, str) else value
-
-
-def plane_document(plane: OverlayPlane) -> dict[str, Any]:
-    """Return a plane as a JSON-ready dict (``group`` as hex, ``origin`` as ``[row, col]``)."""
-    doc: dict[str, Any] = {"group": plane.group_hex}
-    for key, value in plane.__dict__.items():
-        if key != "group":
-            doc[key] = _value(value)
-    return doc
-
-
-def finding_document(finding: Finding) -> dict[str, Any]:
-    """Return a finding as a JSON-ready dict (``group`` as hex or ``None``)."""
-    return {
-        "severity": finding.severity.value,
-        "code": finding.code,
-        "group": None if finding.group is None else group_hex(finding.group),
-        "message": finding.message,
-    }
-
-
-def info_document(ds: Dataset, file: str | None = None) -> dict[str, Any]:
-    """Return what ``info --json`` prints: ``file``, ``image``, ``overlays``, ``diagnostics``.
-
-    ``image`` is ``None`` when the image's own attributes are unusable (a diagnostic
-    says why).
-    """
-    try:
-        info: ImageInfo | None = image_info(ds)
-    except OverlayError:
-        info = None
-    return {
-        "file": file,
-        "image": None if info is None else dict(info.__dict__),
-        "overlays": [plane_document(p) for p in read_planes(ds)],
-        "diagnostics": [finding_document(f) for f in diagnose(ds)],
-    }
-
-
 def _configure_info(parser: argparse.ArgumentParser) -> None:
     _add_file(parser, group=False)
     parser.add_argument("--json", action="store_true", help="print JSON (schema in the README)")
@@ -235,30 +192,7 @@ def _run_info(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(doc, indent=2))
         return 0
-    print(f"File: {args.file}")
-    image = doc["image"]
-    if image is None:
-        print("Image: unusable (see diagnostics)")
-    elif image["rows"] == 0:
-        print(f"Image: none (no Rows/Columns; {image['transfer_syntax_name']})")
-    else:
-        print(
-            f"Image: {image['frames']} frame(s) of {image['rows']} x {image['columns']}, "
-            f"{image['photometric'] or 'no photometric interpretation'}, "
-            f"{image['bits_allocated']} bits allocated ({image['bits_stored']} stored, high bit "
-            f"{image['high_bit']}), {image['transfer_syntax_name']}"
-            f"{' (compressed)' if image['compressed'] else ''}"
-        )
-    print(f"Overlays: {len(doc['overlays'])} usable of {len(overlay_groups(ds))} group(s)")
-    for plane in doc["overlays"]:
-        print(f"  {plane['group']}:")
-        for key, value in plane.items():
-            if key != "group":
-                print(f"    {key}: {value}")
-    print(f"Diagnostics: {len(doc['diagnostics']) or 'none'}")
-    for f in doc["diagnostics"]:
-        where = f" {f['group']}" if f["group"] else ""
-        print(f"  [{f['severity']}] {f['code']}{where}: {f['message']}")
+    print("\n".join(info_lines(doc, len(overlay_groups(ds)))))
     return 0
 
 
@@ -411,36 +345,6 @@ def _configure_render(parser: argparse.ArgumentParser) -> None:
                         help="the longest side in pixels (default: full resolution)")
 
 
-def parse_overlays(value: str | Iterable[int | str]) -> list[int] | None:
-    """Parse the CLI's ``--overlays``: ``all`` (``None``), ``none`` (``[]``) or groups.
-
-    Raises
-    ------
-    InvalidArgumentError
-        If a group is not one of 6000 to 601E (even).
-
-    Examples
-    --------
-    >>> parse_overlays("all"), parse_overlays("none"), parse_overlays("6002, 6000,6002")
-    (None, [], [24578, 24576])
-    """
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text == "all":
-            return None
-        if text in ("none", ""):
-            return []
-        items: list[int | str] = [t for t in text.split(",") if t.strip()]
-    else:
-        items = list(value)
-    groups: list[int] = []
-    for item in items:
-        group = parse_group(item)
-        if group not in groups:
-            groups.append(group)
-    return groups
-
-
 def render_png(
     ds: Dataset,
     *,
@@ -488,7 +392,7 @@ def render_png(
     if max_size is not None and max_size < 1:
         raise InvalidArgumentError(f"The maximum size must be at least 1 pixel, not {max_size}.")
     voi = manual_window(*window) if window is not None else None
-    groups = parse_overlays(overlays)
+    groups = parse_groups(overlays)
     styles = (default_styles(read_planes(ds), roi_look=False) if groups is None
               else [PlaneStyle(g, default_color(g)) for g in groups])
     image = frame_image(ds, frame - 1, voi)

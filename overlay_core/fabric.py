@@ -147,24 +147,10 @@ class _Shape:
 
 
 def _parse_path(value: object) -> tuple[list[tuple[Polygon, bool]], Polygon]:
-    """Flatten absolute M/L/H/V/Q/C/Z commands into sub-paths, and return fabric's bound points.
-
-    The bound points follow ``fabric.Path._calcBoundsFromPath``, which bounds a ``Q`` as a
-    cubic whose two control points are both the quadratic's control point.
-    """
+    """Check a fabric path's absolute M/L/H/V/Q/C/Z commands and flatten them with raster."""
     if not isinstance(value, Sequence) or isinstance(value, str):
         raise _Malformed('its "path" is not a list of commands')
-    subpaths: list[tuple[Polygon, bool]] = []
-    bounds: list[Polygon] = []
-    current: list[NDArray[np.float64]] = []
-    pos = np.zeros(2)
-    start = np.zeros(2)
-    closed = False
-
-    def finish() -> None:
-        if current:
-            subpaths.append((np.array(current, dtype=float), closed))
-
+    commands: list[tuple[str, list[float]]] = []
     for command in value:
         if not isinstance(command, Sequence) or isinstance(command, str) or not command:
             raise _Malformed(f"its path holds {command!r}, not a command")
@@ -179,41 +165,11 @@ def _parse_path(value: object) -> tuple[list[tuple[Polygon, bool]], Polygon]:
             raise _Malformed(f"its path command {letter!r} is not one of M, L, H, V, Q, C and Z")
         if len(nums) != arity:
             raise _Malformed(f"its path command {letter} has {len(nums)} values, not {arity}")
-        if letter == "M":
-            finish()
-            pos = np.array(nums)
-            start = pos
-            current, closed = [pos], False
-            continue
-        if not current:
-            current, closed = [pos], False
-        if letter in "LHV":
-            target = np.array(
-                nums if letter == "L" else [nums[0], pos[1]] if letter == "H" else [pos[0], nums[0]]
-            )
-            bounds.append(np.array([pos, target]))
-            current.append(target)
-            pos = target
-        elif letter == "Q":
-            c, end = np.array(nums[:2]), np.array(nums[2:])
-            bounds.append(np.vstack([pos[None], raster.bezier(pos, [c, c, end], 64)]))
-            current.extend(raster.bezier(pos, [c, end], 32))
-            pos = end
-        elif letter == "C":
-            c1, c2, end = np.array(nums[:2]), np.array(nums[2:4]), np.array(nums[4:])
-            bounds.append(np.vstack([pos[None], raster.bezier(pos, [c1, c2, end], 64)]))
-            current.extend(raster.bezier(pos, [c1, c2, end], 32))
-            pos = end
-        else:  # Z
-            closed = True
-            bounds.append(np.array([pos, start]))
-            finish()
-            current, pos = [], start
-    finish()
+        commands.append((letter, nums))
+    subpaths, bounds = raster.flatten_path(commands)
     if not subpaths:
         raise _Malformed("its path has no points")
-    all_bounds = np.vstack(bounds) if bounds else np.vstack([sp for sp, _ in subpaths])
-    return subpaths, all_bounds
+    return subpaths, bounds
 
 
 def _centre_bbox(pts: Polygon) -> tuple[NDArray[np.float64], float, float]:

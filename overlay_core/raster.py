@@ -31,6 +31,7 @@ __all__ = [
     "compose",
     "ellipse",
     "fill_polygons",
+    "flatten_path",
     "join_polygons",
     "oriented",
     "segment_quad",
@@ -234,3 +235,63 @@ def fill_polygons(polys: list[Polygon], rows: int, cols: int) -> NDArray[np.bool
     np.add.at(diff, (span_row[good], start[good]), 1)
     np.add.at(diff, (span_row[good], end[good]), -1)
     return np.cumsum(diff[:, :cols], axis=1) > 0
+
+
+def flatten_path(commands: list[tuple[str, list[float]]]) -> tuple[list[tuple[Polygon, bool]], Polygon]:
+    """Flatten absolute SVG path commands (M, L, H, V, Q, C, Z) into sub-paths and bound points.
+
+    Returns ``(subpaths, bounds)``: each sub-path is ``(points, closed)``; the bound points
+    follow ``fabric.Path._calcBoundsFromPath``, which bounds a ``Q`` as a cubic whose two
+    control points are both the quadratic's control point. No sub-path: no commands drew.
+
+    >>> paths, bounds = flatten_path([("M", [0, 0]), ("H", [2]), ("V", [1]), ("Z", [])])
+    >>> [(p.tolist(), closed) for p, closed in paths], bounds.shape
+    ([([[0.0, 0.0], [2.0, 0.0], [2.0, 1.0]], True)], (6, 2))
+    """
+    subpaths: list[tuple[Polygon, bool]] = []
+    bounds: list[Polygon] = []
+    current: list[NDArray[np.float64]] = []
+    pos = np.zeros(2)
+    start = np.zeros(2)
+    closed = False
+
+    def finish() -> None:
+        if current:
+            subpaths.append((np.array(current, dtype=float), closed))
+
+    for letter, nums in commands:
+        if letter == "M":
+            finish()
+            pos = np.array(nums)
+            start = pos
+            current, closed = [pos], False
+            continue
+        if not current:
+            current, closed = [pos], False
+        if letter in "LHV":
+            target = np.array(
+                nums if letter == "L" else [nums[0], pos[1]] if letter == "H" else [pos[0], nums[0]]
+            )
+            bounds.append(np.array([pos, target]))
+            current.append(target)
+            pos = target
+        elif letter == "Q":
+            c, end = np.array(nums[:2]), np.array(nums[2:])
+            bounds.append(np.vstack([pos[None], bezier(pos, [c, c, end], 64)]))
+            current.extend(bezier(pos, [c, end], 32))
+            pos = end
+        elif letter == "C":
+            c1, c2, end = np.array(nums[:2]), np.array(nums[2:4]), np.array(nums[4:])
+            bounds.append(np.vstack([pos[None], bezier(pos, [c1, c2, end], 64)]))
+            current.extend(bezier(pos, [c1, c2, end], 32))
+            pos = end
+        else:  # Z
+            closed = True
+            bounds.append(np.array([pos, start]))
+            finish()
+            current, pos = [], start
+    finish()
+    if not subpaths:
+        return [], np.zeros((0, 2))
+    all_bounds = np.vstack(bounds) if bounds else np.vstack([sp for sp, _ in subpaths])
+    return subpaths, all_bounds

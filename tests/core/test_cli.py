@@ -271,3 +271,18 @@ def test_png_strip_round_trips_through_extract_and_apply(files: dict[str, Path],
     assert main(["apply", str(out), "--group", "6000", "--mask", str(png), "--out", str(tmp_path / "q.dcm"),
                  "--mode", "add"]) == 0
     assert np.array_equal(plane_bits(load((tmp_path / "q.dcm").read_bytes()), 0x6000), mask)
+
+
+@pytest.mark.parametrize(("old", "new"), [(["--mode", "add"], ["--mode", "draw"]),
+                                          (["--space", "overlay"], ["--space", "plane"])])
+def test_deprecated_spellings_warn_and_do_what_the_new_ones_do(
+    files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], old: list[str], new: list[str]
+) -> None:
+    np.save(tmp_path / "m.npy", b.random_mask((5, 7), seed=43).astype(np.uint8))
+    common = ["apply", str(files["two"]), "--group", "6002", "--mask", str(tmp_path / "m.npy")]
+    assert main([*common, "--out", str(tmp_path / "old.dcm"), *old]) == 0
+    assert f"warning: {old[0]} {old[1]} is deprecated; use {new[0]} {new[1]}." in capsys.readouterr().err
+    assert main([*common, "--out", str(tmp_path / "new.dcm"), *new]) == 0
+    assert capsys.readouterr().err == ""
+    assert np.array_equal(plane_bits(load((tmp_path / "old.dcm").read_bytes()), 0x6002),
+                          plane_bits(load((tmp_path / "new.dcm").read_bytes()), 0x6002))

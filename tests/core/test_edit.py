@@ -181,3 +181,38 @@ def test_failed_operations_change_nothing() -> None:
         with pytest.raises(InvalidArgumentError):
             call()
         assert to_bytes(ds) == before
+
+
+def test_a_drawing_on_a_missing_group_makes_an_image_sized_plane() -> None:
+    ds = image()
+    plane = edit.apply_canvas(ds, 0x6002, {"objects": [line(0, 5, 20, 5, width=2)]}, fit_view(ROWS, COLS))
+    assert (plane.group, plane.shape, plane.origin) == (0x6002, (1, ROWS, COLS), (1, 1))
+    assert plane.subtype == "USER"
+    assert bits(ds, 0x6002)[0, 4:6].all() and bits(ds, 0x6002).sum() == 2 * COLS
+
+
+def test_a_drawing_beside_the_plane_changes_nothing_and_says_where_the_plane_is() -> None:
+    ds = with_plane(np.zeros((3, 4), bool), origin=(11, 15))
+    before = to_bytes(ds)
+    with pytest.raises(InvalidArgumentError, match="which covers image rows 10–12 and columns 14–17"):
+        edit.apply_canvas(ds, 0x6000, {"objects": [line(0, 2, 5, 2)]}, fit_view(ROWS, COLS))
+    with pytest.raises(InvalidArgumentError, match="nothing to apply"):
+        edit.apply_canvas(ds, 0x6002, {"objects": []}, fit_view(ROWS, COLS))
+    assert to_bytes(ds) == before
+
+
+@pytest.mark.parametrize("mode", list(Mode))
+def test_whole_plane_and_one_frame_agree_on_a_single_frame_plane(mode: Mode) -> None:
+    old, mask = b.random_mask((ROWS, COLS), seed=11), b.random_mask((ROWS, COLS), seed=12)
+    one, whole = with_plane(old), with_plane(old)
+    edit.apply_mask(one, 0x6000, mask, mode, "image", frame=0)
+    edit.apply_mask(whole, 0x6000, mask, mode, "image", frame=None)
+    assert np.array_equal(bits(one), bits(whole))
+    assert np.array_equal(bits(one)[0], edit.combine(old, mask, mode))
+
+
+def test_erase_needs_an_existing_plane() -> None:
+    ds = image()
+    with pytest.raises(PlaneNotFoundError, match='no overlay plane in group 6004 for mode "erase"'):
+        edit.apply_mask(ds, 0x6004, np.ones((ROWS, COLS)), "erase", "image")
+    assert 0x60040010 not in ds

@@ -19,10 +19,10 @@ from pydicom.encaps import encapsulate
 from pydicom.pixels.utils import pixel_array
 from pydicom.uid import MPEG2MPML, JPEGBaseline8Bit
 
-from overlay_core.cli import parse_overlays, render_png
+from overlay_core.cli import render_png
 from overlay_core.errors import InvalidArgumentError, PlaneNotFoundError, UnsupportedError
 from overlay_core.geometry import Region, fit_view
-from overlay_core.model import OverlayType
+from overlay_core.model import OverlayType, parse_groups
 from overlay_core.pixels import decode_frame, frame_image
 from overlay_core.placement import image_mask
 from overlay_core.reading import image_info, load, read_planes
@@ -465,12 +465,12 @@ def test_cli_paints_roi_planes_solid_like_graphics():
     np.testing.assert_array_equal(shown[~m], hidden[~m])
 
 
-def test_parse_overlays():
-    assert parse_overlays(" ALL ") is None
-    assert parse_overlays("none") == []
-    assert parse_overlays([0x6002, "6000"]) == [0x6002, 0x6000]
+def test_parse_groups():
+    assert parse_groups(" ALL ") is None
+    assert parse_groups("none") == []
+    assert parse_groups([0x6002, "6000"]) == [0x6002, 0x6000]
     with pytest.raises(InvalidArgumentError, match='"60zz" is not an overlay group'):
-        parse_overlays("6000,60zz")
+        parse_groups("6000,60zz")
 
 
 # --- display size ---------------------------------------------------------------------------

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydicom.datadict import dictionary_description, dictionary_VR
 from pydicom.dataset import Dataset
 
 from . import bits, reading
@@ -98,25 +99,27 @@ CODES: dict[str, Severity] = {
     "frames-beyond-image": W,
 }
 
-# (element, keyword for messages, allowed VRs) as in PS3.6 for the 60xx group.
-_DICTIONARY: dict[int, tuple[str, tuple[str, ...]]] = {
-    reading.ROWS: ("Overlay Rows", ("US",)),
-    reading.COLUMNS: ("Overlay Columns", ("US",)),
-    reading.FRAMES: ("Number of Frames in Overlay", ("IS",)),
-    reading.DESCRIPTION: ("Overlay Description", ("LO",)),
-    reading.TYPE: ("Overlay Type", ("CS",)),
-    reading.SUBTYPE: ("Overlay Subtype", ("LO",)),
-    reading.ORIGIN: ("Overlay Origin", ("SS",)),
-    reading.FRAME_ORIGIN: ("Image Frame Origin", ("US",)),
-    reading.BITS_ALLOCATED: ("Overlay Bits Allocated", ("US",)),
-    reading.BIT_POSITION: ("Overlay Bit Position", ("US",)),
-    reading.ACTIVATION_LAYER: ("Overlay Activation Layer", ("CS",)),
-    reading.ROI_AREA: ("ROI Area", ("IS",)),
-    reading.ROI_MEAN: ("ROI Mean", ("DS",)),
-    reading.ROI_STD: ("ROI Standard Deviation", ("DS",)),
-    reading.LABEL: ("Overlay Label", ("LO",)),
-    reading.DATA: ("Overlay Data", ("OB", "OW")),
-}
+#: The elements of a 60xx group that PS3.6 defines; their names and VRs come from
+#: :mod:`pydicom.datadict`.
+_ELEMENTS = (
+    reading.ROWS, reading.COLUMNS, reading.FRAMES, reading.DESCRIPTION, reading.TYPE, reading.SUBTYPE,
+    reading.ORIGIN, reading.FRAME_ORIGIN, reading.BITS_ALLOCATED, reading.BIT_POSITION,
+    reading.ACTIVATION_LAYER, reading.ROI_AREA, reading.ROI_MEAN, reading.ROI_STD, reading.LABEL,
+    reading.DATA,
+)
+
+
+def _dictionary(element: int) -> tuple[str, tuple[str, ...]] | None:
+    """Return the name and the allowed VRs of a 60xx element, from pydicom's data dictionary.
+
+    >>> _dictionary(0x3000), _dictionary(0x0050), _dictionary(0x0999)
+    (('Overlay Data', ('OB', 'OW')), ('Overlay Origin', ('SS',)), None)
+    """
+    if element not in _ELEMENTS:
+        return None
+    t = reading.tag(OVERLAY_GROUPS[0], element)
+    return dictionary_description(t), tuple(dictionary_VR(t).split(" or "))
+
 
 # Elements that mark a group outside 6000-601E as overlay-like. (gggg,0010) alone is
 # not enough: in an odd (private) group it is a Private Creator.
@@ -228,7 +231,7 @@ def _diagnose_group(ds: Dataset, group: int, info: ImageInfo | None) -> list[Fin
     if any(f.severity is Severity.ERROR for f in out):
         return out
     try:
-        plane, _, unpacked = reading.unpack_plane(ds, group)
+        plane, unpacked = reading.check_plane(ds, group)
     except OverlayError as exc:
         out.append(_unusable(ds, group, exc))
         return out
@@ -242,7 +245,7 @@ def _diagnose_group(ds: Dataset, group: int, info: ImageInfo | None) -> list[Fin
 def _vr_findings(ds: Dataset, group: int, elements: dict[int, Any]) -> list[Finding]:
     out = []
     for element, elem in sorted(elements.items()):
-        known = _DICTIONARY.get(element)
+        known = _dictionary(element)
         if known is None or elem.VR in known[1]:
             continue
         keyword, vrs = known

@@ -16,7 +16,7 @@ from pydicom.dataset import Dataset
 
 from .errors import InvalidArgumentError
 from .model import OverlayPlane
-from .reading import image_info, read_planes, unpack_plane
+from .reading import frame_bits, image_info, read_plane, read_planes, unpack_plane
 
 __all__ = [
     "combined_mask",
@@ -172,8 +172,8 @@ def image_mask(ds: Dataset, group: int, frame: int | None = None) -> NDArray[np.
     group : int
         The overlay group.
     frame : int, optional
-        A 0-based image frame: only that frame is placed, ``(rows, cols)``. Default: every
-        frame, ``(frames, rows, cols)``.
+        A 0-based image frame: only that frame is placed and only the plane frame on it is
+        unpacked, ``(rows, cols)``. Default: every frame, ``(frames, rows, cols)``.
 
     Raises
     ------
@@ -191,12 +191,11 @@ def image_mask(ds: Dataset, group: int, frame: int | None = None) -> NDArray[np.
             f"Frame index {frame} is out of range: the image has {shape[0]} frame(s), "
             f"indices 0 to {shape[0] - 1}."
         )
-    plane, bits, _ = unpack_plane(ds, group)
-    out = np.zeros(shape[1:], dtype=bool)
+    plane = read_plane(ds, group)
     for k, f in frame_map(plane, shape[0]):
         if f == frame:
-            return to_image_space(plane, bits[k], shape[1], shape[2])
-    return out
+            return to_image_space(plane, frame_bits(ds, group, k)[1], shape[1], shape[2])
+    return np.zeros(shape[1:], dtype=bool)
 
 
 def combined_mask(ds: Dataset, groups: Iterable[int] | None = None) -> NDArray[np.bool_]:

@@ -8,6 +8,7 @@ above *High Bit* away.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import warnings
 from collections.abc import Iterator
@@ -20,8 +21,8 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID
 
-from .bits import unpack_data
-from .errors import InvalidOverlayError, NotDicomError, PlaneNotFoundError
+from .bits import check_data, count_set, unpack_data, unpack_frame
+from .errors import InvalidArgumentError, InvalidOverlayError, NotDicomError, PlaneNotFoundError
 from .model import (
     OVERLAY_GROUPS,
     Finding,
@@ -32,10 +33,13 @@ from .model import (
 )
 
 __all__ = [
+    "check_plane",
     "element_value",
+    "frame_bits",
     "image_info",
     "load",
     "overlay_groups",
+    "pixel_words",
     "plane_bits",
     "read_plane",
     "read_planes",
@@ -217,7 +221,7 @@ def image_info(ds: Dataset) -> ImageInfo:
         compressed=_is_compressed(ds),
     )
     if info.rows == 0 or info.columns == 0:
-        info = ImageInfo(**{**info.__dict__, "rows": 0, "columns": 0, "frames": 0})
+        info = dataclasses.replace(info, rows=0, columns=0, frames=0)
     if info.rows * info.columns * info.frames > MAX_IMAGE_PIXELS:
         raise NotDicomError(
             f"The image claims {info.frames} frame(s) of {info.rows} x {info.columns} pixels, "
@@ -301,7 +305,23 @@ def _header(ds: Dataset, group: int) -> OverlayPlane:
     )
 
 
-def _embedded_bits(ds: Dataset, plane: OverlayPlane) -> NDArray[np.bool_]:
+def pixel_words(ds: Dataset) -> NDArray[np.unsignedinteger[Any]]:
+    """Return native Pixel Data as its stored words, ``(frames, rows, cols)``: a read-only view.
+
+    The one place pixel words are decoded for overlay bits (embedded planes are read and
+    cleared through it). The words keep the transfer syntax's byte order; the caller checks
+    that the Pixel Data is native and its Bits Allocated is 8, 16 or 32.
+    """
+    info = image_info(ds)
+    big_endian = _transfer_syntax(ds) == "1.2.840.10008.1.2.2"
+    dtype = np.dtype(f"u{info.bits_allocated // 8}").newbyteorder(">" if big_endian else "<")
+    count = info.frames * info.rows * info.columns
+    words = np.frombuffer(ds.PixelData, dtype=dtype, count=count)
+    return words.reshape(info.frames, info.rows, info.columns)
+
+
+def _embedded_words(ds: Dataset, plane: OverlayPlane) -> NDArray[np.unsignedinteger[Any]]:
+    """Check that an embedded plane can be read and return the pixel words that hold it."""
     info = image_info(ds)
     name = f"Overlay group {plane.group_hex}"
     if not info.has_pixel_data:
@@ -326,13 +346,44 @@ def _embedded_bits(ds: Dataset, plane: OverlayPlane) -> NDArray[np.bool_]:
             f"{name} is embedded in Pixel Data but its size {plane.rows} x {plane.columns} "
             f"differs from the image's {info.rows} x {info.columns}."
         )
-    dtype = np.dtype(f"u{info.bits_allocated // 8}")
-    big_endian = _transfer_syntax(ds) == "1.2.840.10008.1.2.2"
-    dtype = dtype.newbyteorder(">" if big_endian else "<")
-    count = info.frames * info.rows * info.columns
-    words = np.frombuffer(ds.PixelData, dtype=dtype, count=count)
-    bits = ((words >> plane.bit_position) & 1).astype(bool)
-    return bits.reshape(info.frames, info.rows, info.columns)
+    return pixel_words(ds)
+
+
+def _overlay_data(ds: Dataset, plane: OverlayPlane) -> bytes:
+    data = ds[tag(plane.group, DATA)].value or b""
+    if not isinstance(data, (bytes, bytearray)):
+        raise InvalidOverlayError(f"Overlay group {plane.group_hex} has Overlay Data that is not binary.")
+    return bytes(data)
+
+
+def check_plane(ds: Dataset, group: int) -> tuple[OverlayPlane, list[Finding]]:
+    """Read one plane's attributes and check its data, without unpacking its bits.
+
+    :attr:`~OverlayPlane.set_bits` is counted in the packed data (or the pixel words of an
+    embedded plane), so listing planes costs a fraction of unpacking them.
+
+    Returns
+    -------
+    plane : OverlayPlane
+        As :func:`unpack_plane` returns it.
+    findings : list of Finding
+        Recoverable faults of the data (see :func:`overlay_core.bits.check_data`).
+
+    Raises
+    ------
+    PlaneNotFoundError, InvalidOverlayError
+        As :func:`unpack_plane`.
+    """
+    plane = _header(ds, group)
+    if plane.embedded:
+        words = _embedded_words(ds, plane)
+        mask = words.dtype.type(1 << plane.bit_position)
+        count = int(np.count_nonzero(words & mask))
+        return dataclasses.replace(plane, frames=words.shape[0], set_bits=count), []
+    data = _overlay_data(ds, plane)
+    findings = check_data(len(data), plane.frames, plane.rows, plane.columns, group)
+    count = count_set(data, plane.frames * plane.rows * plane.columns)
+    return dataclasses.replace(plane, set_bits=count), findings
 
 
 def unpack_plane(
@@ -360,21 +411,37 @@ def unpack_plane(
     plane = _header(ds, group)
     findings: list[Finding] = []
     if plane.embedded:
-        bits = _embedded_bits(ds, plane)
+        bits = ((_embedded_words(ds, plane) >> plane.bit_position) & 1).astype(bool)
     else:
-        data = ds[tag(group, DATA)].value or b""
-        if not isinstance(data, (bytes, bytearray)):
-            raise InvalidOverlayError(f"Overlay group {plane.group_hex} has Overlay Data that is not binary.")
-        bits, findings = unpack_data(bytes(data), plane.frames, plane.rows, plane.columns, group)
-    plane = OverlayPlane(**{
-        **plane.__dict__, "frames": bits.shape[0], "set_bits": int(np.count_nonzero(bits)),
-    })
+        bits, findings = unpack_data(_overlay_data(ds, plane), plane.frames, plane.rows, plane.columns, group)
+    plane = dataclasses.replace(plane, frames=bits.shape[0], set_bits=int(np.count_nonzero(bits)))
     return plane, bits, findings
 
 
+def frame_bits(ds: Dataset, group: int, frame: int) -> tuple[OverlayPlane, NDArray[np.bool_]]:
+    """Unpack one 0-based frame of a plane: ``(plane, (rows, cols) bool)``; the others stay packed.
+
+    Raises
+    ------
+    PlaneNotFoundError, InvalidOverlayError
+        As :func:`unpack_plane`.
+    InvalidArgumentError
+        If ``frame`` is not one of the plane's frames.
+    """
+    plane, _ = check_plane(ds, group)
+    if plane.embedded:
+        if not 0 <= frame < plane.frames:
+            raise InvalidArgumentError(
+                f"Frame index {frame} is out of range: the plane has {plane.frames} frame(s)."
+            )
+        return plane, ((_embedded_words(ds, plane)[frame] >> plane.bit_position) & 1).astype(bool)
+    data = _overlay_data(ds, plane)
+    return plane, unpack_frame(data, plane.frames, plane.rows, plane.columns, frame, group)
+
+
 def read_plane(ds: Dataset, group: int) -> OverlayPlane:
-    """Return the attributes of the plane in ``group`` (see :func:`unpack_plane`)."""
-    return unpack_plane(ds, group)[0]
+    """Return the attributes of the plane in ``group``, without unpacking it (see :func:`check_plane`)."""
+    return check_plane(ds, group)[0]
 
 
 def plane_bits(ds: Dataset, group: int) -> NDArray[np.bool_]:
@@ -385,13 +452,14 @@ def plane_bits(ds: Dataset, group: int) -> NDArray[np.bool_]:
 def read_planes(ds: Dataset) -> list[OverlayPlane]:
     """Return every usable overlay plane, in group order.
 
-    Groups that cannot be used (no data, no size, data far too short) are left out;
+    Only attributes are read and the data's length checked; no bits are unpacked. Groups
+    that cannot be used (no data, no size, data far too short) are left out;
     :func:`overlay_core.diagnostics.diagnose` says why.
     """
     planes = []
     for group in overlay_groups(ds):
         try:
-            planes.append(unpack_plane(ds, group)[0])
+            planes.append(read_plane(ds, group))
         except InvalidOverlayError:
             continue
     return planes

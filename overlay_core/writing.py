@@ -42,6 +42,7 @@ from .reading import (
     element_value,
     image_info,
     overlay_groups,
+    pixel_words,
     read_plane,
     tag,
     unpack_plane,
@@ -172,13 +173,9 @@ def _clear_embedded_bit(ds: Dataset, plane: OverlayPlane) -> bytes:
             f"Overlay group {plane.group_hex} uses bit {plane.bit_position}, which holds image data "
             f"(High Bit is {info.high_bit}), so its bits cannot be cleared from Pixel Data."
         )
-    big = str(image_info(ds).transfer_syntax) == "1.2.840.10008.1.2.2"
-    dtype = np.dtype(f"u{info.bits_allocated // 8}").newbyteorder(">" if big else "<")
-    count = info.frames * info.rows * info.columns
-    raw = bytes(ds.PixelData)
-    words = np.frombuffer(raw, dtype=dtype, count=count).copy()
-    words &= dtype.type(~(1 << plane.bit_position) & ((1 << info.bits_allocated) - 1))
-    return words.tobytes() + raw[words.nbytes:]
+    words = pixel_words(ds).copy()
+    words &= words.dtype.type(~(1 << plane.bit_position) & ((1 << info.bits_allocated) - 1))
+    return words.tobytes() + bytes(ds.PixelData)[words.nbytes:]
 
 
 def _refuse_compressed_embedded(ds: Dataset, group: int) -> None:

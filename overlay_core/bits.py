@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydicom.pixels.utils import pack_bits, unpack_bits
 
+from .checks import check_frame_index
 from .errors import InvalidArgumentError, InvalidOverlayError
 from .model import Finding, Severity
 
@@ -200,7 +201,7 @@ def unpack_frame(
     r"""Unpack one 0-based frame of Overlay Data into a ``(rows, cols)`` bool array.
 
     Only the bytes that hold the frame are unpacked; the checks are those of
-    :func:`unpack_data`.
+    :func:`unpack_data`, and ``frame`` must be one of the plane's frames.
 
     >>> unpack_frame(b"\x01\x01", 2, 2, 2, 1).astype(int).tolist()  # bits 4-7 of byte 0
     [[0, 0], [0, 0]]
@@ -208,8 +209,7 @@ def unpack_frame(
     [[1, 0], [0, 0]]
     """
     check_data(len(data), frames, rows, columns, group)
-    if not 0 <= frame < frames:
-        raise InvalidArgumentError(f"Frame index {frame} is out of range: the plane has {frames} frame(s).")
+    check_frame_index(frame, frames, "the plane" if group is None else f"overlay group {group:04X}")
     size = rows * columns
     start = frame * size
     first, last = start // 8, (start + size + 7) // 8

@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 from pydicom.dataset import Dataset
 
-from .edit import Space, check_frame, image_size
+from .edit import Space, check_frame
 from .errors import InvalidArgumentError
 from .maskio import mask_png
 from .model import OverlayPlane
 from .pixels import modality_frame
-from .placement import origin_from_offset, origin_offset, to_image_space
+from .placement import image_shape, origin_from_offset, origin_offset, to_image_space
 from .reading import unpack_plane
 from .writing import Attributes, first_free_group, set_attributes, set_plane
 
@@ -53,7 +53,7 @@ def resize_to_image(ds: Dataset, group: int) -> OverlayPlane:
     >>> p.shape, p.origin, unpack_plane(ds, 0x6000)[1][0, 1, 2]
     ((1, 3, 3), (1, 1), np.True_)
     """
-    _, rows, cols = image_size(ds)
+    _, rows, cols = image_shape(ds, "to place the plane on")
     plane, bits, _ = unpack_plane(ds, group)
     new = np.stack([to_image_space(plane, frame_bits, rows, cols) for frame_bits in bits])
     return set_plane(ds, group, new, Attributes(origin=(1, 1)))
@@ -178,7 +178,7 @@ def threshold_plane(
         raise InvalidArgumentError(
             f"The intensity range must be two numbers with low <= high, not {low} to {high}."
         )
-    frames, _, _ = image_size(ds)
+    frames, _, _ = image_shape(ds, "to place the plane on")
     target = first_free_group(ds) if group is None else group
     indices = list(range(frames)) if frame is None else [frame]
     masks = []
@@ -212,7 +212,7 @@ def export_png(ds: Dataset, group: int, frame: int = 0, space: Space | str = Spa
     check_frame(plane, frame)
     out = bits[frame]
     if space is Space.IMAGE:
-        _, rows, cols = image_size(ds)
+        _, rows, cols = image_shape(ds, "to place the plane on")
         out = to_image_space(plane, out, rows, cols)
     return mask_png(out)
 

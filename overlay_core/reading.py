@@ -22,7 +22,8 @@ from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID
 
 from .bits import check_data, count_set, unpack_data, unpack_frame
-from .errors import InvalidArgumentError, InvalidOverlayError, NotDicomError, PlaneNotFoundError
+from .checks import check_frame_index
+from .errors import InvalidOverlayError, NotDicomError, PlaneNotFoundError
 from .model import (
     OVERLAY_GROUPS,
     Finding,
@@ -429,11 +430,8 @@ def frame_bits(ds: Dataset, group: int, frame: int) -> tuple[OverlayPlane, NDArr
         If ``frame`` is not one of the plane's frames.
     """
     plane, _ = check_plane(ds, group)
+    check_frame_index(frame, plane.frames, f"overlay group {plane.group_hex}")
     if plane.embedded:
-        if not 0 <= frame < plane.frames:
-            raise InvalidArgumentError(
-                f"Frame index {frame} is out of range: the plane has {plane.frames} frame(s)."
-            )
         return plane, ((_embedded_words(ds, plane)[frame] >> plane.bit_position) & 1).astype(bool)
     data = _overlay_data(ds, plane)
     return plane, unpack_frame(data, plane.frames, plane.rows, plane.columns, frame, group)

@@ -21,6 +21,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
 
 from .bits import as_frames, pack_mask
+from .checks import require_image
 from .errors import InvalidArgumentError, OverlayError, UnsupportedError
 from .model import OVERLAY_GROUPS, OverlayPlane, OverlayType, group_hex
 from .reading import (
@@ -312,8 +313,7 @@ def new_plane(
     group = first_free_group(ds)
     if mask is None:
         info = image_info(ds)
-        if info.rows == 0:
-            raise InvalidArgumentError("The file has no image, so a new plane needs a mask to set its size.")
+        require_image(info, "to size a new plane (give a mask)")
         mask = np.zeros((info.rows, info.columns), dtype=bool)
     return set_plane(ds, group, mask, attrs)
 

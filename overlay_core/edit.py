@@ -18,7 +18,6 @@ plane's own frames.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,7 +30,7 @@ from .errors import InvalidArgumentError, OverlayError, PlaneNotFoundError
 from .fabric import rasterize
 from .geometry import ViewGeometry
 from .maskio import read_mask
-from .model import OverlayPlane, coerce_choice, group_hex, parse_group
+from .model import Choice, OverlayPlane, group_hex, parse_group
 from .placement import (
     frame_map,
     image_shape,
@@ -52,37 +51,19 @@ __all__ = [
 ]
 
 
-class Mode(enum.StrEnum):
+class Mode(Choice):
     """How a stroke combines with a plane: ``draw`` (OR), ``erase`` (AND NOT), ``replace``."""
 
     DRAW = "draw"
     ERASE = "erase"
     REPLACE = "replace"
 
-    @classmethod
-    def coerce(cls, value: Mode | str) -> Mode:
-        """Return ``value`` as a :class:`Mode`, accepting its name or value in any case.
 
-        >>> Mode.coerce("Erase")
-        <Mode.ERASE: 'erase'>
-        """
-        return coerce_choice(cls, value, "mode")
-
-
-class Space(enum.StrEnum):
-    """Which pixels a mask file covers: the whole ``image`` or the ``plane`` itself."""
+class Space(Choice):
+    """Which pixels a mask covers: the whole ``image`` or the ``plane`` itself."""
 
     IMAGE = "image"
     PLANE = "plane"
-
-    @classmethod
-    def coerce(cls, value: Space | str) -> Space:
-        """Return ``value`` as a :class:`Space`.
-
-        >>> Space.coerce("PLANE")
-        <Space.PLANE: 'plane'>
-        """
-        return coerce_choice(cls, value, "mask space")
 
 
 def combine(bits: NDArray[np.bool_], stroke: NDArray[np.bool_], mode: Mode | str) -> NDArray[np.bool_]:

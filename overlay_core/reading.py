@@ -126,7 +126,8 @@ def _check_last_element(ds: Dataset) -> None:
     pydicom stops quietly at the end of a truncated file; the last raw element's value
     is then shorter than its declared length.
     """
-    raw: Any = ds._dict[next(reversed(list(ds._dict)))] if ds._dict else None
+    tags = list(ds.keys())
+    raw: Any = ds.get_item(tags[-1]) if tags else None  # get_item: the element as read, unconverted
     length = getattr(raw, "length", None)
     value = getattr(raw, "value", None)
     if isinstance(length, int) and length != 0xFFFFFFFF and isinstance(value, bytes):

@@ -11,7 +11,7 @@ empty canvas.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -22,7 +22,7 @@ from overlay_core.geometry import ViewGeometry
 from overlay_core.history import History
 from overlay_core.model import OverlayPlane
 
-from .state import LoadedFile
+from .state import LoadedFile, State
 
 __all__ = ["apply_drawing", "bump_nonce", "history", "nonce", "redo", "run", "run_reporting", "undo"]
 
@@ -30,12 +30,12 @@ T = TypeVar("T")
 NONCE = "edit.nonce"
 
 
-def nonce(state: MutableMapping[str, Any]) -> int:
+def nonce(state: State) -> int:
     """Return the canvas nonce of the session."""
     return int(state.get(NONCE, 0))
 
 
-def bump_nonce(state: MutableMapping[str, Any]) -> None:
+def bump_nonce(state: State) -> None:
     """Start a new, empty canvas on the next run."""
     state[NONCE] = nonce(state) + 1
 

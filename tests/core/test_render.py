@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -554,26 +553,6 @@ def test_render_file_to_png_max_size_and_window():
         render_png(load(data), window=(10, 0))
     with pytest.raises(InvalidArgumentError, match="maximum size must be at least 1 pixel, not 0"):
         render_png(load(data), max_size=0)
-
-
-def test_cli_render_command(tmp_path):
-    cli = ROOT / "overlay_core" / "cli.py"
-    if not cli.exists() or "render" not in cli.read_text():
-        pytest.skip("overlay_core/cli.py has no render command yet")
-    data, _ = roi_file()
-    src = tmp_path / "in.dcm"
-    src.write_bytes(data)
-    out = tmp_path / "out.png"
-    run = subprocess.run([sys.executable, "-m", "overlay_core", "render", str(src), "--out", str(out),
-                          "--overlays", "none", "--window", "2048", "4096"],
-                         cwd=ROOT, capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
-    assert read_png(out.read_bytes()).shape == (10, 12, 3)
-    assert src.read_bytes() == data
-    bad = subprocess.run([sys.executable, "-m", "overlay_core", "render", str(src), "--out", str(out),
-                          "--frame", "2"], cwd=ROOT, capture_output=True, text=True)
-    assert bad.returncode == 2
-    assert bad.stderr.strip().splitlines()[-1].endswith("numbered 1 to 1.")
 
 
 def test_rendering_one_frame_unpacks_and_places_only_that_frame():

@@ -11,9 +11,11 @@ in :meth:`overlay_core.history.History.change` to make it undoable. ``frame`` is
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 
 from .edit import Space, check_frame
@@ -102,6 +104,20 @@ def move(ds: Dataset, group: int, origin: tuple[int, int]) -> OverlayPlane:
     return set_attributes(ds, group, Attributes(origin=(int(origin[0]), int(origin[1]))))
 
 
+def _change_frames(
+    ds: Dataset, group: int, frame: int | None, change: Callable[[NDArray[np.bool_]], NDArray[np.bool_]]
+) -> OverlayPlane:
+    """Apply ``change`` to one frame of the plane's bits, or to all of them (``None``)."""
+    plane, bits, _ = unpack_plane(ds, group)
+    new = bits.copy()
+    if frame is None:
+        new = change(new)
+    else:
+        check_frame(plane, frame)
+        new[frame] = change(new[frame])
+    return set_plane(ds, group, new)
+
+
 def invert(ds: Dataset, group: int, frame: int | None = None) -> OverlayPlane:
     """Invert the plane's bits within its own extent: one frame, or every frame (``None``).
 
@@ -109,14 +125,7 @@ def invert(ds: Dataset, group: int, frame: int | None = None) -> OverlayPlane:
     >>> invert(ds, 0x6000).set_bits
     2
     """
-    plane, bits, _ = unpack_plane(ds, group)
-    new = bits.copy()
-    if frame is None:
-        new = ~new
-    else:
-        check_frame(plane, frame)
-        new[frame] = ~new[frame]
-    return set_plane(ds, group, new)
+    return _change_frames(ds, group, frame, np.logical_not)
 
 
 def clear(ds: Dataset, group: int, frame: int | None = None) -> OverlayPlane:
@@ -126,14 +135,7 @@ def clear(ds: Dataset, group: int, frame: int | None = None) -> OverlayPlane:
     >>> clear(ds, 0x6000).set_bits
     0
     """
-    plane, bits, _ = unpack_plane(ds, group)
-    new = bits.copy()
-    if frame is None:
-        new[:] = False
-    else:
-        check_frame(plane, frame)
-        new[frame] = False
-    return set_plane(ds, group, new)
+    return _change_frames(ds, group, frame, np.zeros_like)
 
 
 # --- threshold ------------------------------------------------------------------------------

@@ -198,20 +198,13 @@ def add_plane(
     ds.add_new(t | 0x0011, "US", shape_cols)
     if frames_attr is not None:
         ds.add_new(t | 0x0015, frames_vr, str(frames_attr) if frames_vr == "IS" else frames_attr)
-    if description is not None:
-        ds.add_new(t | 0x0022, "LO", description)
-    if overlay_type is not None:
-        ds.add_new(t | 0x0040, "CS", overlay_type)
-    if subtype is not None:
-        ds.add_new(t | 0x0045, "LO", subtype)
-    if origin is not None:
-        ds.add_new(t | 0x0050, "SS", list(origin))
-    if image_frame_origin is not None:
-        ds.add_new(t | 0x0051, "US", image_frame_origin)
-    if bits_allocated is not None:
-        ds.add_new(t | 0x0100, "US", bits_allocated)
-    if bit_position is not None:
-        ds.add_new(t | 0x0102, "US", bit_position)
+    for element, vr, value in (
+        (0x0022, "LO", description), (0x0040, "CS", overlay_type), (0x0045, "LO", subtype),
+        (0x0050, "SS", None if origin is None else list(origin)), (0x0051, "US", image_frame_origin),
+        (0x0100, "US", bits_allocated), (0x0102, "US", bit_position),
+    ):
+        if value is not None:
+            ds.add_new(t | element, vr, value)
     if roi is not None:
         ds.add_new(t | 0x1301, "IS", str(roi[0]))
         ds.add_new(t | 0x1302, "DS", f"{roi[1]:.6g}")

@@ -176,7 +176,7 @@ def unpack_data(
     Raises
     ------
     InvalidOverlayError
-        If the size is not positive or the data is far too short to be this plane.
+        As :func:`check_data`.
 
     Examples
     --------

@@ -69,3 +69,17 @@ def test_set_plane(benchmark, big_file):
 def test_to_bytes(benchmark, big_file):
     ds = reading.load(big_file)
     benchmark(writing.to_bytes, ds)
+
+
+def test_read_planes_lists_without_unpacking(benchmark, big_file):
+    """What Inspect and every page's plane list cost: attributes and set-pixel counts only."""
+    ds = reading.load(big_file)
+    benchmark(reading.read_planes, ds)
+
+
+def test_unpack_one_frame_of_a_200_frame_plane(benchmark):
+    ds = Dataset()
+    ds.Rows = ds.Columns = 512
+    ds.NumberOfFrames = 200
+    writing.set_plane(ds, 0x6000, np.random.default_rng(2).random((200, 512, 512)) < 0.05)
+    benchmark(placement.image_mask, ds, 0x6000, 150)

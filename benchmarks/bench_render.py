@@ -70,7 +70,8 @@ def test_view_1024_from_scratch(benchmark, big):
 def test_zoom_512_window_to_1024(benchmark, big):
     image = pixels.frame_image(big)
     masks = {g: reading.plane_bits(big, g)[0] for g in (0x6000, 0x6002)}
-    benchmark(render.render, big, image=image, masks=masks, region=Region(1000, 1000, 512, 512), width=1024)
+    benchmark(render.render, big, image=image, masks=masks, region=Region(1000, 1000, 512, 512),
+              width=1024)
 
 
 def test_burn_in_png_4096(benchmark, big):

@@ -379,8 +379,9 @@ def check_plane(ds: Dataset, group: int) -> tuple[OverlayPlane, list[Finding]]:
     plane = _header(ds, group)
     if plane.embedded:
         words = _embedded_words(ds, plane)
-        mask = words.dtype.type(1 << plane.bit_position)
-        count = int(np.count_nonzero(words & mask))
+        flat, mask = words.reshape(-1), words.dtype.type(1 << plane.bit_position)
+        chunk = 1 << 20  # a megaword at a time keeps the temporary small
+        count = sum(int(np.count_nonzero(flat[i:i + chunk] & mask)) for i in range(0, flat.size, chunk))
         return dataclasses.replace(plane, frames=words.shape[0], set_bits=count), []
     data = _overlay_data(ds, plane)
     findings = check_data(len(data), plane.frames, plane.rows, plane.columns, group)

@@ -21,6 +21,7 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID
 
+from . import embedded
 from .bits import check_data, count_set, unpack_data, unpack_frame
 from .checks import check_frame_index
 from .errors import InvalidOverlayError, NotDicomError, PlaneNotFoundError
@@ -40,7 +41,6 @@ __all__ = [
     "image_info",
     "load",
     "overlay_groups",
-    "pixel_words",
     "plane_bits",
     "read_plane",
     "read_planes",
@@ -307,48 +307,8 @@ def _header(ds: Dataset, group: int) -> OverlayPlane:
     )
 
 
-def pixel_words(ds: Dataset) -> NDArray[np.unsignedinteger[Any]]:
-    """Return native Pixel Data as its stored words, ``(frames, rows, cols)``: a read-only view.
-
-    The one place pixel words are decoded for overlay bits (embedded planes are read and
-    cleared through it). The words keep the transfer syntax's byte order; the caller checks
-    that the Pixel Data is native and its Bits Allocated is 8, 16 or 32.
-    """
-    info = image_info(ds)
-    big_endian = _transfer_syntax(ds) == "1.2.840.10008.1.2.2"
-    dtype = np.dtype(f"u{info.bits_allocated // 8}").newbyteorder(">" if big_endian else "<")
-    count = info.frames * info.rows * info.columns
-    words = np.frombuffer(ds.PixelData, dtype=dtype, count=count)
-    return words.reshape(info.frames, info.rows, info.columns)
-
-
 def _embedded_words(ds: Dataset, plane: OverlayPlane) -> NDArray[np.unsignedinteger[Any]]:
-    """Check that an embedded plane can be read and return the pixel words that hold it."""
-    info = image_info(ds)
-    name = f"Overlay group {plane.group_hex}"
-    if not info.has_pixel_data:
-        raise InvalidOverlayError(f"{name} is embedded in Pixel Data, but the file has no Pixel Data.")
-    if info.compressed:
-        raise InvalidOverlayError(
-            f"{name} is embedded in compressed Pixel Data ({info.transfer_syntax_name}), "
-            "which this tool cannot read overlay bits from."
-        )
-    if plane.bits_allocated != info.bits_allocated or info.bits_allocated not in (8, 16, 32):
-        raise InvalidOverlayError(
-            f"{name} has Overlay Bits Allocated {plane.bits_allocated}, which does not match "
-            f"the image's Bits Allocated {info.bits_allocated}."
-        )
-    if not 0 <= plane.bit_position < info.bits_allocated:
-        raise InvalidOverlayError(
-            f"{name} has Overlay Bit Position {plane.bit_position}, outside the "
-            f"{info.bits_allocated}-bit pixel words."
-        )
-    if (plane.rows, plane.columns) != (info.rows, info.columns) or info.samples_per_pixel != 1:
-        raise InvalidOverlayError(
-            f"{name} is embedded in Pixel Data but its size {plane.rows} x {plane.columns} "
-            f"differs from the image's {info.rows} x {info.columns}."
-        )
-    return pixel_words(ds)
+    return embedded.plane_words(ds, plane, image_info(ds))
 
 
 def _overlay_data(ds: Dataset, plane: OverlayPlane) -> bytes:
@@ -379,9 +339,7 @@ def check_plane(ds: Dataset, group: int) -> tuple[OverlayPlane, list[Finding]]:
     plane = _header(ds, group)
     if plane.embedded:
         words = _embedded_words(ds, plane)
-        flat, mask = words.reshape(-1), words.dtype.type(1 << plane.bit_position)
-        chunk = 1 << 20  # a megaword at a time keeps the temporary small
-        count = sum(int(np.count_nonzero(flat[i:i + chunk] & mask)) for i in range(0, flat.size, chunk))
+        count = embedded.count_set(words, plane.bit_position)
         return dataclasses.replace(plane, frames=words.shape[0], set_bits=count), []
     data = _overlay_data(ds, plane)
     findings = check_data(len(data), plane.frames, plane.rows, plane.columns, group)
@@ -414,7 +372,7 @@ def unpack_plane(
     plane = _header(ds, group)
     findings: list[Finding] = []
     if plane.embedded:
-        bits = ((_embedded_words(ds, plane) >> plane.bit_position) & 1).astype(bool)
+        bits = embedded.bit_plane(_embedded_words(ds, plane), plane.bit_position)
     else:
         bits, findings = unpack_data(_overlay_data(ds, plane), plane.frames, plane.rows, plane.columns, group)
     plane = dataclasses.replace(plane, frames=bits.shape[0], set_bits=int(np.count_nonzero(bits)))
@@ -434,7 +392,7 @@ def frame_bits(ds: Dataset, group: int, frame: int) -> tuple[OverlayPlane, NDArr
     plane, _ = check_plane(ds, group)
     check_frame_index(frame, plane.frames, f"overlay group {plane.group_hex}")
     if plane.embedded:
-        return plane, ((_embedded_words(ds, plane)[frame] >> plane.bit_position) & 1).astype(bool)
+        return plane, embedded.bit_plane(_embedded_words(ds, plane)[frame], plane.bit_position)
     data = _overlay_data(ds, plane)
     return plane, unpack_frame(data, plane.frames, plane.rows, plane.columns, frame, group)
 

@@ -20,6 +20,7 @@ from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
 
+from . import embedded
 from .bits import as_frames, pack_mask
 from .checks import require_image
 from .errors import InvalidArgumentError, OverlayError, UnsupportedError
@@ -43,7 +44,6 @@ from .reading import (
     element_value,
     image_info,
     overlay_groups,
-    pixel_words,
     read_plane,
     tag,
     unpack_plane,
@@ -161,24 +161,6 @@ def set_attributes(ds: Dataset, group: int, attrs: Attributes) -> OverlayPlane:
     return read_plane(ds, group)
 
 
-def _clear_embedded_bit(ds: Dataset, plane: OverlayPlane) -> bytes:
-    """Return native Pixel Data with the plane's bit cleared in every pixel word."""
-    info = image_info(ds)
-    if info.compressed:
-        raise UnsupportedError(
-            f"Overlay group {plane.group_hex} is embedded in compressed Pixel Data "
-            f"({info.transfer_syntax_name}), which this tool does not re-encode."
-        )
-    if plane.bit_position <= info.high_bit:
-        raise UnsupportedError(
-            f"Overlay group {plane.group_hex} uses bit {plane.bit_position}, which holds image data "
-            f"(High Bit is {info.high_bit}), so its bits cannot be cleared from Pixel Data."
-        )
-    words = pixel_words(ds).copy()
-    words &= words.dtype.type(~(1 << plane.bit_position) & ((1 << info.bits_allocated) - 1))
-    return words.tobytes() + bytes(ds.PixelData)[words.nbytes:]
-
-
 def _refuse_compressed_embedded(ds: Dataset, group: int) -> None:
     """Raise if ``group`` is embedded in compressed Pixel Data (judged from its header alone).
 
@@ -256,7 +238,7 @@ def set_plane(
             existing = read_plane(ds, group)
         except OverlayError:
             existing = None  # an unusable group is simply replaced
-    pixel_data = _clear_embedded_bit(ds, existing) if existing and existing.embedded else None
+    pixel_data = embedded.clear_bit(ds, existing, image_info(ds)) if existing and existing.embedded else None
     data = pack_mask(frames)
 
     if existing is None:
@@ -340,7 +322,7 @@ def delete_plane(ds: Dataset, group: int) -> None:
     try:
         plane = read_plane(ds, group)
         if plane.embedded:
-            pixel_data = _clear_embedded_bit(ds, plane)
+            pixel_data = embedded.clear_bit(ds, plane, image_info(ds))
     except UnsupportedError:
         raise
     except OverlayError:

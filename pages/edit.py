@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from overlay_core import edit
+from overlay_core import edit, operations
 from overlay_core.errors import OverlayError
-from overlay_core.geometry import Window, fit_view
+from overlay_core.geometry import Region, fit_view
 from overlay_core.model import OverlayPlane, OverlayType
 from overlay_core.placement import frame_map
 from overlay_core.writing import Attributes, delete_plane, first_free_group, migrate_embedded, set_attributes
@@ -30,7 +30,7 @@ except OverlayError:
 # --- which plane, which frame -------------------------------------------------------------
 options = [*planes, *([NEW] if free is not None else [])]
 plane_key = f"edit.plane.{entry.id}"
-pending = st.session_state.pop(f"edit.select.{entry.id}", None)  # a plane just created
+pending = st.session_state.pop(editing.select_key(entry), None)  # a plane just created
 if pending in options:
     st.session_state[plane_key] = pending
 if st.session_state.get(plane_key) not in options:
@@ -71,10 +71,10 @@ with st.expander("Zoom into a region (image rows and columns)", expanded=False):
                                      key="edit.canvas_width")
     filled = st.checkbox("Fill rectangles, circles and polygons", value=True, key="edit.fill")
 
-window = Window(int(row0), int(col0), int(rows), int(cols))
+region = Region(int(row0), int(col0), int(rows), int(cols))
 try:
-    view = fit_view(info.rows, info.columns, window=window, width=int(canvas_width))
-    background = render_view(entry, frame=image_frame, window=view.window, width=view.display_width,
+    view = fit_view(info.rows, info.columns, region=region, width=int(canvas_width))
+    background = render_view(entry, frame=image_frame, region=view.region, width=view.display_width,
                              max_size=None)
 except OverlayError as exc:
     st.error(str(exc))
@@ -85,8 +85,8 @@ st.caption(
     f"Drawing on plane {plane.group_hex}"
     + (f", frame {frame + 1} of {plane.frames}" if plane.frames > 1 else "")
     + (f" · image frame {image_frame + 1} of {info.frames}" if info.frames > 1 else "")
-    + f" · image rows {view.window.row0}–{view.window.row0 + view.window.rows - 1}, "
-    f"columns {view.window.col0}–{view.window.col0 + view.window.cols - 1} "
+    + f" · image rows {view.region.row0}–{view.region.row0 + view.region.rows - 1}, "
+    f"columns {view.region.col0}–{view.region.col0 + view.region.cols - 1} "
     f"at {view.scale:.2f} screen pixels per image pixel"
     + (" · the plane is created when you apply" if group == NEW else "")
 )
@@ -104,43 +104,24 @@ st.caption(f"{pending} shape{'s' if pending != 1 else ''} drawn, not yet applied
 b = st.columns(5)
 if b[0].button("Apply", key="apply", type="primary", icon=":material/check:",
                help="Write the strokes into the plane, at the image's own resolution."):
-    try:
-        editing.apply_drawing(entry, plane.group, drawing, view, mode, frame, filled, create=group == NEW)
-    except OverlayError as exc:
-        st.error(str(exc))
-    else:
-        if group == NEW:
-            st.session_state[f"edit.select.{entry.id}"] = plane.group
-        editing.bump_nonce(st.session_state)
-        st.rerun()
+    stroke = editing.drawing_action(plane.group, drawing, view, mode, frame, filled)
+    editing.run_and_rerun(entry, mode, stroke, select=True)
 history = editing.history(entry)
 if b[1].button("Undo", key="edit.undo", icon=":material/undo:", disabled=not history.can_undo):
-    editing.undo(entry)
-    editing.bump_nonce(st.session_state)
-    st.rerun()
+    editing.step_and_rerun(entry)
 if b[2].button("Redo", key="edit.redo", icon=":material/redo:", disabled=not history.can_redo):
-    editing.redo(entry)
-    editing.bump_nonce(st.session_state)
-    st.rerun()
+    editing.step_and_rerun(entry, redo=True)
 if b[3].button("Discard strokes", key="edit.discard", icon=":material/ink_eraser_off:"):
     editing.bump_nonce(st.session_state)
     st.rerun()
 if group != NEW and b[4].button("Clear plane", key="edit.clear", icon=":material/layers_clear:",
                                 help="Unset every pixel of this frame (undoable)."):
-    if editing.run_reporting(entry, "clear",
-                             lambda d: edit.clear(d, plane.group, frame if plane.frames > 1 else None)):
-        st.rerun()
+    editing.run_and_rerun(entry, "clear",
+                          lambda d: operations.clear(d, plane.group, frame if plane.frames > 1 else None))
 
 
 
 # --- new planes from an intensity range, masks from files ---------------------------------
-def _made(made: OverlayPlane) -> None:
-    """Select the plane just made or changed and start a fresh canvas."""
-    st.session_state[f"edit.select.{entry.id}"] = made.group
-    editing.bump_nonce(st.session_state)
-    st.rerun()
-
-
 with st.expander("New plane from an intensity range", expanded=False):
     if free is None:
         st.caption("Every overlay group 6000–601E is in use: delete a plane first.")
@@ -162,13 +143,8 @@ with st.expander("New plane from an intensity range", expanded=False):
             f"new image-sized plane {free:04X}."
         )
         if st.button(f"Create plane {free:04X}", key="edit.threshold", icon=":material/tune:"):
-            try:
-                made = editing.run(entry, "threshold", lambda d: edit.threshold_plane(
-                    d, float(low), float(high), frame=t_frame))
-            except OverlayError as exc:
-                st.error(str(exc))
-            else:
-                _made(made)
+            editing.run_and_rerun(entry, "threshold", lambda d: operations.threshold_plane(
+                d, float(low), float(high), frame=t_frame), select=True)
 
 target = f"a new plane ({free:04X})" if group == NEW else (
     f"plane {plane.group_hex}" + (f", frame {frame + 1}" if plane.frames > 1 else ""))
@@ -186,14 +162,9 @@ with st.expander("Import a mask (PNG or NPY)", expanded=False):
     if st.button("Import", key="edit.import.apply", icon=":material/upload:", disabled=upload is None):
         assert upload is not None
         data = upload.getvalue()
-        try:
-            made = editing.run(entry, "import", lambda d: edit.import_mask(
-                d, data, group=None if group == NEW else plane.group, space=space, mode=import_mode,
-                frame=frame))
-        except OverlayError as exc:
-            st.error(str(exc))
-        else:
-            _made(made)
+        editing.run_and_rerun(entry, "import", lambda d: edit.apply_mask(
+            d, None if group == NEW else plane.group, data, "replace" if group == NEW else import_mode,
+            space, frame), select=True)
 
 if group == NEW:
     st.stop()
@@ -215,11 +186,10 @@ with attributes_col, st.form(f"edit.attributes.{suffix}"):
                                    key=f"edit.attr.origin_row.{suffix}")
     origin_col = o[1].number_input("Origin column (1 = left)", -32768, 32767, plane.origin[1],
                                    key=f"edit.attr.origin_col.{suffix}")
-    if st.form_submit_button("Save attributes", icon=":material/save:"):
+    if st.form_submit_button("Save attributes", icon=":material/save:", key=f"edit.attr.save.{suffix}"):
         attrs = Attributes(origin=(int(origin_row), int(origin_col)), type=kind, label=label,
                            description=description)
-        if editing.run_reporting(entry, "attributes", lambda d: set_attributes(d, plane.group, attrs)):
-            st.rerun()
+        editing.run_and_rerun(entry, "attributes", lambda d: set_attributes(d, plane.group, attrs))
 
 with operations_col:
     st.markdown(f"**Operations on plane {plane.group_hex}**")
@@ -227,24 +197,19 @@ with operations_col:
                f"{plane.set_bits} pixels set.")
     if st.button("Resize to the image", key="edit.resize", icon=":material/fit_screen:",
                  help="Make the plane the image's size at origin 1\\1; nothing moves on the image."):
-        if editing.run_reporting(entry, "resize", lambda d: edit.resize_to_image(d, plane.group)):
-            st.rerun()
+        editing.run_and_rerun(entry, "resize", lambda d: operations.resize_to_image(d, plane.group))
     if st.button("Crop to content", key="edit.crop", icon=":material/crop:",
                  help="Shrink the plane to its set pixels; nothing moves on the image."):
-        if editing.run_reporting(entry, "crop", lambda d: edit.crop_to_content(d, plane.group)):
-            st.rerun()
+        editing.run_and_rerun(entry, "crop", lambda d: operations.crop_to_content(d, plane.group))
     if st.button("Invert", key="edit.invert", icon=":material/invert_colors:"):
-        if editing.run_reporting(entry, "invert", lambda d: edit.invert(d, plane.group,
-                                                                      frame if plane.frames > 1 else None)):
-            st.rerun()
+        editing.run_and_rerun(entry, "invert", lambda d: operations.invert(d, plane.group,
+                                                                         frame if plane.frames > 1 else None))
     if plane.embedded and st.button(
         "Migrate to Overlay Data", key="edit.migrate", icon=":material/move_up:",
         help="Move this retired plane out of the Pixel Data bits into its own (60xx,3000) Overlay Data.",
     ):
-        if editing.run_reporting(entry, "migrate", lambda d: migrate_embedded(d, plane.group)):
-            st.rerun()
+        editing.run_and_rerun(entry, "migrate", lambda d: migrate_embedded(d, plane.group))
     confirm = st.checkbox(f"Yes, delete plane {plane.group_hex}", key=f"edit.confirm_delete.{entry.id}")
     if st.button("Delete plane", key="edit.delete", icon=":material/delete:", disabled=not confirm):
-        if editing.run_reporting(entry, "delete", lambda d: delete_plane(d, plane.group)):
-            st.session_state.pop(f"edit.confirm_delete.{entry.id}", None)
-            st.rerun()
+        editing.run_and_rerun(entry, "delete", lambda d: delete_plane(d, plane.group),
+                              after=lambda: st.session_state.pop(f"edit.confirm_delete.{entry.id}", None))

@@ -40,9 +40,11 @@ _first_seen: dict[str, float] = {}
 
 
 def _runtime() -> Any:
+    """Return Streamlit's running server runtime, or ``None`` (scripts; AppTest's is a mock)."""
     from streamlit.runtime import Runtime
 
-    return Runtime.instance() if Runtime.exists() else None
+    runtime = Runtime.instance() if Runtime.exists() else None
+    return runtime if type(runtime) is Runtime else None
 
 
 def release_uploads(file_ids: Iterable[str]) -> int:
@@ -140,6 +142,8 @@ def _loop(ttl: float) -> None:
     while True:
         time.sleep(max(1.0, ttl / 8))
         runtime = _runtime()
+        if runtime is None:  # the server has stopped
+            return
         try:  # session storage is touched on Streamlit's event loop only, as Streamlit does
             runtime._get_async_objs().eventloop.call_soon_threadsafe(_safe_sweep, ttl)
         except Exception:

@@ -14,11 +14,7 @@ from overlay_core.writing import Attributes, set_attributes
 from studio import budget, state
 from studio.guard import unexpected_message
 from tests import builders as b
-from tests.app import support
-from tests.app.support import Downloads, errors, goto, no_exception
-
-app_fixture = support.app_fixture
-downloads_fixture = support.downloads_fixture
+from tests.app.support import Downloads, errors, goto, no_exception, shown
 
 # Markdown, HTML, links, colour directives, icons, emoji shortcodes, formulas, code.
 NAME = "[evil](http://evil.example) **name** :smile: <i>x</i>.dcm"
@@ -52,7 +48,7 @@ def assert_inert(at: AppTest, must_show: tuple[str, ...]) -> None:
     sources = markdown_sources(at)
     leaked = [(m, s) for s in sources for m in RAW_MARKUP if m in s]
     assert not leaked, leaked
-    text = " ".join(support.shown(s) for s in sources)
+    text = " ".join(shown(s) for s in sources)
     for value in must_show:
         assert value in text, (value, text[:500])
 
@@ -103,7 +99,7 @@ def test_an_unexpected_error_is_one_sentence_and_the_session_stays_usable(
     assert message == unexpected_message(reference, "this page")
     logged = [r for r in caplog.records if reference in r.getMessage()]
     assert logged and logged[0].exc_info and "secret" in str(logged[0].exc_info[1])
-    assert support.shown(app.sidebar.markdown[0].value).endswith("two.dcm")  # the sidebar still drew
+    assert shown(app.sidebar.markdown[0].value).endswith("two.dcm")  # the sidebar still drew
     # The session is intact: the other pages work, the file downloads, a file can be removed.
     goto(app, "export")
     assert not errors(app) and downloads.get_bytes("two-edited.dcm")
@@ -124,7 +120,7 @@ def test_the_guard_shows_an_overlay_error_as_text() -> None:
 
     at = AppTest.from_function(script).run()
     assert not at.exception
-    assert [support.shown(str(e.value)) for e in at.error] == [
+    assert [shown(str(e.value)) for e in at.error] == [
         'Overlay group 6000 has Overlay Type "**X** [l](http://e.example)".'
     ]
     assert "](http" not in str(at.error[0].value)

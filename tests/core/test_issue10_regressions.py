@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from pydicom.dataset import Dataset
 
-from overlay_core import edit
+from overlay_core import operations
 from overlay_core.copies import copy_dataset
 from overlay_core.diagnostics import diagnose
 from overlay_core.errors import LimitError, NotDicomError, OverlayError, WriteCheckError
@@ -75,7 +75,7 @@ def test_deep_sequences_copy_and_open_without_recursion_error() -> None:
     assert entry.ok and entry.error is None
     history = History()
     with history.change(entry.dataset, "Clear"):
-        edit.clear(entry.dataset, 0x6000)
+        operations.clear(entry.dataset, 0x6000)
     history.undo(entry.dataset)
     assert checked_bytes(entry)
 

@@ -18,10 +18,6 @@ from tests.app.test_app_reliability import LABEL, NAME, crafted_file
 from tests.e2e import browser as e2e
 from tests.e2e.test_browser import wait_idle
 
-server_fixture = e2e.server_fixture
-browser_fixture = e2e.browser_fixture
-page_fixture = e2e.page_fixture
-
 pytestmark = pytest.mark.e2e
 
 PAGES = ("Inspect", "Edit", "Export", "Open")

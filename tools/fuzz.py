@@ -414,13 +414,14 @@ def run_cases(cases: list[int], workers: int, timeout: float, memory: int,
             for i, w in enumerate(pool):
                 if w.case is None:
                     continue
+                overdue = now - w.started > timeout  # an answer after the limit is still a hang
                 line = w.proc.stdout.readline() if w.proc.stdout in ready and w.proc.stdout else None
-                if line:
+                if line and not overdue:
                     report.results.append(json.loads(line))
                     feed(w)
                     continue
                 died = w.proc.poll() is not None
-                if died or now - w.started > timeout:
+                if died or overdue:
                     status = "abort" if died else "hang"
                     if not died:
                         w.proc.kill()

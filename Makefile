@@ -21,6 +21,8 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	touch $@
 
 run: $(VENV)/.runtime
+	# Streamlit spools uploads to a temporary file while they arrive: keep it in memory.
+	TMPDIR=$$( [ -d /dev/shm ] && echo /dev/shm || echo "$${TMPDIR:-/tmp}" ) \
 	OVERLAY_STUDIO_SAMPLE=1 $(VENV)/bin/streamlit run app.py \
 		--server.port $(PORT) --server.address $(ADDRESS) --browser.gatherUsageStats false
 

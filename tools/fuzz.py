@@ -16,7 +16,8 @@ from the case number, so any case can be replayed alone (``--case N``):
 - ``deep``: a sequence nested 50 to 5000 levels deep.
 
 Every case goes through load -> image info -> planes -> diagnose -> unpack -> place ->
-render -> edit in a History -> write -> read-back check -> undo, and through the CLI
+render -> edit in a History -> write -> read-back check -> undo, the app's session path
+(open, cache key, checked download; no UI), and through the CLI
 (``info --json`` and ``render``, in-process; every ``--cli-every``-th case also in a real
 ``python -m overlay_core`` subprocess). Cases run in worker subprocesses with a memory
 limit (RLIMIT_AS) and a time limit: a worker that runs over its time is killed and the
@@ -323,6 +324,15 @@ def exercise(data: bytes, workdir: Path) -> list[str]:
     if history.can_undo:
         history.undo(ds)
         stage("write_after_undo", lambda: to_bytes(ds))
+    # The app's own path without its UI: open in a session, the cache key, the checked download.
+    from studio.export import checked_bytes
+    from studio.state import add_file, content_key
+
+    entry = add_file({}, "case.dcm", data)
+    if entry.ok:
+        content_key(entry)
+        entry.planes(), entry.findings()
+        stage("checked_bytes", lambda: checked_bytes(entry))
     return refused
 
 

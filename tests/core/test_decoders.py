@@ -11,8 +11,8 @@ from pydicom.uid import JPEG2000, JPEGLosslessSV1, RLELossless
 
 from overlay_core.decoders import jpeg_header, plugins_for
 from overlay_core.errors import UnsupportedError
-from overlay_core.reading import load
 from overlay_core.pixels import decode_frame, frame_image
+from overlay_core.reading import load
 from tests.conftest import ROOT
 
 JPEG_LOSSLESS_FILE = "OutOfBoundsOverlay.dcm"  # JPEG Lossless SV1, 16-bit words, 12 bits stored

@@ -32,8 +32,7 @@ def _empty_like(ds: Dataset) -> Dataset:
     meta = getattr(ds, "file_meta", None)
     if isinstance(meta, Dataset) and meta is not ds:
         meta_copy = FileMetaDataset()
-        for elem in meta:
-            meta_copy.add(_flat_copy(elem))
+        _copy_into(meta, meta_copy, [])  # raw elements as they are: no conversion here
         new.file_meta = meta_copy
     return new
 

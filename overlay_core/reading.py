@@ -95,6 +95,9 @@ def load(data: bytes) -> Dataset:
             _check_last_element(ds)
             for _ in _walk(ds):  # convert every raw element now
                 pass
+            if getattr(ds, "file_meta", None) is not None:
+                for _ in _walk(ds.file_meta):  # the file meta too (a damaged VR fails here)
+                    pass
             image_info(ds)  # the image's claimed size, against the limits, for every syntax
             _check_pixel_data_binary(ds)
             _check_pixel_data_length(ds)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +77,16 @@ async def _flow(browser: Any, url: str, path: Path, downloads: Path) -> tuple[fl
         await context.close()
 
 
-async def _run(url: str, files: list[tuple[Path, np.ndarray]], downloads: Path) -> list[tuple[float, bytes]]:
-    """Run one flow per file at once, in one browser."""
+def _run(url: str, files: list[tuple[Path, np.ndarray]], downloads: Path) -> list[tuple[float, bytes]]:
+    """Run one flow per file at once, in one browser (in a thread of its own: the other
+    browser tests' Playwright keeps an event loop running in this one)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, _run_async(url, files, downloads)).result()
+
+
+async def _run_async(
+    url: str, files: list[tuple[Path, np.ndarray]], downloads: Path
+) -> list[tuple[float, bytes]]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -94,10 +103,10 @@ def test_ten_sessions_at_once_keep_their_own_files(tmp_path: Path) -> None:
         pytest.skip("Debian's chromium is not installed (/usr/bin/chromium); `make test` installs it")
     files = [_file(tmp_path, n) for n in range(SESSIONS)]
     with e2e.streamlit_server("--server.disconnectedSessionTTL", str(TTL)) as (url, process):
-        [(alone, _)] = asyncio.run(_run(url, files[:1], tmp_path))  # also warms the server up
+        [(alone, _)] = _run(url, files[:1], tmp_path)  # also warms the server up
         time.sleep(TTL + 3)
         before = _rss(process.pid)  # the starting level: a warm server without sessions
-        together = asyncio.run(_run(url, files, tmp_path))
+        together = _run(url, files, tmp_path)
         busy = _rss(process.pid)
         time.sleep(TTL + 3)  # nobody connects: the janitor frees the closed sessions
         after = _rss(process.pid)

@@ -35,7 +35,15 @@ def text_of(locator: Any) -> str:
 
 
 def visit(page: Any, name: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
+    """Go to a page through the sidebar; click again if a rerun swallowed the first click."""
+    path = "" if name == "Open" else name.lower()
+    for _ in range(3):
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
+        try:
+            page.wait_for_url(re.compile(rf"/{path}(\?.*)?$"), timeout=10_000)
+            break
+        except Exception:  # Playwright's TimeoutError: try the click again
+            continue
     wait_idle(page)
 
 

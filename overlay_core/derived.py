@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 
 from pydicom.dataset import Dataset
+from pydicom.uid import UID
 
 from .errors import InvalidArgumentError
 from .reading import image_info
@@ -21,6 +22,8 @@ __all__ = [
     "MODEL_NAME",
     "SOFTWARE_VERSION",
     "TYPE2_PATIENT_STUDY",
+    "restore_class",
+    "single_frame_view",
     "source_header",
 ]
 
@@ -34,6 +37,12 @@ TYPE2_PATIENT_STUDY = (
     "PatientName", "PatientID", "PatientBirthDate", "PatientSex",
     "StudyDate", "StudyTime", "ReferringPhysicianName", "StudyID", "AccessionNumber",
 )
+_SINGLE_FRAME_CLASS = UID("1.2.840.10008.5.1.4.1.1.7")  # Secondary Capture Image Storage
+_MULTI_FRAME_ONLY = {
+    "NumberOfFrames", "FrameIncrementPointer", "PerFrameFunctionalGroupsSequence",
+    "SharedFunctionalGroupsSequence", "FrameOfReferenceUID", "PositionReferenceIndicator",
+    "DimensionIndexSequence", "DimensionOrganizationSequence",
+}
 _REQUIRED = {
     "SOPClassUID": "SOP Class UID",
     "SOPInstanceUID": "SOP Instance UID",
@@ -79,3 +88,38 @@ def source_header(ds: Dataset, what: str = "a derived object") -> Dataset:
     if getattr(ds, "file_meta", None) is not None:
         header.file_meta = copy.deepcopy(ds.file_meta)
     return header
+
+
+def single_frame_view(header: Dataset) -> Dataset:
+    """Return a one-frame view of a multi-frame image's header, for highdicom.
+
+    highdicom 0.28 decides "multi-frame" by the IOD and then needs a patient coordinate
+    system (functional groups, Frame of Reference), which most multi-frame images with
+    overlays (cine, multi-frame Secondary Capture) lack. The view has the
+    single-frame Secondary Capture SOP Class and no multi-frame attributes; the caller
+    names the real frame in each reference and puts the real SOP Class back with
+    :func:`restore_class`. ``header`` is not changed.
+    """
+    single = Dataset()
+    for elem in header:
+        if elem.keyword not in _MULTI_FRAME_ONLY:
+            single.add(elem)
+    single.SOPClassUID = _SINGLE_FRAME_CLASS
+    single.file_meta = header.file_meta
+    return single
+
+
+def restore_class(ds: Dataset, instance: str, sop_class: UID) -> None:
+    """Set ``sop_class`` in every reference to ``instance`` (see :func:`single_frame_view`).
+
+    >>> from pydicom.sequence import Sequence
+    >>> ref = Dataset(); ref.ReferencedSOPInstanceUID = "1.2"; ref.ReferencedSOPClassUID = "9"
+    >>> ds = Dataset(); ds.SourceImageSequence = Sequence([ref])
+    >>> restore_class(ds, "1.2", UID("1.2.840.10008.5.1.4.1.1.7.3")); str(ref.ReferencedSOPClassUID)
+    '1.2.840.10008.5.1.4.1.1.7.3'
+    """
+    for elem in ds.iterall():
+        if elem.VR == "SQ":
+            for item in elem.value:
+                if str(item.get("ReferencedSOPInstanceUID", "")) == instance:
+                    item.ReferencedSOPClassUID = sop_class

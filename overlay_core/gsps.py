@@ -27,7 +27,15 @@ from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 from pydicom.uid import UID, generate_uid
 
-from .derived import DEVICE_SERIAL_NUMBER, MANUFACTURER, MODEL_NAME, SOFTWARE_VERSION, source_header
+from .derived import (
+    DEVICE_SERIAL_NUMBER,
+    MANUFACTURER,
+    MODEL_NAME,
+    SOFTWARE_VERSION,
+    restore_class,
+    single_frame_view,
+    source_header,
+)
 from .errors import InvalidArgumentError, OverlayError, WrongReferenceError
 from .model import OverlayPlane, group_hex
 from .placement import frame_map, image_mask, place
@@ -174,13 +182,12 @@ def export_gsps(
     if not carried:
         where = "" if frame is None else f" on frame {frame + 1}"
         raise InvalidArgumentError(f"The file has no overlay plane{where} to put in a presentation state.")
-    if frame is not None and info.frames > 1:
-        header.NumberOfFrames = info.frames  # highdicom references the frames of a multi-frame image
+    source = single_frame_view(header) if info.frames > 1 else header
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             state: Dataset = hd.pr.GrayscaleSoftcopyPresentationState(
-                referenced_images=[header], series_instance_uid=generate_uid(),
+                referenced_images=[source], series_instance_uid=generate_uid(),
                 series_number=series_number, sop_instance_uid=generate_uid(), instance_number=1,
                 manufacturer=MANUFACTURER, manufacturer_model_name=MODEL_NAME,
                 software_versions=SOFTWARE_VERSION, device_serial_number=DEVICE_SERIAL_NUMBER,
@@ -190,6 +197,7 @@ def export_gsps(
     except Exception as exc:
         reason = " ".join(str(exc).split()).rstrip(".")
         raise InvalidArgumentError(f"highdicom could not make a presentation state: {reason}.") from None
+    restore_class(state, str(header.SOPInstanceUID), UID(str(header.SOPClassUID)))
     if frame is not None and info.frames > 1:
         for series in state.ReferencedSeriesSequence:
             for item in series.ReferencedImageSequence:

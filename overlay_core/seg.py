@@ -41,7 +41,15 @@ from pydicom.pixels.utils import pack_bits
 from pydicom.sequence import Sequence as DicomSequence
 from pydicom.uid import UID, generate_uid
 
-from .derived import DEVICE_SERIAL_NUMBER, MANUFACTURER, MODEL_NAME, SOFTWARE_VERSION, source_header
+from .derived import (
+    DEVICE_SERIAL_NUMBER,
+    MANUFACTURER,
+    MODEL_NAME,
+    SOFTWARE_VERSION,
+    restore_class,
+    single_frame_view,
+    source_header,
+)
 from .edit import crop_to_content
 from .errors import InvalidArgumentError, OverlayError, WrongReferenceError
 from .model import OVERLAY_GROUPS, OverlayPlane, group_hex
@@ -63,7 +71,6 @@ __all__ = [
 
 SEGMENTATION_STORAGE = UID("1.2.840.10008.5.1.4.1.1.66.4")
 AUTOMATED_SUBTYPE = "AUTOMATED"
-_SINGLE_FRAME_CLASS = UID("1.2.840.10008.5.1.4.1.1.7")  # Secondary Capture Image Storage
 
 
 @dataclass(frozen=True)
@@ -238,15 +245,7 @@ def _multi_frame_seg(header: Dataset, masks: NDArray[np.bool_], common: dict[str
     """
     import highdicom as hd
 
-    single = Dataset()
-    skip = {"NumberOfFrames", "FrameIncrementPointer", "PerFrameFunctionalGroupsSequence",
-            "SharedFunctionalGroupsSequence", "FrameOfReferenceUID", "PositionReferenceIndicator",
-            "DimensionIndexSequence", "DimensionOrganizationSequence"}
-    for elem in header:
-        if elem.keyword not in skip:
-            single.add(elem)
-    single.SOPClassUID = _SINGLE_FRAME_CLASS  # highdicom decides "multi-frame" by the IOD
-    single.file_meta = header.file_meta
+    single = single_frame_view(header)
     base: Dataset | None = None
     items: list[Dataset] = []
     frames: list[NDArray[np.bool_]] = []
@@ -279,17 +278,8 @@ def _multi_frame_seg(header: Dataset, masks: NDArray[np.bool_], common: dict[str
     for keyword in ("FrameOfReferenceUID", "PositionReferenceIndicator"):
         if keyword in header:
             setattr(base, keyword, header[keyword].value)
-    _restore_class(base, str(header.SOPInstanceUID), UID(str(header.SOPClassUID)))
+    restore_class(base, str(header.SOPInstanceUID), UID(str(header.SOPClassUID)))
     return base
-
-
-def _restore_class(ds: Dataset, instance: str, sop_class: UID) -> None:
-    """Set the real SOP Class UID in every reference to ``instance`` (see :func:`_multi_frame_seg`)."""
-    for elem in ds.iterall():
-        if elem.VR == "SQ":
-            for item in elem.value:
-                if str(item.get("ReferencedSOPInstanceUID", "")) == instance:
-                    item.ReferencedSOPClassUID = sop_class
 
 
 # --------------------------------------------------------------------------- reading

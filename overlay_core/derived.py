@@ -101,10 +101,10 @@ def single_frame_view(header: Dataset) -> Dataset:
     :func:`restore_class`. ``header`` is not changed.
     """
     single = Dataset()
-    for elem in header:
-        if elem.keyword not in _MULTI_FRAME_ONLY:
+    for elem in header:  # shared elements: none of them is changed below
+        if elem.keyword not in _MULTI_FRAME_ONLY and elem.keyword != "SOPClassUID":
             single.add(elem)
-    single.SOPClassUID = _SINGLE_FRAME_CLASS
+    single.SOPClassUID = _SINGLE_FRAME_CLASS  # a new element, not the header's
     single.file_meta = header.file_meta
     return single
 

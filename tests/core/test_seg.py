@@ -240,7 +240,7 @@ def test_seventeen_segments_are_more_than_the_free_groups() -> None:
         masks[0, i // 6, i % 6, i] = True
     seg = highdicom_seg(source, masks)
     before = to_bytes(source)
-    with pytest.raises(InvalidArgumentError, match="17 segment.* only 16 free"):
+    with pytest.raises(InvalidArgumentError, match=r"17 segment.* only 16 free"):
         import_seg(source, seg)
     assert_unchanged(source, before)
     assert len(import_seg(source, seg, segments=range(1, 17))) == 16
@@ -252,7 +252,7 @@ def test_two_segments_for_one_free_group() -> None:
     seg = load(seg_bytes(source, [0x6000, 0x6002]))
     delete_plane(source, 0x601E)
     before = to_bytes(source)
-    with pytest.raises(InvalidArgumentError, match="2 segment.* only 1 free"):
+    with pytest.raises(InvalidArgumentError, match=r"2 segment.* only 1 free"):
         import_seg(source, seg)
     assert_unchanged(source, before)
 

@@ -18,10 +18,13 @@ other parts of the app (e.g. storing to a PACS).
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any, Literal, cast
 
+import pydicom
 import streamlit as st
+from pydicom.dataset import Dataset, FileMetaDataset
 
 from overlay_core.errors import OverlayError
 from overlay_core.gsps import gsps_bytes, is_presentation_state, referenced_frames, state_planes
@@ -32,6 +35,7 @@ from overlay_core.secondary_capture import sc_bytes
 from overlay_core.seg import import_seg, read_segments, seg_bytes, segment_label
 
 from . import editing, state
+from .export import checked_bytes
 from .state import LoadedFile, content_key
 from .view import MAX_DISPLAY
 
@@ -43,6 +47,7 @@ __all__ = [
     "export_section",
     "presentation_state_section",
     "seg_import_section",
+    "written_uid",
 ]
 
 #: The derived files: a DICOM Segmentation, a presentation state, a Secondary Capture.
@@ -76,6 +81,7 @@ def derived_bytes(
     groups: Sequence[int] | None = None,
     labels: Mapping[int, str] | None = None,
     frame: int = 0,
+    sop_instance_uid: str | None = None,
 ) -> tuple[str, bytes]:
     """Return ``(file name, bytes)`` of one derived file, checked by the core; memoised.
 
@@ -83,7 +89,9 @@ def derived_bytes(
     default): the segments of the SEG, the planes of the presentation state, the planes
     burned into the Secondary Capture of ``frame`` (0-based). The result is kept on the
     file (this session only), keyed by its content and the options, so reruns do not
-    write again and UIDs stay the same until the content changes.
+    write again and UIDs stay the same until the content changes. ``sop_instance_uid``
+    makes the file reference the image under that UID (the one the edited file is
+    downloaded with, when it gets a new one).
 
     Raises
     ------
@@ -92,12 +100,12 @@ def derived_bytes(
     """
     if entry.dataset is None:
         raise OverlayError(f"{entry.name} could not be read, so nothing can be made from it.")
-    ds = entry.dataset
+    ds = entry.dataset if sop_instance_uid is None else _with_uid(entry.dataset, sop_instance_uid)
     planes = [p for p in entry.planes() if groups is None or p.group in groups]
     chosen = [p.group for p in planes]
     defaults = {p.group: segment_label(p) for p in planes}
     labels = {g: text for g, text in (labels or {}).items() if g in defaults and text != defaults[g]}
-    options = repr((kind, chosen, sorted(labels.items()) if kind == "seg" else None,
+    options = repr((kind, sop_instance_uid, chosen, sorted(labels.items()) if kind == "seg" else None,
                     None if kind == "seg" else frame))
     key = hashlib.sha256(f"{content_key(entry)}|{options}".encode()).hexdigest()
     memo = entry.derived_memo
@@ -120,7 +128,31 @@ def derived_bytes(
     return result
 
 
-def derived_files(entry: LoadedFile, frame: int = 0) -> dict[str, bytes]:
+def _with_uid(ds: Dataset, uid: str) -> Dataset:
+    """Return a view of ``ds`` (elements shared, none changed) with another SOP Instance UID."""
+    view = Dataset()
+    for elem in ds:
+        if elem.keyword != "SOPInstanceUID":
+            view.add(elem)
+    view.SOPInstanceUID = uid
+    view.file_meta = getattr(ds, "file_meta", FileMetaDataset())
+    return view
+
+
+def written_uid(entry: LoadedFile) -> str:
+    """Return the SOP Instance UID of the edited file as downloaded with a new UID.
+
+    Raises
+    ------
+    OverlayError
+        As :func:`studio.export.checked_bytes`.
+    """
+    data = checked_bytes(entry, new_sop_instance_uid=True)  # memoised: the same UID every run
+    return str(pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True).SOPInstanceUID)
+
+
+def derived_files(entry: LoadedFile, frame: int = 0, sop_instance_uid: str | None = None
+                  ) -> dict[str, bytes]:
     """Return every derived file of ``entry`` that can be made, by file name, with all planes.
 
     Files that cannot be made (e.g. a SEG of a file whose planes are all off the image)
@@ -129,7 +161,7 @@ def derived_files(entry: LoadedFile, frame: int = 0) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     for kind in _KINDS:
         try:
-            name, data = derived_bytes(entry, kind, frame=frame)
+            name, data = derived_bytes(entry, kind, frame=frame, sop_instance_uid=sop_instance_uid)
         except OverlayError:
             continue
         out[name] = data
@@ -156,8 +188,15 @@ def export_section(entry: LoadedFile) -> None:
     if not planes or info.rows == 0:
         return
     st.subheader("For other viewers: SEG, presentation state, burned-in image")
+    uid = None
+    if st.session_state.get("export.new_uid"):
+        try:
+            uid = written_uid(entry)
+        except OverlayError:
+            uid = None  # the download above says why
     st.caption("Each file is written, read back and checked before it is offered. All three keep the "
-               "patient and study and start a new series.")
+               "patient and study, start a new series and reference the image"
+               + (" under the new SOP Instance UID of the download above." if uid else "."))
     names = {p.group: f"{p.group_hex} {p.label or p.description}".strip() for p in planes}
     groups = st.multiselect("Planes", list(names), default=list(names), format_func=lambda g: names[g],
                             key=f"export.interop_planes.{entry.id}")
@@ -177,13 +216,13 @@ def export_section(entry: LoadedFile) -> None:
                     f"Segment label of {plane.group_hex}", segment_label(plane), max_chars=64,
                     key=f"export.seg_label.{entry.id}.{plane.group_hex}")
     _offer(entry, "seg", "DICOM SEG", "One segment per plane, placed on the image as it is shown.",
-           groups=groups, labels=labels)
+           groups=groups, labels=labels, sop_instance_uid=uid)
     _offer(entry, "gsps", "Presentation state",
            "A Grayscale Softcopy Presentation State that references this image and shows the planes.",
-           groups=groups, frame=frame)
+           groups=groups, frame=frame, sop_instance_uid=uid)
     _offer(entry, "sc", "Burned-in Secondary Capture",
            "An RGB image of the frame with the planes painted in, for viewers that show no overlays.",
-           groups=groups, frame=frame)
+           groups=groups, frame=frame, sop_instance_uid=uid)
 
 
 # --------------------------------------------------------------------------- Inspect page

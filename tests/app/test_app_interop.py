@@ -148,3 +148,18 @@ def test_edit_refuses_a_seg_of_another_image(app: AppTest) -> None:
     no_exception(app)
     assert any("does not reference this image" in e for e in errors(app))
     assert [p.group for p in entry.planes()] == [0x6000, 0x6002]
+
+
+def test_with_a_new_uid_exports_reference_the_file_as_downloaded(app: AppTest, downloads: Downloads) -> None:
+    data, _ = two_plane_file()
+    goto(open_files(app, ("two.dcm", data)), "export")
+    app.checkbox(key="export.new_uid").check().run()
+    no_exception(app)
+    written = load(downloads.get_bytes("two-edited.dcm"))
+    assert written.SOPInstanceUID != load(data).SOPInstanceUID
+    seg = hd.seg.segread(io.BytesIO(downloads.get_bytes("two-seg.dcm")))
+    assert seg.get_source_image_uids()[0][2] == written.SOPInstanceUID
+    shown = state_planes(load(downloads.get_bytes("two-pr.dcm")), written)
+    assert [p.group for p in shown] == [0x6000, 0x6002]
+    sc = load(downloads.get_bytes("two-sc.dcm"))
+    assert sc.SourceImageSequence[0].ReferencedSOPInstanceUID == written.SOPInstanceUID

@@ -294,3 +294,24 @@ def test_segments_are_listed() -> None:
     assert [(s.number, s.label, s.description) for s in segments] == [
         (1, "FIRST", "image-sized"), (2, "SECOND", "")]
 
+
+
+def test_a_fractional_segment_is_set_from_one_half() -> None:
+    source = load(b.to_file_bytes(b.image_dataset(6, 7)))
+    header = load(to_bytes(source))
+    for keyword in ("PatientBirthDate", "PatientSex", "StudyDate", "StudyTime", "ReferringPhysicianName",
+                    "StudyID", "AccessionNumber"):
+        setattr(header, keyword, "")
+    values = np.linspace(0, 1, 42, dtype=np.float32).reshape(1, 6, 7)
+    description = hd.seg.SegmentDescription(
+        segment_number=1, segment_label="P", segmented_property_category=codes.SCT.Tissue,
+        segmented_property_type=codes.SCT.Tissue, algorithm_type="MANUAL")
+    seg = hd.seg.Segmentation(
+        source_images=[header], pixel_array=values, segmentation_type="FRACTIONAL",
+        segment_descriptions=[description], series_instance_uid=generate_uid(), series_number=1,
+        sop_instance_uid=generate_uid(), instance_number=1, manufacturer="test",
+        manufacturer_model_name="test", software_versions="1", device_serial_number="1",
+        max_fractional_value=200)
+    (plane,) = import_seg(source, load(to_bytes(seg)))
+    stored = np.round(values * 200) / 200  # what the SEG holds
+    assert np.array_equal(image_mask(source, plane.group), stored >= 0.5)

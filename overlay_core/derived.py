@@ -9,12 +9,14 @@ attributes that highdicom copies present (empty where the image lacks them).
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
 from .errors import InvalidArgumentError
-from .reading import image_info
+from .model import OverlayPlane, group_hex
+from .reading import image_info, read_planes
 
 __all__ = [
     "DEVICE_SERIAL_NUMBER",
@@ -22,6 +24,7 @@ __all__ = [
     "MODEL_NAME",
     "SOFTWARE_VERSION",
     "TYPE2_PATIENT_STUDY",
+    "chosen_planes",
     "restore_class",
     "single_frame_view",
     "source_header",
@@ -123,3 +126,21 @@ def restore_class(ds: Dataset, instance: str, sop_class: UID) -> None:
             for item in elem.value:
                 if str(item.get("ReferencedSOPInstanceUID", "")) == instance:
                     item.ReferencedSOPClassUID = sop_class
+
+
+def chosen_planes(ds: Dataset, groups: Iterable[int] | None) -> list[OverlayPlane]:
+    """Return the planes to put in a derived object, in the order given (all usable by default).
+
+    Raises
+    ------
+    InvalidArgumentError
+        If a group holds no usable plane, or there is no plane at all.
+    """
+    planes = {p.group: p for p in read_planes(ds)}
+    chosen = list(planes) if groups is None else list(dict.fromkeys(groups))
+    for group in chosen:
+        if group not in planes:
+            raise InvalidArgumentError(f"The file has no usable overlay plane in group {group_hex(group)}.")
+    if not chosen:
+        raise InvalidArgumentError("The file has no overlay plane to export.")
+    return [planes[g] for g in chosen]

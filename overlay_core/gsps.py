@@ -32,6 +32,7 @@ from .derived import (
     MANUFACTURER,
     MODEL_NAME,
     SOFTWARE_VERSION,
+    chosen_planes,
     restore_class,
     single_frame_view,
     source_header,
@@ -45,7 +46,6 @@ from .reading import (
     image_info,
     load,
     overlay_groups,
-    read_planes,
     unpack_plane,
 )
 from .writing import Attributes, set_plane, to_bytes
@@ -169,13 +169,9 @@ def export_gsps(
         raise InvalidArgumentError(
             f"Frame {frame + 1} does not exist: the image has {info.frames} frame(s)."
         )
-    available = {p.group: p for p in read_planes(ds)}
-    chosen = list(available) if groups is None else list(dict.fromkeys(groups))
     carried: list[tuple[OverlayPlane, NDArray[np.bool_]]] = []
-    for group in chosen:
-        if group not in available:
-            raise InvalidArgumentError(f"The file has no usable overlay plane in group {group_hex(group)}.")
-        plane, bits, _ = unpack_plane(ds, group)
+    for chosen in chosen_planes(ds, groups):
+        plane, bits, _ = unpack_plane(ds, chosen.group)
         frame_bits = _frame_bits(plane, bits, info.frames, frame)
         if frame_bits is not None:
             carried.append((plane, frame_bits))

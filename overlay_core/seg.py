@@ -46,13 +46,14 @@ from .derived import (
     MANUFACTURER,
     MODEL_NAME,
     SOFTWARE_VERSION,
+    chosen_planes,
     restore_class,
     single_frame_view,
     source_header,
 )
 from .edit import crop_to_content
 from .errors import InvalidArgumentError, OverlayError, WrongReferenceError
-from .model import OVERLAY_GROUPS, OverlayPlane, group_hex
+from .model import OVERLAY_GROUPS, OverlayPlane
 from .placement import image_mask
 from .reading import image_info, load, overlay_groups, read_planes, unpack_plane
 from .writing import USER_SUBTYPE, Attributes, set_plane, to_bytes
@@ -146,24 +147,6 @@ def _description(plane: OverlayPlane, number: int, label: str | None) -> Any:
     return item
 
 
-def _chosen(ds: Dataset, groups: Iterable[int] | None) -> list[OverlayPlane]:
-    planes = {p.group: p for p in read_planes(ds)}
-    if groups is None:
-        chosen = list(planes)
-    else:
-        chosen = []
-        for group in groups:
-            if group not in planes:
-                raise InvalidArgumentError(
-                    f"The file has no usable overlay plane in group {group_hex(group)}."
-                )
-            if group not in chosen:
-                chosen.append(group)
-    if not chosen:
-        raise InvalidArgumentError("The file has no overlay plane to export.")
-    return [planes[g] for g in chosen]
-
-
 def export_seg(
     ds: Dataset,
     groups: Iterable[int] | None = None,
@@ -196,7 +179,7 @@ def export_seg(
     """
     import highdicom as hd
 
-    planes = _chosen(ds, groups)
+    planes = chosen_planes(ds, groups)
     header = source_header(ds, "a SEG")
     info = image_info(ds)
     masks = np.stack([image_mask(ds, p.group) for p in planes], axis=-1)  # (frames, rows, cols, segments)
@@ -528,7 +511,7 @@ def seg_bytes(
     OverlayError
         As :func:`export_seg`, or when the SEG read back differs.
     """
-    planes = _chosen(ds, groups)
+    planes = chosen_planes(ds, groups)
     seg = export_seg(ds, [p.group for p in planes], labels)
     data = to_bytes(seg)
     reread = load(data)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
+from typing import Any
 
 from pydicom.dataset import Dataset
-from pydicom.uid import UID
+from pydicom.uid import UID, generate_uid
 
 from .errors import InvalidArgumentError
 from .model import OverlayPlane, group_hex
@@ -25,6 +26,7 @@ __all__ = [
     "SOFTWARE_VERSION",
     "TYPE2_PATIENT_STUDY",
     "chosen_planes",
+    "new_instance",
     "restore_class",
     "single_frame_view",
     "source_header",
@@ -144,3 +146,19 @@ def chosen_planes(ds: Dataset, groups: Iterable[int] | None) -> list[OverlayPlan
     if not chosen:
         raise InvalidArgumentError("The file has no overlay plane to export.")
     return [planes[g] for g in chosen]
+
+
+def new_instance(series_number: int = 1, equipment: bool = True) -> dict[str, Any]:
+    """Return highdicom's arguments for a new instance in a new series, made by this software.
+
+    >>> sorted(new_instance(equipment=False))
+    ['instance_number', 'manufacturer', 'series_instance_uid', 'series_number', 'sop_instance_uid']
+    """
+    out: dict[str, Any] = dict(
+        series_instance_uid=generate_uid(), series_number=series_number,
+        sop_instance_uid=generate_uid(), instance_number=1, manufacturer=MANUFACTURER,
+    )
+    if equipment:
+        out.update(manufacturer_model_name=MODEL_NAME, software_versions=SOFTWARE_VERSION,
+                   device_serial_number=DEVICE_SERIAL_NUMBER)
+    return out

@@ -25,14 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from pydicom.dataset import Dataset
-from pydicom.uid import UID, generate_uid
+from pydicom.uid import UID
 
 from .derived import (
-    DEVICE_SERIAL_NUMBER,
-    MANUFACTURER,
-    MODEL_NAME,
-    SOFTWARE_VERSION,
     chosen_planes,
+    new_instance,
     restore_class,
     single_frame_view,
     source_header,
@@ -183,10 +180,7 @@ def export_gsps(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             state: Dataset = hd.pr.GrayscaleSoftcopyPresentationState(
-                referenced_images=[source], series_instance_uid=generate_uid(),
-                series_number=series_number, sop_instance_uid=generate_uid(), instance_number=1,
-                manufacturer=MANUFACTURER, manufacturer_model_name=MODEL_NAME,
-                software_versions=SOFTWARE_VERSION, device_serial_number=DEVICE_SERIAL_NUMBER,
+                referenced_images=[source], **new_instance(series_number),
                 content_label="OVERLAYS", content_description="Overlay planes",
                 graphic_layers=[hd.pr.GraphicLayer(LAYER, 1, "Overlay planes")],
             )

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 from pydicom.dataset import Dataset
-from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import UID, ExplicitVRLittleEndian
 
-from .derived import MANUFACTURER, MODEL_NAME, SOFTWARE_VERSION, source_header
+from .derived import MODEL_NAME, SOFTWARE_VERSION, new_instance, source_header
 from .errors import InvalidArgumentError, OverlayError, UnsupportedError
 from .reading import image_info, load
 from .render import PlaneStyle, render
@@ -96,9 +96,7 @@ def export_sc(
             warnings.simplefilter("ignore")
             sc: Dataset = hd.sc.SCImage.from_ref_dataset(
                 ref_dataset=header, pixel_array=pixels, photometric_interpretation="RGB",
-                bits_allocated=8, coordinate_system="PATIENT", series_instance_uid=generate_uid(),
-                series_number=series_number, sop_instance_uid=generate_uid(), instance_number=1,
-                manufacturer=MANUFACTURER,
+                bits_allocated=8, coordinate_system="PATIENT", **new_instance(series_number, equipment=False),
                 patient_orientation=("L", "P"),  # replaced below: highdicom insists on a value
                 transfer_syntax_uid=ExplicitVRLittleEndian,
             )

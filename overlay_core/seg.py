@@ -39,14 +39,11 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.pixels.utils import pack_bits
 from pydicom.sequence import Sequence as DicomSequence
-from pydicom.uid import UID, generate_uid
+from pydicom.uid import UID
 
 from .derived import (
-    DEVICE_SERIAL_NUMBER,
-    MANUFACTURER,
-    MODEL_NAME,
-    SOFTWARE_VERSION,
     chosen_planes,
+    new_instance,
     restore_class,
     single_frame_view,
     source_header,
@@ -192,10 +189,7 @@ def export_seg(
     descriptions = [_description(p, i + 1, (labels or {}).get(p.group)) for i, p in enumerate(planes)]
     common: dict[str, Any] = dict(
         segmentation_type="BINARY", segment_descriptions=descriptions,
-        series_instance_uid=generate_uid(), series_number=series_number,
-        sop_instance_uid=generate_uid(), instance_number=1, manufacturer=MANUFACTURER,
-        manufacturer_model_name=MODEL_NAME, software_versions=SOFTWARE_VERSION,
-        device_serial_number=DEVICE_SERIAL_NUMBER, content_label="OVERLAYS",
+        **new_instance(series_number), content_label="OVERLAYS",
         content_description="Overlay planes converted to segments",
     )
     try:

@@ -90,6 +90,8 @@ def source_header(ds: Dataset, what: str = "a derived object") -> Dataset:
     for keyword in TYPE2_PATIENT_STUDY:
         if keyword not in header:
             setattr(header, keyword, "")
+    if "SpecificCharacterSet" in header and not header.SpecificCharacterSet:
+        del header.SpecificCharacterSet  # empty is the default repertoire; highdicom refuses ''
     if getattr(ds, "file_meta", None) is not None:
         header.file_meta = copy.deepcopy(ds.file_meta)
     return header

@@ -83,3 +83,13 @@ def test_dcmtk_opens_the_sc_with_the_same_pixels(tmp_path: Path) -> None:
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert np.array_equal(read_ppm(tmp_path / "sc.ppm"), load(raw).pixel_array)
+
+
+def test_an_empty_specific_character_set_is_the_default_repertoire() -> None:
+    ds = b.image_dataset(6, 6)
+    b.add_plane(ds, 0x6000, np.eye(6, dtype=bool))
+    ds.SpecificCharacterSet = ""  # as fo-dicom_IM-0001-0001-0001.dcm
+    source = load(b.to_file_bytes(ds))
+    sc = load(sc_bytes(source))
+    assert "SpecificCharacterSet" not in sc and sc.PatientName == source.PatientName
+    assert source.SpecificCharacterSet == ""

@@ -218,7 +218,9 @@ def _multi_frame_seg(header: Dataset, masks: NDArray[np.bool_], common: dict[str
     highdicom 0.28 refuses a multi-frame source without a patient coordinate system
     (most multi-frame overlays: cine, Secondary Capture). So each image frame with
     content becomes a SEG of a one-frame view of the image, and the frames are merged
-    into one SEG whose frames carry (0008,1160) *Referenced Frame Number*.
+    into one SEG whose frames carry (0008,1160) *Referenced Frame Number*. The SEG has
+    no Frame of Reference (which would require plane positions for every frame): it is
+    aligned with the image pixel for pixel, through those references.
     """
     import highdicom as hd
 
@@ -252,9 +254,6 @@ def _multi_frame_seg(header: Dataset, masks: NDArray[np.bool_], common: dict[str
                          for i in items})
     for source in base.get("SourceImageSequence", []):
         source.ReferencedFrameNumber = referenced if len(referenced) > 1 else referenced[0]
-    for keyword in ("FrameOfReferenceUID", "PositionReferenceIndicator"):
-        if keyword in header:
-            setattr(base, keyword, header[keyword].value)
     restore_class(base, str(header.SOPInstanceUID), UID(str(header.SOPClassUID)))
     return base
 

@@ -20,7 +20,8 @@ from pydicom.uid import UID, ExplicitVRLittleEndian
 from .derived import MODEL_NAME, SOFTWARE_VERSION, new_instance, source_header
 from .errors import InvalidArgumentError, OverlayError, UnsupportedError
 from .reading import image_info, load
-from .render import PlaneStyle, render
+from .render import render
+from .styles import PlaneStyle
 from .windowing import Voi
 from .writing import to_bytes
 

@@ -48,9 +48,9 @@ from .derived import (
     single_frame_view,
     source_header,
 )
-from .edit import crop_to_content
 from .errors import InvalidArgumentError, OverlayError, WrongReferenceError
 from .model import OVERLAY_GROUPS, OverlayPlane
+from .operations import crop_to_content
 from .placement import image_mask
 from .reading import image_info, load, overlay_groups, read_planes, unpack_plane
 from .writing import USER_SUBTYPE, Attributes, set_plane, to_bytes

@@ -30,9 +30,10 @@ from overlay_core.errors import OverlayError
 from overlay_core.gsps import gsps_bytes, is_presentation_state, referenced_frames, state_planes
 from overlay_core.model import OverlayPlane, group_hex
 from overlay_core.reading import load
-from overlay_core.render import PlaneStyle, default_color, render
+from overlay_core.render import render
 from overlay_core.secondary_capture import sc_bytes
 from overlay_core.seg import import_seg, read_segments, seg_bytes, segment_label
+from overlay_core.styles import PlaneStyle, default_color
 
 from . import editing, state
 from .export import checked_bytes

@@ -13,8 +13,9 @@ import pytest
 from overlay_core.errors import InvalidArgumentError, UnsupportedError
 from overlay_core.placement import combined_mask
 from overlay_core.reading import load
-from overlay_core.render import PlaneStyle, render
+from overlay_core.render import render
 from overlay_core.secondary_capture import SECONDARY_CAPTURE_STORAGE, export_sc, sc_bytes
+from overlay_core.styles import PlaneStyle
 from overlay_core.writing import to_bytes
 from tests import builders as b
 

@@ -315,3 +315,11 @@ def test_a_fractional_segment_is_set_from_one_half() -> None:
     (plane,) = import_seg(source, load(to_bytes(seg)))
     stored = np.round(values * 200) / 200  # what the SEG holds
     assert np.array_equal(image_mask(source, plane.group), stored >= 0.5)
+
+
+def test_a_bad_segment_label_is_refused() -> None:
+    source = load(b.two_plane_file()[0])
+    with pytest.raises(InvalidArgumentError, match="segment label of plane 6002 must be at most 64"):
+        seg_bytes(source, labels={0x6002: "a\\b"})
+    with pytest.raises(InvalidArgumentError, match="at most 64 characters"):
+        seg_bytes(source, labels={0x6000: "x" * 65})

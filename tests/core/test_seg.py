@@ -323,3 +323,16 @@ def test_a_bad_segment_label_is_refused() -> None:
         seg_bytes(source, labels={0x6002: "a\\b"})
     with pytest.raises(InvalidArgumentError, match="at most 64 characters"):
         seg_bytes(source, labels={0x6000: "x" * 65})
+
+
+def test_a_multi_frame_reference_without_frame_numbers_is_refused() -> None:
+    data, _ = b.multiframe_file()
+    source = load(data)
+    seg = load(seg_bytes(source))
+    for item in seg.PerFrameFunctionalGroupsSequence:
+        del item.DerivationImageSequence[0].SourceImageSequence[0].ReferencedFrameNumber
+    target = without_planes(data)
+    before = to_bytes(target)
+    with pytest.raises(InvalidArgumentError, match="without saying which frame"):
+        import_seg(target, seg)
+    assert_unchanged(target, before)

@@ -55,6 +55,8 @@ __all__ = [
 DerivedKind = Literal["seg", "gsps", "sc"]
 _KINDS: dict[DerivedKind, str] = {"seg": "seg", "gsps": "pr", "sc": "sc"}
 _FLASH = "edit.seg_flash"
+#: Derived files kept per loaded file (an RGB Secondary Capture of 4096 x 4096 is 48 MB).
+_MEMO_ENTRIES = 6
 
 
 def _session() -> MutableMapping[str, Any]:
@@ -108,7 +110,8 @@ def derived_bytes(
     labels = {g: text for g, text in (labels or {}).items() if g in defaults and text != defaults[g]}
     options = repr((kind, sop_instance_uid, chosen, sorted(labels.items()) if kind == "seg" else None,
                     None if kind == "seg" else frame))
-    key = hashlib.sha256(f"{content_key(entry)}|{options}".encode()).hexdigest()
+    content = content_key(entry)
+    key = f"{content}|{hashlib.sha256(options.encode()).hexdigest()}"
     memo = entry.derived_memo
     if key in memo:
         return memo[key]
@@ -123,8 +126,10 @@ def derived_bytes(
             ds, frame, styles=styles)
     else:
         raise OverlayError(f'The kind of file must be "seg", "gsps" or "sc", not "{kind}".')
-    if len(memo) > 8:
-        memo.clear()
+    for stale in [k for k in memo if not k.startswith(content)]:
+        del memo[stale]  # only the current content is kept ...
+    if len(memo) >= _MEMO_ENTRIES:
+        memo.clear()  # ... with a few sets of options at most
     memo[key] = result
     return result
 

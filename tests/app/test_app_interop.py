@@ -17,6 +17,7 @@ from overlay_core.reading import load, read_planes
 from overlay_core.render import render
 from overlay_core.seg import seg_bytes
 from overlay_core.styles import PlaneStyle, default_color
+from overlay_core.writing import set_plane
 from studio import state
 from studio.interop import derived_files
 from tests.app import support
@@ -164,3 +165,18 @@ def test_with_a_new_uid_exports_reference_the_file_as_downloaded(app: AppTest, d
     assert [p.group for p in shown] == [0x6000, 0x6002]
     sc = load(downloads.get_bytes("two-sc.dcm"))
     assert sc.SourceImageSequence[0].ReferencedSOPInstanceUID == written.SOPInstanceUID
+
+
+def test_derived_files_are_kept_for_the_current_content_only() -> None:
+    session: dict[str, object] = {}
+    state.init(session, sample=False)
+    data, _ = two_plane_file()
+    entry = state.add_file(session, "two.dcm", data)
+    first = derived_files(entry)
+    assert derived_files(entry) == first  # memoised: the same UIDs
+    assert len(entry.derived_memo) == 3
+    set_plane(entry.dataset, 0x6000, np.eye(16, 20, dtype=bool))  # an edit: new content
+    second = derived_files(entry)
+    assert sorted(second) == ["two-pr.dcm", "two-sc.dcm", "two-seg.dcm"]
+    assert second["two-seg.dcm"] != first["two-seg.dcm"]
+    assert len(entry.derived_memo) == 3

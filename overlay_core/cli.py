@@ -445,11 +445,9 @@ def _add_frame(parser: argparse.ArgumentParser, default: int | None) -> None:
 def _frame_index(ds: Dataset, frame: int | None) -> int | None:
     if frame is None:
         return None
-    frames = image_info(ds).frames
-    if not 1 <= frame <= max(frames, 1):
-        raise InvalidArgumentError(
-            f"Frame {frame} does not exist: the image has {frames} frame(s), numbered 1 to {frames}."
-        )
+    info = image_info(ds)
+    if info.rows:  # without an image, the export itself says so
+        check_frame_number(frame, info.frames)
     return frame - 1
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from pydicom.dataset import Dataset
 from pydicom.uid import UID, generate_uid
 
+from .checks import require_image
 from .errors import InvalidArgumentError
 from .model import OverlayPlane, group_hex
 from .reading import image_info, read_planes
@@ -76,8 +77,7 @@ def source_header(ds: Dataset, what: str = "a derived object") -> Dataset:
     >>> header.PatientBirthDate, "PatientBirthDate" in ds
     ('', False)
     """
-    if image_info(ds).rows == 0:
-        raise InvalidArgumentError(f"The file has no image, so {what} cannot be made from it.")
+    require_image(image_info(ds), f"to make {what} from")
     for keyword, name in _REQUIRED.items():
         if not str(ds.get(keyword, "") or "").strip():
             raise InvalidArgumentError(f"The image has no {name}, so {what} cannot reference it.")

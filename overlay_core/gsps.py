@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
+from .checks import check_frame_index, require_image
 from .derived import (
     chosen_planes,
     new_instance,
@@ -162,10 +163,8 @@ def export_gsps(
 
     header = source_header(ds, "a presentation state")
     info = image_info(ds)
-    if frame is not None and not 0 <= frame < info.frames:
-        raise InvalidArgumentError(
-            f"Frame {frame + 1} does not exist: the image has {info.frames} frame(s)."
-        )
+    if frame is not None:
+        check_frame_index(frame, info.frames, "the image")
     carried: list[tuple[OverlayPlane, NDArray[np.bool_]]] = []
     for chosen in chosen_planes(ds, groups):
         plane, bits, _ = unpack_plane(ds, chosen.group)
@@ -252,8 +251,7 @@ def state_planes(state: Dataset, ds: Dataset) -> list[StatePlane]:
     """
     frames = referenced_frames(state, ds)
     info = image_info(ds)
-    if info.rows == 0:
-        raise InvalidArgumentError("The file has no image to show the presentation state's planes on.")
+    require_image(info, "to show the presentation state's planes on")
     keep = np.zeros(info.frames, bool)
     keep[frames] = True
     out = []

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 from pydicom.uid import UID, ExplicitVRLittleEndian
 
+from .checks import check_frame_index
 from .derived import MODEL_NAME, SOFTWARE_VERSION, new_instance, source_header
 from .errors import InvalidArgumentError, OverlayError, UnsupportedError
 from .reading import image_info, load
@@ -85,11 +86,7 @@ def export_sc(
 
     header = source_header(ds, "a Secondary Capture")
     info = image_info(ds)
-    if not 0 <= frame < info.frames:
-        raise InvalidArgumentError(
-            f"Frame {frame + 1} does not exist: the image has {info.frames} frame(s), "
-            f"numbered 1 to {info.frames}."
-        )
+    check_frame_index(frame, info.frames, "the image")
     pixels = burned_in_pixels(ds, frame, voi, styles)
     orientation = header.get("PatientOrientation")
     try:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, cast
 
 import pydicom
@@ -59,8 +59,8 @@ _FLASH = "edit.seg_flash"
 _MEMO_ENTRIES = 6
 
 
-def _session() -> MutableMapping[str, Any]:
-    return cast(MutableMapping[str, Any], st.session_state)
+def _session() -> state.State:
+    return cast(state.State, st.session_state)
 
 
 def derived_name(entry: LoadedFile, kind: DerivedKind, frame: int | None = None) -> str:

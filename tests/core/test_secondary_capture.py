@@ -63,7 +63,7 @@ def test_styles_and_frame_choose_what_is_burned_in() -> None:
 
 def test_bad_frame_and_undecodable_image() -> None:
     source = load(b.two_plane_file()[0])
-    with pytest.raises(InvalidArgumentError, match="Frame 2 does not exist"):
+    with pytest.raises(InvalidArgumentError, match="Frame index 1 is out of range: the image has 1 frame"):
         export_sc(source, frame=1)
     with pytest.raises(InvalidArgumentError, match="no image"):
         export_sc(load(b.presentation_state_file()[0]))

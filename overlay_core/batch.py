@@ -70,9 +70,18 @@ SUMMARY = "summary.csv"
 # --------------------------------------------------------------------------- the engine
 
 
-def _each(fn: Callable[[T], R], items: list[T]) -> list[R]:
-    """Apply ``fn`` to a chunk of items in one worker call (module-level, so it pickles)."""
-    return [fn(item) for item in items]
+def _each(fn: Callable[[T], R], items: list[T]) -> list[tuple[R | None, str | None]]:
+    """Apply ``fn`` to a chunk of items in one worker call: ``(result, None)`` or ``(None, error)`` each.
+
+    Module-level, so that it pickles; one item that raises does not take its chunk with it.
+    """
+    out: list[tuple[R | None, str | None]] = []
+    for item in items:
+        try:
+            out.append((fn(item), None))
+        except Exception as exc:  # reported as the item's one-line error
+            out.append((None, one_line(exc)))
+    return out
 
 
 def _worker_lost(exc: BaseException) -> bool:
@@ -132,7 +141,7 @@ def execute(
     window = in_flight or 2 * count
     executor: Executor = _pool(workers, preload) if isinstance(workers, int) else workers
     source = iter(items)
-    pending: dict[Future[list[R]], list[T]] = {}
+    pending: dict[Future[list[tuple[R | None, str | None]]], list[T]] = {}
     suspects: deque[T] = deque()  # in flight when a worker died: re-run alone, one by one
     alone = False  # the one pending chunk is a suspect running alone
     exhausted = False
@@ -140,7 +149,8 @@ def execute(
         while True:
             if suspects:
                 if not pending:
-                    pending[executor.submit(_each, fn, [suspects[0]])] = [suspects.popleft()]
+                    suspect = [suspects.popleft()]
+                    pending[executor.submit(_each, fn, suspect)] = suspect
                     alone = True
             else:
                 alone = False
@@ -159,7 +169,7 @@ def execute(
                 batch = pending.pop(future)
                 exc = future.exception()
                 if exc is None:
-                    yield from ((i, r, None) for i, r in zip(batch, future.result(), strict=True))
+                    yield from ((i, r, e) for i, (r, e) in zip(batch, future.result(), strict=True))
                 elif _worker_lost(exc):
                     lost.extend(batch)
                     broken = broken or isinstance(exc, BrokenExecutor)
@@ -172,7 +182,7 @@ def execute(
                     batch = pending.pop(future)
                     exc = future.exception()
                     if exc is None:
-                        yield from ((i, r, None) for i, r in zip(batch, future.result(), strict=True))
+                        yield from ((i, r, e) for i, (r, e) in zip(batch, future.result(), strict=True))
                     else:
                         lost.extend(batch)
                 executor.shutdown(wait=False, cancel_futures=True)
@@ -222,7 +232,7 @@ def dask_executor(scheduler: str, workers: int | None = None) -> Iterator[tuple[
         if scheduler == "local":
             cluster = distributed.LocalCluster(
                 n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                dashboard_address=None, silence_logs=logging.ERROR,
+                dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,
             )
             client = distributed.Client(cluster)
         else:

@@ -1,6 +1,8 @@
 """overlay_core: read, check, unpack, place, render and write DICOM overlay planes.
 
 The package re-exports the names most callers need; each module documents the rest.
+The rendering names are imported on first use (PEP 562), so reading and checking
+files (``python -m overlay_core info``) never loads rendering or Pillow's image code.
 
 >>> import numpy as np
 >>> from pydicom.dataset import Dataset
@@ -8,6 +10,8 @@ The package re-exports the names most callers need; each module documents the re
 >>> set_plane(ds, 0x6000, np.eye(4, dtype=bool)).set_bits
 4
 """
+
+from typing import TYPE_CHECKING, Any
 
 from .diagnostics import diagnose
 from .errors import (
@@ -21,7 +25,6 @@ from .errors import (
 from .model import Finding, ImageInfo, OverlayPlane, OverlayType, Severity, parse_group
 from .placement import combined_mask, image_mask, origin_offset
 from .reading import image_info, load, plane_bits, read_plane, read_planes, unpack_plane
-from .render import PlaneStyle, burn_in_png, default_styles, frame_image
 from .writing import (
     Attributes,
     delete_plane,
@@ -32,6 +35,24 @@ from .writing import (
     set_plane,
     to_bytes,
 )
+
+if TYPE_CHECKING:
+    from .render import PlaneStyle, burn_in_png, default_styles, frame_image
+
+#: Re-exported names whose module is imported on first access.
+_LAZY = {"PlaneStyle": "render", "burn_in_png": "render", "default_styles": "render", "frame_image": "render"}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a lazily re-exported name's module on first access (PEP 562)."""
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Attributes",

@@ -341,36 +341,63 @@ def write_summary(report: Path, summary: Path) -> dict[str, int]:
 
 
 class _Progress:
-    """A tqdm bar on a terminal (files done, rate, ETA); nothing at all in a pipe.
+    """One line on a terminal: files done (of the total once counted), rate and ETA.
 
-    The total is counted by a background walk over the sources (names only), so the
-    bar starts at once and gains its ETA when the count is known.
+    The total is counted by a background walk over the sources (names only), so the line
+    starts at once and gains its total and ETA when the count is known. (Not tqdm:
+    pydicom imports tqdm at start-up whenever it is installed, which every command would pay.)
     """
 
-    def __init__(self, enabled: bool, count: Callable[[], int] | None) -> None:
-        self.bar: Any = None
-        if not enabled:
-            return
-        tqdm: Any = importlib.import_module("tqdm").tqdm  # untyped; imported only on a terminal
-        tqdm.monitor_interval = 0  # no monitor thread
-        self.bar = tqdm(unit="file", file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
-        if count is not None:
-            threading.Thread(target=self._count, args=(count,), daemon=True).start()
+    def __init__(self, stream: IO[str] | None, count: Callable[[], int] | None) -> None:
+        self.stream = stream
+        self.done = 0
+        self.total: int | None = None
+        self.start = self.shown = time.monotonic()
+        self.counter: threading.Thread | None = None
+        if stream is not None and count is not None:
+            self.counter = threading.Thread(target=self._count, args=(count,), daemon=True)
+            self.counter.start()
 
     def _count(self, count: Callable[[], int]) -> None:
-        total = count()
-        if self.bar is not None:
-            self.bar.total = total
-            self.bar.refresh()
+        self.total = count()
+
+    @staticmethod
+    def _clock(seconds: float) -> str:
+        """Format seconds as ``m:ss`` or ``h:mm:ss``.
+
+        >>> _Progress._clock(75), _Progress._clock(3725)
+        ('1:15', '1:02:05')
+        """
+        minutes, secs = divmod(int(seconds + 0.5), 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+    def _draw(self, now: float) -> None:
+        assert self.stream is not None
+        elapsed = max(now - self.start, 1e-9)
+        rate = self.done / elapsed
+        text = f"{self.done}/{self.total}" if self.total is not None else f"{self.done}"
+        text += f" files  {rate:.1f} files/s  {self._clock(elapsed)}"
+        if self.total is not None and rate > 0:
+            text += f"  ETA {self._clock(max(self.total - self.done, 0) / rate)}"
+        self.stream.write(f"\r{text}\x1b[K")
+        self.stream.flush()
+        self.shown = now
 
     def update(self) -> None:
-        if self.bar is not None:
-            self.bar.update()
+        self.done += 1
+        now = time.monotonic()
+        if self.stream is not None and (now - self.shown >= 0.2 or self.done == self.total):
+            self._draw(now)
 
     def close(self) -> None:
-        if self.bar is not None:
-            bar, self.bar = self.bar, None
-            bar.close()
+        if self.counter is not None:
+            self.counter.join(timeout=1)
+        if self.stream is not None:
+            self._draw(time.monotonic())
+            self.stream.write("\n")
+            self.stream.flush()
+            self.stream = None
 
 
 # --------------------------------------------------------------------------- a batch
@@ -464,7 +491,7 @@ def run_batch(
     if task == "render":
         preload.append("overlay_core.render")
     show = sys.stderr.isatty() if progress is None else progress
-    bar = _Progress(show, count)
+    bar = _Progress(sys.stderr if show else None, count)
     processed = failed = 0
     start = time.perf_counter()
     fh: IO[str]

@@ -35,7 +35,6 @@ from .errors import InvalidArgumentError, OverlayError, PlaneNotFoundError
 from .model import Finding, ImageInfo, OverlayPlane, group_hex, parse_group
 from .placement import frame_map, image_mask, plane_window
 from .reading import image_info, load, overlay_groups, read_planes, unpack_plane
-from .render import render_dataset_to_png
 from .writing import Attributes, delete_plane, migrate_embedded, new_plane, set_plane, to_bytes
 
 __all__ = ["COMMANDS", "Command", "build_parser", "info_document", "main"]
@@ -516,6 +515,8 @@ def _configure_render(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_render(args: argparse.Namespace) -> int:
+    from .render import render_dataset_to_png  # only this command loads rendering and Pillow
+
     ds = _read_dataset(args.file)
     _check_output(args.out, args.file)
     png = render_dataset_to_png(ds, frame=args.frame, window=args.window, overlays=args.overlays,
@@ -528,11 +529,13 @@ def _run_render(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- batch
 
 
-def _configure_batch(parser: argparse.ArgumentParser) -> None:
-    from .tasks import TASKS
+#: The batch tasks (:data:`overlay_core.tasks.TASKS`, named here so that parsing imports nothing).
+BATCH_TASKS = ("audit", "migrate", "strip", "render", "masks")
 
-    parser.add_argument("task", choices=tuple(TASKS), metavar="TASK",
-                        help=f"what to do to each file: {', '.join(TASKS)}")
+
+def _configure_batch(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("task", choices=BATCH_TASKS, metavar="TASK",
+                        help=f"what to do to each file: {', '.join(BATCH_TASKS)}")
     parser.add_argument("sources", nargs="+", metavar="SOURCE",
                         help="folders (recursive), .zip files or files")
     parser.add_argument("--out", required=True, metavar="DIR",

@@ -145,7 +145,7 @@ def test_progress_bar_shows_files_rate_and_total(tmp_path: Path, capsys: pytest.
     many_files(tmp_path / "src", 6, size=32)
     run_batch("audit", [str(tmp_path / "src")], tmp_path / "out", workers=1, progress=True)
     err = capsys.readouterr().err
-    assert "6/6" in err and "file/s" in err
+    assert "\r6/6 files" in err and "files/s" in err and err.endswith("\n")
 
 
 # --------------------------------------------------------------------------- resume

@@ -121,6 +121,17 @@ def is_zip(path: str | Path) -> bool:
     return p.suffix.lower() == ".zip" and p.is_file()
 
 
+def _skipped(name: str) -> bool:
+    """Whether a file or member is never an input: hidden files, macOS resource forks, DICOMDIR.
+
+    >>> [_skipped(n) for n in (".DS_Store", "__MACOSX/._a.dcm", "a/DICOMDIR", "a/b.dcm")]
+    [True, True, True, False]
+    """
+    parts = name.replace("\\", "/").split("/")
+    return parts[-1] == "DICOMDIR" or any((p.startswith(".") and p not in (".", "..")) or p == "__MACOSX"
+                                          for p in parts)
+
+
 def _safe_member(name: str) -> str | None:
     """Return a member's normalised POSIX path, or ``None`` if it would leave its folder.
 
@@ -145,7 +156,7 @@ def _zip_items(path: Path, key: str, relative: str) -> Iterator[Item]:
         return
     absolute = str(path.resolve())
     for info in infos:
-        if info.is_dir():
+        if info.is_dir() or _skipped(info.filename):
             continue
         name = _safe_member(info.filename)
         if name is None:
@@ -164,6 +175,8 @@ def _walk_folder(folder: Path, key: str, relative: str, skip: set[tuple[int, int
                    problem=f"The folder {key} could not be read ({exc.strerror or exc}).")
         return
     for entry in entries:
+        if _skipped(entry.name):
+            continue
         try:
             st = entry.stat()  # follows symlinks to files; folders are not followed below
         except OSError:
@@ -234,7 +247,8 @@ def walk(sources: Sequence[str], exclude: str | None = None) -> Iterator[Item]:
     ----------
     sources : sequence of str
         Folders (walked recursively; folder symlinks are not followed; ``*.zip`` files
-        inside are read as archives), ``.zip`` files, or single files.
+        inside are read as archives), ``.zip`` files, or single files. Hidden files and
+        folders, ``__MACOSX`` resource forks and ``DICOMDIR`` are skipped.
     exclude : str, optional
         A folder never walked into (the batch's output folder, when it lies inside a source).
 

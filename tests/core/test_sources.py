@@ -23,6 +23,11 @@ def _tree(root: Path) -> Path:
         archive.writestr("x/1.dcm", b"one")
         archive.writestr("x/", b"")  # a folder entry: skipped
         archive.writestr("../escape.dcm", b"bad")
+        archive.writestr("__MACOSX/x/._1.dcm", b"fork")
+    (src / ".hidden").mkdir()
+    (src / ".hidden" / "h.dcm").write_bytes(b"H")
+    (src / ".DS_Store").write_bytes(b"junk")
+    (src / "b" / "DICOMDIR").write_bytes(b"DIR")
     return src
 
 

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +65,7 @@ def make_file(index: int) -> bytes:
     return to_bytes(ds)
 
 
-def best(command: list[str] | str, rounds: int, before: callable | None = None) -> float:  # type: ignore[valid-type]
+def best(command: list[str] | str, rounds: int, before: Callable[[], None] | None = None) -> float:
     times = []
     for _ in range(rounds):
         if before:

@@ -18,6 +18,7 @@ within 1.3x of the process pool. Timings on a shared machine are noisy: each com
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -65,16 +66,22 @@ def make_file(index: int) -> bytes:
     return to_bytes(ds)
 
 
-def best(command: list[str] | str, rounds: int, before: Callable[[], None] | None = None) -> float:
-    times = []
+def timed(commands: dict[str, list[str] | str], rounds: int, before: Callable[[], None]) -> dict[str, float]:
+    """Run the commands in turn, ``rounds`` times over (interleaved, so load drifts hit all alike).
+
+    Returns each command's best wall-clock time in seconds.
+    """
+    best = {name: float("inf") for name in commands}
     for _ in range(rounds):
-        if before:
+        for name, command in commands.items():
             before()
-        start = time.perf_counter()
-        subprocess.run(command, shell=isinstance(command, str), check=False, cwd=ROOT,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return min(times)
+            start = time.perf_counter()
+            result = subprocess.run(command, shell=isinstance(command, str), check=False, cwd=ROOT,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            best[name] = min(best[name], time.perf_counter() - start)
+            if result.returncode != 0:  # a fast failure must not pass for a fast run
+                raise SystemExit(f"{name} failed (exit {result.returncode}): {result.stderr[-500:]}")
+    return best
 
 
 def main() -> int:
@@ -95,24 +102,30 @@ def main() -> int:
     def clean() -> None:
         shutil.rmtree(out, ignore_errors=True)
 
-    rows: list[tuple[str, float]] = []
     png = work / "dcmtk.png"
-    loop = f'for f in "{src}"/*.dcm; do dcmj2pnm +O 0 +on "$f" "{png}"; done'
-    have_dcmtk = shutil.which("dcmj2pnm") is not None
-    dcmtk = best(loop, args.rounds) if have_dcmtk else float("nan")
-    render_pool = best([*py, "render", str(src), "--out", str(out), "--workers", "2"], args.rounds, clean)
-    render_dask = best([*py, "render", str(src), "--out", str(out), "--scheduler", "local", "--workers", "2"],
-                       args.rounds, clean)
-    audit = best([*py, "audit", str(src), "--out", str(out), "--workers", "2"], args.rounds, clean)
+    commands: dict[str, list[str] | str] = {
+        "batch render --workers 2": [*py, "render", str(src), "--out", str(out), "--workers", "2"],
+        "batch render --scheduler local --workers 2": [*py, "render", str(src), "--out", str(out),
+                                                       "--scheduler", "local", "--workers", "2"],
+        "batch audit --workers 2": [*py, "audit", str(src), "--out", str(out), "--workers", "2"],
+    }
+    if shutil.which("dcmj2pnm"):
+        commands["dcmj2pnm +O 0 +on, shell loop"] = (
+            f'for f in "{src}"/*.dcm; do dcmj2pnm +O 0 +on "$f" "{png}"; done')
+    else:
+        print("dcmj2pnm is missing (apt-get install dcmtk): no DCMTK comparison.")
+    best = timed(commands, args.rounds, clean)
+    dcmtk = best.get("dcmj2pnm +O 0 +on, shell loop", float("nan"))
+    render_pool = best["batch render --workers 2"]
+    render_dask = best["batch render --scheduler local --workers 2"]
+    audit = best["batch audit --workers 2"]
     n = args.files
-    rows = [
-        ("dcmj2pnm +O 0 +on, shell loop", dcmtk),
-        ("batch render --workers 2", render_pool),
-        ("batch render --scheduler local --workers 2", render_dask),
-        ("batch audit --workers 2", audit),
-    ]
-    print(f"\nBatch throughput: {n} files of {SIZE} x {SIZE}, two planes each (best of {args.rounds}; "
-          "shared machine, noisy)\n")
+    rows = [(name, best[name]) for name in
+            ("dcmj2pnm +O 0 +on, shell loop", "batch render --workers 2",
+             "batch render --scheduler local --workers 2", "batch audit --workers 2") if name in best]
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"\nBatch throughput: {n} files of {SIZE} x {SIZE}, two planes each (best of {args.rounds}, "
+          f"interleaved; {os.cpu_count()} CPUs, load average {load}: noisy)\n")
     print(f"| {'command':<44} | {'seconds':>7} | {'files/s':>7} |")
     print(f"| {'-' * 44} | {'-' * 7}:| {'-' * 7}:|")
     for name, seconds in rows:

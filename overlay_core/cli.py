@@ -559,7 +559,7 @@ def _run_batch(args: argparse.Namespace) -> int:
     import time
 
     from .batch import dask_executor, run_batch
-    from .tasks import Options
+    from .tasks import Options, worker_modules
 
     if args.workers is not None and args.workers < 1:
         raise InvalidArgumentError(f"--workers must be at least 1, not {args.workers}.")
@@ -573,7 +573,8 @@ def _run_batch(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     try:
         if args.scheduler:
-            with dask_executor(args.scheduler, args.workers) as (executor, threads):
+            modules = worker_modules(args.task)
+            with dask_executor(args.scheduler, args.workers, modules) as (executor, threads):
                 result = run_batch(args.task, args.sources, args.out, workers=executor, resume=args.resume,
                                    options=options, chunk=DASK_CHUNK, in_flight=2 * threads)
         else:

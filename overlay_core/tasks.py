@@ -47,7 +47,7 @@ from .model import FIRST_GROUP, group_hex
 from .reading import image_info, load, overlay_groups, read_planes, unpack_plane
 from .sources import Item
 
-__all__ = ["TASKS", "Options", "failure_record", "one_line", "run_task"]
+__all__ = ["TASKS", "Options", "failure_record", "one_line", "run_task", "worker_modules"]
 
 #: The highest group number of the overlay repeating groups' range, odd groups included.
 _LAST_60XX = 0x60FF
@@ -218,6 +218,18 @@ TASKS: dict[str, Task] = {
     "render": _render,
     "masks": _masks,
 }
+
+
+def worker_modules(task: str) -> list[str]:
+    """Return the modules a worker needs for ``task``, to import once before any file.
+
+    >>> worker_modules("render")[-1]
+    'overlay_core.render'
+    """
+    modules = ["overlay_core.tasks", "overlay_core.cli"]
+    if task == "render":
+        modules.append("overlay_core.render")
+    return modules
 
 
 def run_task(task: str, out: str, options: Options, item: Item) -> dict[str, Any]:

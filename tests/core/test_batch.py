@@ -169,17 +169,23 @@ def test_resume_redoes_failed_files_and_a_line_cut_short(tree: Path, tmp_path: P
     assert latest == first  # same results; every file in the report
 
 
-def test_resume_after_an_interrupted_run(tmp_path: Path) -> None:
+def _start_render(tmp_path: Path, workers: str) -> tuple[psutil.Popen, list[Path], Path]:
+    """Start ``batch render`` of 40 files in a subprocess; return once 3 files are reported."""
     paths = many_files(tmp_path / "src", 40, size=256)
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     proc = psutil.Popen([sys.executable, "-m", "overlay_core", "batch", "render", str(tmp_path / "src"),
-                         "--out", str(out), "--workers", "1"], env=env,
+                         "--out", str(out), "--workers", workers], env=env,
                         stdout=open(tmp_path / "stdout", "w"), stderr=open(tmp_path / "stderr", "w"))
     deadline = time.monotonic() + 120
     while _lines(out / "report.jsonl") < 3 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.01)
     assert proc.poll() is None, "the batch ended before it could be interrupted"
+    return proc, paths, out
+
+
+def test_resume_after_an_interrupted_run(tmp_path: Path) -> None:
+    proc, paths, out = _start_render(tmp_path, workers="1")
     proc.send_signal(signal.SIGINT)
     assert proc.wait(60) == 130
     assert "add --resume to continue" in (tmp_path / "stderr").read_text()
@@ -205,17 +211,9 @@ def _pool_workers(pid: int) -> list[psutil.Process]:
 
 
 def test_a_worker_killed_mid_batch_and_every_file_still_reported(tmp_path: Path) -> None:
-    paths = many_files(tmp_path / "src", 40, size=256)
-    out = tmp_path / "out"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    proc = psutil.Popen([sys.executable, "-m", "overlay_core", "batch", "render", str(tmp_path / "src"),
-                         "--out", str(out), "--workers", "2"], env=env,
-                        stdout=open(tmp_path / "stdout", "w"), stderr=open(tmp_path / "stderr", "w"))
-    deadline = time.monotonic() + 120
-    while _lines(out / "report.jsonl") < 3 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.01)
+    proc, paths, out = _start_render(tmp_path, workers="2")
     workers = _pool_workers(proc.pid)
-    assert proc.poll() is None and len(workers) == 2
+    assert len(workers) == 2
     workers[0].kill()
     killed_at = _lines(out / "report.jsonl")
     assert killed_at < len(paths)

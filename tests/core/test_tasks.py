@@ -11,6 +11,7 @@ import csv
 import io
 import json
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -180,16 +181,23 @@ def test_strip_removes_every_60xx_element(
             assert np.array_equal(after, before & low_bits if expected.embedded else before)
 
 
+def _with_image(task: str, tree: tuple[Path, dict[str, Expected]], runs: dict[str, Any]
+                ) -> Iterator[tuple[Expected, dict[str, Any], Path]]:
+    """Yield ``(expected, record, output folder)`` per good file with an image; check the others' note."""
+    _, files = tree
+    _, folder, records = runs[task]
+    for key, expected in _ok(files).items():
+        record = records[key]
+        if expected.has_image:
+            yield expected, record, folder
+        else:
+            assert record["outputs"] == [] and "no image" in record["note"]
+
+
 def test_render_matches_the_single_file_command(
     tree: tuple[Path, dict[str, Expected]], runs: dict[str, Any], tmp_path: Path
 ) -> None:
-    _, files = tree
-    _, folder, records = runs["render"]
-    for key, expected in _ok(files).items():
-        record = records[key]
-        if not expected.has_image:
-            assert record["outputs"] == [] and "no image" in record["note"]
-            continue
+    for expected, record, folder in _with_image("render", tree, runs):
         names = ([f"{expected.relative}.png"] if expected.frames == 1
                  else [f"{expected.relative}.{k:04d}.png" for k in range(1, expected.frames + 1)])
         assert record["outputs"] == names
@@ -207,13 +215,8 @@ def test_render_matches_the_single_file_command(
 def test_masks_are_the_planes_on_the_image(
     tree: tuple[Path, dict[str, Expected]], runs: dict[str, Any]
 ) -> None:
-    _, files = tree
-    _, folder, records = runs["masks"]
-    for key, expected in _ok(files).items():
-        record = records[key]
-        if not expected.has_image:
-            assert record["outputs"] == [] and "no image" in record["note"]
-            continue
+    for expected, record, folder in _with_image("masks", tree, runs):
+        key = expected.key
         groups = sorted(expected.planes)
         assert record["outputs"] == [f"{expected.relative}.{g:04X}.npy" for g in groups]
         for group in groups:

@@ -14,6 +14,7 @@ files (``python -m overlay_core info``) never loads rendering or Pillow's image 
 from typing import TYPE_CHECKING, Any
 
 from .diagnostics import diagnose
+from .edit import Mode, Space, apply_canvas, apply_mask
 from .errors import (
     InvalidArgumentError,
     InvalidOverlayError,
@@ -37,10 +38,12 @@ from .writing import (
 )
 
 if TYPE_CHECKING:
-    from .render import PlaneStyle, burn_in_png, default_styles, frame_image
+    from .pixels import frame_image
+    from .render import burn_in_png
+    from .styles import PlaneStyle, default_styles
 
 #: Re-exported names whose module is imported on first access.
-_LAZY = {"PlaneStyle": "render", "burn_in_png": "render", "default_styles": "render", "frame_image": "render"}
+_LAZY = {"frame_image": "pixels", "burn_in_png": "render", "PlaneStyle": "styles", "default_styles": "styles"}
 
 
 def __getattr__(name: str) -> Any:
@@ -60,6 +63,7 @@ __all__ = [
     "ImageInfo",
     "InvalidArgumentError",
     "InvalidOverlayError",
+    "Mode",
     "NotDicomError",
     "OverlayError",
     "OverlayPlane",
@@ -67,7 +71,10 @@ __all__ = [
     "PlaneNotFoundError",
     "PlaneStyle",
     "Severity",
+    "Space",
     "UnsupportedError",
+    "apply_canvas",
+    "apply_mask",
     "burn_in_png",
     "combined_mask",
     "default_styles",

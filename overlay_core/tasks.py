@@ -131,7 +131,7 @@ class _Writer:
 
 
 def _audit(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
-    from .cli import info_document
+    from .summary import info_document
 
     doc = info_document(load(item.read()), item.key)
     record.update(image=doc["image"], overlays=doc["overlays"], diagnostics=doc["diagnostics"])
@@ -176,7 +176,7 @@ def _strip(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -
 
 
 def _render(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
-    from .render import render_dataset_to_png
+    from .cli import render_png
 
     ds = load(item.read())
     info = image_info(ds)
@@ -185,7 +185,7 @@ def _render(item: Item, out: _Writer, options: Options, record: dict[str, Any]) 
         return
     digits = len(str(info.frames))
     for frame in range(1, info.frames + 1):
-        png = render_dataset_to_png(ds, frame=frame, max_size=options.max_size)
+        png = render_png(ds, frame=frame, max_size=options.max_size)
         out.write(".png" if info.frames == 1 else f".{frame:0{max(4, digits)}d}.png", png)
 
 
@@ -223,12 +223,12 @@ TASKS: dict[str, Task] = {
 def worker_modules(task: str) -> list[str]:
     """Return the modules a worker needs for ``task``, to import once before any file.
 
-    >>> worker_modules("render")[-1]
-    'overlay_core.render'
+    >>> "overlay_core.render" in worker_modules("render"), "overlay_core.render" in worker_modules("audit")
+    (True, False)
     """
-    modules = ["overlay_core.tasks", "overlay_core.cli"]
+    modules = ["overlay_core.tasks", "overlay_core.summary"]
     if task == "render":
-        modules.append("overlay_core.render")
+        modules += ["overlay_core.cli", "overlay_core.render", "overlay_core.pixels"]
     return modules
 
 

@@ -36,6 +36,7 @@ from .maskio import mask_png, read_mask
 from .model import OverlayPlane, group_hex, parse_group, parse_groups
 from .placement import image_mask
 from .reading import image_info, load, overlay_groups, read_plane, read_planes, unpack_plane
+from .sources import same_file
 from .summary import info_document, info_lines
 from .writing import Attributes, delete_plane, migrate_embedded, new_plane, to_bytes
 
@@ -84,14 +85,8 @@ def _read_dataset(path: str) -> Dataset:
 
 def _check_output(out: str, source: str) -> Path:
     """Refuse an output path that is the input file (by path or by identity)."""
-    target, src = Path(out), Path(source)
-    same = target.resolve() == src.resolve()
-    if not same and target.exists():
-        try:
-            same = os.path.samefile(target, src)
-        except OSError:
-            same = False
-    if same:
+    target = Path(out)
+    if same_file(target, source):
         raise InvalidArgumentError(f"Refusing to overwrite the input file {source}; choose another output.")
     if target.is_dir():
         raise InvalidArgumentError(f"The output {out} is a folder; give a file name.")

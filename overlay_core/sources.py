@@ -35,7 +35,7 @@ from pathlib import Path
 
 from .errors import InvalidArgumentError
 
-__all__ = ["MAX_MEMBER_BYTES", "Item", "check_sources", "is_zip", "walk"]
+__all__ = ["MAX_MEMBER_BYTES", "Item", "check_sources", "is_zip", "same_file", "walk"]
 
 #: A zip member larger than this (uncompressed) is refused rather than inflated in memory.
 MAX_MEMBER_BYTES = 2 << 30
@@ -109,6 +109,21 @@ def _signature(path: str) -> tuple[int, int]:
 def _open_zip(path: str, mtime_ns: int, size: int) -> zipfile.ZipFile:
     """Keep the last archives open in each worker (re-opened when the file changes)."""
     return zipfile.ZipFile(path)
+
+
+def same_file(target: str | Path, source: str | Path) -> bool:
+    """Whether writing ``target`` would write over ``source``: the same path, or the same file.
+
+    >>> same_file("a/../b.dcm", "b.dcm"), same_file("b.dcm", "c.dcm")
+    (True, False)
+    """
+    target, source = Path(target), Path(source)
+    if target.resolve() == source.resolve():
+        return True
+    try:
+        return target.exists() and os.path.samefile(target, source)
+    except OSError:
+        return False
 
 
 def is_zip(path: str | Path) -> bool:

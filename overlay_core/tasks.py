@@ -45,7 +45,7 @@ import numpy as np
 from .errors import InvalidArgumentError, OverlayError
 from .model import FIRST_GROUP, group_hex
 from .reading import image_info, load, overlay_groups, read_planes, unpack_plane
-from .sources import Item
+from .sources import Item, same_file
 
 __all__ = ["TASKS", "Options", "failure_record", "one_line", "run_task", "worker_modules"]
 
@@ -106,16 +106,8 @@ class _Writer:
             raise InvalidArgumentError(f"{item.key} has no place in the output folder.")
         relative = item.relative + suffix
         target = self.out / relative
-        if item.member is None:
-            source = Path(item.path)
-            same = target.resolve() == source.resolve()
-            if not same and target.exists():
-                try:
-                    same = os.path.samefile(target, source)
-                except OSError:
-                    same = False
-            if same:
-                raise InvalidArgumentError(f"Refusing to overwrite the input file {item.key}.")
+        if item.member is None and same_file(target, item.path):
+            raise InvalidArgumentError(f"Refusing to overwrite the input file {item.key}.")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_name(f".{target.name}.{os.getpid()}.part")

@@ -48,6 +48,7 @@ from .sources import Item, check_sources, walk
 from .tasks import TASKS, Options, failure_record, one_line, run_task, worker_modules
 
 __all__ = [
+    "POOL_BROKEN",
     "WORKER_DIED",
     "BatchResult",
     "dask_executor",
@@ -62,6 +63,10 @@ R = TypeVar("R")
 
 #: The error reported for a file whose worker process died while processing it, alone.
 WORKER_DIED = "The worker process died while processing this file (killed, out of memory or crashed)."
+
+#: The error reported for the files left when a process pool given by the caller breaks.
+POOL_BROKEN = ("Not processed: a worker of the given process pool died while this file was in flight or "
+               "waiting, and that pool cannot be restarted.")
 
 REPORT = "report.jsonl"
 SUMMARY = "summary.csv"
@@ -186,8 +191,10 @@ def execute(
                     else:
                         lost.extend(batch)
                 executor.shutdown(wait=False, cancel_futures=True)
-                if not own:
-                    yield from ((item, None, WORKER_DIED) for item in lost)
+                if not own:  # a pool we were given cannot be restarted: report every file left
+                    left = [*lost, *suspects, *source]
+                    suspects.clear()
+                    yield from ((item, None, POOL_BROKEN) for item in left)
                     return
                 executor = _pool(count, preload)
             if lost:

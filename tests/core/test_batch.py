@@ -8,15 +8,19 @@ import signal
 import sys
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 
-from overlay_core.batch import WORKER_DIED, dask_executor, done_files, execute, run_batch
+from overlay_core.batch import POOL_BROKEN, WORKER_DIED, dask_executor, done_files, execute, run_batch
 from overlay_core.cli import main
 from overlay_core.errors import InvalidArgumentError
+from overlay_core.sources import Item
+from overlay_core.tasks import Options, run_task
 from tests.batch_support import build_tree, gdcm_poison, many_files, run_cli
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -75,6 +79,20 @@ def test_execute_keeps_a_bounded_window(tmp_path: Path) -> None:
     next(results)
     assert taken <= 4  # three in flight, one done
     assert len(list(results)) == 49
+
+
+def test_a_given_pool_that_breaks_reports_every_item(tmp_path: Path) -> None:
+    paths = many_files(tmp_path / "src", 4, size=16)
+    poison = gdcm_poison(tmp_path / "src")
+    if poison is None:
+        pytest.skip("DCMTK's dcmcjpeg is needed to make the JPEG Lossless file (make test installs dcmtk)")
+    with ProcessPoolExecutor(1) as pool:
+        results = list(execute(partial(run_task, "render", str(tmp_path / "out"), Options()),
+                               [Item(str(poison), "p", str(poison)),
+                                *(Item(str(p), p.name, str(p)) for p in paths)], pool, in_flight=2))
+    # One worker, the poison first: nothing finishes; two were in flight, three never submitted.
+    assert sorted(r[0].key for r in results) == sorted([str(poison), *map(str, paths)])
+    assert [r[1:] for r in results] == [(None, POOL_BROKEN)] * 5
 
 
 def test_execute_refuses_bad_settings() -> None:

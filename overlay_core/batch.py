@@ -251,7 +251,7 @@ def dask_executor(
                 cluster = distributed.LocalCluster(
                     n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
                     dashboard_address="127.0.0.1:0",  # the scheduler's HTTP server: a free local port
-                    silence_logs=logging.ERROR,
+                    silence_logs=logging.CRITICAL,  # a lost worker is in the report, not on stderr
                 )
             client = distributed.Client(cluster)
         else:

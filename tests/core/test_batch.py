@@ -323,3 +323,17 @@ def test_a_dask_worker_killed_mid_batch_and_every_file_still_reported(tmp_path: 
     records = _by_file(out)
     assert set(records) == {str(p) for p in paths}
     assert all(r["status"] == "ok" for r in records.values())
+
+
+def test_a_file_that_crashes_its_dask_worker_fails_alone(tmp_path: Path, cluster: Any) -> None:
+    src = tmp_path / "src"
+    many_files(src, 6, size=32)
+    poison = gdcm_poison(src)
+    if poison is None:
+        pytest.skip("DCMTK's dcmcjpeg is needed to make the JPEG Lossless file (make test installs dcmtk)")
+    out = tmp_path / "out"
+    remote = ["--scheduler", cluster.scheduler_address]
+    assert main(["batch", "render", str(src), "--out", str(out), *remote]) == 1
+    records = _by_file(out)
+    assert len(records) == 7 and records[str(poison)]["status"] == "failed"
+    assert all(r["status"] == "ok" for f, r in records.items() if f != str(poison))

@@ -433,7 +433,7 @@ def _configure_batch(parser: argparse.ArgumentParser) -> None:
 
 
 #: Files per Dask task: amortises the scheduler's few milliseconds per task.
-DASK_CHUNK = 4
+DASK_CHUNK = 8
 
 
 def _run_batch(args: argparse.Namespace) -> int:

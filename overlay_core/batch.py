@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import importlib
+import itertools
 import json
 import logging
 import multiprocessing
@@ -67,6 +68,9 @@ WORKER_DIED = "The worker process died while processing this file (killed, out o
 #: The error reported for the files left when a process pool given by the caller breaks.
 POOL_BROKEN = ("Not processed: a worker of the given process pool died while this file was in flight or "
                "waiting, and that pool cannot be restarted.")
+
+#: Distinct error messages listed in summary.csv before the rest are counted together.
+MAX_ERROR_ROWS = 100
 
 REPORT = "report.jsonl"
 SUMMARY = "summary.csv"
@@ -192,9 +196,7 @@ def execute(
                         lost.extend(batch)
                 executor.shutdown(wait=False, cancel_futures=True)
                 if not own:  # a pool we were given cannot be restarted: report every file left
-                    left = [*lost, *suspects, *source]
-                    suspects.clear()
-                    yield from ((item, None, POOL_BROKEN) for item in left)
+                    yield from ((item, None, POOL_BROKEN) for item in itertools.chain(lost, suspects, source))
                     return
                 executor = _pool(count, preload)
             if lost:
@@ -320,7 +322,8 @@ def write_summary(report: Path, summary: Path) -> dict[str, int]:
     Columns ``category, name, files, count``: ``status`` rows (``ok``, ``failed``);
     ``diagnostic`` rows per code (files with it, findings); ``plane`` rows per kind
     (``standalone G``, ``embedded G``, ``standalone R multi-frame``…; files, planes);
-    ``error`` rows per error message. When a file appears more than once (a resumed
+    ``error`` rows per error message (the first :data:`MAX_ERROR_ROWS` distinct ones; the
+    rest count as ``(other errors)``). When a file appears more than once (a resumed
     batch), its last record counts.
     """
     last: dict[str, int] = {}
@@ -328,6 +331,7 @@ def write_summary(report: Path, summary: Path) -> dict[str, int]:
         for index, record in enumerate(_records(report)):
             last[record["file"]] = index
     rows: dict[tuple[str, str], list[int]] = {}
+    errors = 0  # distinct error rows so far
 
     def add(category: str, name: str, count: int) -> None:
         cell = rows.setdefault((category, name), [0, 0])
@@ -340,7 +344,11 @@ def write_summary(report: Path, summary: Path) -> dict[str, int]:
                 continue
             add("status", str(record.get("status")), 1)
             if record.get("error"):
-                add("error", str(record["error"]), 1)
+                message = str(record["error"])
+                if ("error", message) not in rows and errors >= MAX_ERROR_ROWS:
+                    message = "(other errors)"
+                errors += ("error", message) not in rows
+                add("error", message, 1)
             for code, n in Counter(str(f.get("code")) for f in record.get("diagnostics") or []).items():
                 add("diagnostic", code, n)
             for kind, n in Counter(_plane_kind(p) for p in record.get("overlays") or []).items():

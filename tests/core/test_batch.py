@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -16,7 +17,16 @@ from typing import Any
 import psutil
 import pytest
 
-from overlay_core.batch import POOL_BROKEN, WORKER_DIED, dask_executor, done_files, execute, run_batch
+from overlay_core.batch import (
+    MAX_ERROR_ROWS,
+    POOL_BROKEN,
+    WORKER_DIED,
+    dask_executor,
+    done_files,
+    execute,
+    run_batch,
+    write_summary,
+)
 from overlay_core.cli import main
 from overlay_core.errors import InvalidArgumentError
 from overlay_core.sources import Item
@@ -164,6 +174,17 @@ def test_progress_bar_shows_files_rate_and_total(tmp_path: Path, capsys: pytest.
     run_batch("audit", [str(tmp_path / "src")], tmp_path / "out", workers=1, progress=True)
     err = capsys.readouterr().err
     assert "\r6/6 files" in err and "files/s" in err and err.endswith("\n")
+
+
+def test_summary_lists_at_most_a_hundred_error_messages(tmp_path: Path) -> None:
+    report = tmp_path / "report.jsonl"
+    lines = [json.dumps({"file": f"f{i}", "task": "audit", "status": "failed", "error": f"Error {i}."})
+             for i in range(150)]
+    report.write_text("\n".join([*lines, lines[0]]) + "\n")  # f0 twice: counted once
+    assert write_summary(report, tmp_path / "summary.csv") == {"failed": 150}
+    rows = list(csv.reader((tmp_path / "summary.csv").open()))
+    errors = {r[1]: int(r[2]) for r in rows if r[0] == "error"}
+    assert len(errors) == MAX_ERROR_ROWS + 1 and errors["(other errors)"] == 50
 
 
 # --------------------------------------------------------------------------- resume

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import multiprocessing
 import os
 import signal
 import sys
@@ -96,7 +97,7 @@ def test_a_given_pool_that_breaks_reports_every_item(tmp_path: Path) -> None:
     poison = gdcm_poison(tmp_path / "src")
     if poison is None:
         pytest.skip("DCMTK's dcmcjpeg is needed to make the JPEG Lossless file (make test installs dcmtk)")
-    with ProcessPoolExecutor(1) as pool:
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as pool:
         results = list(execute(partial(run_task, "render", str(tmp_path / "out"), Options()),
                                [Item(str(poison), "p", str(poison)),
                                 *(Item(str(p), p.name, str(p)) for p in paths)], pool, in_flight=2))

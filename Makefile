@@ -55,6 +55,7 @@ test: $(VENV)/.dev system-deps lint typecheck
 
 bench: $(VENV)/.dev
 	$(PY) -m pytest -q benchmarks -o python_files="bench_*.py" --benchmark-only --benchmark-columns=min,median,max,rounds
+	$(PY) benchmarks/batch_throughput.py
 
 # Reliability (issue 10): >= 10,000 mutated files through the core and the CLI, each in a
 # worker subprocess with a time and a memory limit; any error but OverlayError, hang or

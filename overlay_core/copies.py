@@ -10,7 +10,7 @@ so changing a copy's multi-valued element never changes the original.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, overload
 
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
@@ -81,6 +81,14 @@ def copy_dataset(ds: Dataset) -> Dataset:
         src, dst = stack.pop()
         _copy_into(src, dst, stack)
     return root
+
+
+@overload
+def copy_element(elem: DataElement) -> DataElement: ...
+
+
+@overload
+def copy_element(elem: RawDataElement) -> RawDataElement: ...
 
 
 def copy_element(elem: Element) -> Element:

@@ -15,6 +15,7 @@ __all__ = [
     "PlaneNotFoundError",
     "UnsupportedError",
     "WriteCheckError",
+    "WrongReferenceError",
 ]
 
 
@@ -51,3 +52,7 @@ class WriteCheckError(OverlayError, ValueError):
 
 class LimitError(OverlayError, ValueError):
     """A file or request exceeds a limit the operator set (size, frames, memory)."""
+
+
+class WrongReferenceError(OverlayError, ValueError):
+    """A derived object (SEG, presentation state) does not reference the image it is used with."""

@@ -154,3 +154,16 @@ def test_pixel_data_stored_as_text_is_refused_at_load() -> None:
     ds.add_new(0x7FE00010, "LT", "not pixels")
     with pytest.raises(NotDicomError, match="Pixel Data is stored as LT, not as binary data"):
         load(b.to_file_bytes(ds))
+
+
+@pytest.mark.parametrize("kind", ["sc", "gsps", "seg"])
+def test_derived_objects_of_a_deeply_nested_file(kind: str) -> None:
+    """SEG, GSPS and Secondary Capture copy the source header without recursion limits."""
+    from overlay_core.gsps import gsps_bytes
+    from overlay_core.secondary_capture import sc_bytes
+    from overlay_core.seg import seg_bytes
+
+    ds = load(b.deep_sequence_file(120))
+    ds.PatientBirthDate = ""  # highdicom wants the Type 2 attributes present
+    make = {"sc": sc_bytes, "gsps": gsps_bytes, "seg": seg_bytes}[kind]
+    assert load(make(ds))  # copy.deepcopy raised RecursionError here

@@ -491,6 +491,123 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+# --------------------------------------------------------------------------- interoperability
+# SEG, presentation states and burned-in Secondary Captures (overlay_core.seg, .gsps,
+# .secondary_capture); every file is read back and checked before it is written.
+
+
+def _add_derived_out(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--out", required=True, metavar="OUT", help=f"the {what} to write (never FILE)")
+
+
+def _add_groups(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--group", action="append", type=_group, metavar="G", dest="groups",
+                        help="a plane to include (repeat for several; default: every usable plane)")
+
+
+def _add_frame(parser: argparse.ArgumentParser, default: int | None) -> None:
+    parser.add_argument("--frame", type=int, default=default, metavar="N",
+                        help="1-based image frame" + (f" (default {default})" if default else ""))
+
+
+def _frame_index(ds: Dataset, frame: int | None) -> int | None:
+    if frame is None:
+        return None
+    info = image_info(ds)
+    if info.rows:  # without an image, the export itself says so
+        check_frame_number(frame, info.frames)
+    return frame - 1
+
+
+def _configure_export_seg(parser: argparse.ArgumentParser) -> None:
+    _add_file(parser, group=False)
+    _add_derived_out(parser, "DICOM Segmentation")
+    _add_groups(parser)
+
+
+def _run_export_seg(args: argparse.Namespace) -> int:
+    from .seg import seg_bytes
+
+    ds = _read_dataset(args.file)
+    _check_output(args.out, args.file)
+    data = seg_bytes(ds, args.groups)
+    _write(args.out, args.file, data)
+    count = len(args.groups) if args.groups else len(read_planes(ds))
+    print(f"Wrote a SEG with {count} segment(s) to {args.out}.")
+    return 0
+
+
+def _configure_import_seg(parser: argparse.ArgumentParser) -> None:
+    _add_file(parser, group=False)
+    parser.add_argument("--seg", required=True, metavar="SEG", help="a DICOM Segmentation of FILE")
+    _add_out(parser)
+    parser.add_argument("--segment", action="append", type=int, metavar="N", dest="segments",
+                        help="a segment number to import (repeat for several; default: all)")
+    parser.add_argument("--crop", action="store_true", help="crop each new plane to its content")
+
+
+def _run_import_seg(args: argparse.Namespace) -> int:
+    from .seg import import_seg
+
+    ds = _read_dataset(args.file)
+    _check_output(args.out, args.file)
+    _check_output(args.out, args.seg)
+    seg = _read_dataset(args.seg)
+    planes = import_seg(ds, seg, args.segments, crop=args.crop)
+    _write(args.out, args.file, to_bytes(ds, new_sop_instance_uid=args.new_uid))
+    groups = ", ".join(p.group_hex for p in planes)
+    print(f"Imported {len(planes)} segment(s) into group(s) {groups} and wrote {args.out}.")
+    return 0
+
+
+def _configure_export_gsps(parser: argparse.ArgumentParser) -> None:
+    _add_file(parser, group=False)
+    _add_derived_out(parser, "presentation state")
+    _add_groups(parser)
+    _add_frame(parser, None)
+
+
+def _run_export_gsps(args: argparse.Namespace) -> int:
+    from .gsps import gsps_bytes
+
+    ds = _read_dataset(args.file)
+    _check_output(args.out, args.file)
+    data = gsps_bytes(ds, args.groups, _frame_index(ds, args.frame))
+    _write(args.out, args.file, data)
+    print(f"Wrote a presentation state referencing {args.file} to {args.out}.")
+    return 0
+
+
+def _configure_export_sc(parser: argparse.ArgumentParser) -> None:
+    _add_file(parser, group=False)
+    _add_derived_out(parser, "Secondary Capture")
+    _add_frame(parser, 1)
+
+
+def _run_export_sc(args: argparse.Namespace) -> int:
+    from .secondary_capture import sc_bytes
+
+    ds = _read_dataset(args.file)
+    _check_output(args.out, args.file)
+    frame = _frame_index(ds, args.frame)
+    data = sc_bytes(ds, frame or 0)
+    _write(args.out, args.file, data)
+    print(f"Wrote frame {args.frame} with its planes burned in as a Secondary Capture to {args.out}.")
+    return 0
+
+
+COMMANDS.update({
+    "export-seg": Command("write the planes as a DICOM Segmentation (one segment each)",
+                          _configure_export_seg, _run_export_seg),
+    "import-seg": Command("add a SEG's segments as planes and write a new file",
+                          _configure_import_seg, _run_import_seg),
+    "export-gsps": Command("write a presentation state that shows the planes on FILE",
+                           _configure_export_gsps, _run_export_gsps),
+    "export-sc": Command("write one frame with its planes burned in as an RGB Secondary Capture",
+                         _configure_export_sc, _run_export_sc),
+})
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with one subparser per entry of :data:`COMMANDS`."""
     parser = _Parser(prog=PROG, description="Inspect, extract and edit DICOM overlay planes.")

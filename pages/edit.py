@@ -38,12 +38,17 @@ if st.session_state.get(plane_key) not in options:
 
 
 def _label(group: int) -> str:
-    if group == NEW:
-        return f"New plane ({free:04X})"
-    p = planes[group]
-    embedded = " (embedded in Pixel Data)" if p.embedded else ""
-    label = f" — {p.label}" if p.label else ""
-    return f"{p.group_hex} {p.type.value} {p.rows}×{p.columns}{embedded}{label}"
+    """The picker's text: the group only, so it never changes when the plane does.
+
+    The selectbox keeps its value by this text; a label holding the plane's size or
+    Overlay Label would change on crop or save and drop the selection to the first plane.
+    """
+    return "New plane" if group == NEW else f"{group:04X}"
+
+
+def _details(p: OverlayPlane) -> str:
+    embedded = " · embedded in Pixel Data" if p.embedded else ""
+    return f"Type {p.type.value} · {p.rows}×{p.columns} · origin {p.origin[0]}\\\\{p.origin[1]}{embedded}"
 
 
 top = st.columns([2, 1, 1, 1, 1])
@@ -52,6 +57,7 @@ if group == NEW:
     plane = OverlayPlane(free, info.rows, info.columns)  # created by the first apply
 else:
     plane = planes[group]
+top[0].caption(_details(plane) if group != NEW else f"Created as {free:04X} by the first apply.")
 frame = 0
 if plane.frames > 1:
     frame = top[1].number_input("Plane frame", 1, plane.frames, 1, key=f"edit.frame.{entry.id}.{group}") - 1

@@ -1,0 +1,61 @@
+"""The editor in a real browser: plane identity, strokes applied on release, shortcuts, layout.
+
+Chromium (Debian's package) drives ``streamlit run app.py`` through Playwright; the
+downloaded file is the oracle for where bits land.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from overlay_core.reading import load, plane_bits, read_plane
+from tests.e2e import browser
+from tests.e2e.editor import canvas_box, commit, download, goto, open_file, pick_plane, stroke, wait_idle
+
+server_fixture = browser.server_fixture
+browser_fixture = browser.browser_fixture
+page_fixture = browser.page_fixture
+
+pytestmark = pytest.mark.e2e
+
+CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
+WEASIS = CORPUS / "weasis_overlay.dcm"
+
+
+@pytest.mark.skipif(not WEASIS.exists(), reason="the shared corpus is not mounted")
+def test_operations_keep_the_plane_and_a_stroke_lands_on_it(page: Any, server: str) -> None:
+    """weasis_overlay.dcm, plane 6004: crop, save attributes, undo, then draw: bits on 6004 only."""
+    original = load(WEASIS.read_bytes())
+    open_file(page, server, WEASIS)
+    goto(page, "Edit")
+    pick_plane(page, "f1", 0x6004)
+
+    page.locator(".st-key-edit-crop button").click()
+    wait_idle(page)
+    page.get_by_text("Drawing on plane 6004").wait_for()
+    label = page.locator('[class*="st-key-edit-attr-label-"] input')
+    label.fill("KEPT")
+    page.get_by_role("button", name="Save attributes").click()
+    wait_idle(page)
+    page.get_by_text("Drawing on plane 6004").wait_for()
+    page.locator(".st-key-edit-undo button").click()  # undoes the attributes, not the crop
+    wait_idle(page)
+    page.get_by_text("Drawing on plane 6004").wait_for()
+    assert page.locator(f".st-key-edit-plane-f1").get_by_text("6004").count() == 1
+
+    box = canvas_box(page)
+    y = box["height"] * 226 / 512  # image row 226: inside 6004 once cropped (rows 221-231)
+    stroke(page, [(box["width"] * 0.3, y), (box["width"] * 0.7, y)])
+    commit(page, 1)
+    written = download(page)
+
+    for group in (0x6000, 0x6002, 0x6006):
+        assert np.array_equal(plane_bits(written, group), plane_bits(original, group)), hex(group)
+    plane = read_plane(written, 0x6004)
+    assert plane.label == ""  # the attributes were undone
+    before = read_plane(original, 0x6004)
+    assert plane.set_bits > before.set_bits  # the stroke landed on 6004

@@ -1,33 +1,37 @@
-"""Edit: draw or erase on a plane with the canvas, undo/redo, plane attributes and operations."""
+"""Edit: draw or erase on a plane; strokes apply on release; zoom, pan, keys; plane operations."""
 
 import streamlit as st
 
 from overlay_core import edit
 from overlay_core.errors import OverlayError
-from overlay_core.geometry import Window, fit_view
+from overlay_core.frames import copy_frame
 from overlay_core.model import OverlayPlane, OverlayType
-from overlay_core.placement import frame_map
 from overlay_core.writing import Attributes, delete_plane, first_free_group, migrate_embedded, set_attributes
 from studio import editing
-from studio.canvas import TOOLS, canvas_key, draw_canvas
+from studio.editor import NEW, editor
+from studio.frames import frame_control
+from studio.layers import plane_frame_for
 from studio.ui import require_active
-from studio.view import intensity_range, render_view
+from studio.view import intensity_range
 
-st.title("Edit")
+st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.6rem;padding-bottom:1rem}"
+        ".st-key-edit-redo_y{display:none}</style>")
 entry = require_active()
 ds = entry.dataset
 info = entry.image_info()
 if info.rows == 0:
+    st.title("Edit")
     st.warning("This file has no image, so there is nothing to draw on.")
     st.stop()
 planes = {p.group: p for p in entry.planes()}
-NEW = 0
 try:
     free = first_free_group(ds)
 except OverlayError:
     free = None
 
 # --- which plane, which frame -------------------------------------------------------------
+# The picker's values are groups and its text is the group only: a text holding the size or
+# the label would change on crop or save, and Streamlit would fall back to the first plane.
 options = [*planes, *([NEW] if free is not None else [])]
 plane_key = f"edit.plane.{entry.id}"
 pending = st.session_state.pop(f"edit.select.{entry.id}", None)  # a plane just created
@@ -37,106 +41,24 @@ if st.session_state.get(plane_key) not in options:
     st.session_state.pop(plane_key, None)  # a deleted plane: back to the first one
 
 
-def _label(group: int) -> str:
-    """The picker's text: the group only, so it never changes when the plane does.
-
-    The selectbox keeps its value by this text; a label holding the plane's size or
-    Overlay Label would change on crop or save and drop the selection to the first plane.
-    """
-    return "New plane" if group == NEW else f"{group:04X}"
-
-
 def _details(p: OverlayPlane) -> str:
     embedded = " · embedded in Pixel Data" if p.embedded else ""
-    return f"Type {p.type.value} · {p.rows}×{p.columns} · origin {p.origin[0]}\\\\{p.origin[1]}{embedded}"
+    frames = f" · {p.frames} frames" if p.frames > 1 else ""
+    return f"Type {p.type.value} · {p.rows}×{p.columns} · origin {p.origin[0]}\\\\{p.origin[1]}{frames}{embedded}"
 
 
-top = st.columns([2, 1, 1, 1, 1])
-group = top[0].selectbox("Plane", options, format_func=_label, key=plane_key)
-if group == NEW:
-    plane = OverlayPlane(free, info.rows, info.columns)  # created by the first apply
-else:
-    plane = planes[group]
-top[0].caption(_details(plane) if group != NEW else f"Created as {free:04X} by the first apply.")
-frame = 0
-if plane.frames > 1:
-    frame = top[1].number_input("Plane frame", 1, plane.frames, 1, key=f"edit.frame.{entry.id}.{group}") - 1
-image_frames = [f for k, f in frame_map(plane, info.frames) if k == frame]
-image_frame = image_frames[0] if image_frames else 0
-tool = top[2].selectbox("Tool", list(TOOLS), key="edit.tool")
-mode = top[3].radio("Mode", ["draw", "erase"], horizontal=True, key="edit.mode")
-width = top[4].slider("Width", 1, 60, 6, key="edit.width", help="Stroke width in screen pixels.")
+head = st.columns([0.8, 1, 2.2, 3], vertical_alignment="bottom")
+head[0].title("Edit")
+group = head[1].selectbox("Plane", options, format_func=lambda g: "New plane" if g == NEW else f"{g:04X}",
+                          key=plane_key)
+plane = OverlayPlane(free, info.rows, info.columns) if group == NEW and free is not None else planes[group]
+head[2].caption(_details(plane) if group != NEW else f"Created as {plane.group_hex} by the first stroke.")
+with head[3]:
+    image_frame = frame_control(entry, info.frames, "edit")
+frame = 0 if group == NEW else plane_frame_for(plane, image_frame, info.frames)
 
-with st.expander("Zoom into a region (image rows and columns)", expanded=False):
-    z = st.columns(5)
-    row0 = z[0].number_input("First row", 0, info.rows - 1, 0, key=f"edit.zoom.row0.{entry.id}")
-    col0 = z[1].number_input("First column", 0, info.columns - 1, 0, key=f"edit.zoom.col0.{entry.id}")
-    rows = z[2].number_input("Rows", 1, info.rows, info.rows, key=f"edit.zoom.rows.{entry.id}")
-    cols = z[3].number_input("Columns", 1, info.columns, info.columns, key=f"edit.zoom.cols.{entry.id}")
-    canvas_width = z[4].number_input("Canvas width", 200, 1600, min(900, max(200, info.columns)), 50,
-                                     key="edit.canvas_width")
-    filled = st.checkbox("Fill rectangles, circles and polygons", value=True, key="edit.fill")
-
-window = Window(int(row0), int(col0), int(rows), int(cols))
-try:
-    view = fit_view(info.rows, info.columns, window=window, width=int(canvas_width))
-    background = render_view(entry, frame=image_frame, window=view.window, width=view.display_width,
-                             max_size=None)
-except OverlayError as exc:
-    st.error(str(exc))
-    st.stop()
-
-# --- the canvas ---------------------------------------------------------------------------
-st.caption(
-    f"Drawing on plane {plane.group_hex}"
-    + (f", frame {frame + 1} of {plane.frames}" if plane.frames > 1 else "")
-    + (f" · image frame {image_frame + 1} of {info.frames}" if info.frames > 1 else "")
-    + f" · image rows {view.window.row0}–{view.window.row0 + view.window.rows - 1}, "
-    f"columns {view.window.col0}–{view.window.col0 + view.window.cols - 1} "
-    f"at {view.scale:.2f} screen pixels per image pixel"
-    + (" · the plane is created when you apply" if group == NEW else "")
-)
-key = canvas_key(entry.id, plane.group, frame, view, editing.nonce(st.session_state))
-drawing = draw_canvas(
-    key=key, background_png=background.png, view=view, tool=tool, stroke_width=int(width),
-    stroke_color="#ff3df5" if mode == "draw" else "#00e5ff",
-    fill_color=("rgba(255, 61, 245, 0.35)" if mode == "draw" else "rgba(0, 229, 255, 0.35)")
-    if filled else "rgba(0, 0, 0, 0)",
-)
-
-pending = len((drawing or {}).get("objects") or [])
-st.caption(f"{pending} shape{'s' if pending != 1 else ''} drawn, not yet applied." if pending
-           else "Nothing drawn yet: draw on the image, then apply.")
-b = st.columns(5)
-if b[0].button("Apply", key="apply", type="primary", icon=":material/check:",
-               help="Write the strokes into the plane, at the image's own resolution."):
-    try:
-        editing.apply_drawing(entry, plane.group, drawing, view, mode, frame, filled, create=group == NEW)
-    except OverlayError as exc:
-        st.error(str(exc))
-    else:
-        if group == NEW:
-            st.session_state[f"edit.select.{entry.id}"] = plane.group
-        editing.bump_nonce(st.session_state)
-        st.rerun()
-history = editing.history(entry)
-if b[1].button("Undo", key="edit.undo", icon=":material/undo:", disabled=not history.can_undo):
-    editing.undo(entry)
-    editing.bump_nonce(st.session_state)
-    st.rerun()
-if b[2].button("Redo", key="edit.redo", icon=":material/redo:", disabled=not history.can_redo):
-    editing.redo(entry)
-    editing.bump_nonce(st.session_state)
-    st.rerun()
-if b[3].button("Discard strokes", key="edit.discard", icon=":material/ink_eraser_off:"):
-    editing.bump_nonce(st.session_state)
-    st.rerun()
-if group != NEW and b[4].button("Clear plane", key="edit.clear", icon=":material/layers_clear:",
-                                help="Unset every pixel of this frame (undoable)."):
-    if editing.run_reporting(entry, "clear",
-                             lambda d: edit.clear(d, plane.group, frame if plane.frames > 1 else None)):
-        st.rerun()
-
+# --- the editor: canvas, tools, navigation (a fragment: a stroke reruns only this) ----------
+editor(entry, plane, frame, image_frame, create=group == NEW)
 
 
 # --- new planes from an intensity range, masks from files ---------------------------------
@@ -147,38 +69,35 @@ def _made(made: OverlayPlane) -> None:
     st.rerun()
 
 
-with st.expander("New plane from an intensity range", expanded=False):
+more = st.columns(2)
+with more[0].expander("New plane from an intensity range", expanded=False):
     if free is None:
         st.caption("Every overlay group 6000–601E is in use: delete a plane first.")
     else:
-        t = st.columns(3)
-        t_frame = image_frame
-        if info.frames > 1:
-            t_frame = t[2].number_input("Image frame", 1, info.frames, image_frame + 1,
-                                        key=f"edit.threshold.frame.{entry.id}") - 1
-        span = intensity_range(entry, t_frame)
+        t = st.columns(2)
+        span = intensity_range(entry, image_frame)
         low = t[0].number_input("Low", value=span[0] if span else 0.0, step=1.0,
-                                key=f"edit.threshold.low.{entry.id}.{t_frame}")
+                                key=f"edit.threshold.low.{entry.id}.{image_frame}")
         high = t[1].number_input("High", value=span[1] if span else 0.0, step=1.0,
-                                 key=f"edit.threshold.high.{entry.id}.{t_frame}")
+                                 key=f"edit.threshold.high.{entry.id}.{image_frame}")
         st.caption(
-            (f"Values of image frame {t_frame + 1} run from {span[0]:g} to {span[1]:g}" if span
-             else f"The values of image frame {t_frame + 1} cannot be read (undecodable or colour image)")
+            (f"Values of image frame {image_frame + 1} run from {span[0]:g} to {span[1]:g}" if span
+             else f"The values of image frame {image_frame + 1} cannot be read (undecodable or colour image)")
             + f" (after the Modality LUT, e.g. HU). Pixels from low to high, both included, are set in a "
             f"new image-sized plane {free:04X}."
         )
         if st.button(f"Create plane {free:04X}", key="edit.threshold", icon=":material/tune:"):
             try:
                 made = editing.run(entry, "threshold", lambda d: edit.threshold_plane(
-                    d, float(low), float(high), frame=t_frame))
+                    d, float(low), float(high), frame=image_frame))
             except OverlayError as exc:
                 st.error(str(exc))
             else:
                 _made(made)
 
-target = f"a new plane ({free:04X})" if group == NEW else (
-    f"plane {plane.group_hex}" + (f", frame {frame + 1}" if plane.frames > 1 else ""))
-with st.expander("Import a mask (PNG or NPY)", expanded=False):
+target = f"a new plane ({plane.group_hex})" if group == NEW else (
+    f"plane {plane.group_hex}" + (f", frame {(frame or 0) + 1}" if plane.frames > 1 else ""))
+with more[1].expander("Import a mask (PNG or NPY)", expanded=False):
     upload = st.file_uploader("Mask file", type=["png", "npy"], key="edit.import",
                               help="PNG: set where not black (or not transparent); .npy: set where non-zero.")
     m = st.columns(2)
@@ -195,7 +114,7 @@ with st.expander("Import a mask (PNG or NPY)", expanded=False):
         try:
             made = editing.run(entry, "import", lambda d: edit.import_mask(
                 d, data, group=None if group == NEW else plane.group, space=space, mode=import_mode,
-                frame=frame))
+                frame=frame or 0))
         except OverlayError as exc:
             st.error(str(exc))
         else:
@@ -229,20 +148,33 @@ with attributes_col, st.form(f"edit.attributes.{suffix}"):
 
 with operations_col:
     st.markdown(f"**Operations on plane {plane.group_hex}**")
-    st.caption(f"{plane.rows} × {plane.columns} at origin {plane.origin[0]}\\{plane.origin[1]}, "
-               f"{plane.set_bits} pixels set.")
-    if st.button("Resize to the image", key="edit.resize", icon=":material/fit_screen:",
-                 help="Make the plane the image's size at origin 1\\1; nothing moves on the image."):
+    ops = st.columns(2)
+    if ops[0].button("Resize to the image", key="edit.resize", icon=":material/fit_screen:",
+                     help="Make the plane the image's size at origin 1\\1; nothing moves on the image."):
         if editing.run_reporting(entry, "resize", lambda d: edit.resize_to_image(d, plane.group)):
             st.rerun()
-    if st.button("Crop to content", key="edit.crop", icon=":material/crop:",
-                 help="Shrink the plane to its set pixels; nothing moves on the image."):
+    if ops[1].button("Crop to content", key="edit.crop", icon=":material/crop:",
+                     help="Shrink the plane to its set pixels; nothing moves on the image."):
         if editing.run_reporting(entry, "crop", lambda d: edit.crop_to_content(d, plane.group)):
             st.rerun()
-    if st.button("Invert", key="edit.invert", icon=":material/invert_colors:"):
+    if ops[0].button("Invert", key="edit.invert", icon=":material/invert_colors:"):
         if editing.run_reporting(entry, "invert", lambda d: edit.invert(d, plane.group,
                                                                       frame if plane.frames > 1 else None)):
             st.rerun()
+    if ops[1].button("Clear plane", key="edit.clear", icon=":material/layers_clear:",
+                     help="Unset every pixel of this frame (undoable)."):
+        if editing.run_reporting(entry, "clear",
+                                 lambda d: edit.clear(d, plane.group, frame if plane.frames > 1 else None)):
+            st.rerun()
+    if info.frames > 1 and frame is not None:
+        if ops[0].button("Copy frame to the next", key="edit.copy_next", icon=":material/content_copy:",
+                         help="Copy this frame of the plane to the next image frame (undoable)."):
+            if editing.run_reporting(entry, "copy frame", lambda d: copy_frame(d, plane.group, frame, "next")):
+                st.rerun()
+        if ops[1].button("Copy frame to all", key="edit.copy_all", icon=":material/library_add:",
+                         help="Make the plane cover every image frame, each a copy of this one (undoable)."):
+            if editing.run_reporting(entry, "copy frame", lambda d: copy_frame(d, plane.group, frame, "all")):
+                st.rerun()
     if plane.embedded and st.button(
         "Migrate to Overlay Data", key="edit.migrate", icon=":material/move_up:",
         help="Move this retired plane out of the Pixel Data bits into its own (60xx,3000) Overlay Data.",

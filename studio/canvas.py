@@ -53,11 +53,16 @@ def draw_canvas(
     background_png: bytes,
     view: ViewGeometry,
     tool: str,
-    stroke_width: int,
+    stroke_width: float,
     stroke_color: str,
     fill_color: str,
+    clear: int = 0,
 ) -> dict[str, Any] | None:
-    """Show the canvas over ``background_png`` (already ``view``-sized) and return its drawing."""
+    """Show the canvas over ``background_png`` (already ``view``-sized) and return its drawing.
+
+    A new ``clear`` value empties the mounted canvas (its initial drawing changes) without
+    remounting it.
+    """
     from streamlit_drawable_canvas import st_canvas
 
     background = Image.open(io.BytesIO(background_png))
@@ -71,6 +76,7 @@ def draw_canvas(
         stroke_color=stroke_color,
         fill_color=fill_color,
         update_streamlit=True,
+        initial_drawing={"objects": [], "clear": clear},
     )
     data = result.json_data
     return dict(data) if data else None

@@ -39,6 +39,16 @@ def goto(page: Any, title: str) -> None:
     wait_idle(page)
 
 
+def press(page: Any, key: str) -> None:
+    """Click the button whose widget key is ``key`` and wait for the run it starts.
+
+    Buttons in columns carry a hidden copy for measuring their label, so the button is
+    found by its role, which skips that copy.
+    """
+    page.locator(f".st-key-{key.replace('.', '-')}").get_by_role("button").click()
+    wait_idle(page)
+
+
 def pick_plane(page: Any, file_id: str, group: int) -> None:
     """Choose ``group`` in the Edit page's plane picker."""
     page.locator(f".st-key-edit-plane-{file_id}").click()
@@ -71,7 +81,7 @@ def commit(page: Any, applied: int) -> None:
 
     In the collect-then-Apply way (an ``apply`` button is shown) click it first.
     """
-    button = page.locator(".st-key-apply button")
+    button = page.locator(".st-key-apply").get_by_role("button")
     if button.count():
         wait_idle(page)
         button.click()

@@ -1,0 +1,182 @@
+"""Two small browser-side helpers for the editor, as inline Streamlit v2 components.
+
+* :func:`keys` listens for the keys ``st.button(..., shortcut=...)`` cannot bind
+  (Streamlit reserves ``C`` and ``R``; punctuation such as ``[`` ``]`` ``+`` ``-`` is not
+  supported) and reports the browser window's size, so the canvas can fit the screen.
+  A key pressed while typing in a field is left alone.
+* :func:`overview` shows a small picture of the whole image with the zoomed window
+  outlined; a click reports where, as fractions of the picture's width and height.
+
+Both run in the page itself (v2 components are not sandboxed) and keep one listener per
+mounted element, so reruns do not stack listeners.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+__all__ = ["DEFAULT_VIEWPORT", "KEYS", "Click", "Viewport", "keys", "overview"]
+
+#: The keys :func:`keys` reports (compared in lower case).
+KEYS = ("[", "]", "+", "=", "-", "r", "c")
+
+
+@dataclass(frozen=True)
+class Viewport:
+    """The browser window's inner size, and the width and page offset of the column holding
+    :func:`keys`, in CSS px."""
+
+    width: int
+    height: int
+    column: int
+    top: int
+
+
+#: Assumed until the browser reports its own: a 1366 x 768 laptop screen, sidebar open.
+DEFAULT_VIEWPORT = Viewport(1366, 768, 640, 140)
+
+_KEYS_JS = """
+export default function (component) {
+  const { data, setTriggerValue, setStateValue, parentElement } = component;
+  const element = parentElement instanceof ShadowRoot ? parentElement.host : parentElement;
+  let self = parentElement.__overlayKeys;
+  if (!self) {
+    self = { data, setTriggerValue, setStateValue, last: null, timer: null };
+    const typing = (t) => {
+      const tag = (t && t.tagName || "").toLowerCase();
+      return tag === "input" || tag === "textarea" || tag === "select" || (t && t.isContentEditable);
+    };
+    self.onKey = (e) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
+      const key = (e.key || "").toLowerCase();
+      if (!(self.data.keys || []).includes(key)) return;
+      e.preventDefault();
+      e.stopImmediatePropagation();  // before Streamlit's own R (rerun) and C (clear cache)
+      self.setTriggerValue("key", key);
+    };
+    self.report = () => {
+      const top = Math.round(element.getBoundingClientRect().top + window.scrollY);
+      const size = { width: window.innerWidth, height: window.innerHeight, column: element.clientWidth, top };
+      const last = self.last;
+      if (last && Math.abs(last.width - size.width) < 16 && Math.abs(last.height - size.height) < 16
+          && Math.abs((last.column || 0) - size.column) < 16 && Math.abs((last.top || 0) - top) < 16) return;
+      self.last = size;
+      self.setStateValue("viewport", size);
+    };
+    self.onResize = () => {
+      clearTimeout(self.timer);
+      self.timer = setTimeout(self.report, 250);
+    };
+    window.addEventListener("keydown", self.onKey, true);
+    window.addEventListener("resize", self.onResize);
+    self.observer = new ResizeObserver(self.onResize);  // the sidebar opening narrows the column
+    self.observer.observe(element);
+    parentElement.__overlayKeys = self;
+    const seen = data.viewport;
+    if (seen) self.last = seen;
+    self.report();
+  }
+  self.data = data;
+  self.setTriggerValue = setTriggerValue;
+  self.setStateValue = setStateValue;
+  return () => {
+    window.removeEventListener("keydown", self.onKey, true);
+    window.removeEventListener("resize", self.onResize);
+    clearTimeout(self.timer);
+    self.observer.disconnect();
+    delete parentElement.__overlayKeys;
+  };
+}
+"""
+
+_OVERVIEW_JS = """
+export default function (component) {
+  const { data, setTriggerValue, parentElement } = component;
+  let self = parentElement.__overlayOverview;
+  if (!self) {
+    const box = document.createElement("div");
+    box.className = "ov";
+    const img = document.createElement("img");
+    const frame = document.createElement("div");
+    frame.className = "ov-window";
+    box.append(img, frame);
+    parentElement.appendChild(box);
+    self = { box, img, frame, send: setTriggerValue };
+    img.addEventListener("click", (e) => {
+      const r = img.getBoundingClientRect();
+      self.send("click", { x: (e.clientX - r.left) / r.width, y: (e.clientY - r.top) / r.height });
+    });
+    parentElement.__overlayOverview = self;
+  }
+  self.send = setTriggerValue;
+  if (self.img.src !== data.src) self.img.src = data.src;
+  self.img.style.width = data.width + "px";
+  self.img.style.height = data.height + "px";
+  const w = data.window;
+  Object.assign(self.frame.style, {
+    left: (w.left * 100) + "%", top: (w.top * 100) + "%",
+    width: (w.width * 100) + "%", height: (w.height * 100) + "%",
+  });
+  return () => { self.box.remove(); delete parentElement.__overlayOverview; };
+}
+"""
+
+_OVERVIEW_CSS = """
+.ov { position: relative; display: inline-block; line-height: 0; }
+.ov img { cursor: crosshair; display: block; border-radius: 2px; }
+.ov-window { position: absolute; border: 2px solid #ff9f1c; box-sizing: border-box; pointer-events: none; }
+"""
+
+_keys = st.components.v2.component("overlay_studio_keys", js=_KEYS_JS, isolate_styles=False)
+_overview = st.components.v2.component("overlay_studio_overview", js=_OVERVIEW_JS, css=_OVERVIEW_CSS)
+
+
+@dataclass(frozen=True)
+class Click:
+    """Where the overview was clicked, as fractions ``0..1`` of its width and height."""
+
+    x: float
+    y: float
+
+
+def keys(key: str) -> tuple[str | None, Viewport]:
+    """Listen for :data:`KEYS`; return the key just pressed (or ``None``) and the :class:`Viewport`.
+
+    The viewport is :data:`DEFAULT_VIEWPORT` until the browser has reported it.
+    """
+    seen = st.session_state.get(key) or {}
+    size = seen.get("viewport") if isinstance(seen, dict) else None
+    result: Any = _keys(data={"keys": list(KEYS), "viewport": size}, key=key,
+                        on_key_change=lambda: None, on_viewport_change=lambda: None,
+                        width="stretch", height=0)
+    pressed = result.get("key") if result is not None else None
+    viewport = result.get("viewport") if result is not None else None
+    found = DEFAULT_VIEWPORT
+    if isinstance(viewport, dict) and viewport.get("width") and viewport.get("height"):
+        found = Viewport(int(viewport["width"]), int(viewport["height"]),
+                         int(viewport.get("column") or DEFAULT_VIEWPORT.column),
+                         int(viewport.get("top") or DEFAULT_VIEWPORT.top))
+    return (str(pressed) if pressed else None, found)
+
+
+def overview(key: str, png: bytes, width: int, height: int,
+             window: tuple[float, float, float, float]) -> Click | None:
+    """Show the overview picture with ``window`` (left, top, width, height as fractions) outlined.
+
+    Returns the click of this run, or ``None``.
+    """
+    src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    left, top, w, h = window
+    result: Any = _overview(
+        data={"src": src, "width": width, "height": height,
+              "window": {"left": left, "top": top, "width": w, "height": h}},
+        key=key, on_click_change=lambda: None,
+    )
+    click = result.get("click") if result is not None else None
+    if isinstance(click, dict) and "x" in click and "y" in click:
+        return Click(min(max(float(click["x"]), 0.0), 1.0), min(max(float(click["y"]), 0.0), 1.0))
+    return None

@@ -43,8 +43,13 @@ def canvas_key(file_id: str, group: int, frame: int, view: ViewGeometry, nonce: 
 
 
 def inject_drawing(state: MutableMapping[str, Any], key: str, json_data: dict[str, Any]) -> None:
-    """Put ``json_data`` where the component stores the drawing it sends (for tests)."""
-    state[key] = {"drawing": {"raw": json_data, "data": None}, "backgroundFit": None}
+    """Put ``json_data`` where the component stores the drawing it sends (for tests).
+
+    ``backgroundFit`` is what the component reports once its background has loaded (the
+    editor shows the canvas as ready from then on); a stretched background has scale 1.
+    """
+    fit = {"naturalWidth": 0, "naturalHeight": 0, "scaleX": 1, "scaleY": 1, "offsetX": 0, "offsetY": 0}
+    state[key] = {"drawing": {"raw": json_data, "data": None}, "backgroundFit": fit}
 
 
 def draw_canvas(

@@ -17,6 +17,7 @@ reruns the whole page, as before); ``make bench`` measures both.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -178,6 +179,41 @@ def _editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
     brush = int(state["edit.width"])
     style = default_style(plane)
 
+    # --- strokes the canvas sent: applied before anything is drawn, so undo and the
+    # background already show them in this run ---
+    key, done, fresh, ready = "", Counter[str](), list[Mapping[str, Any]](), False
+    message: str | None = None
+    if frame is not None:
+        # A new plane, frame or view mounts a new canvas; its key is never used twice.
+        base = (entry.id, plane.group, frame, view)
+        if state.get("edit.canvas_base") != base:
+            state["edit.canvas_base"] = base
+            state["edit.canvas_serial"] = int(state.get("edit.canvas_serial", 0)) + 1
+        key = canvas_key(entry.id, plane.group, frame, view, int(state["edit.canvas_serial"]))
+        seen = state.get(key)
+        drawing = seen.get("drawing", {}).get("raw") if isinstance(seen, Mapping) else None
+        ready = isinstance(seen, Mapping) and seen.get("backgroundFit") is not None
+        objects = objects_of(drawing)
+        done = applied(state, key)
+        fresh = new_objects(objects, done)
+        forget_missing(done, objects)
+        if release and fresh:
+            for index, obj in enumerate(fresh):
+                try:
+                    _apply(entry, plane, [obj], view, frame, create)
+                except OverlayError as exc:
+                    message = str(exc)
+                    mark_applied(done, obj)  # a stroke that cannot apply is reported once
+                    continue
+                mark_applied(done, obj)
+                state["edit.strokes"] = int(state.get("edit.strokes", 0)) + 1
+                if create:  # the plane now exists: the rest of the strokes go to it after a rerun
+                    for later in fresh[index + 1:]:
+                        mark_applied(done, later)
+                    state[f"edit.select.{entry.id}"] = plane.group
+                    st.rerun(scope="app")
+            fresh = []
+
     # --- tools (right) ---
     with tools_col:
         t = st.columns(3, gap="small")
@@ -223,14 +259,14 @@ def _editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
                     help="Zoom to the plane's extent (Z)", on_click=_zoom_to,
                     args=(entry.id, ext_zoom, ext_centre), disabled=create)
         p = st.columns(4, gap="small")
-        for column, (name, icon, key, down, right) in zip(p, (
+        for column, (name, icon, arrow, down, right) in zip(p, (
             ("left", ":material/arrow_back:", "Left", 0, -0.25),
             ("up", ":material/arrow_upward:", "Up", -0.25, 0),
             ("down", ":material/arrow_downward:", "Down", 0.25, 0),
             ("right", ":material/arrow_forward:", "Right", 0, 0.25),
         ), strict=True):
-            column.button("", key=f"edit.pan.{name}", icon=icon, shortcut=key, width="stretch",
-                          help=f"Pan {name} ({key})", disabled=zoom <= 1,
+            column.button("", key=f"edit.pan.{name}", icon=icon, shortcut=arrow, width="stretch",
+                          help=f"Pan {name} ({arrow})", disabled=zoom <= 1,
                           on_click=_zoom_to, args=(entry.id, zoom, pan(window, rows, cols, down, right)))
         with st.popover("Shortcuts", icon=":material/keyboard:", width="stretch"):
             st.table({"Keys": [k for k, _ in SHORTCUTS], "Action": [a for _, a in SHORTCUTS]})
@@ -253,35 +289,6 @@ def _editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
             st.info(f"Plane {plane.group_hex} has no frame on image frame {image_frame + 1}: pick another "
                     "frame, or copy a frame of the plane here.")
             return
-        # A new plane, frame or view mounts a new canvas; its key is never used twice.
-        base = (entry.id, plane.group, frame, view)
-        if state.get("edit.canvas_base") != base:
-            state["edit.canvas_base"] = base
-            state["edit.canvas_serial"] = int(state.get("edit.canvas_serial", 0)) + 1
-        key = canvas_key(entry.id, plane.group, frame, view, int(state["edit.canvas_serial"]))
-        seen = state.get(key)
-        drawing = seen.get("drawing", {}).get("raw") if isinstance(seen, Mapping) else None
-        ready = isinstance(seen, Mapping) and seen.get("backgroundFit") is not None
-        objects = objects_of(drawing)
-        done = applied(state, key)
-        fresh = new_objects(objects, done)
-        forget_missing(done, objects)
-        message: str | None = None
-        if release and fresh:
-            for obj in fresh:
-                try:
-                    _apply(entry, plane, [obj], view, frame, create)
-                except OverlayError as exc:
-                    message = str(exc)
-                else:
-                    if create:
-                        for later in fresh:
-                            mark_applied(done, later)
-                        state[f"edit.select.{entry.id}"] = plane.group
-                        st.rerun(scope="app")  # the new plane joins the picker
-                mark_applied(done, obj)
-                state["edit.strokes"] = int(state.get("edit.strokes", 0)) + 1
-            fresh = []
         styles = [] if create else [style]
         try:
             shown = background(entry, image_frame, view, _others(entry, plane) + styles, state)

@@ -1,6 +1,7 @@
 """Two small browser-side helpers for the editor, as inline Streamlit v2 components.
 
-* :func:`keys` listens for the keys ``st.button(..., shortcut=...)`` cannot bind
+* :func:`keys` makes the drawing canvas send a stroke at mouse-up (not 200 ms later),
+  hides the canvas' own toolbar (its undo acts on the canvas only), listens for the keys ``st.button(..., shortcut=...)`` cannot bind
   (Streamlit reserves ``C`` and ``R``; punctuation such as ``[`` ``]`` ``+`` ``-`` is not
   supported) and reports the browser window's size, so the canvas can fit the screen.
   A key pressed while typing in a field is left alone.
@@ -71,6 +72,46 @@ export default function (component) {
       clearTimeout(self.timer);
       self.timer = setTimeout(self.report, 250);
     };
+    // The drawing canvas sends a stroke 200 ms after mouse-up (a debounce); its own "Update
+    // the app" button sends at once, so press it right after a stroke ends. Its toolbar's
+    // undo/redo act on the canvas alone, beside the app's own: hide it.
+    const canvasRoot = (host) => {
+      const search = (root) => {
+        if (root.querySelector(".dc-root")) return root;
+        for (const el of root.querySelectorAll("*")) {
+          const found = el.shadowRoot && search(el.shadowRoot);
+          if (found) return found;
+        }
+        return null;
+      };
+      return host && search(host);
+    };
+    self.tidy = () => {
+      for (const host of document.querySelectorAll('[class*="st-key-canvas-"]')) {
+        const root = canvasRoot(host);
+        if (root && !root.querySelector("style[data-overlay-studio]")) {
+          const style = document.createElement("style");
+          style.dataset.overlayStudio = "1";
+          style.textContent = ".dc-toolbar { display: none !important; }";
+          root.appendChild(style);
+        }
+      }
+    };
+    self.onPointerUp = (e) => {
+      if (!self.data.instant) return;
+      const path = e.composedPath ? e.composedPath() : [];
+      const host = path.find((el) => el.classList && [...el.classList].some((c) => c.startsWith("st-key-canvas-")));
+      const inCanvas = path.some((el) => el.classList && el.classList.contains("dc-canvas"));
+      if (!host && !inCanvas) return;
+      setTimeout(() => {
+        for (const h of host ? [host] : document.querySelectorAll('[class*="st-key-canvas-"]')) {
+          const root = canvasRoot(h);
+          const send = root && root.querySelector('button[aria-label="Update the app with this drawing"]');
+          if (send) send.click();
+        }
+      }, 0);
+    };
+    window.addEventListener("pointerup", self.onPointerUp);
     window.addEventListener("keydown", self.onKey, true);
     window.addEventListener("resize", self.onResize);
     self.observer = new ResizeObserver(self.onResize);  // the sidebar opening narrows the column
@@ -83,7 +124,10 @@ export default function (component) {
   self.data = data;
   self.setTriggerValue = setTriggerValue;
   self.setStateValue = setStateValue;
+  setTimeout(self.tidy, 0);
+  setTimeout(self.tidy, 500);
   return () => {
+    window.removeEventListener("pointerup", self.onPointerUp);
     window.removeEventListener("keydown", self.onKey, true);
     window.removeEventListener("resize", self.onResize);
     clearTimeout(self.timer);
@@ -143,14 +187,16 @@ class Click:
     y: float
 
 
-def keys(key: str) -> tuple[str | None, Viewport]:
+def keys(key: str, instant: bool = True) -> tuple[str | None, Viewport]:
     """Listen for :data:`KEYS`; return the key just pressed (or ``None``) and the :class:`Viewport`.
 
-    The viewport is :data:`DEFAULT_VIEWPORT` until the browser has reported it.
+    The viewport is :data:`DEFAULT_VIEWPORT` until the browser has reported it. With
+    ``instant``, a stroke on the drawing canvas is sent as soon as the mouse is released
+    (not while a polygon is drawn: the canvas sends it when it is closed).
     """
     seen = st.session_state.get(key) or {}
     size = seen.get("viewport") if isinstance(seen, dict) else None
-    result: Any = _keys(data={"keys": list(KEYS), "viewport": size}, key=key,
+    result: Any = _keys(data={"keys": list(KEYS), "viewport": size, "instant": instant}, key=key,
                         on_key_change=lambda: None, on_viewport_change=lambda: None,
                         width="stretch", height=0)
     pressed = result.get("key") if result is not None else None

@@ -11,12 +11,14 @@ view (zoom, pan, frame, plane, window size).
 In the collect-then-Apply way (the *Apply on release* toggle off) strokes wait on the
 canvas until *Apply* (key ``apply``) writes them all as one undo step.
 
-``?rerun=page`` in the URL runs the same editor without the fragment (every stroke then
-reruns the whole page, as before); ``make bench`` measures both.
+With ``OVERLAY_STUDIO_EDITOR_RERUN=page`` in the server's environment the same editor runs
+without the fragment (every stroke then reruns the whole page, as before); ``make bench``
+measures both.
 """
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -33,15 +35,18 @@ from overlay_core.render import default_style
 from overlay_core.writing import set_plane
 
 from . import editing
-from .browser import keys, overview
+from .browser import DEFAULT_VIEWPORT, keys, overview
 from .canvas import TOOLS, canvas_key, draw_canvas
 from .layers import background
 from .state import LoadedFile
 from .strokes import (
-    ERASE_FILL, ERASE_STROKE, applied, forget_missing, mark_applied, new_objects, objects_of, stroke_mode,
+    ERASE_FILL, ERASE_STROKE, applied, mark_applied, new_objects, objects_of, stroke_mode,
 )
 
-__all__ = ["NEW", "SHORTCUTS", "editor"]
+__all__ = ["NEW", "RERUN_ENV", "SHORTCUTS", "editor"]
+
+#: ``page`` here runs the editor without ``st.fragment`` (for comparison in ``make bench``).
+RERUN_ENV = "OVERLAY_STUDIO_EDITOR_RERUN"
 
 #: The plane picker's value for "a new plane".
 NEW = 0
@@ -73,6 +78,21 @@ _ROOM_BELOW = 78
 
 def _state() -> Any:
     return st.session_state
+
+
+def _memory() -> dict[str, Any]:
+    """The editor's own bookkeeping, one dict changed in place.
+
+    A run that a newer rerun interrupts may lose values it assigned to ``st.session_state``
+    keys, but not changes made inside an object those keys hold (measured: the count of
+    applied strokes fell behind the strokes applied). Values that must survive such a run
+    (the canvas in use, the strokes applied) live here.
+    """
+    memory = st.session_state.get("edit.memory")
+    if not isinstance(memory, dict):
+        memory = {}
+        st.session_state["edit.memory"] = memory
+    return memory
 
 
 def _rgba(color: tuple[int, int, int], alpha: float) -> str:
@@ -156,7 +176,7 @@ def _editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
 
     canvas_col, tools_col = st.columns([2.5, 1.5], gap="small")
     with canvas_col:
-        pressed, size = keys("edit.keys")
+        pressed, size = keys("edit.keys", instant=state.get("edit.tool") != "Polygon")
     if pressed in ("[", "]"):
         _step_width(1 if pressed == "]" else -1)
     elif pressed in ("+", "=", "-"):
@@ -166,9 +186,11 @@ def _editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
     elif pressed == "c":
         _set_tool("Circle")
 
+    memory = _memory()
     zoom = float(state.get(zoom_key, 1))
     window = zoom_window(rows, cols, zoom, state.get(centre_key))
-    state[centre_key] = centre_of(window)
+    if state.get(centre_key) != centre_of(window):
+        state[centre_key] = centre_of(window)
     max_height = max(200, size.height - size.top - _ROOM_BELOW)
     width = canvas_width(window, max(120, size.column), max_height)
     view = fit_view(rows, cols, window=window, width=width)
@@ -182,21 +204,25 @@ def _editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
     # --- strokes the canvas sent: applied before anything is drawn, so undo and the
     # background already show them in this run ---
     key, done, fresh, ready = "", Counter[str](), list[Mapping[str, Any]](), False
+    drawing = None
     message: str | None = None
     if frame is not None:
         # A new plane, frame or view mounts a new canvas; its key is never used twice.
         base = (entry.id, plane.group, frame, view)
-        if state.get("edit.canvas_base") != base:
-            state["edit.canvas_base"] = base
-            state["edit.canvas_serial"] = int(state.get("edit.canvas_serial", 0)) + 1
-        key = canvas_key(entry.id, plane.group, frame, view, int(state["edit.canvas_serial"]))
+        if memory.get("canvas_base") != base:
+            memory["canvas_base"] = base
+            memory["canvas_serial"] = int(memory.get("canvas_serial", 0)) + 1
+        key = canvas_key(entry.id, plane.group, frame, view, int(memory["canvas_serial"]))
         seen = state.get(key)
         drawing = seen.get("drawing", {}).get("raw") if isinstance(seen, Mapping) else None
-        ready = isinstance(seen, Mapping) and seen.get("backgroundFit") is not None
+        # Ready once the browser has said how big it is and the canvas has its background.
+        ready = (isinstance(seen, Mapping) and seen.get("backgroundFit") is not None
+                 and size is not DEFAULT_VIEWPORT)
         objects = objects_of(drawing)
-        done = applied(state, key)
+        done = applied(memory, key)
         fresh = new_objects(objects, done)
-        forget_missing(done, objects)
+        if not objects:
+            done.clear()  # the canvas was cleared: an identical new stroke is a new stroke
         if release and fresh:
             for index, obj in enumerate(fresh):
                 try:
@@ -206,7 +232,7 @@ def _editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
                     mark_applied(done, obj)  # a stroke that cannot apply is reported once
                     continue
                 mark_applied(done, obj)
-                state["edit.strokes"] = int(state.get("edit.strokes", 0)) + 1
+                memory["strokes"] = int(memory.get("strokes", 0)) + 1
                 if create:  # the plane now exists: the rest of the strokes go to it after a rerun
                     for later in fresh[index + 1:]:
                         mark_applied(done, later)
@@ -308,7 +334,7 @@ def _editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
         status = st.container(key="edit.status")
         if message:
             status.error(message)
-        applied_count = int(state.get("edit.strokes", 0))
+        applied_count = int(memory.get("strokes", 0))
         where = ((f" (frame {frame + 1} of {plane.frames})" if plane.frames > 1 else "")
                  + f" · image rows {w.row0}–{w.row0 + w.rows - 1}, columns {w.col0}–{w.col0 + w.cols - 1}")
         if release:
@@ -332,7 +358,7 @@ def _editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
                 else:
                     for obj in fresh:
                         mark_applied(done, obj)
-                    state["edit.strokes"] = applied_count + len(fresh)
+                    memory["strokes"] = applied_count + len(fresh)
                     editing.bump_nonce(state)
                     if create:
                         state[f"edit.select.{entry.id}"] = plane.group
@@ -363,7 +389,7 @@ def editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fram
 
     ``create``: the plane does not exist yet; the first stroke creates it image-sized.
     """
-    if st.query_params.get("rerun") == "page":
+    if os.environ.get(RERUN_ENV, "").strip().lower() == "page":
         _editor(entry, plane, frame, image_frame, create)
     else:
         _fragment(entry, plane, frame, image_frame, create)

@@ -7,8 +7,10 @@ object's *fingerprint* is its JSON; the applied fingerprints are counted, so two
 identical strokes are two strokes, and an object removed on the canvas is simply not
 seen again.
 
-The canvas is cleared (not remounted) after an undo, so the applied objects it still
-sends until it has caught up are not applied again (:func:`forget_missing`).
+Between clears the canvas only ever adds objects, and a run may see an older list than the
+run before it (a newer rerun interrupted that one), so applied objects are forgotten only
+when the canvas reports that it is empty: after an undo clears it, the applied objects it
+still sends until it has caught up are not applied again.
 
 Whether an object draws or erases is read from its own colour, chosen when it was drawn
 (:func:`stroke_mode`), so switching the tool while a stroke is on its way never turns a
@@ -22,10 +24,7 @@ from collections import Counter
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
-__all__ = [
-    "ERASE_FILL", "ERASE_STROKE", "applied", "forget_missing", "mark_applied", "new_objects", "objects_of",
-    "stroke_mode",
-]
+__all__ = ["ERASE_FILL", "ERASE_STROKE", "applied", "mark_applied", "new_objects", "objects_of", "stroke_mode"]
 
 #: The colours of eraser strokes on the canvas: a dark veil over what is erased.
 ERASE_STROKE = "rgba(20, 20, 20, 0.75)"
@@ -53,14 +52,16 @@ def objects_of(drawing: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
     return [o for o in objects if isinstance(o, Mapping)] if isinstance(objects, Sequence) else []
 
 
-def applied(state: MutableMapping[str, Any], canvas_key: str) -> Counter[str]:
-    """Return the fingerprints applied from the canvas ``canvas_key`` (made on first use)."""
-    key = f"edit.applied.{canvas_key}"
-    found = state.get(key)
-    if not isinstance(found, Counter):
-        found = Counter()
-        state[key] = found
-    return found
+def applied(memory: MutableMapping[str, Any], canvas_key: str) -> Counter[str]:
+    """Return the fingerprints applied from the canvas ``canvas_key`` (made on first use).
+
+    Only the canvas in use is remembered: another key forgets the previous one's.
+    """
+    found = memory.get("applied")
+    if not isinstance(found, tuple) or found[0] != canvas_key:
+        found = (canvas_key, Counter[str]())
+        memory["applied"] = found
+    return found[1]
 
 
 def new_objects(objects: Sequence[Mapping[str, Any]], done: Counter[str]) -> list[Mapping[str, Any]]:
@@ -85,28 +86,6 @@ def new_objects(objects: Sequence[Mapping[str, Any]], done: Counter[str]) -> lis
 def mark_applied(done: Counter[str], obj: Mapping[str, Any]) -> None:
     """Count ``obj`` as applied."""
     done[fingerprint(obj)] += 1
-
-
-def forget_missing(done: Counter[str], objects: Sequence[Mapping[str, Any]]) -> None:
-    """Forget applied objects the canvas no longer holds (it was cleared, or one was removed).
-
-    Until the canvas reports that it was cleared, it still sends the applied objects and
-    they stay known, so they are not applied twice; afterwards an identical new stroke
-    counts as new.
-
-    >>> a = {"type": "path"}; done = Counter({fingerprint(a): 2})
-    >>> forget_missing(done, [a]); done[fingerprint(a)]
-    1
-    >>> forget_missing(done, []); len(done)
-    0
-    """
-    current = Counter(fingerprint(o) for o in objects)
-    for print_ in list(done):
-        kept = min(done[print_], current[print_])
-        if kept:
-            done[print_] = kept
-        else:
-            del done[print_]
 
 
 def stroke_mode(obj: Mapping[str, Any]) -> str:

@@ -222,7 +222,7 @@ def plane_changes(before: Dataset, after: Dataset) -> list[PlaneChange]:
 
     Resizing a plane that reached beyond the image to the image drops what lay outside:
 
-    >>> from overlay_core.edit import resize_to_image
+    >>> from overlay_core.operations import resize_to_image
     >>> b.Rows = b.Columns = 1; resized = copy.deepcopy(b); _ = resize_to_image(resized, 0x6000)
     >>> [c.summary for c in plane_changes(b, resized)]
     ['Plane 6000 edited: 1 set pixel outside the image dropped, Rows 2 -> 1, Columns 2 -> 1']

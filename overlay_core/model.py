@@ -11,8 +11,10 @@ Conventions used throughout :mod:`overlay_core`:
 from __future__ import annotations
 
 import enum
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Self, TypeVar
 
 from .errors import InvalidArgumentError
 
@@ -20,6 +22,7 @@ __all__ = [
     "FIRST_GROUP",
     "LAST_GROUP",
     "OVERLAY_GROUPS",
+    "Choice",
     "Finding",
     "ImageInfo",
     "OverlayPlane",
@@ -28,6 +31,7 @@ __all__ = [
     "coerce_choice",
     "group_hex",
     "parse_group",
+    "parse_groups",
 ]
 
 FIRST_GROUP = 0x6000
@@ -58,20 +62,28 @@ def coerce_choice(cls: type[E], value: E | str, what: str) -> E:
     raise InvalidArgumentError(f'The {what} must be {listed}, not "{value}".')
 
 
-class OverlayType(enum.StrEnum):
-    """(60xx,0040) *Overlay Type*: ``G`` graphics or ``R`` region of interest."""
+class Choice(enum.StrEnum):
+    """A string enum whose arguments are accepted as a member, a value or a name, in any case.
 
-    GRAPHICS = "G"
-    ROI = "R"
+    Messages name the choice by its class name (``OverlayType``: "overlay type").
+    """
 
     @classmethod
-    def coerce(cls, value: OverlayType | str) -> OverlayType:
-        """Return ``value`` as an :class:`OverlayType`, accepting ``"G"``/``"R"``.
+    def coerce(cls, value: Self | str) -> Self:
+        """Return ``value`` as a member (:func:`coerce_choice`, the one message for every choice).
 
         >>> OverlayType.coerce("r")
         <OverlayType.ROI: 'R'>
         """
-        return coerce_choice(cls, value, "Overlay Type")
+        words = re.sub(r"(?<!^)(?=[A-Z])", " ", cls.__name__).lower()
+        return coerce_choice(cls, value, words)
+
+
+class OverlayType(Choice):
+    """(60xx,0040) *Overlay Type*: ``G`` graphics or ``R`` region of interest."""
+
+    GRAPHICS = "G"
+    ROI = "R"
 
 
 class Severity(enum.StrEnum):
@@ -234,3 +246,33 @@ class ImageInfo:
     def shape(self) -> tuple[int, int, int]:
         """``(frames, rows, columns)`` of the image."""
         return (self.frames, self.rows, self.columns)
+
+
+def parse_groups(value: str | Iterable[int | str]) -> list[int] | None:
+    """Parse a list of groups (the CLI's ``--overlays``): ``all`` is ``None``, ``none`` is ``[]``.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If a group is not one of 6000 to 601E (even).
+
+    Examples
+    --------
+    >>> parse_groups("all"), parse_groups("none"), parse_groups("6002, 6000,6002")
+    (None, [], [24578, 24576])
+    """
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == "all":
+            return None
+        if text in ("none", ""):
+            return []
+        items: list[int | str] = [t for t in text.split(",") if t.strip()]
+    else:
+        items = list(value)
+    groups: list[int] = []
+    for item in items:
+        group = parse_group(item)
+        if group not in groups:
+            groups.append(group)
+    return groups

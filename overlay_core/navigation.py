@@ -1,8 +1,8 @@
 """Zoom and pan: which window of the image a view shows, and how big the canvas is.
 
 A view is a zoom factor (1 shows the whole image) and a centre ``(row, col)`` in image
-pixels. :func:`zoom_window` turns them into the :class:`~overlay_core.geometry.Window`
-shown, always inside the image and with the image's own aspect ratio, so the canvas keeps
+pixels. :func:`zoom_window` turns them into the :class:`~overlay_core.geometry.Region`
+(the zoom region) shown, always inside the image and with the image's own aspect ratio, so the canvas keeps
 its size while the user zooms and pans. :func:`canvas_width` fits that window into the
 space the browser gives the canvas, enlarging small images.
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from .errors import InvalidArgumentError
-from .geometry import Window
+from .geometry import Region
 from .model import OverlayPlane
 from .placement import plane_window
 
@@ -40,7 +40,7 @@ def _check_image(rows: int, cols: int) -> None:
         raise InvalidArgumentError("There is no image to show.")
 
 
-def zoom_window(rows: int, cols: int, zoom: float, centre: tuple[float, float] | None = None) -> Window:
+def zoom_window(rows: int, cols: int, zoom: float, centre: tuple[float, float] | None = None) -> Region:
     """Return the window a view at ``zoom`` shows, centred on ``centre`` as far as it can be.
 
     The window is ``rows / zoom`` x ``cols / zoom`` (at least one pixel), shifted to lie
@@ -54,9 +54,9 @@ def zoom_window(rows: int, cols: int, zoom: float, centre: tuple[float, float] |
     Examples
     --------
     >>> zoom_window(100, 200, 1)
-    Window(row0=0, col0=0, rows=100, cols=200)
+    Region(row0=0, col0=0, rows=100, cols=200)
     >>> zoom_window(100, 200, 4, centre=(0, 199))  # pushed back inside the image
-    Window(row0=0, col0=150, rows=25, cols=50)
+    Region(row0=0, col0=150, rows=25, cols=50)
     """
     _check_image(rows, cols)
     if not (zoom >= 1 and math.isfinite(zoom)):
@@ -67,13 +67,13 @@ def zoom_window(rows: int, cols: int, zoom: float, centre: tuple[float, float] |
     r, c = centre if centre is not None else (rows / 2, cols / 2)
     row0 = min(max(round(r - win_rows / 2), 0), rows - win_rows)
     col0 = min(max(round(c - win_cols / 2), 0), cols - win_cols)
-    return Window(row0, col0, win_rows, win_cols)
+    return Region(row0, col0, win_rows, win_cols)
 
 
-def centre_of(window: Window) -> tuple[float, float]:
+def centre_of(window: Region) -> tuple[float, float]:
     """Return the centre ``(row, col)`` of a window.
 
-    >>> centre_of(Window(10, 20, 30, 40))
+    >>> centre_of(Region(10, 20, 30, 40))
     (25.0, 40.0)
     """
     return (window.row0 + window.rows / 2, window.col0 + window.cols / 2)
@@ -96,13 +96,13 @@ def step_zoom(zoom: float, steps: int) -> float:
     return zoom
 
 
-def pan(window: Window, rows: int, cols: int, down: float, right: float) -> tuple[float, float]:
+def pan(window: Region, rows: int, cols: int, down: float, right: float) -> tuple[float, float]:
     """Return the centre after moving the window by fractions of its own size.
 
     ``down`` and ``right`` are fractions of the window's height and width (negative:
     up and left); the result is clamped so the window stays on the image.
 
-    >>> pan(Window(0, 0, 50, 50), 100, 100, 0.5, -1)
+    >>> pan(Region(0, 0, 50, 50), 100, 100, 0.5, -1)
     (50.0, 25.0)
     """
     _check_image(rows, cols)
@@ -114,7 +114,9 @@ def pan(window: Window, rows: int, cols: int, down: float, right: float) -> tupl
     return (r, c)
 
 
-def extent_view(plane: OverlayPlane, rows: int, cols: int, margin: float = 0.1) -> tuple[float, tuple[float, float]]:
+def extent_view(
+    plane: OverlayPlane, rows: int, cols: int, margin: float = 0.1
+) -> tuple[float, tuple[float, float]]:
     """Return the zoom and centre that show the part of ``plane`` lying on the image.
 
     The plane's extent on the image, grown by ``margin`` of its size on each side, is
@@ -141,13 +143,13 @@ def extent_view(plane: OverlayPlane, rows: int, cols: int, margin: float = 0.1) 
     return zoom, centre
 
 
-def canvas_width(window: Window, max_width: int, max_height: int, max_scale: float = 16.0) -> int:
+def canvas_width(window: Region, max_width: int, max_height: int, max_scale: float = 16.0) -> int:
     """Return the display width that fits ``window`` in ``max_width`` x ``max_height``.
 
     Small windows are enlarged up to ``max_scale`` screen pixels per image pixel; the
     height follows the window's aspect ratio.
 
-    >>> canvas_width(Window(0, 0, 128, 256), 800, 600), canvas_width(Window(0, 0, 4096, 4096), 900, 500)
+    >>> canvas_width(Region(0, 0, 128, 256), 800, 600), canvas_width(Region(0, 0, 4096, 4096), 900, 500)
     (800, 500)
     """
     if max_width < 1 or max_height < 1:

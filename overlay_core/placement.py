@@ -14,18 +14,21 @@ import numpy as np
 from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 
-from .errors import InvalidArgumentError
+from .checks import check_frame_index, require_image
 from .model import OverlayPlane
-from .reading import image_info, read_planes, unpack_plane
+from .reading import frame_bits, image_info, read_plane, read_planes, unpack_plane
 
 __all__ = [
     "combined_mask",
     "frame_map",
     "image_mask",
+    "image_shape",
     "origin_from_offset",
     "origin_offset",
     "place",
     "plane_window",
+    "to_image_space",
+    "to_plane_space",
 ]
 
 
@@ -121,31 +124,80 @@ def place(
     return out
 
 
-def _image_shape(ds: Dataset) -> tuple[int, int, int]:
+def to_plane_space(plane: OverlayPlane, mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Cut one image-space ``(rows, cols)`` frame to the plane's pixels (outside is unset).
+
+    >>> p = OverlayPlane(0x6000, 2, 2, origin=(2, 2))
+    >>> to_plane_space(p, np.eye(3, dtype=bool)).astype(int).tolist()
+    [[1, 0], [0, 1]]
+    """
+    out = np.zeros((plane.rows, plane.columns), dtype=bool)
+    window = plane_window(plane, *np.shape(mask)[-2:])
+    if window is not None:
+        ir, ic, pr, pc = window
+        out[pr, pc] = np.asarray(mask, dtype=bool)[ir, ic]
+    return out
+
+
+def to_image_space(plane: OverlayPlane, bits: NDArray[np.bool_], rows: int, cols: int) -> NDArray[np.bool_]:
+    """Place one plane-space ``(rows, cols)`` frame on a ``rows x cols`` image, clipped.
+
+    :func:`place` does this for every frame of a plane.
+
+    >>> p = OverlayPlane(0x6000, 2, 2, origin=(0, 0))
+    >>> to_image_space(p, np.ones((2, 2), bool), 2, 2).astype(int).tolist()
+    [[1, 0], [0, 0]]
+    """
+    out = np.zeros((rows, cols), dtype=bool)
+    window = plane_window(plane, rows, cols)
+    if window is not None:
+        ir, ic, pr, pc = window
+        out[ir, ic] = np.asarray(bits, dtype=bool)[pr, pc]
+    return out
+
+
+def image_shape(ds: Dataset, purpose: str = "to place overlay planes on") -> tuple[int, int, int]:
+    """Return the image's ``(frames, rows, cols)``; raise when there is none (see :func:`require_image`)."""
     info = image_info(ds)
-    if info.rows == 0:
-        raise InvalidArgumentError("The file has no image to place overlay planes on.")
+    require_image(info, purpose)
     return info.shape
 
 
-def image_mask(ds: Dataset, group: int) -> NDArray[np.bool_]:
-    """Return the plane in ``group`` placed on the image: ``(frames, rows, cols)`` bool.
+def image_mask(ds: Dataset, group: int, frame: int | None = None) -> NDArray[np.bool_]:
+    """Return the plane in ``group`` placed on the image.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        The image and its overlay groups.
+    group : int
+        The overlay group.
+    frame : int, optional
+        A 0-based image frame: only that frame is placed and only the plane frame on it is
+        unpacked, ``(rows, cols)``. Default: every frame, ``(frames, rows, cols)``.
 
     Raises
     ------
     PlaneNotFoundError, InvalidOverlayError
         As :func:`overlay_core.reading.unpack_plane`.
     InvalidArgumentError
-        If the dataset has no image (Rows/Columns).
+        If the dataset has no image (Rows/Columns), or ``frame`` is out of range.
     """
-    shape = _image_shape(ds)
-    plane, bits, _ = unpack_plane(ds, group)
-    return place(plane, bits, shape)
+    shape = image_shape(ds)
+    if frame is None:
+        plane, bits, _ = unpack_plane(ds, group)
+        return place(plane, bits, shape)
+    check_frame_index(frame, shape[0], "the image")
+    plane = read_plane(ds, group)
+    for k, f in frame_map(plane, shape[0]):
+        if f == frame:
+            return to_image_space(plane, frame_bits(ds, group, k)[1], shape[1], shape[2])
+    return np.zeros(shape[1:], dtype=bool)
 
 
 def combined_mask(ds: Dataset, groups: Iterable[int] | None = None) -> NDArray[np.bool_]:
     """Return the union of the planes in ``groups`` (all usable planes by default)."""
-    shape = _image_shape(ds)
+    shape = image_shape(ds)
     chosen = [p.group for p in read_planes(ds)] if groups is None else list(groups)
     out = np.zeros(shape, dtype=bool)
     for group in chosen:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from overlay_core import edit
+from overlay_core import edit, operations
 from overlay_core.errors import OverlayError
 from overlay_core.frames import copy_frame
 from overlay_core.model import OverlayPlane, OverlayType
@@ -34,7 +34,7 @@ except OverlayError:
 # the label would change on crop or save, and Streamlit would fall back to the first plane.
 options = [*planes, *([NEW] if free is not None else [])]
 plane_key = f"edit.plane.{entry.id}"
-pending = st.session_state.pop(f"edit.select.{entry.id}", None)  # a plane just created
+pending = st.session_state.pop(editing.select_key(entry), None)  # a plane just created
 if pending in options:
     st.session_state[plane_key] = pending
 if st.session_state.get(plane_key) not in options:
@@ -44,7 +44,8 @@ if st.session_state.get(plane_key) not in options:
 def _details(p: OverlayPlane) -> str:
     embedded = " · embedded in Pixel Data" if p.embedded else ""
     frames = f" · {p.frames} frames" if p.frames > 1 else ""
-    return f"Type {p.type.value} · {p.rows}×{p.columns} · origin {p.origin[0]}\\\\{p.origin[1]}{frames}{embedded}"
+    origin = f"{p.origin[0]}\\\\{p.origin[1]}"  # a backslash, escaped for markdown
+    return f"Type {p.type.value} · {p.rows}×{p.columns} · origin {origin}{frames}{embedded}"
 
 
 head = st.columns([0.8, 1, 2.2, 3], vertical_alignment="bottom")
@@ -62,13 +63,6 @@ editor(entry, plane, frame, image_frame, create=group == NEW)
 
 
 # --- new planes from an intensity range, masks from files ---------------------------------
-def _made(made: OverlayPlane) -> None:
-    """Select the plane just made or changed and start a fresh canvas."""
-    st.session_state[f"edit.select.{entry.id}"] = made.group
-    editing.bump_nonce(st.session_state)
-    st.rerun()
-
-
 more = st.columns(2)
 with more[0].expander("New plane from an intensity range", expanded=False):
     if free is None:
@@ -87,13 +81,8 @@ with more[0].expander("New plane from an intensity range", expanded=False):
             f"new image-sized plane {free:04X}."
         )
         if st.button(f"Create plane {free:04X}", key="edit.threshold", icon=":material/tune:"):
-            try:
-                made = editing.run(entry, "threshold", lambda d: edit.threshold_plane(
-                    d, float(low), float(high), frame=image_frame))
-            except OverlayError as exc:
-                st.error(str(exc))
-            else:
-                _made(made)
+            editing.run_and_rerun(entry, "threshold", lambda d: operations.threshold_plane(
+                d, float(low), float(high), frame=image_frame), select=True)
 
 target = f"a new plane ({plane.group_hex})" if group == NEW else (
     f"plane {plane.group_hex}" + (f", frame {(frame or 0) + 1}" if plane.frames > 1 else ""))
@@ -111,14 +100,9 @@ with more[1].expander("Import a mask (PNG or NPY)", expanded=False):
     if st.button("Import", key="edit.import.apply", icon=":material/upload:", disabled=upload is None):
         assert upload is not None
         data = upload.getvalue()
-        try:
-            made = editing.run(entry, "import", lambda d: edit.import_mask(
-                d, data, group=None if group == NEW else plane.group, space=space, mode=import_mode,
-                frame=frame or 0))
-        except OverlayError as exc:
-            st.error(str(exc))
-        else:
-            _made(made)
+        editing.run_and_rerun(entry, "import", lambda d: edit.apply_mask(
+            d, None if group == NEW else plane.group, data, "replace" if group == NEW else import_mode,
+            space, frame or 0), select=True)
 
 if group == NEW:
     st.stop()
@@ -140,49 +124,42 @@ with attributes_col, st.form(f"edit.attributes.{suffix}"):
                                    key=f"edit.attr.origin_row.{suffix}")
     origin_col = o[1].number_input("Origin column (1 = left)", -32768, 32767, plane.origin[1],
                                    key=f"edit.attr.origin_col.{suffix}")
-    if st.form_submit_button("Save attributes", icon=":material/save:"):
+    if st.form_submit_button("Save attributes", icon=":material/save:", key=f"edit.attr.save.{suffix}"):
         attrs = Attributes(origin=(int(origin_row), int(origin_col)), type=kind, label=label,
                            description=description)
-        if editing.run_reporting(entry, "attributes", lambda d: set_attributes(d, plane.group, attrs)):
-            st.rerun()
+        editing.run_and_rerun(entry, "attributes", lambda d: set_attributes(d, plane.group, attrs))
 
 with operations_col:
     st.markdown(f"**Operations on plane {plane.group_hex}**")
+    # A multi-frame plane's frame shown here; None: the plane has no frame on this image frame.
+    this_frame = frame if plane.frames > 1 else None
     ops = st.columns(2)
     if ops[0].button("Resize to the image", key="edit.resize", icon=":material/fit_screen:",
                      help="Make the plane the image's size at origin 1\\1; nothing moves on the image."):
-        if editing.run_reporting(entry, "resize", lambda d: edit.resize_to_image(d, plane.group)):
-            st.rerun()
+        editing.run_and_rerun(entry, "resize", lambda d: operations.resize_to_image(d, plane.group))
     if ops[1].button("Crop to content", key="edit.crop", icon=":material/crop:",
                      help="Shrink the plane to its set pixels; nothing moves on the image."):
-        if editing.run_reporting(entry, "crop", lambda d: edit.crop_to_content(d, plane.group)):
-            st.rerun()
-    if ops[0].button("Invert", key="edit.invert", icon=":material/invert_colors:"):
-        if editing.run_reporting(entry, "invert", lambda d: edit.invert(d, plane.group,
-                                                                      frame if plane.frames > 1 else None)):
-            st.rerun()
-    if ops[1].button("Clear plane", key="edit.clear", icon=":material/layers_clear:",
+        editing.run_and_rerun(entry, "crop", lambda d: operations.crop_to_content(d, plane.group))
+    frame_missing = plane.frames > 1 and frame is None
+    if ops[0].button("Invert", key="edit.invert", icon=":material/invert_colors:", disabled=frame_missing):
+        editing.run_and_rerun(entry, "invert", lambda d: operations.invert(d, plane.group, this_frame))
+    if ops[1].button("Clear plane", key="edit.clear", icon=":material/layers_clear:", disabled=frame_missing,
                      help="Unset every pixel of this frame (undoable)."):
-        if editing.run_reporting(entry, "clear",
-                                 lambda d: edit.clear(d, plane.group, frame if plane.frames > 1 else None)):
-            st.rerun()
+        editing.run_and_rerun(entry, "clear", lambda d: operations.clear(d, plane.group, this_frame))
     if info.frames > 1 and frame is not None:
+        source = frame
         if ops[0].button("Copy frame to the next", key="edit.copy_next", icon=":material/content_copy:",
                          help="Copy this frame of the plane to the next image frame (undoable)."):
-            if editing.run_reporting(entry, "copy frame", lambda d: copy_frame(d, plane.group, frame, "next")):
-                st.rerun()
+            editing.run_and_rerun(entry, "copy frame", lambda d: copy_frame(d, plane.group, source, "next"))
         if ops[1].button("Copy frame to all", key="edit.copy_all", icon=":material/library_add:",
                          help="Make the plane cover every image frame, each a copy of this one (undoable)."):
-            if editing.run_reporting(entry, "copy frame", lambda d: copy_frame(d, plane.group, frame, "all")):
-                st.rerun()
+            editing.run_and_rerun(entry, "copy frame", lambda d: copy_frame(d, plane.group, source, "all"))
     if plane.embedded and st.button(
         "Migrate to Overlay Data", key="edit.migrate", icon=":material/move_up:",
         help="Move this retired plane out of the Pixel Data bits into its own (60xx,3000) Overlay Data.",
     ):
-        if editing.run_reporting(entry, "migrate", lambda d: migrate_embedded(d, plane.group)):
-            st.rerun()
+        editing.run_and_rerun(entry, "migrate", lambda d: migrate_embedded(d, plane.group))
     confirm = st.checkbox(f"Yes, delete plane {plane.group_hex}", key=f"edit.confirm_delete.{entry.id}")
     if st.button("Delete plane", key="edit.delete", icon=":material/delete:", disabled=not confirm):
-        if editing.run_reporting(entry, "delete", lambda d: delete_plane(d, plane.group)):
-            st.session_state.pop(f"edit.confirm_delete.{entry.id}", None)
-            st.rerun()
+        editing.run_and_rerun(entry, "delete", lambda d: delete_plane(d, plane.group),
+                              after=lambda: st.session_state.pop(f"edit.confirm_delete.{entry.id}", None))

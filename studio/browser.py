@@ -1,7 +1,8 @@
 """Two small browser-side helpers for the editor, as inline Streamlit v2 components.
 
 * :func:`keys` makes the drawing canvas send a stroke at mouse-up (not 200 ms later),
-  hides the canvas' own toolbar (its undo acts on the canvas only), listens for the keys ``st.button(..., shortcut=...)`` cannot bind
+  hides the canvas' own toolbar (its undo acts on the canvas only), listens for the keys
+  ``st.button(..., shortcut=...)`` cannot bind
   (Streamlit reserves ``C`` and ``R``; punctuation such as ``[`` ``]`` ``+`` ``-`` is not
   supported) and reports the browser window's size, so the canvas can fit the screen.
   A key pressed while typing in a field is left alone.
@@ -28,8 +29,11 @@ KEYS = ("[", "]", "+", "=", "-", "r", "c")
 
 @dataclass(frozen=True)
 class Viewport:
-    """The browser window's inner size, and the width and page offset of the column holding
-    :func:`keys`, in CSS px."""
+    """Where the editor is drawn: the window and the canvas column, in CSS pixels.
+
+    ``width`` and ``height`` are the browser window's inner size; ``column`` the width of
+    the column holding :func:`keys` and ``top`` its offset from the top of the page.
+    """
 
     width: int
     height: int
@@ -100,7 +104,8 @@ export default function (component) {
     self.onPointerUp = (e) => {
       if (!self.data.instant) return;
       const path = e.composedPath ? e.composedPath() : [];
-      const host = path.find((el) => el.classList && [...el.classList].some((c) => c.startsWith("st-key-canvas-")));
+      const isCanvas = (el) => el.classList && [...el.classList].some((c) => c.startsWith("st-key-canvas-"));
+      const host = path.find(isCanvas);
       const inCanvas = path.some((el) => el.classList && el.classList.contains("dc-canvas"));
       if (!host && !inCanvas) return;
       setTimeout(() => {

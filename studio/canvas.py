@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import MutableMapping
 from typing import Any
 
 from PIL import Image
 
 from overlay_core.geometry import ViewGeometry
+
+from .state import State
 
 __all__ = ["TOOLS", "canvas_key", "draw_canvas", "inject_drawing"]
 
@@ -34,7 +35,7 @@ def canvas_key(file_id: str, group: int, frame: int, view: ViewGeometry, nonce: 
     >>> canvas_key("f1", 0x6000, 0, fit_view(10, 10, width=100), 3)[:18]
     'canvas.f1.6000.0.n'
     """
-    w = view.window
+    w = view.region
     digest = hashlib.sha1(
         f"{view.image_rows}x{view.image_cols}:{w.row0},{w.col0},{w.rows},{w.cols}:"
         f"{view.display_width}x{view.display_height}".encode()
@@ -42,7 +43,7 @@ def canvas_key(file_id: str, group: int, frame: int, view: ViewGeometry, nonce: 
     return f"canvas.{file_id}.{group:04X}.{frame}.n{nonce}.{digest}"
 
 
-def inject_drawing(state: MutableMapping[str, Any], key: str, json_data: dict[str, Any]) -> None:
+def inject_drawing(state: State, key: str, json_data: dict[str, Any]) -> None:
     """Put ``json_data`` where the component stores the drawing it sends (for tests).
 
     ``backgroundFit`` is what the component reports once its background has loaded (the

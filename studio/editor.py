@@ -23,24 +23,29 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import numpy as np
 import streamlit as st
+from pydicom.dataset import Dataset
 
 from overlay_core import edit
 from overlay_core.errors import OverlayError
 from overlay_core.geometry import ViewGeometry, fit_view
 from overlay_core.model import OverlayPlane
 from overlay_core.navigation import canvas_width, centre_of, extent_view, pan, step_zoom, zoom_window
-from overlay_core.render import default_style
-from overlay_core.writing import set_plane
+from overlay_core.styles import PlaneStyle, default_style
 
 from . import editing
 from .browser import DEFAULT_VIEWPORT, keys, overview
-from .canvas import TOOLS, canvas_key, draw_canvas
+from .canvas import canvas_key, draw_canvas
 from .layers import background
 from .state import LoadedFile
 from .strokes import (
-    ERASE_FILL, ERASE_STROKE, applied, mark_applied, new_objects, objects_of, stroke_mode,
+    ERASE_FILL,
+    ERASE_STROKE,
+    applied,
+    mark_applied,
+    new_objects,
+    objects_of,
+    stroke_mode,
 )
 
 __all__ = ["NEW", "RERUN_ENV", "SHORTCUTS", "editor"]
@@ -81,7 +86,7 @@ def _state() -> Any:
 
 
 def _memory() -> dict[str, Any]:
-    """The editor's own bookkeeping, one dict changed in place.
+    """Return the editor's own bookkeeping: one dict, changed in place.
 
     A run that a newer rerun interrupts may lose values it assigned to ``st.session_state``
     keys, but not changes made inside an object those keys hold (measured: the count of
@@ -123,9 +128,9 @@ def _toggle_eraser() -> None:
 def _history_step(entry: LoadedFile, redo: bool) -> None:
     history = editing.history(entry)
     label = history.redo_label if redo else history.undo_label
-    if label is None:
+    if label is None or entry.dataset is None:
         return
-    (editing.redo if redo else editing.undo)(entry)
+    (history.redo if redo else history.undo)(entry.dataset)
     editing.bump_nonce(_state())
     if label not in _STROKE_LABELS:
         _state()["edit.rerun_app"] = True  # attributes or size changed: redraw the page
@@ -139,8 +144,11 @@ def _zoom_to(entry_id: str, zoom: float, centre: tuple[float, float] | None) -> 
 
 
 def _apply(entry: LoadedFile, plane: OverlayPlane, objects: list[Mapping[str, Any]], view: ViewGeometry,
-           frame: int, create: bool) -> None:
-    """Apply objects in drawing order as one undo step, each with its own mode."""
+           frame: int) -> None:
+    """Apply objects in drawing order as one undo step, each drawing or erasing as it was drawn.
+
+    A plane that does not exist yet is created image-sized by the first object.
+    """
     runs: list[tuple[str, list[Mapping[str, Any]]]] = []
     for obj in objects:
         mode = stroke_mode(obj)
@@ -148,22 +156,18 @@ def _apply(entry: LoadedFile, plane: OverlayPlane, objects: list[Mapping[str, An
             runs[-1][1].append(obj)
         else:
             runs.append((mode, [obj]))
-    if len(runs) == 1:
-        mode, objs = runs[0]
-        editing.apply_drawing(entry, plane.group, {"objects": objs}, view, mode, frame, None, create=create)
-        return
 
-    def action(ds: Any) -> None:
-        if create:
-            set_plane(ds, plane.group, np.zeros((view.image_rows, view.image_cols), bool))
+    def action(ds: Dataset) -> None:
         for mode, objs in runs:
             edit.apply_canvas(ds, plane.group, {"objects": objs}, view, mode, frame)
 
-    editing.run(entry, "draw", action)
+    editing.run(entry, runs[0][0] if len(runs) == 1 else "draw", action)
 
 
-def _editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_frame: int, create: bool) -> None:
-    """The body of :func:`editor` (see the module docstring)."""
+def _editor(
+    entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_frame: int, create: bool
+) -> None:
+    """Run the edit loop once (see the module docstring); :func:`editor` wraps it in a fragment."""
     state = _state()
     if state.pop("edit.rerun_app", False):
         st.rerun(scope="app")
@@ -193,7 +197,7 @@ def _editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
         state[centre_key] = centre_of(window)
     max_height = max(200, size.height - size.top - _ROOM_BELOW)
     width = canvas_width(window, max(120, size.column), max_height)
-    view = fit_view(rows, cols, window=window, width=width)
+    view = fit_view(rows, cols, region=window, width=width)
     scale = view.scale
     release = bool(state.get("edit.release", True))
     mode = str(state["edit.mode"])
@@ -226,7 +230,7 @@ def _editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
         if release and fresh:
             for index, obj in enumerate(fresh):
                 try:
-                    _apply(entry, plane, [obj], view, frame, create)
+                    _apply(entry, plane, [obj], view, frame)
                 except OverlayError as exc:
                     message = str(exc)
                     mark_applied(done, obj)  # a stroke that cannot apply is reported once
@@ -236,7 +240,7 @@ def _editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
                 if create:  # the plane now exists: the rest of the strokes go to it after a rerun
                     for later in fresh[index + 1:]:
                         mark_applied(done, later)
-                    state[f"edit.select.{entry.id}"] = plane.group
+                    state[editing.select_key(entry)] = plane.group
                     st.rerun(scope="app")
             fresh = []
 
@@ -268,7 +272,8 @@ def _editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
         o[0].toggle("Apply on release", value=release, key="edit.release",
                     help="On: each stroke is written when you release the mouse (one undo step each). "
                     "Off: strokes wait on the canvas until you press Apply.")
-        o[1].toggle("Fill shapes", value=bool(state.get("edit.fill", True)), key="edit.fill", help="Fill rectangles, circles and polygons.")
+        o[1].toggle("Fill shapes", value=bool(state.get("edit.fill", True)), key="edit.fill",
+                    help="Fill rectangles, circles and polygons.")
         st.slider("Brush, image pixels", 1, _WIDTHS[-1], key="edit.width",
                   help="The stroke width in pixels of the image; [ and ] change it.")
         st.caption(f"{'Erasing' if mode == 'erase' else 'Drawing'} with the {tool.lower()} · "
@@ -281,7 +286,8 @@ def _editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
         z[2].button("", key="edit.fit", icon=":material/fit_screen:", shortcut="F", width="stretch",
                     help="Fit the whole image (F)", on_click=_zoom_to, args=(entry.id, 1.0, None))
         ext_zoom, ext_centre = extent_view(plane, rows, cols)
-        z[3].button("", key="edit.extent", icon=":material/center_focus_strong:", shortcut="Z", width="stretch",
+        z[3].button("", key="edit.extent", icon=":material/center_focus_strong:", shortcut="Z",
+                    width="stretch",
                     help="Zoom to the plane's extent (Z)", on_click=_zoom_to,
                     args=(entry.id, ext_zoom, ext_centre), disabled=create)
         p = st.columns(4, gap="small")
@@ -296,7 +302,7 @@ def _editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
                           on_click=_zoom_to, args=(entry.id, zoom, pan(window, rows, cols, down, right)))
         with st.popover("Shortcuts", icon=":material/keyboard:", width="stretch"):
             st.table({"Keys": [k for k, _ in SHORTCUTS], "Action": [a for _, a in SHORTCUTS]})
-        thumb = fit_view(rows, cols, width=canvas_width(fit_view(rows, cols).window, 220, 160))
+        thumb = fit_view(rows, cols, width=canvas_width(fit_view(rows, cols).region, 220, 160))
         try:
             small = background(entry, image_frame, thumb, [style] if not create else [], state)
         except OverlayError:
@@ -330,7 +336,7 @@ def _editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
             if state.get("edit.fill", True) else "rgba(0, 0, 0, 0)",
             clear=editing.nonce(state),
         )
-        w = view.window
+        w = view.region
         status = st.container(key="edit.status")
         if message:
             status.error(message)
@@ -352,7 +358,7 @@ def _editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
             if a[0].button("Apply", key="apply", type="primary", icon=":material/check:", shortcut="Enter",
                            disabled=not fresh, help="Write the strokes into the plane (Enter)."):
                 try:
-                    _apply(entry, plane, fresh, view, frame, create)
+                    _apply(entry, plane, fresh, view, frame)
                 except OverlayError as exc:
                     st.error(str(exc))
                 else:
@@ -361,23 +367,25 @@ def _editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
                     memory["strokes"] = applied_count + len(fresh)
                     editing.bump_nonce(state)
                     if create:
-                        state[f"edit.select.{entry.id}"] = plane.group
+                        state[editing.select_key(entry)] = plane.group
                         st.rerun(scope="app")
                     st.rerun(scope="fragment")
-            if a[1].button("Discard", key="edit.discard", icon=":material/ink_eraser_off:", disabled=not fresh):
+            if a[1].button("Discard", key="edit.discard", icon=":material/ink_eraser_off:",
+                           disabled=not fresh):
                 editing.bump_nonce(state)
                 st.rerun(scope="fragment")
         if shown.missing_reason:
-            status.caption(f"The image cannot be shown ({shown.missing_reason}); the planes are drawn on black.")
+            status.caption(f"The image cannot be shown ({shown.missing_reason}); "
+                           "the planes are drawn on black.")
 
 
-def _others(entry: LoadedFile, plane: OverlayPlane) -> list[Any]:
-    """The other planes, faint, under the one being edited."""
+def _others(entry: LoadedFile, plane: OverlayPlane) -> list[PlaneStyle]:
+    """Return the styles of the other planes: faint, under the one being edited."""
     out = []
     for p in entry.planes():
         if p.group != plane.group:
             s = default_style(p)
-            out.append(type(s)(p.group, s.color, min(s.opacity, 0.35), True, False))
+            out.append(PlaneStyle(p.group, s.color, min(s.opacity, 0.35), True, False))
     return out
 
 

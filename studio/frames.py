@@ -8,12 +8,9 @@ copies their value into the shared one. Previous/next buttons answer PageUp/Page
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
-from typing import Any
-
 import streamlit as st
 
-from .state import LoadedFile
+from .state import LoadedFile, State
 
 __all__ = ["current_frame", "frame_control", "frame_key", "set_frame"]
 
@@ -23,14 +20,14 @@ def frame_key(entry: LoadedFile) -> str:
     return f"frame.{entry.id}"
 
 
-def current_frame(state: MutableMapping[str, Any], entry: LoadedFile, frames: int) -> int:
+def current_frame(state: State, entry: LoadedFile, frames: int) -> int:
     """Return the 0-based frame shown for ``entry``, kept within ``0..frames-1``."""
     value = state.get(frame_key(entry), 0)
     frame = int(value) if isinstance(value, int) else 0
     return min(max(frame, 0), max(frames - 1, 0))
 
 
-def set_frame(state: MutableMapping[str, Any], entry: LoadedFile, frame: int, frames: int) -> None:
+def set_frame(state: State, entry: LoadedFile, frame: int, frames: int) -> None:
     """Show ``frame`` (0-based, clamped) for ``entry`` on every page."""
     state[frame_key(entry)] = min(max(int(frame), 0), max(frames - 1, 0))
 
@@ -40,7 +37,7 @@ def frame_control(entry: LoadedFile, frames: int, page: str) -> int:
 
     Draws nothing for a single-frame image.
     """
-    state = st.session_state
+    state: State = st.session_state
     frame = current_frame(state, entry, frames)
     if frames < 2:
         return 0

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,15 +24,18 @@ import numpy as np
 from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 
-from overlay_core.geometry import ViewGeometry, Window, fit_view
+from overlay_core.geometry import Region, ViewGeometry, fit_view
+from overlay_core.maskio import encode_png
 from overlay_core.model import OverlayPlane
+from overlay_core.pixels import frame_image
 from overlay_core.placement import frame_map, origin_offset
-from overlay_core.reading import unpack_plane
-from overlay_core.render import PlaneStyle, compose, frame_image, pool_mask, resize_image, to_png
+from overlay_core.reading import frame_bits, read_plane
+from overlay_core.render import compose, pool_mask, resize_image
+from overlay_core.styles import PlaneStyle
 
-from .state import LoadedFile
+from .state import LoadedFile, State
 
-__all__ = ["Background", "MEMO", "background", "group_digest", "plane_frame_for"]
+__all__ = ["MEMO", "Background", "background", "group_digest", "plane_frame_for"]
 
 #: Session-state key of the memo.
 MEMO = "edit.layers"
@@ -49,7 +52,7 @@ class Background:
     missing_reason: str | None
 
 
-def _memo(state: MutableMapping[str, Any]) -> OrderedDict[tuple[Any, ...], Any]:
+def _memo(state: State) -> OrderedDict[tuple[Any, ...], Any]:
     memo = state.get(MEMO)
     if not isinstance(memo, OrderedDict):
         memo = OrderedDict()
@@ -108,8 +111,8 @@ def plane_frame_for(plane: OverlayPlane, image_frame: int, image_frames: int) ->
     return None
 
 
-def _window_mask(plane: OverlayPlane, bits: NDArray[np.bool_], window: Window) -> NDArray[np.bool_]:
-    """The part of one plane frame that lies in ``window``, in window coordinates."""
+def _window_mask(plane: OverlayPlane, bits: NDArray[np.bool_], window: Region) -> NDArray[np.bool_]:
+    """Return the part of one plane frame that lies in ``window``, in window coordinates."""
     out = np.zeros((window.rows, window.cols), dtype=bool)
     r0, c0 = origin_offset(plane.origin)
     rs, cs = max(r0, window.row0), max(c0, window.col0)
@@ -126,7 +129,7 @@ def background(
     frame: int,
     view: ViewGeometry,
     styles: Sequence[PlaneStyle],
-    state: MutableMapping[str, Any],
+    state: State,
 ) -> Background:
     """Render image frame ``frame`` in ``view`` with the planes ``styles`` names.
 
@@ -142,7 +145,7 @@ def background(
     assert ds is not None
     memo = _memo(state)
     pixels = _pixel_digest(ds, memo)
-    w = view.window
+    w = view.region
     size = (view.display_height, view.display_width)
     shown = _cached(memo, ("frame", entry.id, pixels, frame), lambda: frame_image(ds, frame))
     base = _cached(memo, ("base", entry.id, pixels, frame, w, size), lambda: resize_image(shown.pixels, view))
@@ -155,15 +158,15 @@ def background(
         digest = group_digest(ds, style.group)
 
         def layer(group: int = style.group) -> NDArray[np.bool_] | None:
-            plane, bits, _ = unpack_plane(ds, group)
-            k = plane_frame_for(plane, frame, info_frames)
+            k = plane_frame_for(read_plane(ds, group), frame, info_frames)
             if k is None:
                 return None
-            return pool_mask(_window_mask(plane, bits[k], w), window_view)
+            plane, bits = frame_bits(ds, group, k)  # that frame only
+            return pool_mask(_window_mask(plane, bits, w), window_view)
 
         pooled = _cached(memo, ("plane", entry.id, style.group, digest, frame, w, size), layer)
         if pooled is not None:
             masks[style.group] = pooled
     display = fit_view(*size)
     pixels_out = compose(base, masks, list(styles), display)
-    return Background(to_png(pixels_out, compress_level=1), view, shown.missing_reason)
+    return Background(encode_png(pixels_out, compress_level=1), view, shown.missing_reason)

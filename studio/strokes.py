@@ -24,7 +24,9 @@ from collections import Counter
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
-__all__ = ["ERASE_FILL", "ERASE_STROKE", "applied", "mark_applied", "new_objects", "objects_of", "stroke_mode"]
+__all__ = [
+    "ERASE_FILL", "ERASE_STROKE", "applied", "mark_applied", "new_objects", "objects_of", "stroke_mode",
+]
 
 #: The colours of eraser strokes on the canvas: a dark veil over what is erased.
 ERASE_STROKE = "rgba(20, 20, 20, 0.75)"
@@ -58,10 +60,12 @@ def applied(memory: MutableMapping[str, Any], canvas_key: str) -> Counter[str]:
     Only the canvas in use is remembered: another key forgets the previous one's.
     """
     found = memory.get("applied")
-    if not isinstance(found, tuple) or found[0] != canvas_key:
-        found = (canvas_key, Counter[str]())
-        memory["applied"] = found
-    return found[1]
+    if isinstance(found, tuple) and found[0] == canvas_key and isinstance(found[1], Counter):
+        done: Counter[str] = found[1]
+        return done
+    done = Counter()
+    memory["applied"] = (canvas_key, done)
+    return done
 
 
 def new_objects(objects: Sequence[Mapping[str, Any]], done: Counter[str]) -> list[Mapping[str, Any]]:

@@ -22,20 +22,16 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from overlay_core.geometry import fit_view
+from overlay_core.navigation import canvas_width, zoom_window
 from overlay_core.reading import load, plane_bits, read_plane, read_planes
 from overlay_core.writing import to_bytes
 from studio import state
-from overlay_core.geometry import fit_view
-from overlay_core.navigation import canvas_width, zoom_window
 from studio.canvas import inject_drawing
 from studio.strokes import ERASE_FILL, ERASE_STROKE
-from tests.app import support
+from tests import builders as b
 from tests.app.support import Downloads, errors, goto, no_exception
 from tests.builders import add_plane, embedded_file, image_dataset, multiframe_file, to_file_bytes
-
-# The fixtures `app` and `downloads` (see tests/app/support.py for why not a conftest.py).
-app_fixture = support.app_fixture
-downloads_fixture = support.downloads_fixture
 
 ROWS, COLS = 40, 50  # shown 200 px wide (the column the test browser reports): 4 screen px per pixel
 ORIGIN = (3, 4)  # plane's top-left on image row 2, column 3 (0-based)
@@ -216,7 +212,7 @@ def test_zoomed_view_maps_to_the_window(edit_app: AppTest) -> None:
         edit_app.button(key="edit.zoom_in").click().run()
     window = zoom_window(ROWS, COLS, 3, (ROWS / 2, COLS / 2))
     assert edit_app.session_state[f"edit.zoom.{entry.id}"] == 3
-    view = fit_view(ROWS, COLS, window=window, width=canvas_width(window, 200, 2000 - 100 - 78))
+    view = fit_view(ROWS, COLS, region=window, width=canvas_width(window, 200, 2000 - 100 - 78))
     x, y = view.image_to_display(12, 21)  # the top-left corner of image pixel (12, 21)
     s = view.scale
     draw(edit_app, rect(x + s * 0.1, y + s * 0.1, s * 0.8, s * 0.8))
@@ -356,12 +352,6 @@ def test_canvas_background_shows_the_planes(edit_app: AppTest) -> None:
     assert painted[20:40, 40:80].all()  # the applied rectangle, image rows 5-9, columns 10-19
 
 
-def png_bytes(mask: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(mask.astype(np.uint8) * 255).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def threshold(at: AppTest, low: float, high: float) -> AppTest:
     entry = state.active(at.session_state)
     at.number_input(key=f"edit.threshold.low.{entry.id}.0").set_value(low)
@@ -415,7 +405,7 @@ def test_import_an_image_space_png_into_the_plane_and_undo(edit_app: AppTest) ->
     before = plane_bits(entry.dataset, 0x6000)[0].copy()
     mask = np.zeros((ROWS, COLS), bool)
     mask[5:10, 10:20] = True  # plane rows 3-7, columns 7-16 (origin 3\4)
-    import_mask(edit_app, "mask.png", png_bytes(mask), mode="draw")
+    import_mask(edit_app, "mask.png", b.png_bytes(mask), mode="draw")
     assert not errors(edit_app)
     bits = plane_bits(entry.dataset, 0x6000)[0]
     assert bits[3:8, 7:17].all() and bits[0, 0] and bits.sum() == 51
@@ -437,7 +427,7 @@ def test_import_a_plane_space_npy_as_a_new_plane(edit_app: AppTest) -> None:
 def test_import_a_png_of_the_wrong_size_shows_an_error_and_changes_nothing(edit_app: AppTest) -> None:
     entry = state.active(edit_app.session_state)
     before = to_bytes(entry.dataset)
-    import_mask(edit_app, "small.png", png_bytes(np.ones((10, 10), bool)))
+    import_mask(edit_app, "small.png", b.png_bytes(np.ones((10, 10), bool)))
     assert any("The mask is 10 x 10 pixels but the image is 40 x 50" in e for e in errors(edit_app))
     assert to_bytes(entry.dataset) == before
     assert not editing_history(edit_app).can_undo

@@ -108,14 +108,13 @@ def test_summary_of_a_plain_change() -> None:
 
 def test_pixels_lost_outside_the_image_are_counted() -> None:
     """Resize drops set pixels that lay beyond the image; a move can push them off it."""
-    from overlay_core.edit import move, resize_to_image
-    from overlay_core.writing import set_plane as store
+    from overlay_core.operations import move, resize_to_image
 
     loaded = Dataset()
     loaded.Rows, loaded.Columns = 3, 3
     mask = np.zeros((4, 4), bool)
     mask[0, 0] = mask[3, 3] = mask[1, 2] = True  # (3, 3) lies beyond the 3 x 3 image
-    store(loaded, 0x6000, mask)
+    set_plane(loaded, 0x6000, mask)
 
     resized = copy.deepcopy(loaded)
     resize_to_image(resized, 0x6000)

@@ -1,4 +1,4 @@
-"""The command line: exit codes and one-line errors in a subprocess; behaviour through main()."""
+"""The command line through main(argv) in-process; two subprocess smoke tests for the real process."""
 
 from __future__ import annotations
 
@@ -41,13 +41,35 @@ def files(tmp_path: Path) -> dict[str, Path]:
     return out
 
 
-# --------------------------------------------------------------------------- subprocess: exit codes
+def call(args: list[str], cwd: Path, capsys: pytest.CaptureFixture[str],
+         monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
+    """Run ``main(args)`` in ``cwd``: (exit status, stdout, stderr); argparse's exits included."""
+    monkeypatch.chdir(cwd)
+    try:
+        status = main(args)
+    except SystemExit as exc:
+        status = int(exc.code or 0)
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+# --------------------------------------------------------------------------- subprocess smoke tests
 
 
 def test_success_exits_zero(files: dict[str, Path], tmp_path: Path) -> None:
     result = run("info", str(files["two"]), cwd=tmp_path)
     assert result.returncode == 0 and result.stderr == ""
     assert "6000" in result.stdout and "6002" in result.stdout
+
+
+def test_bad_input_exits_two_with_one_line_and_no_traceback(files: dict[str, Path], tmp_path: Path) -> None:
+    result = run("extract", str(files["two"]), "--group", "6004", "--npy", "x.npy", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "python -m overlay_core extract: error: The file has no overlay plane in group 6004.\n")
+
+
+# --------------------------------------------------------------------------- in-process: exit codes
 
 
 @pytest.mark.parametrize(
@@ -65,7 +87,7 @@ def test_success_exits_zero(files: dict[str, Path], tmp_path: Path) -> None:
         (["apply", "two.dcm", "--group", "6000", "--mask", "m.npy", "--out", "o.dcm"],
          "The mask file m.npy does not exist."),
         (["apply", "two.dcm", "--group", "6000", "--mask", "notes.txt.png", "--out", "o.dcm"],
-         "could not be read"),
+         "neither a PNG image nor a NumPy .npy array"),
         (["migrate", "two.dcm", "--group", "6000", "--out", "o.dcm"], "not embedded"),
         (["delete", "two.dcm"], "required: --group, --out"),
         (["frobnicate"], "invalid choice"),
@@ -73,14 +95,15 @@ def test_success_exits_zero(files: dict[str, Path], tmp_path: Path) -> None:
     ],
 )
 def test_bad_input_exits_two_with_one_line(files: dict[str, Path], tmp_path: Path, args: list[str],
-                                            message: str) -> None:
+                                            message: str, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "sub").mkdir(exist_ok=True)
     (tmp_path / "notes.txt.png").write_text("not a PNG")
     before = files["two"].read_bytes()
-    result = run(*args, cwd=tmp_path)
-    assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
-    assert message in result.stderr
+    status, _, err = call(args, tmp_path, capsys, monkeypatch)
+    assert status == 2
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert message in err
     assert files["two"].read_bytes() == before
     assert not (tmp_path / "o.dcm").exists()
 
@@ -92,7 +115,7 @@ def test_parser_has_every_command() -> None:
     issue_commands = ["info", "extract", "mask", "apply", "new", "delete", "migrate"]
     assert list(COMMANDS)[:7] == issue_commands  # later helpers append (e.g. render)
     args = build_parser().parse_args(["apply", "f", "--group", "0x6002", "--mask", "m.npy", "--out", "o"])
-    assert (args.group, args.mode, args.space, args.new_uid) == (0x6002, "replace", "overlay", False)
+    assert (args.group, args.mode, args.space, args.new_uid) == (0x6002, "replace", "plane", False)
 
 
 def test_info_json_schema(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
@@ -175,7 +198,7 @@ def test_apply_add_needs_a_mask_of_the_plane_shape(files: dict[str, Path], tmp_p
     np.save(tmp_path / "m.npy", np.ones((3, 3), np.uint8))
     assert main(["apply", str(files["two"]), "--group", "6002", "--mask", str(tmp_path / "m.npy"),
                  "--out", str(tmp_path / "o.dcm"), "--mode", "add"]) == 2
-    assert "shape 1 x 3 x 3 differs from the plane's 1 x 5 x 7" in capsys.readouterr().err
+    assert "The mask is 3 x 3 pixels but overlay group 6002 is 5 x 7" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("mode", ["replace", "add", "erase"])
@@ -271,3 +294,34 @@ def test_png_strip_round_trips_through_extract_and_apply(files: dict[str, Path],
     assert main(["apply", str(out), "--group", "6000", "--mask", str(png), "--out", str(tmp_path / "q.dcm"),
                  "--mode", "add"]) == 0
     assert np.array_equal(plane_bits(load((tmp_path / "q.dcm").read_bytes()), 0x6000), mask)
+
+
+@pytest.mark.parametrize(("old", "new"), [(["--mode", "add"], ["--mode", "draw"]),
+                                          (["--space", "overlay"], ["--space", "plane"])])
+def test_deprecated_spellings_warn_and_do_what_the_new_ones_do(
+    files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], old: list[str], new: list[str]
+) -> None:
+    np.save(tmp_path / "m.npy", b.random_mask((5, 7), seed=43).astype(np.uint8))
+    common = ["apply", str(files["two"]), "--group", "6002", "--mask", str(tmp_path / "m.npy")]
+    assert main([*common, "--out", str(tmp_path / "old.dcm"), *old]) == 0
+    assert f"warning: {old[0]} {old[1]} is deprecated; use {new[0]} {new[1]}." in capsys.readouterr().err
+    assert main([*common, "--out", str(tmp_path / "new.dcm"), *new]) == 0
+    assert capsys.readouterr().err == ""
+    assert np.array_equal(plane_bits(load((tmp_path / "old.dcm").read_bytes()), 0x6002),
+                          plane_bits(load((tmp_path / "new.dcm").read_bytes()), 0x6002))
+
+
+def test_render_writes_a_png_and_numbers_frames_from_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, _ = b.roi_file()
+    src = tmp_path / "in.dcm"
+    src.write_bytes(data)
+    out = tmp_path / "out.png"
+    assert main(["render", str(src), "--out", str(out), "--overlays", "none", "--window", "2048", "4096"]) \
+        == 0
+    assert np.asarray(Image.open(out)).shape == (10, 12, 3)
+    assert src.read_bytes() == data
+    capsys.readouterr()
+    assert main(["render", str(src), "--out", str(out), "--frame", "2"]) == 2
+    assert "Frame 2 does not exist: the image has 1 frame(s), numbered 1 to 1." in capsys.readouterr().err

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,26 +18,21 @@ from pydicom.encaps import encapsulate
 from pydicom.pixels.utils import pixel_array
 from pydicom.uid import MPEG2MPML, JPEGBaseline8Bit
 
+from overlay_core.cli import render_png
 from overlay_core.errors import InvalidArgumentError, PlaneNotFoundError, UnsupportedError
-from overlay_core.geometry import Window, fit_view
-from overlay_core.model import OverlayType
+from overlay_core.geometry import Region, fit_view
+from overlay_core.model import OverlayType, parse_groups
+from overlay_core.pixels import decode_frame, frame_image
 from overlay_core.placement import image_mask
 from overlay_core.reading import image_info, load, read_planes
-from overlay_core.render import (
+from overlay_core.render import burn_in_png, compose, pool_mask, render
+from overlay_core.styles import (
     PALETTE,
     ROI_FILL_OPACITY,
     PlaneStyle,
-    burn_in_png,
-    compose,
-    decode_frame,
     default_color,
     default_styles,
-    frame_image,
     parse_color,
-    parse_overlays,
-    pool_mask,
-    render,
-    render_file_to_png,
 )
 from overlay_core.windowing import AUTOMATIC, file_presets, manual_window
 from tests.builders import add_plane, embedded_file, image_dataset, roi_file, to_file_bytes
@@ -206,7 +200,7 @@ def test_undecodable_syntax_says_why_and_planes_render_on_black():
     np.testing.assert_array_equal(view.image[mask], np.tile(default_color(0x6000), (mask.sum(), 1)))
     assert not view.image[~mask].any()
     with pytest.raises(UnsupportedError, match=message):
-        render_file_to_png(to_file_bytes(ds))
+        render_png(load(to_file_bytes(ds)))
 
 
 def test_corrupt_compressed_data_says_it_could_not_be_decoded():
@@ -224,9 +218,9 @@ def test_frame_out_of_range():
     with pytest.raises(InvalidArgumentError, match=message):
         frame_image(ds, 3)
     with pytest.raises(InvalidArgumentError, match=r"Frame 4 does not exist: .* numbered 1 to 3\."):
-        render_file_to_png(to_file_bytes(image_dataset(4, 5, frames=3)), frame=4)
+        render_png(load(to_file_bytes(image_dataset(4, 5, frames=3))), frame=4)
     with pytest.raises(InvalidArgumentError, match="Frame 0 does not exist"):
-        render_file_to_png(to_file_bytes(image_dataset(4, 5, frames=3)), frame=0)
+        render_png(load(to_file_bytes(image_dataset(4, 5, frames=3))), frame=0)
 
 
 def test_multiframe_picks_the_frame():
@@ -234,7 +228,7 @@ def test_multiframe_picks_the_frame():
     every = pixel_array(ds)
     for k in range(3):
         np.testing.assert_array_equal(decode_frame(ds, k), every[k])
-    cli = read_png(render_file_to_png(to_file_bytes(image_dataset(4, 5, frames=3)), frame=2,
+    cli = read_png(render_png(load(to_file_bytes(image_dataset(4, 5, frames=3))), frame=2,
                                       overlays="none", window=(2048, 4096)))
     np.testing.assert_array_equal(cli[..., 0], np.rint(linear_grey(every[1].astype(float), 2048, 4096)))
 
@@ -435,8 +429,8 @@ def test_all_minus_none_is_exactly_the_image_space_masks(corpus):
         if not planes:
             continue
         for frame in range(image_info(ds).frames):
-            shown = read_png(render_file_to_png(data, frame=frame + 1, overlays="all"))
-            hidden = read_png(render_file_to_png(data, frame=frame + 1, overlays="none"))
+            shown = read_png(render_png(load(data), frame=frame + 1, overlays="all"))
+            hidden = read_png(render_png(load(data), frame=frame + 1, overlays="none"))
             union = np.zeros(hidden.shape[:2], bool)
             for plane in planes:
                 m = image_mask(ds, plane.group)[frame]
@@ -452,31 +446,31 @@ def test_all_minus_none_is_exactly_the_image_space_masks(corpus):
 def test_cli_paints_each_listed_plane_in_its_colour(corpus):
     data = (corpus / "OutOfBoundsOverlay.dcm").read_bytes()
     ds = load(data)
-    only = read_png(render_file_to_png(data, overlays="6002"))
-    hidden = read_png(render_file_to_png(data, overlays="none"))
+    only = read_png(render_png(load(data), overlays="6002"))
+    hidden = read_png(render_png(load(data), overlays="none"))
     m = image_mask(ds, 0x6002)[0]
     assert m.any() and not image_mask(ds, 0x6002)[0].all()
     np.testing.assert_array_equal(only[m], np.tile(default_color(0x6002), (m.sum(), 1)))
     np.testing.assert_array_equal(only[~m], hidden[~m])
     with pytest.raises(PlaneNotFoundError, match="6004"):
-        render_file_to_png(data, overlays="6000,6004")
+        render_png(load(data), overlays="6000,6004")
 
 
 def test_cli_paints_roi_planes_solid_like_graphics():
     data, mask = roi_file()
-    shown = read_png(render_file_to_png(data))
-    hidden = read_png(render_file_to_png(data, overlays="none"))
+    shown = read_png(render_png(load(data)))
+    hidden = read_png(render_png(load(data), overlays="none"))
     m = mask[0]
     np.testing.assert_array_equal(shown[m], np.tile(default_color(0x6000), (m.sum(), 1)))
     np.testing.assert_array_equal(shown[~m], hidden[~m])
 
 
-def test_parse_overlays():
-    assert parse_overlays(" ALL ") is None
-    assert parse_overlays("none") == []
-    assert parse_overlays([0x6002, "6000"]) == [0x6002, 0x6000]
+def test_parse_groups():
+    assert parse_groups(" ALL ") is None
+    assert parse_groups("none") == []
+    assert parse_groups([0x6002, "6000"]) == [0x6002, 0x6000]
     with pytest.raises(InvalidArgumentError, match='"60zz" is not an overlay group'):
-        parse_overlays("6000,60zz")
+        parse_groups("6000,60zz")
 
 
 # --- display size ---------------------------------------------------------------------------
@@ -518,7 +512,7 @@ def test_zoom_window_matches_the_full_view():
     ds = load(data)
     solid = default_styles(read_planes(ds), roi_look=False)  # outlines are one display pixel wide
     full = render(ds, styles=solid).image
-    zoom = render(ds, styles=solid, window=Window(2, 3, 4, 6), width=24)
+    zoom = render(ds, styles=solid, region=Region(2, 3, 4, 6), width=24)
     assert (zoom.geometry.display_width, zoom.geometry.display_height) == (24, 16)
     assert zoom.scale == 4
     np.testing.assert_array_equal(zoom.image, full[2:6, 3:9].repeat(4, axis=0).repeat(4, axis=1))
@@ -554,29 +548,28 @@ def test_burn_in_png_is_full_resolution_with_the_visible_planes():
 
 def test_render_file_to_png_max_size_and_window():
     data, _ = roi_file()
-    small = read_png(render_file_to_png(data, max_size=6))
+    small = read_png(render_png(load(data), max_size=6))
     assert small.shape == (5, 6, 3)
     with pytest.raises(InvalidArgumentError, match="at least 1 for a LINEAR window"):
-        render_file_to_png(data, window=(10, 0))
+        render_png(load(data), window=(10, 0))
     with pytest.raises(InvalidArgumentError, match="maximum size must be at least 1 pixel, not 0"):
-        render_file_to_png(data, max_size=0)
+        render_png(load(data), max_size=0)
 
 
-def test_cli_render_command(tmp_path):
-    cli = ROOT / "overlay_core" / "cli.py"
-    if not cli.exists() or "render" not in cli.read_text():
-        pytest.skip("overlay_core/cli.py has no render command yet")
-    data, _ = roi_file()
-    src = tmp_path / "in.dcm"
-    src.write_bytes(data)
-    out = tmp_path / "out.png"
-    run = subprocess.run([sys.executable, "-m", "overlay_core", "render", str(src), "--out", str(out),
-                          "--overlays", "none", "--window", "2048", "4096"],
-                         cwd=ROOT, capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
-    assert read_png(out.read_bytes()).shape == (10, 12, 3)
-    assert src.read_bytes() == data
-    bad = subprocess.run([sys.executable, "-m", "overlay_core", "render", str(src), "--out", str(out),
-                          "--frame", "2"], cwd=ROOT, capture_output=True, text=True)
-    assert bad.returncode == 2
-    assert bad.stderr.strip().splitlines()[-1].endswith("numbered 1 to 1.")
+def test_rendering_one_frame_unpacks_and_places_only_that_frame():
+    import tracemalloc
+
+    ds = image_dataset(256, 256, frames=60)
+    mask = np.random.default_rng(5).random((60, 256, 256)) < 0.3
+    add_plane(ds, 0x6000, mask, frames_attr=60)
+    ds = load(to_file_bytes(ds))
+    image = frame_image(ds, 59)
+    tracemalloc.start()
+    try:
+        view = render(ds, frame=59, image=image, styles=[PlaneStyle(0x6000, (255, 0, 0))])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert np.array_equal((view.image == (255, 0, 0)).all(axis=2), mask[59])
+    # one frame: 64 KiB of bits and 192 KiB of RGB; unpacking and placing all 60 frames: 7.5 MiB
+    assert peak < 2_000_000, peak

@@ -20,13 +20,9 @@ from overlay_core.navigation import zoom_window
 from overlay_core.placement import origin_offset
 from overlay_core.reading import plane_bits, read_plane
 from tests.builders import add_plane, image_dataset, to_file_bytes
-from tests.e2e import browser
 from tests.e2e.editor import canvas_box, commit, download, goto, open_file, press, stroke
 
 # The fixtures `server`, `browser` and `page` (see tests/e2e/browser.py).
-server_fixture = browser.server_fixture
-browser_fixture = browser.browser_fixture
-page_fixture = browser.page_fixture
 
 pytestmark = pytest.mark.e2e
 
@@ -82,7 +78,7 @@ def test_strokes_drawn_with_the_mouse_land_on_the_right_pixels(
     page.get_by_text("Zoom 2×").wait_for()
     zoomed_box = canvas_box(page)
     window = zoom_window(ROWS, COLS, 2)
-    zoomed = fit_view(ROWS, COLS, window=window, width=round(zoomed_box["width"]))
+    zoomed = fit_view(ROWS, COLS, region=window, width=round(zoomed_box["width"]))
     y2 = zoomed.image_to_display(70, 0)[1]
     x2a, x2b = zoomed.image_to_display(0, 60)[0], zoomed.image_to_display(0, 100)[0]
     stroke(page, [(x2a, y2), (x2b, y2)], steps=25)

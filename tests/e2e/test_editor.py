@@ -14,12 +14,17 @@ import pytest
 from playwright.sync_api import expect
 
 from overlay_core.reading import load, plane_bits, read_plane
-from tests.e2e import browser
-from tests.e2e.editor import canvas_box, commit, download, goto, open_file, pick_plane, press, stroke, wait_idle
-
-server_fixture = browser.server_fixture
-browser_fixture = browser.browser_fixture
-page_fixture = browser.page_fixture
+from tests.e2e.editor import (
+    canvas_box,
+    commit,
+    download,
+    goto,
+    open_file,
+    pick_plane,
+    press,
+    stroke,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.e2e
 

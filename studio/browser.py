@@ -61,7 +61,8 @@ export default function (component) {
       if (!(self.data.keys || []).includes(key)) return;
       e.preventDefault();
       e.stopImmediatePropagation();  // before Streamlit's own R (rerun) and C (clear cache)
-      self.setTriggerValue("key", key);
+      self.count = (self.count || 0) + 1;  // a new value each time: the same key twice is two presses
+      self.setTriggerValue("key", { key, count: self.count });
     };
     self.report = () => {
       const top = Math.round(element.getBoundingClientRect().top + window.scrollY);
@@ -204,7 +205,8 @@ def keys(key: str, instant: bool = True) -> tuple[str | None, Viewport]:
     result: Any = _keys(data={"keys": list(KEYS), "viewport": size, "instant": instant}, key=key,
                         on_key_change=lambda: None, on_viewport_change=lambda: None,
                         width="stretch", height=0)
-    pressed = result.get("key") if result is not None else None
+    event = result.get("key") if result is not None else None
+    pressed = event.get("key") if isinstance(event, dict) else event
     viewport = result.get("viewport") if result is not None else None
     found = DEFAULT_VIEWPORT
     if isinstance(viewport, dict) and viewport.get("width") and viewport.get("height"):

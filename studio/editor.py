@@ -79,6 +79,7 @@ _TOOL_ICONS = {"Brush": ":material/brush:", "Line": ":material/horizontal_rule:"
                "Polygon": ":material/pentagon:"}
 # Room kept under the canvas for its status line (and the Apply row), in px.
 _ROOM_BELOW = 78
+_ROOM_BELOW_APPLY = 104  # the status line with the Apply and Discard buttons
 
 
 def _state() -> Any:
@@ -195,7 +196,8 @@ def _editor(
     window = zoom_window(rows, cols, zoom, state.get(centre_key))
     if state.get(centre_key) != centre_of(window):
         state[centre_key] = centre_of(window)
-    max_height = max(200, size.height - size.top - _ROOM_BELOW)
+    room = _ROOM_BELOW if state.get("edit.release", True) else _ROOM_BELOW_APPLY
+    max_height = max(200, size.height - size.top - room)
     width = canvas_width(window, max(120, size.column), max_height)
     view = fit_view(rows, cols, region=window, width=width)
     scale = view.scale
@@ -349,14 +351,14 @@ def _editor(
                            + (" · click the first point again to close the polygon; it applies when closed"
                               if tool == "Polygon" else ""))
         else:
-            status.caption(
+            a = status.columns([3.2, 1.2, 1.1], vertical_alignment="center", gap="small")
+            a[0].caption(
                 f"Drawing on plane {plane.group_hex}{where} · {applied_count} applied · "
                 + (f"{len(fresh)} shape{'s' if len(fresh) != 1 else ''} drawn, not yet applied"
                    if fresh else "nothing drawn yet: draw, then Apply")
                 + (" · click the first point again to close the polygon" if tool == "Polygon" else ""))
-            a = status.columns([1, 1, 3])
-            if a[0].button("Apply", key="apply", type="primary", icon=":material/check:", shortcut="Enter",
-                           disabled=not fresh, help="Write the strokes into the plane (Enter)."):
+            if a[1].button("Apply", key="apply", type="primary", icon=":material/check:", shortcut="Enter",
+                           disabled=not fresh, width="stretch", help="Write the strokes into the plane (Enter)."):
                 try:
                     _apply(entry, plane, fresh, view, frame)
                 except OverlayError as exc:
@@ -370,7 +372,7 @@ def _editor(
                         state[editing.select_key(entry)] = plane.group
                         st.rerun(scope="app")
                     st.rerun(scope="fragment")
-            if a[1].button("Discard", key="edit.discard", icon=":material/ink_eraser_off:",
+            if a[2].button("Discard", key="edit.discard", icon=":material/ink_eraser_off:",
                            disabled=not fresh):
                 editing.bump_nonce(state)
                 st.rerun(scope="fragment")

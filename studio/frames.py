@@ -50,7 +50,7 @@ def frame_control(entry: LoadedFile, frames: int, page: str) -> int:
     def step(by: int) -> None:
         set_frame(state, entry, current_frame(state, entry, frames) + by, frames)
 
-    cols = st.columns([1, 6, 1], vertical_alignment="bottom")
+    cols = st.columns([1.4, 5, 1.4], vertical_alignment="bottom")
     cols[0].button("", key=f"{page}.frame.prev", icon=":material/navigate_before:", shortcut="PageUp",
                    help="Previous frame (PageUp)", on_click=step, args=(-1,), disabled=frame == 0)
     cols[1].slider("Image frame", 1, frames, key=widget, on_change=moved)

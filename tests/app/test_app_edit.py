@@ -234,7 +234,7 @@ def test_keys_change_the_brush_tools_and_zoom(edit_app: AppTest) -> None:
         ("+", lambda: edit_app.session_state[f"edit.zoom.{entry.id}"] == 1.5),
         ("-", lambda: edit_app.session_state[f"edit.zoom.{entry.id}"] == 1),
     ):
-        edit_app.session_state["edit.keys"] = {"viewport": VIEWPORT, "key": key}
+        edit_app.session_state["edit.keys"] = {"viewport": VIEWPORT, "key": {"key": key, "count": 1}}
         edit_app.run()
         assert check(), key
     edit_app.button(key="edit.tool.brush").click().run()

@@ -358,7 +358,8 @@ def _editor(
                    if fresh else "nothing drawn yet: draw, then Apply")
                 + (" · click the first point again to close the polygon" if tool == "Polygon" else ""))
             if a[1].button("Apply", key="apply", type="primary", icon=":material/check:", shortcut="Enter",
-                           disabled=not fresh, width="stretch", help="Write the strokes into the plane (Enter)."):
+                           disabled=not fresh, width="stretch",
+                           help="Write the strokes into the plane (Enter)."):
                 try:
                     _apply(entry, plane, fresh, view, frame)
                 except OverlayError as exc:

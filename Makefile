@@ -50,8 +50,10 @@ e2e: $(VENV)/.dev system-deps
 test: $(VENV)/.dev system-deps lint typecheck
 	$(PY) -m pytest -q
 
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev system-deps
 	$(PY) -m pytest -q benchmarks -o python_files="bench_*.py" --benchmark-only --benchmark-columns=min,median,max,rounds
+	# The editor in Chromium (mouse-up to applied, rapid strokes, idle reruns): prints a table.
+	$(PY) benchmarks/bench_editor.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks

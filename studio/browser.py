@@ -117,6 +117,7 @@ export default function (component) {
         }
       }, 0);
     };
+    self.tidier = setInterval(self.tidy, 400);  // a canvas mounted later (new plane or view)
     window.addEventListener("pointerup", self.onPointerUp);
     window.addEventListener("keydown", self.onKey, true);
     window.addEventListener("resize", self.onResize);
@@ -131,12 +132,12 @@ export default function (component) {
   self.setTriggerValue = setTriggerValue;
   self.setStateValue = setStateValue;
   setTimeout(self.tidy, 0);
-  setTimeout(self.tidy, 500);
   return () => {
     window.removeEventListener("pointerup", self.onPointerUp);
     window.removeEventListener("keydown", self.onKey, true);
     window.removeEventListener("resize", self.onResize);
     clearTimeout(self.timer);
+    clearInterval(self.tidier);
     self.observer.disconnect();
     delete parentElement.__overlayKeys;
   };

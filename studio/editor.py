@@ -101,17 +101,41 @@ def _memory() -> dict[str, Any]:
     return memory
 
 
+#: The editor's settings, and the widget that shows each.
+_PREFS = {"width": ("edit.width", 6), "release": ("edit.release", True), "fill": ("edit.fill", True)}
+
+
+def _prefs() -> dict[str, Any]:
+    """Return the editor's settings (brush width, apply on release, fill), kept in :func:`_memory`.
+
+    Streamlit drops a widget's value in some runs (one interrupted by a newer rerun, or a
+    rerun called from the fragment) and the widget then comes back at its default; the
+    settings are kept here and copied into the widgets before each is drawn.
+    """
+    memory = _memory()
+    prefs = memory.get("prefs")
+    if not isinstance(prefs, dict):
+        prefs = {name: default for name, (_, default) in _PREFS.items()}
+        memory["prefs"] = prefs
+    return prefs
+
+
+def _remember(name: str) -> None:
+    """Copy a settings widget's new value into :func:`_prefs` (its ``on_change``)."""
+    _prefs()[name] = _state()[_PREFS[name][0]]
+
+
 def _rgba(color: tuple[int, int, int], alpha: float) -> str:
     return f"rgba({color[0]}, {color[1]}, {color[2]}, {alpha})"
 
 
 def _step_width(by: int) -> None:
-    state = _state()
-    width = int(state.get("edit.width", 6))
+    prefs = _prefs()
+    width = int(prefs["width"])
     if by > 0:
-        state["edit.width"] = next((w for w in _WIDTHS if w > width), _WIDTHS[-1])
+        prefs["width"] = next((w for w in _WIDTHS if w > width), _WIDTHS[-1])
     else:
-        state["edit.width"] = next((w for w in reversed(_WIDTHS) if w < width), _WIDTHS[0])
+        prefs["width"] = next((w for w in reversed(_WIDTHS) if w < width), _WIDTHS[0])
 
 
 def _set_tool(tool: str) -> None:
@@ -176,7 +200,7 @@ def _editor(
     rows, cols = info.rows, info.columns
     state.setdefault("edit.tool", "Brush")
     state.setdefault("edit.mode", "draw")
-    state.setdefault("edit.width", 6)
+    prefs = _prefs()
     zoom_key, centre_key = f"edit.zoom.{entry.id}", f"edit.centre.{entry.id}"
 
     canvas_col, tools_col = st.columns([2.5, 1.5], gap="small")
@@ -196,15 +220,17 @@ def _editor(
     window = zoom_window(rows, cols, zoom, state.get(centre_key))
     if state.get(centre_key) != centre_of(window):
         state[centre_key] = centre_of(window)
-    room = _ROOM_BELOW if state.get("edit.release", True) else _ROOM_BELOW_APPLY
+    room = _ROOM_BELOW if prefs["release"] else _ROOM_BELOW_APPLY
     max_height = max(200, size.height - size.top - room)
     width = canvas_width(window, max(120, size.column), max_height)
     view = fit_view(rows, cols, region=window, width=width)
     scale = view.scale
-    release = bool(state.get("edit.release", True))
+    release = bool(prefs["release"])
     mode = str(state["edit.mode"])
     tool = str(state["edit.tool"])
-    brush = int(state["edit.width"])
+    brush = int(prefs["width"])
+    for name, (widget, _) in _PREFS.items():
+        state[widget] = prefs[name]  # before the widgets are drawn
     style = default_style(plane)
 
     # --- strokes the canvas sent: applied before anything is drawn, so undo and the
@@ -271,13 +297,13 @@ def _editor(
         st.button("Redo", key="edit.redo_y", shortcut="Ctrl+Y", disabled=not history.can_redo,
                   on_click=_history_step, args=(entry, True), type="tertiary", help="Redo (Ctrl+Y)")
         o = st.columns(2, gap="small")
-        o[0].toggle("Apply on release", value=release, key="edit.release",
+        o[0].toggle("Apply on release", key="edit.release", on_change=_remember, args=("release",),
                     help="On: each stroke is written when you release the mouse (one undo step each). "
                     "Off: strokes wait on the canvas until you press Apply.")
-        o[1].toggle("Fill shapes", value=bool(state.get("edit.fill", True)), key="edit.fill",
+        o[1].toggle("Fill shapes", key="edit.fill", on_change=_remember, args=("fill",),
                     help="Fill rectangles, circles and polygons.")
-        st.slider("Brush, image pixels", 1, _WIDTHS[-1], key="edit.width",
-                  help="The stroke width in pixels of the image; [ and ] change it.")
+        st.slider("Brush, image pixels", 1, _WIDTHS[-1], key="edit.width", on_change=_remember,
+                  args=("width",), help="The stroke width in pixels of the image; [ and ] change it.")
         st.caption(f"{'Erasing' if mode == 'erase' else 'Drawing'} with the {tool.lower()} · "
                    f"{brush} image px = {brush * scale:.1f} screen px at {scale:.2f}×")
         z = st.columns(4, gap="small")
@@ -335,7 +361,7 @@ def _editor(
             stroke_width=max(0.5, round(brush * scale, 2)),
             stroke_color=ERASE_STROKE if mode == "erase" else _rgba(colour, 0.85),
             fill_color=(ERASE_FILL if mode == "erase" else _rgba(colour, 0.45))
-            if state.get("edit.fill", True) else "rgba(0, 0, 0, 0)",
+            if prefs["fill"] else "rgba(0, 0, 0, 0)",
             clear=editing.nonce(state),
         )
         w = view.region

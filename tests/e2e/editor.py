@@ -57,12 +57,19 @@ def pick_plane(page: Any, file_id: str, group: int) -> None:
 
 
 def canvas_box(page: Any) -> dict[str, float]:
-    """The drawing canvas' box on the page, once it is shown."""
-    canvas = page.locator(CANVAS).last
-    canvas.wait_for()
-    box = canvas.bounding_box()
-    assert box is not None
-    return dict(box)
+    """The drawing canvas' box on the page, once it is shown and the page is idle.
+
+    A new plane, frame or view mounts a new canvas; the old one may still be detaching.
+    """
+    for _ in range(50):
+        wait_idle(page)
+        canvas = page.locator(CANVAS).last
+        canvas.wait_for(state="visible")
+        box = canvas.bounding_box()
+        if box is not None and page.locator('[class*="st-key-canvas-"]').count() == 1:
+            return dict(box)
+        page.wait_for_timeout(100)  # the old canvas is being removed
+    raise AssertionError("the drawing canvas did not settle")
 
 
 def stroke(page: Any, points: list[tuple[float, float]], steps: int = 8) -> None:

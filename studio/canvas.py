@@ -13,16 +13,13 @@ drawing there (see :func:`inject_drawing`), which is what the browser sends.
 from __future__ import annotations
 
 import hashlib
-import io
 from typing import Any
-
-from PIL import Image
 
 from overlay_core.geometry import ViewGeometry
 
 from .state import State
 
-__all__ = ["TOOLS", "canvas_key", "draw_canvas", "inject_drawing"]
+__all__ = ["TOOLS", "background_url", "canvas_key", "draw_canvas", "inject_drawing"]
 
 #: The tools a user picks, by name, and the component's drawing mode for each.
 TOOLS = {"Brush": "freedraw", "Line": "line", "Rectangle": "rect", "Circle": "circle", "Polygon": "polygon"}
@@ -53,6 +50,29 @@ def inject_drawing(state: State, key: str, json_data: dict[str, Any]) -> None:
     state[key] = {"drawing": {"raw": json_data, "data": None}, "backgroundFit": fit}
 
 
+def background_url(png: bytes, key: str) -> str | bytes:
+    """Serve the background PNG from Streamlit's media endpoint and return its URL.
+
+    A data URL would resend the whole image on every rerun (half a megabyte for a noisy
+    image), and the browser would decode it again; a URL is a few bytes, and an unchanged
+    background keeps its URL (the media manager names files by content), so the canvas does
+    not reload it. The file belongs to this session and is dropped once a newer background
+    takes its place. Outside a served app (AppTest) the PNG bytes are returned instead.
+    """
+    from urllib.parse import urlsplit
+
+    import streamlit as st
+    from streamlit import runtime
+
+    page = st.context.url if runtime.exists() else None
+    if not page:
+        return png
+    parts = urlsplit(page)
+    path = runtime.get_instance().media_file_mgr.add(png, "image/png", f"{key}.background")
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"{parts.scheme}://{parts.netloc}{'/' + base if base else ''}{path}"
+
+
 def draw_canvas(
     *,
     key: str,
@@ -71,10 +91,9 @@ def draw_canvas(
     """
     from streamlit_drawable_canvas import st_canvas
 
-    background = Image.open(io.BytesIO(background_png))
     result = st_canvas(
         key=key,
-        background_image=background,
+        background_image=background_url(background_png, key),
         width=view.display_width,
         height=view.display_height,
         drawing_mode=TOOLS[tool],

@@ -463,3 +463,40 @@ def test_threshold_hint_and_tool_work_with_empty_modality_lut_attributes(app: Ap
     threshold(app, 0, 1000)
     assert not errors(app)
     assert np.array_equal(plane_bits(state.active(app.session_state).dataset, 0x6000)[0], values <= 1000)
+
+
+def test_frames_are_shared_with_inspect_and_copied_undoably(app: AppTest) -> None:
+    data, mask = multiframe_file(image_frames=4, plane_frames=2, image_frame_origin=2, origin=(1, 1))
+    open_in_editor(app, "multi.dcm", data)
+    entry = state.active(app.session_state)
+    assert any("has no frame on image frame 1" in i.value for i in app.info)  # plane frames: image 2-3
+    app.button(key="edit.frame.next").click().run()  # PageDown
+    assert app.slider(key=f"edit.frame.{entry.id}").value == 2
+    goto(app, "inspect")
+    assert app.slider(key=f"inspect.frame.{entry.id}").value == 2  # the same frame on Inspect
+    app.slider(key=f"inspect.frame.{entry.id}").set_value(3).run()
+    goto(app, "edit")
+    assert app.slider(key=f"edit.frame.{entry.id}").value == 3 and "(frame 2 of 2)" in status(app)
+    app.button(key="edit.copy_next").click().run()  # plane frame 2 -> image frame 4: the plane grows
+    no_exception(app)
+    plane = read_plane(entry.dataset, 0x6000)
+    assert (plane.frames, plane.image_frame_origin) == (3, 2)
+    assert np.array_equal(plane_bits(entry.dataset, 0x6000)[2], mask[1])
+    app.button(key="edit.copy_all").click().run()
+    assert read_plane(entry.dataset, 0x6000).frames == 4
+    assert all(np.array_equal(f, mask[1]) for f in plane_bits(entry.dataset, 0x6000))
+    app.button(key="edit.undo").click().run()
+    app.button(key="edit.undo").click().run()
+    assert np.array_equal(plane_bits(entry.dataset, 0x6000), mask)
+    assert app.selectbox(key=f"edit.plane.{entry.id}").value == 0x6000
+
+
+def test_export_counts_pixels_dropped_outside_the_image(app: AppTest) -> None:
+    ds = image_dataset(ROWS, COLS)
+    mask = np.zeros((1, 10, 10), bool)
+    mask[0, 0, 0] = mask[0, 9, 9] = True  # at origin 36\46 the corner (9, 9) lies beyond the image
+    add_plane(ds, 0x6000, mask, origin=(36, 46))
+    open_in_editor(app, "beyond.dcm", to_file_bytes(ds))
+    app.button(key="edit.resize").click().run()
+    goto(app, "export")
+    assert any("1 set pixel outside the image dropped" in m.value for m in app.markdown)

@@ -21,15 +21,11 @@ they are noisy; compare the two columns of one run, not runs with each other.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -40,43 +36,15 @@ sys.path.insert(0, str(ROOT))
 
 from overlay_core.reading import plane_bits  # noqa: E402
 from tests.builders import add_plane, image_dataset, to_file_bytes  # noqa: E402
-from tests.e2e.browser import CHROMIUM_ARGS, chromium_path, free_port  # noqa: E402
+from tests.e2e.browser import CHROMIUM_ARGS, chromium_path, serve  # noqa: E402
 from tests.e2e.editor import canvas_box, download, goto, open_file, wait_idle  # noqa: E402
 
 GOALS = {512: (0.300, 0.150), 4096: (0.800, 0.400)}  # stroke, idle rerun (seconds)
 
 
-@contextmanager
-def server(page_rerun: bool) -> Iterator[str]:
-    """``streamlit run app.py`` on a free port; the whole-page editor when ``page_rerun``."""
-    port = free_port()
-    env = {**os.environ, "OVERLAY_STUDIO_SAMPLE": "0"}
-    if page_rerun:
-        env["OVERLAY_STUDIO_EDITOR_RERUN"] = "page"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none", "--server.maxUploadSize", "1024"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("streamlit did not start") from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+def server(page_rerun: bool) -> AbstractContextManager[str]:
+    """The app on a free port; the whole-page editor when ``page_rerun``."""
+    return serve({"OVERLAY_STUDIO_EDITOR_RERUN": "page"} if page_rerun else None)
 
 
 def make_file(folder: Path, size: int) -> Path:

@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -42,11 +43,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session", name="server")
-def server_fixture() -> Iterator[str]:
-    """Start ``streamlit run app.py`` (no sample) and return its URL."""
+@contextmanager
+def serve(extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run ``streamlit run app.py`` (no sample) on a free port; yield its URL, then stop it.
+
+    Raises
+    ------
+    RuntimeError
+        If streamlit exits or does not answer ``/_stcore/health`` within 60 s.
+    """
     port = free_port()
-    env = {**os.environ, "OVERLAY_STUDIO_SAMPLE": "0"}
+    env = {**os.environ, "OVERLAY_STUDIO_SAMPLE": "0", **(extra_env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -59,7 +66,7 @@ def server_fixture() -> Iterator[str]:
         while True:
             if process.poll() is not None:
                 output = process.stdout.read() if process.stdout else ""
-                pytest.fail(f"streamlit exited with {process.returncode}: {output}")
+                raise RuntimeError(f"streamlit exited with {process.returncode}: {output}")
             try:
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                     if response.status == 200:
@@ -67,7 +74,7 @@ def server_fixture() -> Iterator[str]:
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail("streamlit did not answer /_stcore/health within 60 s")
+                raise RuntimeError("streamlit did not answer /_stcore/health within 60 s")
             time.sleep(0.2)  # polling the health endpoint, not waiting on the page
         yield url
     finally:
@@ -76,6 +83,16 @@ def server_fixture() -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session", name="server")
+def server_fixture() -> Iterator[str]:
+    """Start ``streamlit run app.py`` (no sample) and return its URL."""
+    try:
+        with serve() as url:
+            yield url
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session", name="browser")

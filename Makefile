@@ -52,6 +52,7 @@ test: $(VENV)/.dev system-deps lint typecheck
 
 bench: $(VENV)/.dev system-deps
 	$(PY) -m pytest -q benchmarks -o python_files="bench_*.py" --benchmark-only --benchmark-columns=min,median,max,rounds
+	$(PY) benchmarks/batch_throughput.py
 	# The editor in Chromium (mouse-up to applied, rapid strokes, idle reruns): prints a table.
 	$(PY) benchmarks/bench_editor.py
 

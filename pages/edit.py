@@ -10,6 +10,7 @@ from overlay_core.writing import Attributes, delete_plane, first_free_group, mig
 from studio import editing
 from studio.editor import NEW, editor
 from studio.frames import frame_control
+from studio.interop import seg_import_section
 from studio.layers import plane_frame_for
 from studio.ui import require_active
 from studio.view import intensity_range
@@ -103,6 +104,8 @@ with more[1].expander("Import a mask (PNG or NPY)", expanded=False):
         editing.run_and_rerun(entry, "import", lambda d: edit.apply_mask(
             d, None if group == NEW else plane.group, data, "replace" if group == NEW else import_mode,
             space, frame or 0), select=True)
+
+seg_import_section(entry)  # segments of a DICOM SEG become planes
 
 if group == NEW:
     st.stop()

@@ -7,6 +7,7 @@ from overlay_core.render import burn_in_png
 from overlay_core.styles import PlaneStyle, default_style
 from overlay_core.windowing import AUTOMATIC, VoiKind, default_voi, file_presets, manual_window
 from studio.frames import frame_control
+from studio.interop import presentation_state_section
 from studio.ui import require_active, severity_icon
 from studio.view import MAX_DISPLAY, render_view
 
@@ -54,6 +55,8 @@ if other:
             st.markdown(f"{severity_icon(f.severity)} **{where}** `{f.code}`: {f.message}")
 elif not findings:
     st.caption("No diagnostics: the overlay groups follow the standard.")
+
+presentation_state_section(entry)  # a presentation state and its image, both open
 
 if not info.has_pixel_data or info.rows == 0:
     st.warning("This file has no image to draw the planes on.")

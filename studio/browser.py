@@ -16,6 +16,7 @@ mounted element, so reruns do not stack listeners.
 from __future__ import annotations
 
 import base64
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +51,8 @@ export default function (component) {
   const element = parentElement instanceof ShadowRoot ? parentElement.host : parentElement;
   let self = parentElement.__overlayKeys;
   if (!self) {
-    self = { data, setTriggerValue, setStateValue, last: null, timer: null };
+    self = { data, setTriggerValue, setStateValue, last: null, timer: null, serial: 0, presses: [],
+             mount: Math.random().toString(36).slice(2) };
     const typing = (t) => {
       const tag = (t && t.tagName || "").toLowerCase();
       return tag === "input" || tag === "textarea" || tag === "select" || (t && t.isContentEditable);
@@ -61,8 +63,11 @@ export default function (component) {
       if (!(self.data.keys || []).includes(key)) return;
       e.preventDefault();
       e.stopImmediatePropagation();  // before Streamlit's own R (rerun) and C (clear cache)
-      self.count = (self.count || 0) + 1;  // a new value each time: the same key twice is two presses
-      self.setTriggerValue("key", { key, count: self.count });
+      // Every press is numbered and the last ones are kept: reruns that coalesce (a press
+      // while the app is busy) still deliver every press, in order.
+      self.serial += 1;
+      self.presses = [...self.presses, [self.serial, key]].slice(-32);
+      self.setStateValue("presses", { mount: self.mount, presses: self.presses });
     };
     self.report = () => {
       const top = Math.round(element.getBoundingClientRect().top + window.scrollY);
@@ -194,27 +199,51 @@ class Click:
     y: float
 
 
-def keys(key: str, instant: bool = True) -> tuple[str | None, Viewport]:
-    """Listen for :data:`KEYS`; return the key just pressed (or ``None``) and the :class:`Viewport`.
+def keys(key: str, memory: MutableMapping[str, Any], instant: bool = True) -> tuple[list[str], Viewport]:
+    """Listen for :data:`KEYS`; return the keys pressed since the last call, in order, and the viewport.
 
-    The viewport is :data:`DEFAULT_VIEWPORT` until the browser has reported it. With
+    Presses are numbered in the browser; ``memory`` (a dict kept across runs) remembers the
+    last one handled, so presses that arrive together are all returned and none twice. The
+    viewport is :data:`DEFAULT_VIEWPORT` until the browser has reported it. With
     ``instant``, a stroke on the drawing canvas is sent as soon as the mouse is released
     (not while a polygon is drawn: the canvas sends it when it is closed).
     """
     seen = st.session_state.get(key) or {}
     size = seen.get("viewport") if isinstance(seen, dict) else None
     result: Any = _keys(data={"keys": list(KEYS), "viewport": size, "instant": instant}, key=key,
-                        on_key_change=lambda: None, on_viewport_change=lambda: None,
+                        on_presses_change=lambda: None, on_viewport_change=lambda: None,
                         width="stretch", height=0)
-    event = result.get("key") if result is not None else None
-    pressed = event.get("key") if isinstance(event, dict) else event
     viewport = result.get("viewport") if result is not None else None
     found = DEFAULT_VIEWPORT
     if isinstance(viewport, dict) and viewport.get("width") and viewport.get("height"):
         found = Viewport(int(viewport["width"]), int(viewport["height"]),
                          int(viewport.get("column") or DEFAULT_VIEWPORT.column),
                          int(viewport.get("top") or DEFAULT_VIEWPORT.top))
-    return (str(pressed) if pressed else None, found)
+    return (_new_presses(result.get("presses") if result is not None else None, memory), found)
+
+
+def _new_presses(sent: object, memory: MutableMapping[str, Any]) -> list[str]:
+    """Return the presses in ``sent`` not handled yet, and remember the last one.
+
+    >>> memory = {}
+    >>> _new_presses({"mount": "a", "presses": [[1, "["], [2, "["]]}, memory)
+    ['[', '[']
+    >>> _new_presses({"mount": "a", "presses": [[2, "["], [3, "r"]]}, memory)
+    ['r']
+    >>> _new_presses({"mount": "b", "presses": [[1, "c"]]}, memory)  # a new listener counts from 1
+    ['c']
+    """
+    if not isinstance(sent, dict) or not isinstance(sent.get("presses"), list):
+        return []
+    mount = str(sent.get("mount"))
+    last = int(memory.get("last", 0)) if memory.get("mount") == mount else 0
+    fresh = []
+    for item in sent["presses"]:
+        if isinstance(item, list) and len(item) == 2 and int(item[0]) > last:
+            fresh.append(str(item[1]))
+            last = int(item[0])
+    memory["mount"], memory["last"] = mount, last
+    return fresh
 
 
 def overview(key: str, png: bytes, width: int, height: int,

@@ -105,6 +105,16 @@ def _memory() -> dict[str, Any]:
 _PREFS = {"width": ("edit.width", 6), "release": ("edit.release", True), "fill": ("edit.fill", True)}
 
 
+def _keys_memory() -> dict[str, Any]:
+    """Return where the key listener's last handled press is remembered."""
+    memory = _memory()
+    found = memory.get("keys")
+    if not isinstance(found, dict):
+        found = {}
+        memory["keys"] = found
+    return found
+
+
 def _prefs() -> dict[str, Any]:
     """Return the editor's settings (brush width, apply on release, fill), kept in :func:`_memory`.
 
@@ -205,15 +215,16 @@ def _editor(
 
     canvas_col, tools_col = st.columns([2.5, 1.5], gap="small")
     with canvas_col:
-        pressed, size = keys("edit.keys", instant=state.get("edit.tool") != "Polygon")
-    if pressed in ("[", "]"):
-        _step_width(1 if pressed == "]" else -1)
-    elif pressed in ("+", "=", "-"):
-        _zoom_to(entry.id, step_zoom(float(state.get(zoom_key, 1)), 1 if pressed != "-" else -1), None)
-    elif pressed == "r":
-        _set_tool("Rectangle")
-    elif pressed == "c":
-        _set_tool("Circle")
+        presses, size = keys("edit.keys", _keys_memory(), instant=state.get("edit.tool") != "Polygon")
+    for pressed in presses:
+        if pressed in ("[", "]"):
+            _step_width(1 if pressed == "]" else -1)
+        elif pressed in ("+", "=", "-"):
+            _zoom_to(entry.id, step_zoom(float(state.get(zoom_key, 1)), 1 if pressed != "-" else -1), None)
+        elif pressed == "r":
+            _set_tool("Rectangle")
+        elif pressed == "c":
+            _set_tool("Circle")
 
     memory = _memory()
     zoom = float(state.get(zoom_key, 1))

@@ -226,6 +226,7 @@ def test_zoomed_view_maps_to_the_window(edit_app: AppTest) -> None:
 
 def test_keys_change_the_brush_tools_and_zoom(edit_app: AppTest) -> None:
     entry = state.active(edit_app.session_state)
+    serial = 0
     for key, check in (
         ("]", lambda: edit_app.session_state["edit.width"] == 8),
         ("[", lambda: edit_app.session_state["edit.width"] == 6),
@@ -234,12 +235,20 @@ def test_keys_change_the_brush_tools_and_zoom(edit_app: AppTest) -> None:
         ("+", lambda: edit_app.session_state[f"edit.zoom.{entry.id}"] == 1.5),
         ("-", lambda: edit_app.session_state[f"edit.zoom.{entry.id}"] == 1),
     ):
-        edit_app.session_state["edit.keys"] = {"viewport": VIEWPORT, "key": {"key": key, "count": 1}}
+        serial += 1
+        edit_app.session_state["edit.keys"] = {"viewport": VIEWPORT,
+                                               "presses": {"mount": "test", "presses": [[serial, key]]}}
         edit_app.run()
         assert check(), key
+    # two presses that reach the app in one rerun both count; one seen again does not
+    presses = [[serial + 1, "]"], [serial + 2, "]"]]
+    sent = {"mount": "test", "presses": presses}
+    edit_app.session_state["edit.keys"] = {"viewport": VIEWPORT, "presses": sent}
+    edit_app.run().run()
+    assert edit_app.session_state["edit.width"] == 10
     edit_app.button(key="edit.tool.brush").click().run()
     assert edit_app.session_state["edit.tool"] == "Brush"
-    assert any("6 image px = 24.0 screen px at 4.00×" in c.value for c in edit_app.caption)
+    assert any("10 image px = 40.0 screen px at 4.00×" in c.value for c in edit_app.caption)
 
 
 def test_zoom_to_the_plane_extent(edit_app: AppTest) -> None:

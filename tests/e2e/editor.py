@@ -50,10 +50,24 @@ def press(page: Any, key: str) -> None:
 
 
 def pick_plane(page: Any, file_id: str, group: int) -> None:
-    """Choose ``group`` in the Edit page's plane picker."""
-    page.locator(f".st-key-edit-plane-{file_id}").click()
-    page.get_by_role("option", name=f"{group:04X}", exact=True).click()
-    wait_idle(page)
+    """Choose ``group`` in the Edit page's plane picker.
+
+    A rerun that lands while the list is open (the editor settles its size on the first
+    runs) closes it; then the list is opened again.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(5):
+        wait_idle(page)
+        page.locator(f".st-key-edit-plane-{file_id}").click()
+        try:
+            page.get_by_role("option", name=f"{group:04X}", exact=True).click(timeout=5000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            continue
+        wait_idle(page)
+        return
+    raise AssertionError(f"plane {group:04X} could not be picked")
 
 
 def canvas_box(page: Any) -> dict[str, float]:

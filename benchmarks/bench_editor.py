@@ -25,7 +25,8 @@ import statistics
 import sys
 import tempfile
 import time
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,15 +37,18 @@ sys.path.insert(0, str(ROOT))
 
 from overlay_core.reading import plane_bits  # noqa: E402
 from tests.builders import add_plane, image_dataset, to_file_bytes  # noqa: E402
-from tests.e2e.browser import CHROMIUM_ARGS, chromium_path, serve  # noqa: E402
+from tests.e2e.browser import CHROMIUM_ARGS, chromium_path, streamlit_server  # noqa: E402
 from tests.e2e.editor import canvas_box, download, goto, open_file, wait_idle  # noqa: E402
 
 GOALS = {512: (0.300, 0.150), 4096: (0.800, 0.400)}  # stroke, idle rerun (seconds)
 
 
-def server(page_rerun: bool) -> AbstractContextManager[str]:
-    """The app on a free port; the whole-page editor when ``page_rerun``."""
-    return serve({"OVERLAY_STUDIO_EDITOR_RERUN": "page"} if page_rerun else None)
+@contextmanager
+def server(page_rerun: bool) -> Iterator[str]:
+    """The app on a free port of 127.0.0.1; the whole-page editor when ``page_rerun``."""
+    env = {"OVERLAY_STUDIO_EDITOR_RERUN": "page"} if page_rerun else None
+    with streamlit_server("--server.address", "127.0.0.1", env=env) as (url, _):
+        yield url
 
 
 def make_file(folder: Path, size: int) -> Path:

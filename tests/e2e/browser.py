@@ -44,21 +44,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run ``streamlit run app.py`` (no sample) on a free port; yield its URL, then stop it.
+def streamlit_server(
+    *options: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """Run ``streamlit run app.py`` (no sample) on a free port; yield its URL and process.
 
-    Raises
-    ------
-    RuntimeError
-        If streamlit exits or does not answer ``/_stcore/health`` within 60 s.
+    ``options`` are extra command-line options (``--server.disconnectedSessionTTL``, ...);
+    without ``--server.address`` the server binds where .streamlit/config.toml says.
     """
     port = free_port()
-    env = {**os.environ, "OVERLAY_STUDIO_SAMPLE": "0", **(extra_env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+         "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none", *options],
+        cwd=ROOT, env={**os.environ, "OVERLAY_STUDIO_SAMPLE": "0", **(env or {})},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -66,7 +66,7 @@ def serve(extra_env: dict[str, str] | None = None) -> Iterator[str]:
         while True:
             if process.poll() is not None:
                 output = process.stdout.read() if process.stdout else ""
-                raise RuntimeError(f"streamlit exited with {process.returncode}: {output}")
+                pytest.fail(f"streamlit exited with {process.returncode}: {output}")
             try:
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                     if response.status == 200:
@@ -74,9 +74,9 @@ def serve(extra_env: dict[str, str] | None = None) -> Iterator[str]:
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not answer /_stcore/health within 60 s")
+                pytest.fail("streamlit did not answer /_stcore/health within 60 s")
             time.sleep(0.2)  # polling the health endpoint, not waiting on the page
-        yield url
+        yield url, process
     finally:
         process.terminate()
         try:
@@ -87,12 +87,9 @@ def serve(extra_env: dict[str, str] | None = None) -> Iterator[str]:
 
 @pytest.fixture(scope="session", name="server")
 def server_fixture() -> Iterator[str]:
-    """Start ``streamlit run app.py`` (no sample) and return its URL."""
-    try:
-        with serve() as url:
-            yield url
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
+    """Start ``streamlit run app.py`` (no sample) on 127.0.0.1 and return its URL."""
+    with streamlit_server("--server.address", "127.0.0.1") as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="session", name="browser")

@@ -59,10 +59,10 @@ def copy_frame(ds: Dataset, group: int, frame: int, to: CopyTarget | str = CopyT
     >>> m = np.zeros((1, 2, 2), bool); m[0, 0, 0] = True
     >>> _ = set_plane(ds, 0x6000, m, Attributes(image_frame_origin=1))
     >>> p = copy_frame(ds, 0x6000, 0, "next")
-    >>> int(p.frames), p.image_frame_origin, p.set_bits
+    >>> p.frames, p.image_frame_origin, p.set_bits
     (2, 1, 2)
     >>> p = copy_frame(ds, 0x6000, 1, "all")
-    >>> int(p.frames), p.set_bits
+    >>> p.frames, p.set_bits
     (3, 3)
     """
     target = CopyTarget.coerce(to)

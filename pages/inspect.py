@@ -109,7 +109,7 @@ with view_col:
         reason = plain(view.missing_reason)
         st.warning(f"The image cannot be shown ({reason}); the planes are drawn on black.")
     g = view.geometry
-    caption = f"{view.voi.name if view.voi else ''} · shown at {g.scale:.0%} of full size"
+    caption = f"{plain(view.voi.name) if view.voi else ''} · shown at {g.scale:.0%} of full size"
     # "content": the image's own size, but never wider than its column.
     st.image(view.png, caption=caption, width="content", output_format="PNG")
     st.download_button(

@@ -47,6 +47,7 @@ from .strokes import (
     objects_of,
     stroke_mode,
 )
+from .text import plain
 
 __all__ = ["NEW", "RERUN_ENV", "SHORTCUTS", "editor"]
 
@@ -364,7 +365,7 @@ def _editor(
         try:
             shown = background(entry, image_frame, view, _others(entry, plane) + styles, state)
         except OverlayError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
             return
         colour = style.color
         draw_canvas(
@@ -378,7 +379,7 @@ def _editor(
         w = view.region
         status = st.container(key="edit.status")
         if message:
-            status.error(message)
+            status.error(plain(message))
         applied_count = int(memory.get("strokes", 0))
         where = ((f" (frame {frame + 1} of {plane.frames})" if plane.frames > 1 else "")
                  + f" · image rows {w.row0}–{w.row0 + w.rows - 1}, columns {w.col0}–{w.col0 + w.cols - 1}")
@@ -400,7 +401,7 @@ def _editor(
                 try:
                     _apply(entry, plane, fresh, view, frame)
                 except OverlayError as exc:
-                    st.error(str(exc))
+                    st.error(plain(str(exc)))
                 else:
                     for obj in fresh:
                         mark_applied(done, obj)

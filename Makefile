@@ -53,9 +53,11 @@ e2e: $(VENV)/.dev system-deps
 test: $(VENV)/.dev system-deps lint typecheck
 	$(PY) -m pytest -q
 
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev system-deps
 	$(PY) -m pytest -q benchmarks -o python_files="bench_*.py" --benchmark-only --benchmark-columns=min,median,max,rounds
 	$(PY) benchmarks/batch_throughput.py
+	# The editor in Chromium (mouse-up to applied, rapid strokes, idle reruns): prints a table.
+	$(PY) benchmarks/bench_editor.py
 
 # Reliability (issue 10): >= 10,000 mutated files through the core and the CLI, each in a
 # worker subprocess with a time and a memory limit; any error but OverlayError, hang or

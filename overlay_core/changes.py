@@ -10,6 +10,7 @@ the plane's own bitmaps are compared bit for bit.
 
 from __future__ import annotations
 
+import copy  # noqa: F401  (used by the doctests)
 import enum
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from pydicom.dataset import Dataset
 
 from .errors import OverlayError
 from .model import OverlayPlane, group_hex
-from .placement import place
+from .placement import place, plane_window
 from .reading import image_info, overlay_groups, unpack_plane
 
 __all__ = ["AttributeChange", "ChangeKind", "PlaneChange", "plane_changes"]
@@ -74,6 +75,11 @@ class PlaneChange:
     pixels_set, pixels_cleared : int
         Pixels newly set and newly cleared (see the module docstring for where they are
         counted).
+    pixels_dropped_outside : int
+        Set pixels that lay outside the image and are gone (e.g. *Resize to the image*).
+    pixels_moved_outside : int
+        Set pixels that lay on the image and now lie outside it (e.g. a new origin); they
+        are still stored but no longer shown.
     unusable : bool
         True when the group could not be read as a plane on one side; then only the
         fact that its elements differ is known.
@@ -85,6 +91,8 @@ class PlaneChange:
     pixels_set: int = 0
     pixels_cleared: int = 0
     unusable: bool = False
+    pixels_dropped_outside: int = 0
+    pixels_moved_outside: int = 0
 
     @property
     def summary(self) -> str:
@@ -92,12 +100,20 @@ class PlaneChange:
 
         >>> PlaneChange(0x6002, ChangeKind.ADDED, pixels_set=5).summary
         'Plane 6002 added: 5 pixels set'
+        >>> PlaneChange(0x6000, ChangeKind.EDITED, pixels_dropped_outside=3).summary
+        'Plane 6000 edited: 3 set pixels outside the image dropped'
         """
         parts: list[str] = []
         if self.pixels_set:
             parts.append(f"{self.pixels_set} pixel{'s' if self.pixels_set != 1 else ''} set")
         if self.pixels_cleared:
             parts.append(f"{self.pixels_cleared} pixel{'s' if self.pixels_cleared != 1 else ''} cleared")
+        if self.pixels_dropped_outside:
+            n = self.pixels_dropped_outside
+            parts.append(f"{n} set pixel{'s' if n != 1 else ''} outside the image dropped")
+        if self.pixels_moved_outside:
+            n = self.pixels_moved_outside
+            parts.append(f"{n} set pixel{'s' if n != 1 else ''} moved outside the image (kept, not shown)")
         if self.kind is ChangeKind.EDITED:
             parts.extend(f"{a.name} {a.before!r} -> {a.after!r}" for a in self.attributes)
         if self.unusable:
@@ -157,6 +173,29 @@ def _bit_counts(
     return int(np.count_nonzero(b1 & ~b0)), int(np.count_nonzero(b0 & ~b1))
 
 
+def _outside(plane: OverlayPlane, bits: NDArray[np.bool_], rows: int, cols: int) -> int:
+    """Count the set pixels of the plane (all frames) that lie outside a ``rows x cols`` image."""
+    window = plane_window(plane, rows, cols)
+    on_image = 0 if window is None else int(np.count_nonzero(bits[:, window[2], window[3]]))
+    return int(np.count_nonzero(bits)) - on_image
+
+
+def _outside_counts(
+    before: tuple[OverlayPlane, NDArray[np.bool_]] | None,
+    after: tuple[OverlayPlane, NDArray[np.bool_]] | None,
+    image_shape: tuple[int, int, int] | None,
+) -> tuple[int, int]:
+    """Return ``(dropped outside, moved outside)`` for a plane edited in size or place."""
+    if before is None or after is None or image_shape is None:
+        return 0, 0
+    (p0, b0), (p1, b1) = before, after
+    if b0.shape == b1.shape and p0.origin == p1.origin:
+        return 0, 0
+    _, rows, cols = image_shape
+    out0, out1 = _outside(p0, b0, rows, cols), _outside(p1, b1, rows, cols)
+    return max(0, out0 - out1), max(0, out1 - out0)
+
+
 def plane_changes(before: Dataset, after: Dataset) -> list[PlaneChange]:
     """List how the overlay planes of ``after`` differ from those of ``before``.
 
@@ -180,6 +219,13 @@ def plane_changes(before: Dataset, after: Dataset) -> list[PlaneChange]:
     >>> _ = set_plane(b, 0x6000, np.eye(2, dtype=bool))
     >>> [c.summary for c in plane_changes(a, b)]
     ['Plane 6000 edited: 2 pixels set']
+
+    Resizing a plane that reached beyond the image to the image drops what lay outside:
+
+    >>> from overlay_core.operations import resize_to_image
+    >>> b.Rows = b.Columns = 1; resized = copy.deepcopy(b); _ = resize_to_image(resized, 0x6000)
+    >>> [c.summary for c in plane_changes(b, resized)]
+    ['Plane 6000 edited: 1 set pixel outside the image dropped, Rows 2 -> 1, Columns 2 -> 1']
     """
     info = image_info(after)
     image_shape = info.shape if info.rows else None
@@ -202,7 +248,9 @@ def plane_changes(before: Dataset, after: Dataset) -> list[PlaneChange]:
             continue
         attributes = _attributes(old and old[0], new and new[0])
         pixels_set, pixels_cleared = _bit_counts(old, new, image_shape)
-        if kind is ChangeKind.EDITED and not (attributes or pixels_set or pixels_cleared):
+        dropped, moved = _outside_counts(old, new, image_shape)
+        if kind is ChangeKind.EDITED and not (attributes or pixels_set or pixels_cleared or dropped or moved):
             continue
-        changes.append(PlaneChange(group, kind, attributes, pixels_set, pixels_cleared))
+        changes.append(PlaneChange(group, kind, attributes, pixels_set, pixels_cleared,
+                                   pixels_dropped_outside=dropped, pixels_moved_outside=moved))
     return changes

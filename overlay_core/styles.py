@@ -29,10 +29,10 @@ PALETTE: tuple[tuple[int, int, int], ...] = (
     (255, 225, 25),   # 6000 yellow
     (70, 240, 240),   # 6002 cyan
     (240, 50, 230),   # 6004 magenta
-    (210, 245, 60),   # 6006 lime
+    (0, 130, 200),    # 6006 blue (lime was too close to 6000's yellow)
     (245, 130, 48),   # 6008 orange
     (230, 25, 75),    # 600A red
-    (0, 130, 200),    # 600C blue
+    (210, 245, 60),   # 600C lime
     (60, 180, 75),    # 600E green
     (250, 190, 212),  # 6010 pink
     (220, 190, 255),  # 6012 lavender

@@ -72,7 +72,7 @@ def _one(value: Any, low: int, high: int) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        number = value
+        number = int(value)  # a plain int, never pydicom's IS (its repr is quoted)
     elif isinstance(value, float):
         if not math.isfinite(value) or value != int(value):
             return None

@@ -168,16 +168,22 @@ def _values(ds: Dataset, keyword: str) -> list[Any]:
 def file_presets(ds: Dataset) -> list[Voi]:
     """List the file's VOI presets: its windows, then its VOI LUT tables, in file order.
 
-    Windows whose width is unusable for their function are left out.
+    A window is named by its (0028,1055) *Window Center & Width Explanation* when the file
+    gives one (``SOFT TISSUE``, ``LUNG``...), else ``File preset N``. Windows whose width is
+    unusable for their function are left out.
 
     Examples
     --------
     >>> ds = Dataset(); ds.WindowCenter = [40, 300]; ds.WindowWidth = [400, 1500]
     >>> [p.name for p in file_presets(ds)]
     ['File preset 1: C 40 / W 400', 'File preset 2: C 300 / W 1500']
+    >>> ds.WindowCenterWidthExplanation = ["SOFT TISSUE", ""]
+    >>> [p.name for p in file_presets(ds)]
+    ['SOFT TISSUE: C 40 / W 400', 'File preset 2: C 300 / W 1500']
     """
     presets: list[Voi] = []
     centers, widths = _values(ds, "WindowCenter"), _values(ds, "WindowWidth")
+    explanations = [str(e or "").strip() for e in _values(ds, "WindowCenterWidthExplanation")]
     function = str(ds.get("VOILUTFunction", "") or "LINEAR").strip().upper()
     if function not in VOI_FUNCTIONS:
         function = "LINEAR"
@@ -186,8 +192,9 @@ def file_presets(ds: Dataset) -> list[Voi]:
             voi = manual_window(float(c), float(w), function)
         except (InvalidArgumentError, TypeError, ValueError):
             continue
-        presets.append(Voi(VoiKind.WINDOW, _window_name(f"File preset {i + 1}", voi.center, voi.width,
-                                                         function), voi.center, voi.width, function, i))
+        name = (explanations[i] if i < len(explanations) else "") or f"File preset {i + 1}"
+        presets.append(Voi(VoiKind.WINDOW, _window_name(name, voi.center, voi.width, function),
+                           voi.center, voi.width, function, i))
     for i, item in enumerate(ds.get("VOILUTSequence") or []):
         if item.get("LUTDescriptor") is None or item.get("LUTData") is None:
             continue

@@ -6,6 +6,7 @@ from overlay_core.errors import OverlayError
 from overlay_core.render import burn_in_png
 from overlay_core.styles import PlaneStyle, default_style
 from overlay_core.windowing import AUTOMATIC, VoiKind, default_voi, file_presets, manual_window
+from studio.frames import frame_control
 from studio.interop import presentation_state_section
 from studio.text import plain
 from studio.ui import require_active, severity_icon
@@ -63,7 +64,7 @@ if not info.has_pixel_data or info.rows == 0:
     st.stop()
 
 st.subheader("Image")
-view_col, controls_col = st.columns([3, 1])
+view_col, controls_col = st.columns([2.6, 1.4])
 with controls_col:
     presets = file_presets(ds)
     choices = [*[p.name for p in presets], AUTOMATIC.name, "Manual"]
@@ -82,19 +83,20 @@ with controls_col:
             voi = None
     else:
         voi = next((p for p in presets if p.name == choice), AUTOMATIC)
-    frame = 0
-    if info.frames > 1:
-        frame = st.slider("Frame", 1, info.frames, 1, key=f"inspect.frame.{entry.id}") - 1
+    frame = frame_control(entry, info.frames, "inspect")
     styles: list[PlaneStyle] = []
-    for p in planes:
+    if planes:
+        st.caption("Planes: shown, colour, opacity")
+    for p in planes:  # one compact row per plane
         base = default_style(p)
         tag = " (embedded)" if p.embedded else ""
-        with st.container(border=True):
-            visible = st.checkbox(f"{p.group_hex} {p.type.value}{tag}", value=True,
+        row = st.columns([1.5, 0.6, 2], vertical_alignment="center", gap="small")
+        visible = row[0].checkbox(f"{p.group_hex} {p.type.value}{tag}", value=True,
                                   key=f"inspect.visible.{entry.id}.{p.group_hex}")
-            color = st.color_picker("Colour", base.color_hex, key=f"inspect.color.{entry.id}.{p.group_hex}")
-            opacity = st.slider("Opacity", 0.0, 1.0, base.opacity, 0.05,
-                                key=f"inspect.opacity.{entry.id}.{p.group_hex}")
+        color = row[1].color_picker(f"Colour of {p.group_hex}", base.color_hex, label_visibility="collapsed",
+                                    key=f"inspect.color.{entry.id}.{p.group_hex}")
+        opacity = row[2].slider(f"Opacity of {p.group_hex}", 0.0, 1.0, base.opacity, 0.05,
+                                label_visibility="collapsed", key=f"inspect.opacity.{entry.id}.{p.group_hex}")
         styles.append(PlaneStyle(p.group, color, opacity, visible, base.outline))
 
 with view_col:
@@ -107,8 +109,9 @@ with view_col:
         reason = plain(view.missing_reason)
         st.warning(f"The image cannot be shown ({reason}); the planes are drawn on black.")
     g = view.geometry
-    caption = f"{view.voi.name if view.voi else ''} · shown at {g.scale:.0%} of full size"
-    st.image(view.png, caption=caption, width=g.display_width, output_format="PNG")
+    caption = f"{plain(view.voi.name) if view.voi else ''} · shown at {g.scale:.0%} of full size"
+    # "content": the image's own size, but never wider than its column.
+    st.image(view.png, caption=caption, width="content", output_format="PNG")
     st.download_button(
         "Burn-in PNG (full resolution)",
         data=lambda: burn_in_png(ds, frame=frame, voi=view.voi or voi, styles=styles),

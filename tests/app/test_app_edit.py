@@ -1,10 +1,13 @@
-"""Edit page: drawings injected through the canvas' own session-state key, apply, undo/redo,
-new planes, erase, zoom, attributes and plane operations, and the edited file downloaded.
+"""Edit page: drawings injected through the canvas' own session-state key, applied on
+release or collected then applied, undo/redo, new planes, erase, zoom, keys, frames,
+attributes and plane operations, and the edited file downloaded.
 
 AppTest cannot draw, so a test puts a fabric.js drawing where streamlit-drawable-canvas
 keeps the value its browser side sends: ``st.session_state[<canvas key>]["drawing"]["raw"]``
-(:func:`studio.canvas.inject_drawing`). The page reads it back through ``st_canvas`` as it
-does for a real stroke. The real-browser test in tests/e2e draws with the mouse.
+(:func:`studio.canvas.inject_drawing`), and the browser's size where the editor's key
+listener keeps it (``st.session_state["edit.keys"]``), so the view's scale is known. The
+page reads them as it does in a browser. The real-browser tests in tests/e2e draw with the
+mouse.
 """
 
 from __future__ import annotations
@@ -19,15 +22,18 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from overlay_core.geometry import fit_view
+from overlay_core.navigation import canvas_width, zoom_window
 from overlay_core.reading import load, plane_bits, read_plane, read_planes
 from overlay_core.writing import to_bytes
 from studio import state
 from studio.canvas import inject_drawing
+from studio.strokes import ERASE_FILL, ERASE_STROKE
 from tests import builders as b
 from tests.app.support import Downloads, errors, goto, no_exception, shown
 from tests.builders import add_plane, embedded_file, image_dataset, multiframe_file, to_file_bytes
 
-ROWS, COLS = 40, 50  # shown 200 px wide by default: 4 screen pixels per image pixel
+ROWS, COLS = 40, 50  # shown 200 px wide (the column the test browser reports): 4 screen px per pixel
 ORIGIN = (3, 4)  # plane's top-left on image row 2, column 3 (0-based)
 
 
@@ -38,6 +44,11 @@ def rect(left: float, top: float, width: float, height: float, **extra: Any) -> 
         "left": left, "top": top, "width": width, "height": height,
         "fill": "rgba(255, 61, 245, 0.35)", "stroke": "#ff3df5", "strokeWidth": 0, **extra,
     }
+
+
+def erase_rect(left: float, top: float, width: float, height: float) -> dict[str, Any]:
+    """A rectangle drawn with the eraser on (its colours say so)."""
+    return rect(left, top, width, height, stroke=ERASE_STROKE, fill=ERASE_FILL)
 
 
 def drawing(*objects: dict[str, Any]) -> dict[str, Any]:
@@ -52,26 +63,53 @@ def offset_file() -> bytes:
     return to_file_bytes(ds)
 
 
+#: What the key listener reports in these tests: a tall window, a 200 px wide canvas column.
+VIEWPORT = {"width": 1400, "height": 2000, "column": 200, "top": 100}
+
+
+def open_in_editor(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.run()
+    at.file_uploader(key="upload").set_value((name, data, "application/dicom")).run()
+    at.session_state["edit.keys"] = {"viewport": VIEWPORT}
+    return goto(at, "edit")
+
+
 @pytest.fixture
 def edit_app(app: AppTest) -> AppTest:
-    app.run()
-    app.file_uploader(key="upload").set_value(("offset.dcm", offset_file(), "application/dicom")).run()
-    return goto(app, "edit")
+    return open_in_editor(app, "offset.dcm", offset_file())
+
+
+def canvas_element(at: AppTest) -> Any:
+    [canvas] = [c for c in at.get("bidi_component") if str(c.key).startswith("canvas")]
+    return canvas
 
 
 def canvas_key(at: AppTest) -> str:
-    [canvas] = at.get("bidi_component")
-    assert canvas.key.startswith("canvas.")
-    return str(canvas.key)
+    key = str(canvas_element(at).key)
+    assert key.startswith("canvas.")
+    return key
 
 
-def draw(at: AppTest, *objects: dict[str, Any]) -> AppTest:
-    """Inject a drawing into the canvas, rerun (the browser reruns on mouse-up), click apply."""
-    inject_drawing(at.session_state, canvas_key(at), drawing(*objects))
+def draw(at: AppTest, *objects: dict[str, Any], previous: tuple[dict[str, Any], ...] = ()) -> AppTest:
+    """Put a drawing on the canvas and rerun, as the browser does on mouse-up.
+
+    The canvas sends every object it holds: ``previous`` are those drawn before (already
+    applied), ``objects`` the new ones.
+    """
+    inject_drawing(at.session_state, canvas_key(at), drawing(*previous, *objects))
     at.run()
-    at.button(key="apply").click().run()
     no_exception(at)
     return at
+
+
+def collect(at: AppTest) -> AppTest:
+    """Switch to the collect-then-Apply way."""
+    at.toggle(key="edit.release").set_value(False).run()
+    return at
+
+
+def status(at: AppTest) -> str:
+    return " ".join(c.value for c in at.caption if "Drawing on plane" in c.value)
 
 
 def active_bits(at: AppTest, group: int = 0x6000) -> np.ndarray:
@@ -82,38 +120,65 @@ def active_bits(at: AppTest, group: int = 0x6000) -> np.ndarray:
 def test_defaults_to_the_first_plane_and_keys_the_canvas(edit_app: AppTest) -> None:
     entry = state.active(edit_app.session_state)
     assert edit_app.selectbox(key=f"edit.plane.{entry.id}").value == 0x6000
-    assert edit_app.selectbox(key=f"edit.plane.{entry.id}").options[-1] == "New plane (6002)"
+    assert edit_app.selectbox(key=f"edit.plane.{entry.id}").options[-1] == "New plane"
     assert canvas_key(edit_app).startswith(f"canvas.{entry.id}.6000.0.")
-    assert [w.label for w in edit_app.selectbox if w.key == "edit.tool"] == ["Tool"]
+    assert {b.key for b in edit_app.button} >= {
+        "edit.tool.brush", "edit.tool.line", "edit.tool.rectangle", "edit.tool.circle", "edit.tool.polygon",
+        "edit.eraser", "edit.undo", "edit.redo", "edit.zoom_in", "edit.zoom_out", "edit.fit", "edit.extent"}
+    assert not [b for b in edit_app.button if b.key == "apply"]  # strokes apply on release
 
 
-def test_apply_writes_the_rectangle_at_native_resolution(edit_app: AppTest) -> None:
+def test_a_stroke_applies_on_release_at_native_resolution(edit_app: AppTest) -> None:
     before = canvas_key(edit_app)
-    draw(edit_app, rect(40, 20, 40, 20))  # image rows 5-9, columns 10-19
+    first = rect(40, 20, 40, 20)
+    draw(edit_app, first)  # image rows 5-9, columns 10-19
     expected = np.zeros((20, 30), bool)
     expected[0, 0] = True
     expected[5 - 2:10 - 2, 10 - 3:20 - 3] = True  # minus the origin offset (2, 3)
     assert np.array_equal(active_bits(edit_app), expected)
-    assert canvas_key(edit_app) != before  # a fresh canvas: the strokes are not kept
-    assert not errors(edit_app)
+    assert canvas_key(edit_app) == before  # the canvas stays mounted: nothing drawn meanwhile is lost
+    assert not errors(edit_app) and "1 applied on release" in status(edit_app)
+    draw(edit_app, rect(80, 80, 4, 4), previous=(first,))  # the canvas resends the first: applied once
+    expected[20 - 2, 20 - 3] = True  # image row 20, column 20
+    assert np.array_equal(active_bits(edit_app), expected)
+    assert editing_history(edit_app).undo_labels == ["draw", "draw"]  # one undo step per stroke
 
 
-def test_erase_mode_clears_pixels(edit_app: AppTest) -> None:
-    draw(edit_app, rect(40, 20, 40, 20))
-    edit_app.radio(key="edit.mode").set_value("erase").run()
-    draw(edit_app, rect(40, 20, 20, 20))  # image columns 10-14
+def test_eraser_strokes_clear_pixels(edit_app: AppTest) -> None:
+    first = rect(40, 20, 40, 20)
+    draw(edit_app, first)
+    edit_app.button(key="edit.eraser").click().run()
+    assert edit_app.session_state["edit.mode"] == "erase"
+    draw(edit_app, erase_rect(40, 20, 20, 20), previous=(first,))  # image columns 10-14
     bits = active_bits(edit_app)
     assert not bits[3:8, 7:12].any() and bits[3:8, 12:17].all()
+    assert editing_history(edit_app).undo_labels == ["erase", "draw"]
+
+
+def test_collect_then_apply_writes_all_strokes_as_one_step(edit_app: AppTest) -> None:
+    collect(edit_app)
+    apply = edit_app.button(key="apply")
+    assert apply.disabled  # nothing drawn yet
+    draw(edit_app, rect(40, 20, 40, 20), erase_rect(40, 20, 20, 20))
+    assert "2 shapes drawn, not yet applied" in status(edit_app)
+    assert active_bits(edit_app).sum() == 1  # nothing written yet
+    edit_app.button(key="apply").click().run()
+    bits = active_bits(edit_app)
+    assert not bits[3:8, 7:12].any() and bits[3:8, 12:17].all()
+    assert editing_history(edit_app).undo_labels == ["draw"]
 
 
 def test_undo_and_redo_restore_exact_bytes(edit_app: AppTest) -> None:
     entry = state.active(edit_app.session_state)
     original = to_bytes(entry.dataset)
     assert edit_app.button(key="edit.undo").disabled
-    draw(edit_app, rect(40, 20, 40, 20))
+    first = rect(40, 20, 40, 20)
+    draw(edit_app, first)
     drawn = to_bytes(entry.dataset)
     assert drawn != original
     edit_app.button(key="edit.undo").click().run()
+    assert to_bytes(entry.dataset) == original
+    draw(edit_app, first)  # the canvas sends its strokes again before it is cleared: not re-applied
     assert to_bytes(entry.dataset) == original
     edit_app.button(key="edit.redo").click().run()
     assert to_bytes(entry.dataset) == drawn
@@ -131,11 +196,9 @@ def test_new_plane_takes_the_first_free_group(edit_app: AppTest) -> None:
     assert edit_app.selectbox(key=f"edit.plane.{entry.id}").value == 0x6002
 
 
-def test_nothing_drawn_or_an_undrawable_object_shows_an_error(edit_app: AppTest) -> None:
+def test_an_undrawable_object_shows_an_error(edit_app: AppTest) -> None:
     entry = state.active(edit_app.session_state)
     original = to_bytes(entry.dataset)
-    edit_app.button(key="apply").click().run()
-    assert errors(edit_app) == ["There is nothing to apply: draw on the image first."]
     draw(edit_app, {"type": "Textbox", "version": "7.0.0", "left": 5, "top": 5, "text": "hi"})
     [message] = errors(edit_app)
     assert "cannot be drawn into an overlay plane" in message
@@ -145,12 +208,57 @@ def test_nothing_drawn_or_an_undrawable_object_shows_an_error(edit_app: AppTest)
 
 def test_zoomed_view_maps_to_the_window(edit_app: AppTest) -> None:
     entry = state.active(edit_app.session_state)
-    for name, value in (("row0", 10), ("col0", 20), ("rows", 10), ("cols", 10)):
-        edit_app.number_input(key=f"edit.zoom.{name}.{entry.id}").set_value(value).run()
-    edit_app.number_input(key="edit.canvas_width").set_value(400).run()  # 40 screen px per pixel
-    draw(edit_app, rect(40, 80, 40, 40))  # image row 12, column 21 exactly
+    for _ in range(3):  # 1 -> 1.5 -> 2 -> 3
+        edit_app.button(key="edit.zoom_in").click().run()
+    window = zoom_window(ROWS, COLS, 3, (ROWS / 2, COLS / 2))
+    assert edit_app.session_state[f"edit.zoom.{entry.id}"] == 3
+    view = fit_view(ROWS, COLS, region=window, width=canvas_width(window, 200, 2000 - 100 - 78))
+    x, y = view.image_to_display(12, 21)  # the top-left corner of image pixel (12, 21)
+    s = view.scale
+    draw(edit_app, rect(x + s * 0.1, y + s * 0.1, s * 0.8, s * 0.8))
     bits = active_bits(edit_app)
     assert np.argwhere(bits).tolist() == [[0, 0], [12 - 2, 21 - 3]]
+    edit_app.button(key="edit.pan.right").click().run()
+    assert edit_app.session_state[f"edit.centre.{entry.id}"][1] > COLS / 2
+    edit_app.button(key="edit.fit").click().run()
+    assert edit_app.session_state[f"edit.zoom.{entry.id}"] == 1
+
+
+def test_keys_change_the_brush_tools_and_zoom(edit_app: AppTest) -> None:
+    entry = state.active(edit_app.session_state)
+    serial = 0
+    for key, check in (
+        ("]", lambda: edit_app.session_state["edit.width"] == 8),
+        ("[", lambda: edit_app.session_state["edit.width"] == 6),
+        ("r", lambda: edit_app.session_state["edit.tool"] == "Rectangle"),
+        ("c", lambda: edit_app.session_state["edit.tool"] == "Circle"),
+        ("+", lambda: edit_app.session_state[f"edit.zoom.{entry.id}"] == 1.5),
+        ("-", lambda: edit_app.session_state[f"edit.zoom.{entry.id}"] == 1),
+    ):
+        serial += 1
+        edit_app.session_state["edit.keys"] = {"viewport": VIEWPORT,
+                                               "presses": {"mount": "test", "presses": [[serial, key]]}}
+        edit_app.run()
+        assert check(), key
+    # two presses that reach the app in one rerun both count; one seen again does not
+    presses = [[serial + 1, "]"], [serial + 2, "]"]]
+    sent = {"mount": "test", "presses": presses}
+    edit_app.session_state["edit.keys"] = {"viewport": VIEWPORT, "presses": sent}
+    edit_app.run().run()
+    assert edit_app.session_state["edit.width"] == 10
+    edit_app.button(key="edit.tool.brush").click().run()
+    assert edit_app.session_state["edit.tool"] == "Brush"
+    assert any("10 image px = 40.0 screen px at 4.00×" in c.value for c in edit_app.caption)
+
+
+def test_zoom_to_the_plane_extent(edit_app: AppTest) -> None:
+    entry = state.active(edit_app.session_state)
+    edit_app.button(key="edit.extent").click().run()
+    zoom = edit_app.session_state[f"edit.zoom.{entry.id}"]
+    window = zoom_window(ROWS, COLS, zoom, edit_app.session_state[f"edit.centre.{entry.id}"])
+    # the plane covers image rows 2-21 and columns 3-32 (20 x 30): all of it is in view
+    assert window.row0 <= 2 and window.row0 + window.rows >= 22
+    assert window.col0 <= 3 and window.col0 + window.cols >= 33 and zoom > 1
 
 
 def test_attributes_are_saved(edit_app: AppTest) -> None:
@@ -196,18 +304,17 @@ def test_resize_crop_and_delete(edit_app: AppTest) -> None:
 
 def test_migrate_an_embedded_plane(app: AppTest) -> None:
     data, masks = embedded_file()
-    app.run()
-    app.file_uploader(key="upload").set_value(("embedded.dcm", data, "application/dicom")).run()
-    goto(app, "edit")
+    open_in_editor(app, "embedded.dcm", data)
     entry = state.active(app.session_state)
     picker = app.selectbox(key=f"edit.plane.{entry.id}")
-    assert "embedded in Pixel Data" in picker.format_func(0x6000)
+    assert picker.format_func(0x6000) == "6000"  # stable text: the selection survives migration
+    assert any("embedded in Pixel Data" in c.value for c in app.caption)
     app.button(key="edit.migrate").click().run()
     no_exception(app)
     plane = read_plane(entry.dataset, 0x6000)
     assert not plane.embedded
-    picker = app.selectbox(key=f"edit.plane.{entry.id}")
-    assert "embedded" not in picker.format_func(0x6000)
+    assert app.selectbox(key=f"edit.plane.{entry.id}").value == 0x6000
+    assert not any("embedded in Pixel Data" in c.value for c in app.caption)
     assert np.array_equal(plane_bits(entry.dataset, 0x6000), masks[0x6000])
     assert not [b for b in app.button if b.key == "edit.migrate"]
 
@@ -224,14 +331,12 @@ def test_drawn_bits_are_in_the_downloaded_file(edit_app: AppTest, downloads: Dow
 
 def test_multiframe_plane_is_edited_one_frame_at_a_time(app: AppTest) -> None:
     data, mask = multiframe_file(image_frames=4, plane_frames=2, image_frame_origin=2, origin=(1, 1))
-    app.run()
-    app.file_uploader(key="upload").set_value(("multi.dcm", data, "application/dicom")).run()
-    goto(app, "edit")
+    open_in_editor(app, "multi.dcm", data)
     entry = state.active(app.session_state)
-    app.number_input(key=f"edit.frame.{entry.id}.{0x6000}").set_value(2).run()
+    app.slider(key=f"edit.frame.{entry.id}").set_value(3).run()  # image frame 3: plane frame 2
     key = canvas_key(app)
     assert key.startswith(f"canvas.{entry.id}.6000.1.")
-    assert any("frame 2 of 2 · image frame 3 of 4" in c.value for c in app.caption)
+    assert "(frame 2 of 2)" in status(app)
     view_width = 200  # 11 columns shown 200 px wide
     scale = view_width / 11
     draw(app, rect(0, 0, scale, scale))  # the top-left pixel
@@ -243,8 +348,7 @@ def test_multiframe_plane_is_edited_one_frame_at_a_time(app: AppTest) -> None:
 
 def canvas_background(at: AppTest) -> np.ndarray:
     """The background image the page hands to the canvas (a PNG data URL in its data)."""
-    [canvas] = at.get("bidi_component")
-    url = json.loads(canvas.proto.json)["backgroundImageURL"]
+    url = json.loads(canvas_element(at).proto.json)["backgroundImageURL"]
     assert url.startswith("data:image/png;base64,")
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB"))
 
@@ -362,11 +466,46 @@ def test_threshold_hint_and_tool_work_with_empty_modality_lut_attributes(app: Ap
     item.add_new(0x00283002, "US", None)  # LUT Descriptor
     item.add_new(0x00283006, "US", None)  # LUT Data
     ds.ModalityLUTSequence = [item]
-    app.run()
-    app.file_uploader(key="upload").set_value(("empty-lut.dcm", to_file_bytes(ds), "application/dicom")).run()
-    goto(app, "edit")
+    open_in_editor(app, "empty-lut.dcm", to_file_bytes(ds))
     values = state.active(app.session_state).dataset.pixel_array
     assert any(f"run from {values.min():g} to {values.max():g}" in c.value for c in app.caption)
     threshold(app, 0, 1000)
     assert not errors(app)
     assert np.array_equal(plane_bits(state.active(app.session_state).dataset, 0x6000)[0], values <= 1000)
+
+
+def test_frames_are_shared_with_inspect_and_copied_undoably(app: AppTest) -> None:
+    data, mask = multiframe_file(image_frames=4, plane_frames=2, image_frame_origin=2, origin=(1, 1))
+    open_in_editor(app, "multi.dcm", data)
+    entry = state.active(app.session_state)
+    assert any("has no frame on image frame 1" in i.value for i in app.info)  # plane frames: image 2-3
+    app.button(key="edit.frame.next").click().run()  # PageDown
+    assert app.slider(key=f"edit.frame.{entry.id}").value == 2
+    goto(app, "inspect")
+    assert app.slider(key=f"inspect.frame.{entry.id}").value == 2  # the same frame on Inspect
+    app.slider(key=f"inspect.frame.{entry.id}").set_value(3).run()
+    goto(app, "edit")
+    assert app.slider(key=f"edit.frame.{entry.id}").value == 3 and "(frame 2 of 2)" in status(app)
+    app.button(key="edit.copy_next").click().run()  # plane frame 2 -> image frame 4: the plane grows
+    no_exception(app)
+    plane = read_plane(entry.dataset, 0x6000)
+    assert (plane.frames, plane.image_frame_origin) == (3, 2)
+    assert np.array_equal(plane_bits(entry.dataset, 0x6000)[2], mask[1])
+    app.button(key="edit.copy_all").click().run()
+    assert read_plane(entry.dataset, 0x6000).frames == 4
+    assert all(np.array_equal(f, mask[1]) for f in plane_bits(entry.dataset, 0x6000))
+    app.button(key="edit.undo").click().run()
+    app.button(key="edit.undo").click().run()
+    assert np.array_equal(plane_bits(entry.dataset, 0x6000), mask)
+    assert app.selectbox(key=f"edit.plane.{entry.id}").value == 0x6000
+
+
+def test_export_counts_pixels_dropped_outside_the_image(app: AppTest) -> None:
+    ds = image_dataset(ROWS, COLS)
+    mask = np.zeros((1, 10, 10), bool)
+    mask[0, 0, 0] = mask[0, 9, 9] = True  # at origin 36\46 the corner (9, 9) lies beyond the image
+    add_plane(ds, 0x6000, mask, origin=(36, 46))
+    open_in_editor(app, "beyond.dcm", to_file_bytes(ds))
+    app.button(key="edit.resize").click().run()
+    goto(app, "export")
+    assert any("1 set pixel outside the image dropped" in m.value for m in app.markdown)

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from studio import state
 from studio.view import MAX_DISPLAY
-from tests.app.support import Downloads, errors, goto
+from tests.app.support import Downloads, errors, goto, shown
 from tests.builders import (
     add_plane,
     embedded_file,
@@ -88,7 +88,7 @@ def test_windowing_choices_and_manual_window(app: AppTest) -> None:
     app.number_input(key=f"inspect.center.{entry.id}").set_value(100).run()
     app.number_input(key=f"inspect.width.{entry.id}").set_value(50).run()
     assert not errors(app)
-    assert "Manual: C 100 / W 50" in app.get("image")[0].captions[0]
+    assert "Manual: C 100 / W 50" in shown(app.get("image")[0].captions[0])
 
 
 def test_frame_selector_for_multiframe_images(app: AppTest) -> None:

@@ -104,3 +104,27 @@ def test_unusable_group_on_one_side_is_reported(loaded: Dataset) -> None:
 
 def test_summary_of_a_plain_change() -> None:
     assert PlaneChange(0x601E, ChangeKind.EDITED).summary == "Plane 601E edited"
+
+
+def test_pixels_lost_outside_the_image_are_counted() -> None:
+    """Resize drops set pixels that lay beyond the image; a move can push them off it."""
+    from overlay_core.operations import move, resize_to_image
+
+    loaded = Dataset()
+    loaded.Rows, loaded.Columns = 3, 3
+    mask = np.zeros((4, 4), bool)
+    mask[0, 0] = mask[3, 3] = mask[1, 2] = True  # (3, 3) lies beyond the 3 x 3 image
+    set_plane(loaded, 0x6000, mask)
+
+    resized = copy.deepcopy(loaded)
+    resize_to_image(resized, 0x6000)
+    [change] = plane_changes(loaded, resized)
+    assert (change.pixels_dropped_outside, change.pixels_moved_outside) == (1, 0)
+    assert (change.pixels_set, change.pixels_cleared) == (0, 0)  # nothing moved on the image
+    assert "1 set pixel outside the image dropped" in change.summary
+
+    moved = copy.deepcopy(loaded)
+    move(moved, 0x6000, (2, 3))  # one row down, two columns right: (1, 2) leaves the image
+    [change] = plane_changes(loaded, moved)
+    assert (change.pixels_dropped_outside, change.pixels_moved_outside) == (0, 1)
+    assert "1 set pixel moved outside the image (kept, not shown)" in change.summary

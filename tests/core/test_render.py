@@ -260,7 +260,8 @@ def test_file_window_presets_follow_the_standard(corpus, name, preset):
 def test_presets_listed_for_the_ui(corpus):
     ds = load((corpus / "examples_overlay.dcm").read_bytes())
     names = [p.name for p in file_presets(ds)]
-    assert names == ["File preset 1: C 450 / W 790", "File preset 2: C 200 / W 443"]
+    # named by the file's Window Center & Width Explanation (0028,1055)
+    assert names == ["WINDOW1: C 450 / W 790", "WINDOW2: C 200 / W 443"]
 
 
 @pytest.mark.corpus

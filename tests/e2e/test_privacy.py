@@ -16,7 +16,7 @@ from studio.text import JOINER
 from tests import builders as b
 from tests.app.test_app_reliability import LABEL, NAME, crafted_file
 from tests.e2e import browser as e2e
-from tests.e2e.test_browser import wait_idle
+from tests.e2e.editor import wait_idle
 
 pytestmark = pytest.mark.e2e
 

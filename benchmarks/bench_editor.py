@@ -1,0 +1,204 @@
+"""The editor in Chromium: how long from mouse-up until the stroke is applied, shown and the
+canvas is ready again; whether rapid strokes all land; what a rerun with nothing changed costs.
+
+Run by ``make bench`` (``python benchmarks/bench_editor.py``); it prints a table and is not a
+test. Two servers run side by side: the editor in ``st.fragment`` (as shipped) and the same
+editor rerunning the whole page on each stroke (``OVERLAY_STUDIO_EDITOR_RERUN=page``), on a
+512 x 512 and a 4096 x 4096 16-bit image with one image-sized plane.
+
+* **stroke**: mouse-up -> the status line counts the stroke, the canvas background (drawn by
+  the server) has the plane's colour under the stroke, and the script is idle: median of
+  ``--strokes`` strokes.
+* **rapid**: ten strokes 250 ms apart without waiting, then the downloaded file is read:
+  how many of the ten are in it (each stroke crosses its own row band).
+* **idle rerun**: click -> script idle for *Fit* when the view already fits (a rerun in
+  which nothing changes), timed in the page, median of five.
+
+Timings are wall-clock on whatever else the machine is doing: on the shared 2-core machine
+they are noisy; compare the two columns of one run, not runs with each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from overlay_core.reading import plane_bits  # noqa: E402
+from tests.builders import add_plane, image_dataset, to_file_bytes  # noqa: E402
+from tests.e2e.browser import CHROMIUM_ARGS, chromium_path, streamlit_server  # noqa: E402
+from tests.e2e.editor import canvas_box, download, goto, open_file, wait_idle  # noqa: E402
+
+GOALS = {512: (0.300, 0.150), 4096: (0.800, 0.400)}  # stroke, idle rerun (seconds)
+
+
+@contextmanager
+def server(page_rerun: bool) -> Iterator[str]:
+    """The app on a free port of 127.0.0.1; the whole-page editor when ``page_rerun``."""
+    env = {"OVERLAY_STUDIO_EDITOR_RERUN": "page"} if page_rerun else None
+    with streamlit_server("--server.address", "127.0.0.1", env=env) as (url, _):
+        yield url
+
+
+def make_file(folder: Path, size: int) -> Path:
+    ds = image_dataset(size, size, bits_allocated=16, bits_stored=16)
+    mask = np.zeros((1, size, size), bool)
+    mask[0, :, : size // 8] = True
+    add_plane(ds, 0x6000, mask, label="BENCH")
+    path = folder / f"bench-{size}.dcm"
+    path.write_bytes(to_file_bytes(ds))
+    return path
+
+
+_SHOWN = """([x, y, n]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (app?.dataset.testScriptState !== 'notRunning') return false;
+  const status = document.querySelector('.st-key-edit-status');
+  if (!status || !status.innerText.includes(n + ' applied')) return false;
+  const find = (root) => {  // the canvas lives in the component's shadow root
+    const found = root.querySelector('canvas.dc-background-canvas');
+    if (found) return found;
+    for (const el of root.querySelectorAll('*')) {
+      const inner = el.shadowRoot && find(el.shadowRoot);
+      if (inner) return inner;
+    }
+    return null;
+  };
+  const bg = find(document.querySelector('[class*="st-key-canvas-"]'));
+  if (!bg) return false;
+  const d = bg.getContext('2d').getImageData(x - 2, y - 2, 5, 5).data;
+  for (let i = 0; i < d.length; i += 4) {  // plane 6000's yellow under the stroke
+    if (d[i] > 200 && d[i + 1] > 180 && d[i + 2] < 80) return true;
+  }
+  return false;
+}"""
+
+
+_COUNT = """() => {
+  const m = document.querySelector('.st-key-edit-status')?.innerText.match(/(\\d+) applied/);
+  return m ? Number(m[1]) : -1;
+}"""
+_COUNT_AT_LEAST = "(n) => (" + _COUNT + ")() >= n"
+
+_IDLE_RERUN = """() => new Promise((resolve) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  let ran = false;
+  const start = performance.now();
+  const observer = new MutationObserver(() => {
+    const state = app.dataset.testScriptState;
+    if (state === 'running') ran = true;
+    if (ran && state === 'notRunning') { observer.disconnect(); resolve(performance.now() - start); }
+  });
+  observer.observe(app, { attributes: true, attributeFilter: ['data-test-script-state'] });
+  document.querySelector('.st-key-edit-fit button').click();  // the view fits already
+})"""
+
+
+def draw(page: Any, box: dict[str, float], y: float, x0: float, x1: float, steps: int = 6) -> None:
+    page.mouse.move(box["x"] + x0, box["y"] + y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + x1, box["y"] + y, steps=steps)
+
+
+def measure(browser: Any, url: str, path: Path, strokes: int) -> dict[str, Any]:
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    try:
+        open_file(page, url, path)
+        goto(page, "Edit")
+        box = canvas_box(page)
+        page.locator(".st-key-edit-status").get_by_text("0 applied").wait_for()
+        wait_idle(page)
+        times = []
+        for i in range(strokes):
+            y = box["height"] * (0.1 + 0.8 * i / max(strokes, 1))
+            draw(page, box, y, box["width"] * 0.3, box["width"] * 0.7)
+            start = time.perf_counter()
+            page.mouse.up()
+            page.wait_for_function(_SHOWN, arg=[round(box["width"] * 0.5), round(y), i + 1], polling=10)
+            times.append(time.perf_counter() - start)
+        # rapid strokes: ten, 250 ms apart, without waiting
+        first = strokes
+        box = canvas_box(page)
+        before_key = page.locator('[class*="st-key-canvas-"]').first.get_attribute("class")
+        rows = []
+        for j in range(10):
+            y = box["height"] * (0.05 + 0.09 * j)
+            rows.append(y)
+            draw(page, box, y, box["width"] * 0.55, box["width"] * 0.9, steps=3)
+            page.mouse.up()
+            page.wait_for_timeout(250)
+        page.wait_for_function(_COUNT_AT_LEAST, arg=first + 10, timeout=60_000)
+        wait_idle(page)
+        counted = page.evaluate(_COUNT)
+        if page.locator('[class*="st-key-canvas-"]').first.get_attribute("class") != before_key:
+            print("bench_editor: the canvas was remounted during the rapid strokes", file=sys.stderr)
+        idle = [page.evaluate(_IDLE_RERUN) / 1000 for _ in range(5)]
+        written = download(page)
+        bits = plane_bits(written, 0x6000)[0]
+        size = bits.shape[0]
+        landed = 0
+        band = int(np.ceil(2 * size / box["height"])) + 1  # two screen pixels, in image rows
+        for y in rows:
+            row = int(y / box["height"] * size)
+            col = int(0.7 * size)
+            landed += bool(bits[max(row - band, 0):row + band + 1, col].any())
+        return {"stroke": statistics.median(times), "rapid": landed, "idle": statistics.median(idle),
+                "counted": counted - first}
+    finally:
+        context.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--strokes", type=int, default=7, help="strokes timed per size and mode")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[512, 4096])
+    args = parser.parse_args()
+    path_to_chromium = chromium_path()
+    if path_to_chromium is None:
+        sys.exit("bench_editor: Debian's chromium is not installed (make system-deps)")
+    from playwright.sync_api import sync_playwright
+
+    results: dict[tuple[int, str], dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path_to_chromium, args=CHROMIUM_ARGS)
+        try:
+            files = {size: make_file(Path(folder), size) for size in args.sizes}
+            for mode, page_rerun in (("fragment", False), ("whole page", True)):
+                with server(page_rerun) as url:
+                    for size in args.sizes:
+                        results[(size, mode)] = measure(browser, url, files[size], args.strokes)
+        finally:
+            browser.close()
+    print()
+    print("Editor in Chromium (1366 x 768), medians; wall-clock on a shared machine: noisy.")
+    print(f"{'image':>12} | {'mode':>10} | {'mouse-up -> applied, shown, ready':>34} | "
+          f"{'rapid: strokes in file':>22} | {'idle rerun':>10}")
+    print("-" * 102)
+    for size in args.sizes:
+        goal_stroke, goal_idle = GOALS.get(size, (float("nan"), float("nan")))
+        for mode in ("fragment", "whole page"):
+            r = results[(size, mode)]
+            goal = f" (goal {goal_stroke * 1000:.0f} ms)" if mode == "fragment" else ""
+            idle_goal = f" ({goal_idle * 1000:.0f})" if mode == "fragment" else ""
+            image = f"{size}² 16-bit"
+            stroke = f"{r['stroke'] * 1000:.0f} ms{goal}"
+            rapid = f"{r['rapid']} of 10 (counted {r['counted']})"
+            idle = f"{r['idle'] * 1000:.0f} ms{idle_goal}"
+            print(f"{image:>12} | {mode:>10} | {stroke:>34} | {rapid:>22} | {idle:>10}")
+
+
+if __name__ == "__main__":
+    main()

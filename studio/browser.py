@@ -1,0 +1,265 @@
+"""Two small browser-side helpers for the editor, as inline Streamlit v2 components.
+
+* :func:`keys` makes the drawing canvas send a stroke at mouse-up (not 200 ms later),
+  hides the canvas' own toolbar (its undo acts on the canvas only), listens for the keys
+  ``st.button(..., shortcut=...)`` cannot bind
+  (Streamlit reserves ``C`` and ``R``; punctuation such as ``[`` ``]`` ``+`` ``-`` is not
+  supported) and reports the browser window's size, so the canvas can fit the screen.
+  A key pressed while typing in a field is left alone.
+* :func:`overview` shows a small picture of the whole image with the zoomed window
+  outlined; a click reports where, as fractions of the picture's width and height.
+
+Both run in the page itself (v2 components are not sandboxed) and keep one listener per
+mounted element, so reruns do not stack listeners.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+__all__ = ["DEFAULT_VIEWPORT", "KEYS", "Click", "Viewport", "keys", "overview"]
+
+#: The keys :func:`keys` reports (compared in lower case).
+KEYS = ("[", "]", "+", "=", "-", "r", "c")
+
+
+@dataclass(frozen=True)
+class Viewport:
+    """Where the editor is drawn: the window and the canvas column, in CSS pixels.
+
+    ``width`` and ``height`` are the browser window's inner size; ``column`` the width of
+    the column holding :func:`keys` and ``top`` its offset from the top of the page.
+    """
+
+    width: int
+    height: int
+    column: int
+    top: int
+
+
+#: Assumed until the browser reports its own: a 1366 x 768 laptop screen, sidebar open.
+DEFAULT_VIEWPORT = Viewport(1366, 768, 640, 140)
+
+_KEYS_JS = """
+export default function (component) {
+  const { data, setTriggerValue, setStateValue, parentElement } = component;
+  const element = parentElement instanceof ShadowRoot ? parentElement.host : parentElement;
+  let self = parentElement.__overlayKeys;
+  if (!self) {
+    self = { data, setTriggerValue, setStateValue, last: null, timer: null, serial: 0, presses: [],
+             mount: Math.random().toString(36).slice(2) };
+    const typing = (t) => {
+      const tag = (t && t.tagName || "").toLowerCase();
+      return tag === "input" || tag === "textarea" || tag === "select" || (t && t.isContentEditable);
+    };
+    self.onKey = (e) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
+      const key = (e.key || "").toLowerCase();
+      if (!(self.data.keys || []).includes(key)) return;
+      e.preventDefault();
+      e.stopImmediatePropagation();  // before Streamlit's own R (rerun) and C (clear cache)
+      // Every press is numbered and the last ones are kept: reruns that coalesce (a press
+      // while the app is busy) still deliver every press, in order.
+      self.serial += 1;
+      self.presses = [...self.presses, [self.serial, key]].slice(-32);
+      self.setStateValue("presses", { mount: self.mount, presses: self.presses });
+    };
+    self.report = () => {
+      const top = Math.round(element.getBoundingClientRect().top + window.scrollY);
+      const size = { width: window.innerWidth, height: window.innerHeight, column: element.clientWidth, top };
+      const last = self.last;
+      if (last && Math.abs(last.width - size.width) < 16 && Math.abs(last.height - size.height) < 16
+          && Math.abs((last.column || 0) - size.column) < 16 && Math.abs((last.top || 0) - top) < 16) return;
+      self.last = size;
+      self.setStateValue("viewport", size);
+    };
+    self.onResize = () => {
+      clearTimeout(self.timer);
+      self.timer = setTimeout(self.report, 250);
+    };
+    // The drawing canvas sends a stroke 200 ms after mouse-up (a debounce); its own "Update
+    // the app" button sends at once, so press it right after a stroke ends. Its toolbar's
+    // undo/redo act on the canvas alone, beside the app's own: hide it.
+    const canvasRoot = (host) => {
+      const search = (root) => {
+        if (root.querySelector(".dc-root")) return root;
+        for (const el of root.querySelectorAll("*")) {
+          const found = el.shadowRoot && search(el.shadowRoot);
+          if (found) return found;
+        }
+        return null;
+      };
+      return host && search(host);
+    };
+    self.tidy = () => {
+      for (const host of document.querySelectorAll('[class*="st-key-canvas-"]')) {
+        const root = canvasRoot(host);
+        if (root && !root.querySelector("style[data-overlay-studio]")) {
+          const style = document.createElement("style");
+          style.dataset.overlayStudio = "1";
+          style.textContent = ".dc-toolbar { display: none !important; }";
+          root.appendChild(style);
+        }
+      }
+    };
+    self.onPointerUp = (e) => {
+      if (!self.data.instant) return;
+      const path = e.composedPath ? e.composedPath() : [];
+      const isCanvas = (el) => el.classList && [...el.classList].some((c) => c.startsWith("st-key-canvas-"));
+      const host = path.find(isCanvas);
+      const inCanvas = path.some((el) => el.classList && el.classList.contains("dc-canvas"));
+      if (!host && !inCanvas) return;
+      setTimeout(() => {
+        for (const h of host ? [host] : document.querySelectorAll('[class*="st-key-canvas-"]')) {
+          const root = canvasRoot(h);
+          const send = root && root.querySelector('button[aria-label="Update the app with this drawing"]');
+          if (send) send.click();
+        }
+      }, 0);
+    };
+    self.tidier = setInterval(self.tidy, 400);  // a canvas mounted later (new plane or view)
+    window.addEventListener("pointerup", self.onPointerUp);
+    window.addEventListener("keydown", self.onKey, true);
+    window.addEventListener("resize", self.onResize);
+    self.observer = new ResizeObserver(self.onResize);  // the sidebar opening narrows the column
+    self.observer.observe(element);
+    parentElement.__overlayKeys = self;
+    const seen = data.viewport;
+    if (seen) self.last = seen;
+    self.report();
+  }
+  self.data = data;
+  self.setTriggerValue = setTriggerValue;
+  self.setStateValue = setStateValue;
+  setTimeout(self.tidy, 0);
+  return () => {
+    window.removeEventListener("pointerup", self.onPointerUp);
+    window.removeEventListener("keydown", self.onKey, true);
+    window.removeEventListener("resize", self.onResize);
+    clearTimeout(self.timer);
+    clearInterval(self.tidier);
+    self.observer.disconnect();
+    delete parentElement.__overlayKeys;
+  };
+}
+"""
+
+_OVERVIEW_JS = """
+export default function (component) {
+  const { data, setTriggerValue, parentElement } = component;
+  let self = parentElement.__overlayOverview;
+  if (!self) {
+    const box = document.createElement("div");
+    box.className = "ov";
+    const img = document.createElement("img");
+    const frame = document.createElement("div");
+    frame.className = "ov-window";
+    box.append(img, frame);
+    parentElement.appendChild(box);
+    self = { box, img, frame, send: setTriggerValue };
+    img.addEventListener("click", (e) => {
+      const r = img.getBoundingClientRect();
+      self.send("click", { x: (e.clientX - r.left) / r.width, y: (e.clientY - r.top) / r.height });
+    });
+    parentElement.__overlayOverview = self;
+  }
+  self.send = setTriggerValue;
+  if (self.img.src !== data.src) self.img.src = data.src;
+  self.img.style.width = data.width + "px";
+  self.img.style.height = data.height + "px";
+  const w = data.window;
+  Object.assign(self.frame.style, {
+    left: (w.left * 100) + "%", top: (w.top * 100) + "%",
+    width: (w.width * 100) + "%", height: (w.height * 100) + "%",
+  });
+  return () => { self.box.remove(); delete parentElement.__overlayOverview; };
+}
+"""
+
+_OVERVIEW_CSS = """
+.ov { position: relative; display: inline-block; line-height: 0; }
+.ov img { cursor: crosshair; display: block; border-radius: 2px; }
+.ov-window { position: absolute; border: 2px solid #ff9f1c; box-sizing: border-box; pointer-events: none; }
+"""
+
+_keys = st.components.v2.component("overlay_studio_keys", js=_KEYS_JS, isolate_styles=False)
+_overview = st.components.v2.component("overlay_studio_overview", js=_OVERVIEW_JS, css=_OVERVIEW_CSS)
+
+
+@dataclass(frozen=True)
+class Click:
+    """Where the overview was clicked, as fractions ``0..1`` of its width and height."""
+
+    x: float
+    y: float
+
+
+def keys(key: str, memory: MutableMapping[str, Any], instant: bool = True) -> tuple[list[str], Viewport]:
+    """Listen for :data:`KEYS`; return the keys pressed since the last call, in order, and the viewport.
+
+    Presses are numbered in the browser; ``memory`` (a dict kept across runs) remembers the
+    last one handled, so presses that arrive together are all returned and none twice. The
+    viewport is :data:`DEFAULT_VIEWPORT` until the browser has reported it. With
+    ``instant``, a stroke on the drawing canvas is sent as soon as the mouse is released
+    (not while a polygon is drawn: the canvas sends it when it is closed).
+    """
+    seen = st.session_state.get(key) or {}
+    size = seen.get("viewport") if isinstance(seen, dict) else None
+    result: Any = _keys(data={"keys": list(KEYS), "viewport": size, "instant": instant}, key=key,
+                        on_presses_change=lambda: None, on_viewport_change=lambda: None,
+                        width="stretch", height=0)
+    viewport = result.get("viewport") if result is not None else None
+    found = DEFAULT_VIEWPORT
+    if isinstance(viewport, dict) and viewport.get("width") and viewport.get("height"):
+        found = Viewport(int(viewport["width"]), int(viewport["height"]),
+                         int(viewport.get("column") or DEFAULT_VIEWPORT.column),
+                         int(viewport.get("top") or DEFAULT_VIEWPORT.top))
+    return (_new_presses(result.get("presses") if result is not None else None, memory), found)
+
+
+def _new_presses(sent: object, memory: MutableMapping[str, Any]) -> list[str]:
+    """Return the presses in ``sent`` not handled yet, and remember the last one.
+
+    >>> memory = {}
+    >>> _new_presses({"mount": "a", "presses": [[1, "["], [2, "["]]}, memory)
+    ['[', '[']
+    >>> _new_presses({"mount": "a", "presses": [[2, "["], [3, "r"]]}, memory)
+    ['r']
+    >>> _new_presses({"mount": "b", "presses": [[1, "c"]]}, memory)  # a new listener counts from 1
+    ['c']
+    """
+    if not isinstance(sent, dict) or not isinstance(sent.get("presses"), list):
+        return []
+    mount = str(sent.get("mount"))
+    last = int(memory.get("last", 0)) if memory.get("mount") == mount else 0
+    fresh = []
+    for item in sent["presses"]:
+        if isinstance(item, list) and len(item) == 2 and int(item[0]) > last:
+            fresh.append(str(item[1]))
+            last = int(item[0])
+    memory["mount"], memory["last"] = mount, last
+    return fresh
+
+
+def overview(key: str, png: bytes, width: int, height: int,
+             window: tuple[float, float, float, float]) -> Click | None:
+    """Show the overview picture with ``window`` (left, top, width, height as fractions) outlined.
+
+    Returns the click of this run, or ``None``.
+    """
+    src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    left, top, w, h = window
+    result: Any = _overview(
+        data={"src": src, "width": width, "height": height,
+              "window": {"left": left, "top": top, "width": w, "height": h}},
+        key=key, on_click_change=lambda: None,
+    )
+    click = result.get("click") if result is not None else None
+    if isinstance(click, dict) and "x" in click and "y" in click:
+        return Click(min(max(float(click["x"]), 0.0), 1.0), min(max(float(click["y"]), 0.0), 1.0))
+    return None

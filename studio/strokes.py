@@ -1,0 +1,101 @@
+"""Which canvas objects are new: strokes applied on release are applied once each.
+
+The canvas keeps every object drawn since it was mounted and sends them all each time;
+the editor keeps the canvas mounted while the user draws (a remount would drop strokes
+drawn meanwhile), so it must tell the new objects from those already applied. An
+object's *fingerprint* is its JSON; the applied fingerprints are counted, so two
+identical strokes are two strokes, and an object removed on the canvas is simply not
+seen again.
+
+Between clears the canvas only ever adds objects, and a run may see an older list than the
+run before it (a newer rerun interrupted that one), so applied objects are forgotten only
+when the canvas reports that it is empty: after an undo clears it, the applied objects it
+still sends until it has caught up are not applied again.
+
+Whether an object draws or erases is read from its own colour, chosen when it was drawn
+(:func:`stroke_mode`), so switching the tool while a stroke is on its way never turns a
+drawn stroke into an erased one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import Any
+
+__all__ = [
+    "ERASE_FILL", "ERASE_STROKE", "applied", "mark_applied", "new_objects", "objects_of", "stroke_mode",
+]
+
+#: The colours of eraser strokes on the canvas: a dark veil over what is erased.
+ERASE_STROKE = "rgba(20, 20, 20, 0.75)"
+ERASE_FILL = "rgba(20, 20, 20, 0.45)"
+
+
+def fingerprint(obj: Mapping[str, Any]) -> str:
+    """Return an object's fingerprint (its JSON with sorted keys).
+
+    >>> fingerprint({"b": 1, "a": [2]})
+    '{"a": [2], "b": 1}'
+    """
+    return json.dumps(obj, sort_keys=True, separators=(", ", ": "), default=str)
+
+
+def objects_of(drawing: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    """Return the objects of a canvas drawing (``[]`` for none).
+
+    >>> objects_of(None), objects_of({"objects": [{"type": "path"}]})
+    ([], [{'type': 'path'}])
+    """
+    if not drawing:
+        return []
+    objects = drawing.get("objects") or []
+    return [o for o in objects if isinstance(o, Mapping)] if isinstance(objects, Sequence) else []
+
+
+def applied(memory: MutableMapping[str, Any], canvas_key: str) -> Counter[str]:
+    """Return the fingerprints applied from the canvas ``canvas_key`` (made on first use).
+
+    Only the canvas in use is remembered: another key forgets the previous one's.
+    """
+    found = memory.get("applied")
+    if isinstance(found, tuple) and found[0] == canvas_key and isinstance(found[1], Counter):
+        done: Counter[str] = found[1]
+        return done
+    done = Counter()
+    memory["applied"] = (canvas_key, done)
+    return done
+
+
+def new_objects(objects: Sequence[Mapping[str, Any]], done: Counter[str]) -> list[Mapping[str, Any]]:
+    """Return the objects not yet applied, in drawing order.
+
+    >>> a, b = {"type": "path", "n": 1}, {"type": "path", "n": 2}
+    >>> done = Counter({fingerprint(a): 1})
+    >>> [o["n"] for o in new_objects([a, b, a], done)]
+    [2, 1]
+    """
+    left = Counter(done)
+    fresh = []
+    for obj in objects:
+        print_ = fingerprint(obj)
+        if left[print_] > 0:
+            left[print_] -= 1
+        else:
+            fresh.append(obj)
+    return fresh
+
+
+def mark_applied(done: Counter[str], obj: Mapping[str, Any]) -> None:
+    """Count ``obj`` as applied."""
+    done[fingerprint(obj)] += 1
+
+
+def stroke_mode(obj: Mapping[str, Any]) -> str:
+    """Return ``"erase"`` for an object drawn with the eraser's colour, else ``"draw"``.
+
+    >>> stroke_mode({"stroke": ERASE_STROKE}), stroke_mode({"stroke": "#ffe119"})
+    ('erase', 'draw')
+    """
+    return "erase" if str(obj.get("stroke", "")).replace(" ", "") == ERASE_STROKE.replace(" ", "") else "draw"

@@ -1,0 +1,120 @@
+"""Helpers the editor's browser tests share: open a file, pick a plane, draw, download.
+
+Selectors follow Streamlit's own e2e tests: ``.st-key-<key>`` containers (dots in keys
+become dashes) and test ids; every wait is on an element or on the script state.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydicom.dataset import Dataset
+
+from overlay_core.reading import load
+
+CANVAS = '[class*="st-key-canvas-"] canvas.dc-canvas'
+
+
+def wait_idle(page: Any) -> None:
+    """Wait until the script is not running and no element is stale (left from a rerun)."""
+    page.wait_for_function(
+        """() => document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState === 'notRunning'
+              && document.querySelectorAll('[data-stale="true"]').length === 0"""
+    )
+
+
+def open_file(page: Any, server: str, path: Path) -> None:
+    """Upload ``path`` on the Open page and wait until it is the active file."""
+    page.goto(server)
+    page.locator(".st-key-upload input[type=file]").set_input_files(str(path))
+    page.get_by_test_id("stSidebar").get_by_text(path.name).wait_for()
+    wait_idle(page)
+
+
+def goto(page: Any, title: str) -> None:
+    """Open a page from the sidebar navigation and wait for it to finish."""
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    page.get_by_role("heading", name=title).wait_for()
+    wait_idle(page)
+
+
+def press(page: Any, key: str) -> None:
+    """Click the button whose widget key is ``key`` and wait for the run it starts.
+
+    Buttons in columns carry a hidden copy for measuring their label, so the button is
+    found by its role, which skips that copy.
+    """
+    page.locator(f".st-key-{key.replace('.', '-')}").get_by_role("button").click()
+    wait_idle(page)
+
+
+def pick_plane(page: Any, file_id: str, group: int) -> None:
+    """Choose ``group`` in the Edit page's plane picker.
+
+    A rerun that lands while the list is open (the editor settles its size on the first
+    runs) closes it; then the list is opened again.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(5):
+        wait_idle(page)
+        page.locator(f".st-key-edit-plane-{file_id}").click()
+        try:
+            page.get_by_role("option", name=f"{group:04X}", exact=True).click(timeout=5000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            continue
+        wait_idle(page)
+        return
+    raise AssertionError(f"plane {group:04X} could not be picked")
+
+
+def canvas_box(page: Any) -> dict[str, float]:
+    """The drawing canvas' box on the page, once it is shown and the page is idle.
+
+    A new plane, frame or view mounts a new canvas; the old one may still be detaching.
+    """
+    for _ in range(50):
+        wait_idle(page)
+        canvas = page.locator(CANVAS).last
+        canvas.wait_for(state="visible")
+        box = canvas.bounding_box()
+        if box is not None and page.locator('[class*="st-key-canvas-"]').count() == 1:
+            return dict(box)
+        page.wait_for_timeout(100)  # the old canvas is being removed
+    raise AssertionError("the drawing canvas did not settle")
+
+
+def stroke(page: Any, points: list[tuple[float, float]], steps: int = 8) -> None:
+    """Draw one brush stroke through ``points``, given in canvas pixels."""
+    box = canvas_box(page)
+    x0, y0 = points[0]
+    page.mouse.move(box["x"] + x0, box["y"] + y0)
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(box["x"] + x, box["y"] + y, steps=steps)
+    page.mouse.up()
+
+
+def commit(page: Any, applied: int) -> None:
+    """Wait until the editor has applied ``applied`` strokes on this canvas.
+
+    In the collect-then-Apply way (an ``apply`` button is shown) click it first.
+    """
+    button = page.locator(".st-key-apply").get_by_role("button")
+    if button.count():
+        wait_idle(page)
+        button.click()
+    page.locator(".st-key-edit-status").get_by_text(f"{applied} applied", exact=False).wait_for()
+    wait_idle(page)
+
+
+def download(page: Any) -> Dataset:
+    """Download the active file from the Export page and read it."""
+    goto(page, "Export")
+    button = page.locator(".st-key-download button")
+    button.wait_for()
+    with page.expect_download() as info:
+        button.click()
+    return load(Path(info.value.path()).read_bytes())

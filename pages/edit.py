@@ -10,11 +10,13 @@ from overlay_core.placement import frame_map
 from overlay_core.writing import Attributes, delete_plane, first_free_group, migrate_embedded, set_attributes
 from studio import editing
 from studio.canvas import TOOLS, canvas_key, draw_canvas
+from studio.series import series_nav
 from studio.ui import require_active
 from studio.view import intensity_range, render_view
 
 st.title("Edit")
 entry = require_active()
+series_nav("edit")  # previous/next instance of a series (PageUp/PageDown)
 ds = entry.dataset
 info = entry.image_info()
 if info.rows == 0:

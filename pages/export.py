@@ -5,7 +5,7 @@ import streamlit as st
 from overlay_core import edit
 from overlay_core.changes import ChangeKind, plane_changes
 from overlay_core.errors import OverlayError
-from studio import state
+from studio import pacs, state
 from studio.export import checked_bytes, download_name, zip_files
 from studio.ui import require_active
 
@@ -44,6 +44,8 @@ else:
         f"Download {download_name(entry)}", data=data, file_name=download_name(entry),
         mime="application/dicom", key="download", type="primary", icon=":material/download:",
     )
+
+pacs.store_section(entry)  # "Store to PACS": only when the operator configured a DICOMweb server
 
 readable = [e for e in state.files(st.session_state) if e.ok]
 if len(readable) > 1:

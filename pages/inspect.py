@@ -5,11 +5,13 @@ import streamlit as st
 from overlay_core.errors import OverlayError
 from overlay_core.render import PlaneStyle, burn_in_png, default_style
 from overlay_core.windowing import AUTOMATIC, VoiKind, default_voi, file_presets, manual_window
+from studio.series import series_nav
 from studio.ui import require_active, severity_icon
 from studio.view import MAX_DISPLAY, render_view
 
 st.title("Inspect")
 entry = require_active()
+series_nav("inspect")  # previous/next instance of a series (PageUp/PageDown)
 ds = entry.dataset
 planes = entry.planes()
 findings = entry.findings()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from studio import state
+from studio import pacs, state
 from studio.ui import SESSION_NOTE, severity_icon
 
 st.title("Open")
@@ -24,6 +24,7 @@ state.ingest_uploads(st.session_state, uploads)  # files already ingested are sk
 
 st.button("Open the bundled sample", key="open.sample", icon=":material/science:",
           on_click=state.add_sample, args=(st.session_state,))
+pacs.open_section()  # "From PACS": only when the operator configured a DICOMweb server
 
 entries = state.files(st.session_state)
 if not entries:

@@ -7,6 +7,7 @@ import streamlit as st
 from overlay_core.model import Severity
 
 from . import state
+from .series import sidebar_series
 from .state import LoadedFile
 
 __all__ = ["SESSION_NOTE", "require_active", "severity_icon", "sidebar"]
@@ -42,6 +43,7 @@ def sidebar() -> None:
                 ))
             else:
                 st.caption("No overlay planes.")
+            sidebar_series()  # the active file's series, unsaved instances marked
         st.caption(SESSION_NOTE)
 
 

@@ -421,7 +421,11 @@ class PacsClient:
             status = exc.response.status_code if exc.response is not None else 0
             raise _http_error(name, action, status) from exc
         except requests.exceptions.RequestException as exc:
-            raise PacsResponseError(f"The PACS {name!r} could not be asked while {action}.") from exc
+            if not isinstance(exc, requests.exceptions.JSONDecodeError):
+                raise PacsResponseError(f"The request to the PACS {name!r} failed while {action}.") from exc
+            raise PacsResponseError(
+                f"The PACS {name!r} sent a response that is not valid DICOM while {action}."
+            ) from exc
         except Exception as exc:  # the body was not DICOM / JSON, or was cut short
             raise PacsResponseError(
                 f"The PACS {name!r} sent a response that is not valid DICOM while {action}."

@@ -54,6 +54,7 @@ __all__ = [
     "config",
     "open_section",
     "open_series",
+    "series_key",
     "store_instances",
     "store_section",
 ]
@@ -234,7 +235,8 @@ def _config_or_error() -> PacsConfig | None:
         return None
 
 
-def _key(uid: str) -> str:
+def series_key(uid: str) -> str:
+    """Return the short digest of a Series Instance UID used in widget keys (``pacs.open.<digest>``)."""
     return hashlib.sha256(uid.encode()).hexdigest()[:12]
 
 
@@ -316,13 +318,13 @@ def _series_list(cfg: PacsConfig, server: Server, study_uid: str) -> None:
     st.caption(f"This session holds {count} of at most {cfg.max_instances} instances "
                f"({size / 2**20:.1f} of {cfg.max_bytes / 2**20:.0f} MB) from PACS servers.")
     for summary in listed:
-        with st.container(border=True, key=f"pacs.series.{_key(summary.series_uid)}"):
+        with st.container(border=True, key=f"pacs.series.{series_key(summary.series_uid)}"):
             text_col, button_col = st.columns([5, 1], vertical_alignment="center")
             instances = "?" if summary.instance_count is None else str(summary.instance_count)
             text_col.text(f"Series {summary.number if summary.number is not None else '–'} · "
                           f"{summary.modality or '?'} · {summary.description or '(no description)'} · "
                           f"{instances} instance(s)")
-            if button_col.button("Open", key=f"pacs.open.{_key(summary.series_uid)}",
+            if button_col.button("Open", key=f"pacs.open.{series_key(summary.series_uid)}",
                                  icon=":material/download:"):
                 bar = st.progress(0.0, text="Retrieving the series…")
 

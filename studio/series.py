@@ -57,8 +57,15 @@ def members(session: State, entry: LoadedFile) -> list[LoadedFile]:
     return [found[i] for i in series_order(originals)]
 
 
+def _saved(session: State) -> dict[str, str]:
+    saved: dict[str, str] | None = session.get(BASELINE)
+    if saved is None:
+        saved = session[BASELINE] = {}
+    return saved
+
+
 def _baseline(session: State, entry: LoadedFile) -> str:
-    saved: dict[str, str] = session.setdefault(BASELINE, {})
+    saved = _saved(session)
     if entry.id not in saved:
         saved[entry.id] = content_key(LoadedFile(entry.id, entry.name, entry.data, entry.sha256,
                                                  dataset=entry.original))
@@ -72,7 +79,7 @@ def unsaved(session: State, entry: LoadedFile) -> bool:
 
 def mark_saved(session: State, entries: Sequence[LoadedFile]) -> None:
     """Record that ``entries`` were stored as they are now."""
-    saved: dict[str, str] = session.setdefault(BASELINE, {})
+    saved = _saved(session)
     for entry in entries:
         saved[entry.id] = content_key(entry)
 

@@ -1,0 +1,202 @@
+"""The PACS UI with AppTest against a real Orthanc: search, open, step, edit, store; zip uploads."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from overlay_core import edit
+from overlay_core.dicomweb import PacsClient, PacsError, Server
+from overlay_core.reading import load, plane_bits
+from overlay_core.windowing import AUTOMATIC
+from studio import editing, pacs, state
+from studio import series as series_mod
+from tests import pacs_support
+from tests.app import support
+from tests.app.support import errors, goto, no_exception
+from tests.builders import to_file_bytes
+from tests.pacs_support import LoadedStudy
+from tools.orthanc import free_port
+
+app_fixture = support.app_fixture
+orthanc_fixture = pacs_support.orthanc_fixture
+
+ENV = "OVERLAY_STUDIO_DICOMWEB_URL"
+
+
+def test_without_configuration_nothing_changes(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV, raising=False)
+    app.run()
+    no_exception(app)
+    assert "From PACS" not in [h.value for h in app.subheader]
+    assert not [t for t in app.text_input if t.key == "pacs.query"]
+    app.button(key="open.sample").click().run()
+    goto(app, "export")
+    assert "Store to PACS" not in [h.value for h in app.subheader]
+    assert not [b for b in app.button if b.key == "pacs.store"]
+
+
+def _search(app: AppTest, text: str) -> None:
+    app.text_input(key="pacs.query").input(text)
+    app.button(key="pacs.search").click().run()
+    no_exception(app)
+
+
+def _open_buttons(app: AppTest) -> list[str]:
+    return [b.key for b in app.button if b.key and b.key.startswith("pacs.open")]
+
+
+@pytest.fixture(name="pacs_app")
+def pacs_app_fixture(app: AppTest, orthanc: LoadedStudy, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv(ENV, orthanc.server.url)
+    monkeypatch.setenv("OVERLAY_STUDIO_DICOMWEB_NAME", "Lab PACS")
+    app.run()
+    no_exception(app)
+    return app
+
+
+def test_search_open_step_edit_store(pacs_app: AppTest, orthanc: LoadedStudy) -> None:
+    app = pacs_app
+    assert "From PACS" in [h.value for h in app.subheader]
+    assert str(orthanc.server.port) not in repr(app.main)  # no address in the page
+    _search(app, "hidden^pacs")  # PatientName with a caret: found despite Orthanc 1.10 (see dicomweb)
+    (study,) = app.radio(key="pacs.study").options
+    assert "Hidden^Pacs" in study and "PACS-0042" in study
+    (key,) = _open_buttons(app)
+    app.button(key=key).click().run()
+    no_exception(app)
+    entries = state.files(app.session_state)
+    assert [int(e.original.InstanceNumber) for e in entries] == [1, 2, 3]  # stored on the server as 3, 1, 2
+    first = state.active(app.session_state)
+    assert first is not None and first.id == entries[0].id
+    assert any("Opened 3 instance(s)" in s.value for s in app.success)
+
+    # Inspect: the series navigation; the window follows to the next instance.
+    goto(app, "inspect")
+    assert any("Instance 1 of 3" in t.value for t in app.text)
+    app.selectbox(key=f"inspect.voi.{first.id}").set_value(AUTOMATIC.name).run()
+    app.button(key="inspect.series.next").click().run()
+    no_exception(app)
+    second = state.active(app.session_state)
+    assert second is not None and second.id == entries[1].id
+    assert any("Instance 2 of 3" in t.value for t in app.text)
+    assert app.selectbox(key=f"inspect.voi.{second.id}").value == AUTOMATIC.name
+
+    # Edit: a stroke on instance 2 (the canvas cannot be driven here; the browser test draws).
+    goto(app, "edit")
+    assert app.button(key="edit.series.prev").disabled is False
+    stroke = np.zeros((pacs_support.ROWS, pacs_support.COLS), bool)
+    stroke[30:33, 8:40] = True
+    editing.run(second, "draw", lambda d: edit.apply_mask(d, 0x6000, stroke, "draw"))
+    assert series_mod.unsaved(app.session_state, second)
+    assert not series_mod.unsaved(app.session_state, entries[0])
+
+    goto(app, "export")
+    assert "Store to PACS" in [h.value for h in app.subheader]
+    app.button(key="pacs.store").click().run()
+    no_exception(app)
+    assert not errors(app), errors(app)
+    assert any("Stored 1 instance(s) on the PACS Lab PACS as new instances in a new series" in s.value
+               for s in app.success)
+    assert not series_mod.unsaved(app.session_state, second)
+
+    # On the server: a new series with the edited instance 2, its plane holding the stroke.
+    client = PacsClient(Server("check", orthanc.server.url))
+    listed = {s.series_uid: s for s in client.search_series(orthanc.study_uid)}
+    (new_uid,) = [uid for uid in listed if uid != orthanc.series_uid]
+    assert listed[new_uid].description == "T1 axial (overlays edited)" and listed[new_uid].instance_count == 1
+    (sop,) = client.instance_uids(orthanc.study_uid, new_uid)
+    back = load(client.retrieve(orthanc.study_uid, new_uid, sop).data)
+    assert int(back.InstanceNumber) == 2
+    expected = orthanc.masks[1] | stroke
+    assert (plane_bits(back, 0x6000)[0] == expected).all()
+    assert back.SourceImageSequence[0].ReferencedSOPInstanceUID == second.original.SOPInstanceUID
+
+
+def test_opening_twice_and_the_cap(
+    pacs_app: AppTest, orthanc: LoadedStudy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = pacs_app
+    monkeypatch.setenv("OVERLAY_STUDIO_DICOMWEB_MAX_INSTANCES", "2")
+    _search(app, "PACS-0042")
+    key = f"pacs.open.{pacs.series_key(orthanc.series_uid)}"
+    assert key in _open_buttons(app)
+    app.button(key=key).click().run()
+    no_exception(app)
+    assert errors(app) == ["This series has 3 instances but this session may open only 2 more."]
+    assert state.files(app.session_state) == []
+    monkeypatch.delenv("OVERLAY_STUDIO_DICOMWEB_MAX_INSTANCES")
+    app.button(key=key).click().run()
+    assert len(state.files(app.session_state)) == 3
+    app.button(key=key).click().run()
+    assert errors(app) == ["This series is already open in this session."]
+    assert len(state.files(app.session_state)) == 3
+
+
+def test_unreachable_server_is_one_sentence(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV, f"http://127.0.0.1:{free_port()}/dicom-web")
+    app.run()
+    app.button(key="open.sample").click().run()
+    _search(app, "anyone")
+    assert errors(app) == [
+        "The PACS 'PACS' cannot be reached while searching for studies: check that it is running."]
+    assert [f.name for f in state.files(app.session_state)] == [state.SAMPLE_NAME]  # nothing lost
+
+
+def test_bad_configuration_is_shown_not_raised(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV, "http://bob:hunter2@127.0.0.1/dicom-web")
+    app.run()
+    no_exception(app)
+    assert len(errors(app)) == 1 and "hunter2" not in errors(app)[0]
+    assert "without user or password" in errors(app)[0]
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_zip_upload_opens_a_series_in_order(app: AppTest) -> None:
+    datasets, _ = pacs_support.series_datasets()
+    archive = _zip({f"series/im{n}.dcm": to_file_bytes(datasets[i]) for n, i in ((1, 2), (2, 0), (3, 1))})
+    app.run()
+    app.file_uploader(key="upload").set_value(("series.zip", archive, "application/zip")).run()
+    no_exception(app)
+    entries = state.files(app.session_state)
+    assert [e.name for e in entries] == ["im1.dcm", "im2.dcm", "im3.dcm"]
+    ordered = series_mod.members(app.session_state, entries[0])
+    assert [int(e.original.InstanceNumber) for e in ordered] == [1, 2, 3]
+    assert any("Series: 3 instances, 0 with unsaved edits" in c.value for c in app.sidebar.caption)
+
+
+def test_several_uploads_of_one_series_and_a_bad_zip(app: AppTest) -> None:
+    datasets, _ = pacs_support.series_datasets()
+    app.run()
+    app.file_uploader(key="upload").set_value([
+        (f"x{i}.dcm", to_file_bytes(ds), "application/dicom") for i, ds in zip((3, 1, 2), reversed(datasets), strict=True)
+    ] + [("broken.zip", b"PK\x03\x04 not really", "application/zip")]).run()
+    no_exception(app)
+    entries = state.files(app.session_state)
+    bad = [e for e in entries if not e.ok]
+    assert [e.error for e in bad] == [
+        "The zip cannot be read (damaged, or compressed in an unsupported way)."]
+    good = [e for e in entries if e.ok]
+    state.activate(app.session_state, good[0].id)
+    goto(app, "inspect")
+    assert any("of 3 in this series" in t.value for t in app.text)
+
+
+def test_store_keeping_uids_needs_operator_permission(orthanc: LoadedStudy) -> None:
+    session: dict[str, object] = {}
+    state.init(session, sample=False)
+    datasets, _ = pacs_support.series_datasets(1)
+    entry = state.add_file(session, "one.dcm", to_file_bytes(datasets[0]))
+    with pytest.raises(PacsError, match="not configured to accept the original UIDs"):
+        pacs.store_instances(session, Server("x", orthanc.server.url), [entry], keep_uids=True)

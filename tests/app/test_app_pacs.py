@@ -179,9 +179,10 @@ def test_zip_upload_opens_a_series_in_order(app: AppTest) -> None:
 def test_several_uploads_of_one_series_and_a_bad_zip(app: AppTest) -> None:
     datasets, _ = pacs_support.series_datasets()
     app.run()
-    app.file_uploader(key="upload").set_value([
-        (f"x{i}.dcm", to_file_bytes(ds), "application/dicom") for i, ds in zip((3, 1, 2), reversed(datasets), strict=True)
-    ] + [("broken.zip", b"PK\x03\x04 not really", "application/zip")]).run()
+    uploads = [(f"x{i}.dcm", to_file_bytes(ds), "application/dicom")
+               for i, ds in zip((3, 1, 2), reversed(datasets), strict=True)]
+    uploads.append(("broken.zip", b"PK\x03\x04 not really", "application/zip"))
+    app.file_uploader(key="upload").set_value(uploads).run()
     no_exception(app)
     entries = state.files(app.session_state)
     bad = [e for e in entries if not e.ok]

@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,11 +44,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session", name="server")
-def server_fixture() -> Iterator[str]:
-    """Start ``streamlit run app.py`` (no sample) and return its URL."""
+@contextmanager
+def running_app(extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start ``streamlit run app.py`` (no sample, plus ``extra_env``); yield its URL; stop it."""
     port = free_port()
-    env = {**os.environ, "OVERLAY_STUDIO_SAMPLE": "0"}
+    env = {**os.environ, "OVERLAY_STUDIO_SAMPLE": "0", **(extra_env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -77,6 +78,13 @@ def server_fixture() -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session", name="server")
+def server_fixture() -> Iterator[str]:
+    """Start ``streamlit run app.py`` (no sample) and return its URL."""
+    with running_app() as url:
+        yield url
 
 
 @pytest.fixture(scope="session", name="browser")

@@ -33,10 +33,10 @@ def series_uid(ds: Dataset) -> str:
     return str(ds.get("SeriesInstanceUID") or "").strip()
 
 
-def _floats(value: Any, count: int) -> list[float] | None:
-    try:
-        numbers = [float(v) for v in value]
-    except (TypeError, ValueError):
+def _floats(ds: Dataset, keyword: str, count: int) -> list[float] | None:
+    try:  # an invalid DS raises when pydicom converts it, on first access
+        numbers = [float(v) for v in ds.get(keyword)]
+    except (TypeError, ValueError, OverflowError):
         return None
     return numbers if len(numbers) == count and all(math.isfinite(n) for n in numbers) else None
 
@@ -52,8 +52,8 @@ def slice_position(ds: Dataset) -> float | None:
     >>> slice_position(ds)
     -7.5
     """
-    orientation = _floats(ds.get("ImageOrientationPatient"), 6)
-    position = _floats(ds.get("ImagePositionPatient"), 3)
+    orientation = _floats(ds, "ImageOrientationPatient", 6)
+    position = _floats(ds, "ImagePositionPatient", 3)
     if orientation is None or position is None:
         return None
     r, c = orientation[:3], orientation[3:]
@@ -61,9 +61,9 @@ def slice_position(ds: Dataset) -> float | None:
     return float(sum(p * n for p, n in zip(position, normal, strict=True)))
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
+def _int(ds: Dataset, keyword: str) -> int | None:
+    try:  # an invalid IS raises when pydicom converts it, on first access
+        return int(ds.get(keyword))
     except (TypeError, ValueError):
         return None
 
@@ -84,7 +84,7 @@ def series_order(datasets: Sequence[Dataset]) -> list[int]:
     """
     def key(index: int) -> tuple[bool, int, bool, float, int]:
         ds = datasets[index]
-        number, position = _int(ds.get("InstanceNumber")), slice_position(ds)
+        number, position = _int(ds, "InstanceNumber"), slice_position(ds)
         return (number is None, number or 0, position is None, position or 0.0, index)
 
     return sorted(range(len(datasets)), key=key)
@@ -117,7 +117,7 @@ def derive_instance(original: Dataset, edited: Dataset, new_series_uid: str) -> 
     ds.SeriesInstanceUID = new_series_uid
     description = str(original.get("SeriesDescription") or "").strip()
     ds.SeriesDescription = (description[: 64 - len(EDITED_SUFFIX)] + EDITED_SUFFIX).strip()
-    number = _int(original.get("SeriesNumber"))
+    number = _int(original, "SeriesNumber")
     if number is not None and number + 1000 < 2**31:
         ds.SeriesNumber = number + 1000
     image_type = list(original.get("ImageType") or [])

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Sequence
-from typing import Any
 
 from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid

@@ -286,3 +286,20 @@ def test_non_dicom_answer() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_credentials_never_reach_messages_or_logs(
+    secured: LoadedStudy, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    url = secured.server.url
+    client(url, username="alice", password="correct-horse").search_studies(StudyQuery())
+    (ds,), _ = series_datasets(1)
+    client(url, username="alice", password="correct-horse").store([ds])
+    with pytest.raises(PacsAuthError) as info:
+        client(url, token="sekrit-token-123").search_studies(StudyQuery())
+    text = caplog.text + str(info.value) + repr(Server("x", url, "alice", "correct-horse", token=None))
+    assert "correct-horse" not in text and "sekrit-token-123" not in text
+    assert "Y29ycmVjdC1ob3JzZ" not in text  # nor the base64 of the basic-auth header

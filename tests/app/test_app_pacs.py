@@ -20,7 +20,7 @@ from tests.app import support
 from tests.app.support import errors, goto, no_exception
 from tests.builders import to_file_bytes
 from tests.pacs_support import LoadedStudy
-from tools.orthanc import free_port
+from tools.orthanc import free_port, running_orthanc
 
 app_fixture = support.app_fixture
 orthanc_fixture = pacs_support.orthanc_fixture
@@ -89,6 +89,14 @@ def test_search_open_step_edit_store(pacs_app: AppTest, orthanc: LoadedStudy) ->
     # Edit: a stroke on instance 2 (the canvas cannot be driven here; the browser test draws).
     goto(app, "edit")
     assert app.button(key="edit.series.prev").disabled is False
+    app.number_input(key=f"edit.zoom.row0.{second.id}").set_value(5).run()
+    app.button(key="edit.series.next").click().run()  # zoom and plane group follow to instance 3
+    third = state.active(app.session_state)
+    assert third is not None and third.id == entries[2].id
+    assert app.number_input(key=f"edit.zoom.row0.{third.id}").value == 5
+    assert app.selectbox(key=f"edit.plane.{third.id}").value == 0x6000
+    app.button(key="edit.series.prev").click().run()
+    assert state.active(app.session_state).id == second.id
     stroke = np.zeros((pacs_support.ROWS, pacs_support.COLS), bool)
     stroke[30:33, 8:40] = True
     editing.run(second, "draw", lambda d: edit.apply_mask(d, 0x6000, stroke, "draw"))
@@ -201,3 +209,35 @@ def test_store_keeping_uids_needs_operator_permission(orthanc: LoadedStudy) -> N
     entry = state.add_file(session, "one.dcm", to_file_bytes(datasets[0]))
     with pytest.raises(PacsError, match="not configured to accept the original UIDs"):
         pacs.store_instances(session, Server("x", orthanc.server.url), [entry], keep_uids=True)
+
+
+def _edited_entry(session: dict[str, object], ds: object) -> object:
+    entry = state.add_file(session, "one.dcm", to_file_bytes(ds))
+    stroke = np.zeros((pacs_support.ROWS, pacs_support.COLS), bool)
+    stroke[40, :] = True
+    editing.run(entry, "draw", lambda d: edit.apply_mask(d, 0x6000, stroke, "draw"))
+    return entry
+
+
+@pytest.mark.parametrize("overwrite", [True, False])
+def test_store_under_original_uids(overwrite: bool) -> None:
+    """Allowed by the operator: replaced on a server that overwrites; caught on one that keeps its copy."""
+    pacs_support.require_orthanc()
+    (ds,), _ = pacs_support.series_datasets(1)
+    with running_orthanc(overwrite=overwrite) as server:
+        server.upload(to_file_bytes(ds))
+        session: dict[str, object] = {}
+        state.init(session, sample=False)
+        entry = _edited_entry(session, ds)
+        target = Server("lab", server.url, allow_original_uids=True)
+        uids = (str(ds.StudyInstanceUID), str(ds.SeriesInstanceUID), str(ds.SOPInstanceUID))
+        if overwrite:
+            (stored,) = pacs.store_instances(session, target, [entry], keep_uids=True)
+            assert (stored.study_uid, stored.series_uid, stored.sop_uid) == uids
+            assert not series_mod.unsaved(session, entry)
+        else:
+            with pytest.raises(PacsError, match="returns one.dcm without the overlay planes sent"):
+                pacs.store_instances(session, target, [entry], keep_uids=True)
+            assert series_mod.unsaved(session, entry)
+        back = load(PacsClient(target).retrieve(*uids).data)
+        assert bool(plane_bits(back, 0x6000)[0, 40].all()) is overwrite

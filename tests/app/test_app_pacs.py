@@ -236,7 +236,7 @@ def test_store_under_original_uids(overwrite: bool) -> None:
             assert (stored.study_uid, stored.series_uid, stored.sop_uid) == uids
             assert not series_mod.unsaved(session, entry)
         else:
-            with pytest.raises(PacsError, match="returns one.dcm without the overlay planes sent"):
+            with pytest.raises(PacsError, match=r"returns one\.dcm without the overlay planes sent"):
                 pacs.store_instances(session, target, [entry], keep_uids=True)
             assert series_mod.unsaved(session, entry)
         back = load(PacsClient(target).retrieve(*uids).data)

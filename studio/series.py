@@ -114,18 +114,25 @@ def navigate(session: State, source_id: str, target_id: str) -> None:
         state.activate(session, target_id)
 
 
+def _active_series() -> tuple[LoadedFile, list[LoadedFile]] | None:
+    """Return the active file and its series, or ``None`` when there is no file or it is alone."""
+    entry = state.active(session())
+    if entry is None:
+        return None
+    series = members(session(), entry)
+    return (entry, series) if len(series) > 1 else None
+
+
 def series_nav(page: str) -> None:
     """Draw "instance k of n" with previous/next buttons (PageUp/PageDown) for the active file.
 
     Nothing is drawn for a file that is alone in its series. Keys: ``<page>.series.prev``
     and ``<page>.series.next``.
     """
-    entry = state.active(session())
-    if entry is None:
+    found = _active_series()
+    if found is None:
         return
-    series = members(session(), entry)
-    if len(series) < 2:
-        return
+    entry, series = found
     index = next(i for i, f in enumerate(series) if f.id == entry.id)
     prev_col, text_col, next_col = st.columns([1, 3, 1], vertical_alignment="center")
     prev_col.button(
@@ -147,12 +154,10 @@ def series_nav(page: str) -> None:
 
 def sidebar_series() -> None:
     """In the sidebar: the active file's series, the active instance and unsaved edits marked."""
-    entry = state.active(session())
-    if entry is None:
+    found = _active_series()
+    if found is None:
         return
-    series = members(session(), entry)
-    if len(series) < 2:
-        return
+    entry, series = found
     dirty = [f for f in series if unsaved(session(), f)]
     st.caption(f"Series: {len(series)} instances, {len(dirty)} with unsaved edits")
     lines = [

@@ -278,7 +278,8 @@ def open_section() -> None:
     name = names[0] if len(names) == 1 else st.selectbox("Server", names, key="pacs.server")
     server = cfg.server(name)
     st.text_input("Patient name or ID", key="pacs.query", placeholder="e.g. Doe^John, Doe*, 12345",
-                  help="Matches the start of the name or ID; * and ? are wildcards.")
+                  help="Matches the start of the name or ID; * and ? are wildcards. Enter searches.",
+                  on_change=_search, args=(cfg, server))
     c = st.columns([2, 2, 1])
     c[0].text_input("Accession number", key="pacs.accession")
     c[1].date_input("Study date (from, to)", value=[], key="pacs.dates", min_value=date(1900, 1, 1))

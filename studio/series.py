@@ -164,4 +164,5 @@ def sidebar_series() -> None:
         f"{'▶' if f.id == entry.id else ' '} {i:>3}  {'● unsaved' if f in dirty else ''}".rstrip()
         for i, f in enumerate(series, 1)
     ]
-    st.text("\n".join(lines))
+    with st.container(height=220 if len(lines) > 10 else "content", border=False):
+        st.text("\n".join(lines))

@@ -395,9 +395,12 @@ class PacsClient:
         from dicomweb_client.api import DICOMwebClient
 
         self.server = server
-        self._client = DICOMwebClient(
-            server.url, session=_session(server), timeout=(min(5.0, server.timeout), server.timeout),
-        )
+        try:
+            self._client = DICOMwebClient(
+                server.url, session=_session(server), timeout=(min(5.0, server.timeout), server.timeout),
+            )
+        except ValueError as exc:
+            raise PacsConfigError(f"The url of the DICOMweb server {server.name!r} is malformed.") from exc
         self._client.set_http_retry_params(retry=False)
 
     # -- error handling --

@@ -240,11 +240,14 @@ def series_key(uid: str) -> str:
     return hashlib.sha256(uid.encode()).hexdigest()[:12]
 
 
-def _study_label(s: StudySummary) -> str:
+def _study_date(s: StudySummary) -> str:
     d = s.study_date
-    when = f"{d[:4]}-{d[4:6]}-{d[6:8]}" if len(d) == 8 else "no date"
+    return f"{d[:4]}-{d[4:6]}-{d[6:8]}" if len(d) == 8 and d.isdigit() else (d or "no date")
+
+
+def _study_label(s: StudySummary) -> str:
     what = s.description or s.modalities
-    return f"{when} · {s.patient_name or '(no name)'} · {s.patient_id or '(no ID)'} · {what}"
+    return f"{_study_date(s)} · {s.patient_name or '(no name)'} · {s.patient_id or '(no ID)'} · {what}"
 
 
 def _search(cfg: PacsConfig, server: Server, more: bool = False) -> None:
@@ -262,6 +265,8 @@ def _search(cfg: PacsConfig, server: Server, more: bool = False) -> None:
         st.session_state["pacs.error"] = str(exc)
         return
     st.session_state.pop("pacs.error", None)
+    if not more:
+        st.session_state.pop("pacs.study", None)  # a new list: its first study is selected
     studies = [*(previous["studies"] if previous else []), *found]
     unique = list({s.study_uid: s for s in studies}.values())
     st.session_state[RESULTS] = {"server": server.name, "studies": unique, "offset": offset,
@@ -296,8 +301,14 @@ def open_section() -> None:
         return
     uids = [s.study_uid for s in studies]
     by_uid = {s.study_uid: s for s in studies}
-    study_uid = st.radio(f"Studies found ({len(studies)})", uids, key="pacs.study",
-                         format_func=lambda u: _study_label(by_uid[u]))
+    st.dataframe(  # text from the server is shown as text, never as markdown
+        [{"date": _study_date(s), "patient": s.patient_name, "ID": s.patient_id,
+          "accession": s.accession, "description": s.description, "modalities": s.modalities,
+          "series": s.series_count, "instances": s.instance_count} for s in studies],
+        hide_index=True, key="pacs.studies",
+    )
+    study_uid = st.selectbox(f"Study ({len(studies)} found)", uids, key="pacs.study",
+                             format_func=lambda u: _study_label(by_uid[u]))
     if results["more"]:
         st.button("More studies", key="pacs.more", on_click=_search, args=(cfg, server, True))
     _series_list(cfg, server, study_uid)

@@ -64,7 +64,7 @@ def test_search_open_step_edit_store(pacs_app: AppTest, orthanc: LoadedStudy) ->
     assert "From PACS" in [h.value for h in app.subheader]
     assert str(orthanc.server.port) not in repr(app.main)  # no address in the page
     _search(app, "hidden^pacs")  # PatientName with a caret: found despite Orthanc 1.10 (see dicomweb)
-    (study,) = app.radio(key="pacs.study").options
+    (study,) = app.selectbox(key="pacs.study").options
     assert "Hidden^Pacs" in study and "PACS-0042" in study
     (key,) = _open_buttons(app)
     app.button(key=key).click().run()

@@ -26,6 +26,7 @@ import pytest
 from tools.orthanc import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+_SHARED: list[object] = []  # the running browser, shared by every module's browser fixture
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -84,6 +85,11 @@ def server_fixture() -> Iterator[str]:
 
 @pytest.fixture(scope="session", name="browser")
 def browser_fixture() -> Iterator[object]:
+    # Each test module that binds this fixture gets its own session-scoped copy; Playwright's
+    # sync API runs one event loop per thread, so the copies share the first one's browser.
+    if _SHARED:
+        yield _SHARED[-1]
+        return
     path = chromium_path()
     if path is None:
         pytest.skip("Debian's chromium is not installed (/usr/bin/chromium); `make test` installs it")
@@ -91,9 +97,11 @@ def browser_fixture() -> Iterator[object]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        _SHARED.append(browser)
         try:
             yield browser
         finally:
+            _SHARED.remove(browser)
             browser.close()
 
 

@@ -30,6 +30,8 @@ from pydicom import dcmwrite
 from pydicom.dataset import Dataset
 
 from .errors import OverlayError
+from .reading import load
+from .writing import to_bytes
 
 __all__ = [
     "ENV_PREFIX",
@@ -551,15 +553,21 @@ class PacsClient:
         Raises
         ------
         PacsRejectedError
-            If the server rejected any instance (Failed SOP Sequence, or HTTP 409).
+            If the server rejected any instance (Failed SOP Sequence, or HTTP 400/409).
         PacsError
             If the request failed otherwise.
+        OverlayError
+            If a dataset cannot be written as a DICOM file (e.g. no SOP Instance UID).
         """
         import requests
 
         name = self.server.name
+        # dicomweb-client writes each dataset as it is: one built in memory or read without a
+        # preamble would be stored without the 128-byte preamble and "DICM" (and Orthanc keeps
+        # exactly what it receives). Written by to_bytes and read back, each is a Part 10 file.
+        part10 = [load(to_bytes(ds)) for ds in datasets]
         try:
-            answer = self._call("storing instances", lambda: self._client.store_instances(list(datasets)))
+            answer = self._call("storing instances", lambda: self._client.store_instances(part10))
         except PacsResponseError as exc:
             cause = exc.__cause__
             response = cause.response if isinstance(cause, requests.exceptions.HTTPError) else None

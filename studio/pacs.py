@@ -155,7 +155,7 @@ def open_series(
             loaded.append((item, load(item.data)))
         except OverlayError as exc:
             raise PacsResponseError(
-                f"The PACS {server.name!r} sent an instance that cannot be read: {exc}"
+                f"The PACS {server.name!r} sent an instance that cannot be read ({str(exc).rstrip('.')})."
             ) from exc
     added = []
     for position, index in enumerate(series_order([ds for _, ds in loaded]), 1):

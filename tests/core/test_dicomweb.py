@@ -304,3 +304,15 @@ def test_credentials_never_reach_messages_or_logs(
     text = caplog.text + str(info.value) + repr(Server("x", url, "alice", "correct-horse", token=None))
     assert "correct-horse" not in text and "sekrit-token-123" not in text
     assert "Y29ycmVjdC1ob3JzZ" not in text  # nor the base64 of the basic-auth header
+
+
+def test_a_dataset_built_in_memory_is_stored_as_a_part10_file(orthanc: LoadedStudy) -> None:
+    """Without a preamble, dicomweb-client would send (and Orthanc keep) a file without "DICM"."""
+    (ds,), _ = series_datasets(1)
+    assert getattr(ds, "preamble", None) is None
+    pacs = client(orthanc.server.url)
+    pacs.store([ds])
+    uids = str(ds.StudyInstanceUID), str(ds.SeriesInstanceUID), str(ds.SOPInstanceUID)
+    data = pacs.retrieve(*uids).data
+    assert data[128:132] == b"DICM" and same_planes(ds, load(data))
+    assert getattr(ds, "preamble", None) is None  # the caller's dataset is unchanged

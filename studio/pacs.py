@@ -168,9 +168,11 @@ def open_series(
     return added
 
 
-def _edited(entries: Sequence[LoadedFile]) -> list[LoadedFile]:
+def _edited(session: State, entries: Sequence[LoadedFile]) -> list[LoadedFile]:
+    """Return the files whose planes differ from the file as opened (unchanged ones skipped fast)."""
     return [e for e in entries
-            if e.original is not None and e.dataset is not None and plane_changes(e.original, e.dataset)]
+            if series_mod.changed(session, e) and e.original is not None and e.dataset is not None
+            and plane_changes(e.original, e.dataset)]
 
 
 def store_instances(
@@ -373,7 +375,7 @@ def store_section(entry: LoadedFile) -> None:
         name = names[0] if len(names) == 1 else st.selectbox("Server", names, key="pacs.store_server")
     server = cfg.server(name)
     members = series_mod.members(series_mod.session(), entry)
-    edited = _edited(members)
+    edited = _edited(series_mod.session(), members)
     st.caption(f"{len(edited)} of {len(members)} instance(s) of this series have edited overlay planes; "
                "those are stored.")
     keep = False

@@ -23,12 +23,13 @@ from . import state
 from .state import LoadedFile, content_key
 
 __all__ = [
-    "CARRIED", "mark_saved", "members", "navigate", "series_nav", "session", "sidebar_series", "unsaved",
+    "CARRIED", "changed", "mark_saved", "members", "navigate", "series_nav", "session", "sidebar_series",
+    "unsaved",
 ]
 
 State = MutableMapping[str, Any]
 #: Session-state keys owned by this module: file id -> content key as opened / as last stored.
-BASELINE = "series.baseline"
+OPENED, BASELINE = "series.opened", "series.saved"
 #: Widget keys (prefixes, followed by the file id) whose values follow the user from one
 #: instance to the next: the plane group, zoom and window. Frame pickers are not carried.
 CARRIED = (
@@ -57,29 +58,37 @@ def members(session: State, entry: LoadedFile) -> list[LoadedFile]:
     return [found[i] for i in series_order(originals)]
 
 
-def _saved(session: State) -> dict[str, str]:
-    saved: dict[str, str] | None = session.get(BASELINE)
-    if saved is None:
-        saved = session[BASELINE] = {}
-    return saved
+def _table(session: State, name: str) -> dict[str, str]:
+    table: dict[str, str] | None = session.get(name)
+    if table is None:
+        table = session[name] = {}
+    return table
 
 
-def _baseline(session: State, entry: LoadedFile) -> str:
-    saved = _saved(session)
-    if entry.id not in saved:
-        saved[entry.id] = content_key(LoadedFile(entry.id, entry.name, entry.data, entry.sha256,
-                                                 dataset=entry.original))
-    return saved[entry.id]
+def _opened_key(session: State, entry: LoadedFile) -> str:
+    opened = _table(session, OPENED)
+    if entry.id not in opened:
+        opened[entry.id] = content_key(LoadedFile(entry.id, entry.name, entry.data, entry.sha256,
+                                                  dataset=entry.original))
+    return opened[entry.id]
+
+
+def changed(session: State, entry: LoadedFile) -> bool:
+    """Say whether ``entry``'s overlay groups or Pixel Data differ from the file as opened."""
+    return entry.ok and content_key(entry) != _opened_key(session, entry)
 
 
 def unsaved(session: State, entry: LoadedFile) -> bool:
     """Say whether ``entry`` differs from the file as opened, or as last stored to a PACS."""
-    return entry.ok and content_key(entry) != _baseline(session, entry)
+    if not entry.ok:
+        return False
+    saved = _table(session, BASELINE).get(entry.id)
+    return content_key(entry) != (saved if saved is not None else _opened_key(session, entry))
 
 
 def mark_saved(session: State, entries: Sequence[LoadedFile]) -> None:
     """Record that ``entries`` were stored as they are now."""
-    saved = _saved(session)
+    saved = _table(session, BASELINE)
     for entry in entries:
         saved[entry.id] = content_key(entry)
 

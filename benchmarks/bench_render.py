@@ -13,8 +13,8 @@ import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import JPEG2000Lossless, generate_uid
 
-from overlay_core import reading, render, writing
-from overlay_core.geometry import Window
+from overlay_core import pixels, reading, render, writing
+from overlay_core.geometry import Region
 
 SIZE = 4096
 
@@ -53,12 +53,12 @@ def big() -> Dataset:
 
 
 def test_frame_image_4096(benchmark, big):
-    benchmark(render.frame_image, big)
+    benchmark(pixels.frame_image, big)
 
 
 def test_view_1024_from_decoded_frame(benchmark, big):
     """What the app does on a style or zoom change: frame and masks cached."""
-    image = render.frame_image(big)
+    image = pixels.frame_image(big)
     masks = {g: reading.plane_bits(big, g)[0] for g in (0x6000, 0x6002)}
     benchmark(render.render, big, image=image, masks=masks, max_size=1024)
 
@@ -68,9 +68,9 @@ def test_view_1024_from_scratch(benchmark, big):
 
 
 def test_zoom_512_window_to_1024(benchmark, big):
-    image = render.frame_image(big)
+    image = pixels.frame_image(big)
     masks = {g: reading.plane_bits(big, g)[0] for g in (0x6000, 0x6002)}
-    benchmark(render.render, big, image=image, masks=masks, window=Window(1000, 1000, 512, 512), width=1024)
+    benchmark(render.render, big, image=image, masks=masks, region=Region(1000, 1000, 512, 512), width=1024)
 
 
 def test_burn_in_png_4096(benchmark, big):
@@ -81,4 +81,4 @@ def test_frame_image_jpeg2000_2048(benchmark):
     ds = _image(2048)
     ds.compress(JPEG2000Lossless)
     ds = reading.load(writing.to_bytes(ds))
-    benchmark.pedantic(render.frame_image, args=(ds,), rounds=3, iterations=1)
+    benchmark.pedantic(pixels.frame_image, args=(ds,), rounds=3, iterations=1)

@@ -10,6 +10,7 @@ The package re-exports the names most callers need; each module documents the re
 """
 
 from .diagnostics import diagnose
+from .edit import Mode, Space, apply_canvas, apply_mask
 from .errors import (
     InvalidArgumentError,
     InvalidOverlayError,
@@ -19,9 +20,11 @@ from .errors import (
     UnsupportedError,
 )
 from .model import Finding, ImageInfo, OverlayPlane, OverlayType, Severity, parse_group
+from .pixels import frame_image
 from .placement import combined_mask, image_mask, origin_offset
 from .reading import image_info, load, plane_bits, read_plane, read_planes, unpack_plane
-from .render import PlaneStyle, burn_in_png, default_styles, frame_image
+from .render import burn_in_png
+from .styles import PlaneStyle, default_styles
 from .writing import (
     Attributes,
     delete_plane,
@@ -39,6 +42,7 @@ __all__ = [
     "ImageInfo",
     "InvalidArgumentError",
     "InvalidOverlayError",
+    "Mode",
     "NotDicomError",
     "OverlayError",
     "OverlayPlane",
@@ -46,7 +50,10 @@ __all__ = [
     "PlaneNotFoundError",
     "PlaneStyle",
     "Severity",
+    "Space",
     "UnsupportedError",
+    "apply_canvas",
+    "apply_mask",
     "burn_in_png",
     "combined_mask",
     "default_styles",

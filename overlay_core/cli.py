@@ -21,24 +21,29 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import numpy as np
 from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 
-from .diagnostics import diagnose
-from .errors import InvalidArgumentError, OverlayError, PlaneNotFoundError
-from .model import Finding, ImageInfo, OverlayPlane, group_hex, parse_group
-from .placement import frame_map, image_mask, plane_window
-from .reading import image_info, load, overlay_groups, read_planes, unpack_plane
-from .render import render_dataset_to_png
-from .writing import Attributes, delete_plane, migrate_embedded, new_plane, set_plane, to_bytes
+from .edit import Mode, Space, apply_mask
+from .errors import InvalidArgumentError, OverlayError, UnsupportedError
+from .maskio import mask_png, read_mask
+from .model import OverlayPlane, group_hex, parse_group, parse_groups
+from .pixels import check_frame, frame_image
+from .placement import image_mask
+from .reading import image_info, load, overlay_groups, read_plane, read_planes, unpack_plane
+from .render import render
+from .styles import PlaneStyle, default_color, default_styles
+from .summary import info_document, info_lines
+from .windowing import manual_window
+from .writing import Attributes, delete_plane, migrate_embedded, new_plane, to_bytes
 
-__all__ = ["COMMANDS", "Command", "build_parser", "info_document", "main"]
+__all__ = ["COMMANDS", "Command", "build_parser", "main", "render_png"]
 
 PROG = "python -m overlay_core"
 
@@ -116,51 +121,28 @@ def _save_npy(out: str, source: str, array: NDArray[np.bool_]) -> None:
 
 def _save_png(out: str, source: str, bits: NDArray[np.bool_]) -> None:
     """Write frames as one 8-bit grayscale PNG (0 or 255), stacked top to bottom."""
-    from PIL import Image
-
-    target = _check_output(out, source)
-    strip = bits.reshape(-1, bits.shape[-1]).astype(np.uint8) * 255
-    try:
-        Image.fromarray(strip).save(target, format="PNG")
-    except OSError as exc:
-        raise InvalidArgumentError(f"The output {out} could not be written ({exc}).") from None
+    _write(out, source, mask_png(bits))
 
 
 def load_mask(path: str, frames: int | None = None) -> NDArray[np.bool_]:
-    """Read a mask from ``.npy`` (any numeric array) or ``.png`` (non-zero gray = set).
+    """Read a ``.npy`` or ``.png`` mask file with :func:`overlay_core.maskio.read_mask`.
 
-    Returns ``(frames, rows, cols)`` bool. A PNG is a vertical strip of frames; with
+    A 2-D PNG is a vertical strip of frames, as ``extract --png`` writes it: with
     ``frames`` given and its height a multiple of it, it is split into that many frames.
     """
     suffix = Path(path).suffix.lower()
     if suffix not in (".npy", ".png"):
         raise InvalidArgumentError(f"The mask {path} must be a .npy or .png file.")
     try:
-        if suffix == ".npy":
-            array = np.asarray(np.load(path, allow_pickle=False))
-        else:
-            from PIL import Image
-
-            with Image.open(path) as img:
-                array = np.asarray(img.convert("L"))
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise InvalidArgumentError(f"The mask file {path} does not exist.") from None
-    except (OSError, ValueError) as exc:
-        reason = " ".join(str(exc).split())
-        raise InvalidArgumentError(f"The mask {path} could not be read ({reason}).") from None
-    if array.dtype.kind not in "biuf":
-        raise InvalidArgumentError(f"The mask {path} must hold numbers, not {array.dtype}.")
-    if array.ndim == 2:
-        if suffix == ".png" and frames and frames > 1 and array.shape[0] % frames == 0:
-            array = array.reshape(frames, array.shape[0] // frames, array.shape[1])
-        else:
-            array = array[np.newaxis]
-    if array.ndim != 3 or 0 in array.shape:
-        raise InvalidArgumentError(
-            f"The mask {path} must be (rows, cols) or (frames, rows, cols), not shape {array.shape}."
-        )
-    set_pixels: NDArray[np.bool_] = array != 0
-    return set_pixels
+    except OSError as exc:
+        raise InvalidArgumentError(f"The mask {path} could not be read ({exc.strerror}).") from None
+    mask = read_mask(data)
+    if mask.ndim == 2 and suffix == ".png" and frames and frames > 1 and mask.shape[0] % frames == 0:
+        mask = mask.reshape(frames, mask.shape[0] // frames, mask.shape[1])
+    return mask
 
 
 def _shape_text(shape: Sequence[int]) -> str:
@@ -199,49 +181,6 @@ def _add_file(parser: argparse.ArgumentParser, group: bool = True) -> None:
 # --------------------------------------------------------------------------- info
 
 
-def _value(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return list(value)
-    return str(value) if isinstance(value, str) else value
-
-
-def plane_document(plane: OverlayPlane) -> dict[str, Any]:
-    """Return a plane as a JSON-ready dict (``group`` as hex, ``origin`` as ``[row, col]``)."""
-    doc: dict[str, Any] = {"group": plane.group_hex}
-    for key, value in plane.__dict__.items():
-        if key != "group":
-            doc[key] = _value(value)
-    return doc
-
-
-def finding_document(finding: Finding) -> dict[str, Any]:
-    """Return a finding as a JSON-ready dict (``group`` as hex or ``None``)."""
-    return {
-        "severity": finding.severity.value,
-        "code": finding.code,
-        "group": None if finding.group is None else group_hex(finding.group),
-        "message": finding.message,
-    }
-
-
-def info_document(ds: Dataset, file: str | None = None) -> dict[str, Any]:
-    """Return what ``info --json`` prints: ``file``, ``image``, ``overlays``, ``diagnostics``.
-
-    ``image`` is ``None`` when the image's own attributes are unusable (a diagnostic
-    says why).
-    """
-    try:
-        info: ImageInfo | None = image_info(ds)
-    except OverlayError:
-        info = None
-    return {
-        "file": file,
-        "image": None if info is None else dict(info.__dict__),
-        "overlays": [plane_document(p) for p in read_planes(ds)],
-        "diagnostics": [finding_document(f) for f in diagnose(ds)],
-    }
-
-
 def _configure_info(parser: argparse.ArgumentParser) -> None:
     _add_file(parser, group=False)
     parser.add_argument("--json", action="store_true", help="print JSON (schema in the README)")
@@ -253,30 +192,7 @@ def _run_info(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(doc, indent=2))
         return 0
-    print(f"File: {args.file}")
-    image = doc["image"]
-    if image is None:
-        print("Image: unusable (see diagnostics)")
-    elif image["rows"] == 0:
-        print(f"Image: none (no Rows/Columns; {image['transfer_syntax_name']})")
-    else:
-        print(
-            f"Image: {image['frames']} frame(s) of {image['rows']} x {image['columns']}, "
-            f"{image['photometric'] or 'no photometric interpretation'}, "
-            f"{image['bits_allocated']} bits allocated ({image['bits_stored']} stored, high bit "
-            f"{image['high_bit']}), {image['transfer_syntax_name']}"
-            f"{' (compressed)' if image['compressed'] else ''}"
-        )
-    print(f"Overlays: {len(doc['overlays'])} usable of {len(overlay_groups(ds))} group(s)")
-    for plane in doc["overlays"]:
-        print(f"  {plane['group']}:")
-        for key, value in plane.items():
-            if key != "group":
-                print(f"    {key}: {value}")
-    print(f"Diagnostics: {len(doc['diagnostics']) or 'none'}")
-    for f in doc["diagnostics"]:
-        where = f" {f['group']}" if f["group"] else ""
-        print(f"  [{f['severity']}] {f['code']}{where}: {f['message']}")
+    print("\n".join(info_lines(doc, len(overlay_groups(ds)))))
     return 0
 
 
@@ -321,132 +237,46 @@ def _run_mask(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- apply
 
 
+#: Deprecated spellings still accepted, each with a warning on stderr.
+_ALIASES: dict[str, dict[str, Mode | Space]] = {
+    "--mode": {"add": Mode.DRAW},
+    "--space": {"overlay": Space.PLANE},
+}
+
+
 def _configure_apply(parser: argparse.ArgumentParser) -> None:
     _add_file(parser)
     parser.add_argument("--mask", required=True, metavar="M",
-                        help="a .npy array or .png image; non-zero = set")
+                        help="a .npy array or .png image (see the README for the PNG rule)")
     _add_out(parser)
-    parser.add_argument("--mode", choices=("replace", "add", "erase"), default="replace",
-                        help="replace the plane's bits (default), add the mask to them or erase it")
-    parser.add_argument("--space", choices=("overlay", "image"), default="overlay",
-                        help="the mask has the plane's own (frames,) rows, cols (default) or the image's")
+    parser.add_argument("--mode", choices=[*(m.value for m in Mode), *_ALIASES["--mode"]],
+                        default=Mode.REPLACE.value,
+                        help="replace the plane's bits (default), draw the mask onto them or erase it "
+                             "('add' is a deprecated alias of 'draw')")
+    parser.add_argument("--space", choices=[*(m.value for m in Space), *_ALIASES["--space"]],
+                        default=Space.PLANE.value,
+                        help="the mask has the plane's own (frames,) rows, cols (default) or the image's "
+                             "('overlay' is a deprecated alias of 'plane')")
 
 
-def combine(old: NDArray[np.bool_], mask: NDArray[np.bool_], mode: str) -> NDArray[np.bool_]:
-    """Combine a plane's bits with a mask of the same shape: replace, add or erase.
-
-    >>> a, b = np.array([True, True, False]), np.array([False, True, True])
-    >>> [combine(a, b, m).astype(int).tolist() for m in ("replace", "add", "erase")]
-    [[0, 1, 1], [1, 1, 1], [1, 0, 0]]
-    """
-    if mode == "replace":
-        return mask.copy()
-    if mode == "add":
-        return old | mask
-    if mode == "erase":
-        return old & ~mask
-    raise InvalidArgumentError(f'The mode must be "replace", "add" or "erase", not "{mode}".')
-
-
-def apply_overlay_space(
-    old: NDArray[np.bool_] | None, mask: NDArray[np.bool_], mode: str
-) -> NDArray[np.bool_]:
-    """Return new plane bits from a mask in the plane's own space.
-
-    ``replace`` takes the mask as it is (the plane may change size); ``add`` and
-    ``erase`` need the plane and a mask of its shape.
-    """
-    if mode == "replace":
-        return mask
-    if old is None:
-        raise InvalidArgumentError(f'Mode "{mode}" needs an existing plane; use "replace" to create one.')
-    if mask.shape != old.shape:
-        raise InvalidArgumentError(
-            f"The mask's shape {_shape_text(mask.shape)} differs from the plane's "
-            f"{_shape_text(old.shape)} (frames x rows x cols)."
-        )
-    return combine(old, mask, mode)
-
-
-def apply_image_space(
-    plane: OverlayPlane, old: NDArray[np.bool_], mask: NDArray[np.bool_], mode: str,
-    image_shape: tuple[int, int, int],
-) -> NDArray[np.bool_]:
-    """Return new plane bits from a mask in image space, through the plane's placement.
-
-    Only the part of the plane that lies on the image changes; mask pixels outside the
-    plane are ignored. A 2-D (one-frame) mask applies to every image frame. When one
-    plane frame covers several image frames (a single-frame plane on a multi-frame
-    image), the mask's frames must agree there.
-
-    Examples
-    --------
-    >>> p = OverlayPlane(0x6000, 2, 2, origin=(2, 2))
-    >>> new = apply_image_space(p, np.zeros((1, 2, 2), bool), np.eye(3, dtype=bool)[None], "add", (1, 3, 3))
-    >>> new.astype(int)[0].tolist()
-    [[1, 0], [0, 1]]
-    """
-    frames, rows, cols = image_shape
-    if mask.shape[0] == 1 and frames > 1:
-        mask = np.broadcast_to(mask, (frames, *mask.shape[1:]))
-    if mask.shape != image_shape:
-        raise InvalidArgumentError(
-            f"The mask's shape {_shape_text(mask.shape)} differs from the image's "
-            f"{_shape_text(image_shape)} (frames x rows x cols)."
-        )
-    new = old.copy()
-    window = plane_window(plane, rows, cols)
-    if window is None:
-        raise InvalidArgumentError(f"Overlay group {plane.group_hex} lies wholly outside the image.")
-    ir, ic, pr, pc = window
-    seen: dict[int, NDArray[np.bool_]] = {}
-    for k, f in frame_map(plane, frames):
-        part = mask[f, ir, ic]
-        if k in seen:
-            if not np.array_equal(seen[k], part):
-                raise InvalidArgumentError(
-                    f"Overlay group {plane.group_hex} applies to every image frame, so the mask's "
-                    "frames must be identical (or give a 2-D mask)."
-                )
-            continue
-        seen[k] = part
-        new[k, pr, pc] = combine(old[k, pr, pc], part, mode)
-    return new
+def _choice(args: argparse.Namespace, option: str, value: str) -> str:
+    alias = _ALIASES[option].get(value)
+    if alias is None:
+        return value
+    print(f"{PROG} {args.command}: warning: {option} {value} is deprecated; use {option} {alias}.",
+          file=sys.stderr)
+    return alias.value
 
 
 def _run_apply(args: argparse.Namespace) -> int:
     ds = _read_dataset(args.file)
     _check_output(args.out, args.file)
-    existing = args.group in overlay_groups(ds)
-    plane: OverlayPlane | None = None
-    old: NDArray[np.bool_] | None = None
-    if existing:
-        try:
-            plane, old, _ = unpack_plane(ds, args.group)
-        except OverlayError:
-            if args.mode != "replace":
-                raise
-    elif args.mode != "replace":
-        raise PlaneNotFoundError(
-            f'The file has no overlay plane in group {group_hex(args.group)} for mode "{args.mode}".'
-        )
-    mask = load_mask(args.mask, plane.frames if plane else None)
-    if args.space == "overlay":
-        new = apply_overlay_space(old, mask, args.mode)
-    else:
-        shape = image_info(ds).shape
-        if shape[1] == 0:
-            raise InvalidArgumentError("The file has no image, so --space image cannot be used.")
-        if plane is None or old is None:
-            if mask.shape[1:] != shape[1:] or mask.shape[0] not in (1, shape[0]):
-                raise InvalidArgumentError(
-                    f"The mask's shape {_shape_text(mask.shape)} differs from the image's "
-                    f"{_shape_text(shape)} (frames x rows x cols)."
-                )
-            new = mask  # a new image-sized plane at 1\\1
-        else:
-            new = apply_image_space(plane, old, mask, args.mode, shape)
-    result = set_plane(ds, args.group, new)
+    mode, space = _choice(args, "--mode", args.mode), _choice(args, "--space", args.space)
+    try:
+        frames: int | None = read_plane(ds, args.group).frames
+    except OverlayError:
+        frames = None
+    result = apply_mask(ds, args.group, load_mask(args.mask, frames), mode, space, frame=None)
     _write(args.out, args.file, to_bytes(ds, new_sop_instance_uid=args.new_uid))
     _report(args.out, result, "Set")
     return 0
@@ -515,11 +345,66 @@ def _configure_render(parser: argparse.ArgumentParser) -> None:
                         help="the longest side in pixels (default: full resolution)")
 
 
+def render_png(
+    ds: Dataset,
+    *,
+    frame: int = 1,
+    window: tuple[float, float] | None = None,
+    overlays: str | Iterable[int | str] = "all",
+    max_size: int | None = None,
+) -> bytes:
+    """Render a frame with its overlay planes to PNG bytes, as the CLI does.
+
+    Every shown plane, G and R alike, paints its set pixels in its palette colour at full
+    opacity; nothing else changes.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        The image and its overlay groups.
+    frame : int, optional
+        **1-based** frame number (DICOM numbering), default 1.
+    window : (float, float), optional
+        A manual LINEAR window ``(center, width)``; default: the file's first preset, else
+        the automatic min-max window.
+    overlays : str or iterable, optional
+        ``"all"`` (every usable plane), ``"none"``, or groups such as ``"6000,6002"``.
+    max_size : int, optional
+        The longest side of the output; default: full resolution.
+
+    Raises
+    ------
+    InvalidArgumentError
+        For a file without an image, a frame out of range, a bad window or group.
+    PlaneNotFoundError, InvalidOverlayError
+        If a listed group is absent or unusable.
+    UnsupportedError
+        If the image cannot be decoded (the message says why).
+    """
+    info = image_info(ds)
+    if info.rows == 0:
+        check_frame(info, 0)
+    if not 1 <= frame <= info.frames:
+        raise InvalidArgumentError(
+            f"Frame {frame} does not exist: the image has {info.frames} frame(s), "
+            f"numbered 1 to {info.frames}."
+        )
+    if max_size is not None and max_size < 1:
+        raise InvalidArgumentError(f"The maximum size must be at least 1 pixel, not {max_size}.")
+    voi = manual_window(*window) if window is not None else None
+    groups = parse_groups(overlays)
+    styles = (default_styles(read_planes(ds), roi_look=False) if groups is None
+              else [PlaneStyle(g, default_color(g)) for g in groups])
+    image = frame_image(ds, frame - 1, voi)
+    if image.missing_reason is not None:
+        raise UnsupportedError(image.missing_reason)
+    return render(ds, frame=frame - 1, styles=styles, max_size=max_size, image=image).png()
+
+
 def _run_render(args: argparse.Namespace) -> int:
     ds = _read_dataset(args.file)
     _check_output(args.out, args.file)
-    png = render_dataset_to_png(ds, frame=args.frame, window=args.window, overlays=args.overlays,
-                                max_size=args.max_size)
+    png = render_png(ds, frame=args.frame, window=args.window, overlays=args.overlays, max_size=args.max_size)
     _write(args.out, args.file, png)
     print(f"Rendered frame {args.frame} with overlays {args.overlays} and wrote {args.out}.")
     return 0

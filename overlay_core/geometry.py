@@ -5,7 +5,8 @@ Two coordinate systems meet here, kept apart on purpose:
 * the display (the browser canvas) speaks ``(x, y)`` in display pixels, x to the right;
 * the image speaks ``(row, col)`` in image pixels, 0-based from the top-left.
 
-A view shows the image *window* ``rows x cols`` starting at ``(row0, col0)``, resized to
+A view shows the image *region* ``rows x cols`` starting at ``(row0, col0)`` (the zoom;
+not to be confused with a VOI window of grey levels), resized to
 ``display_height x display_width``. Display pixel ``(x, y)`` covers image positions
 ``col0 + x / scale_x`` to ``col0 + (x + 1) / scale_x`` (likewise for rows).
 """
@@ -16,12 +17,12 @@ from dataclasses import dataclass
 
 from .errors import InvalidArgumentError
 
-__all__ = ["ViewGeometry", "Window", "fit_view"]
+__all__ = ["Region", "ViewGeometry", "fit_view"]
 
 
 @dataclass(frozen=True)
-class Window:
-    """A rectangle of the image in 0-based image pixels: ``(row0, col0, rows, cols)``."""
+class Region:
+    """A zoom region: a rectangle of the image in 0-based image pixels: ``(row0, col0, rows, cols)``."""
 
     row0: int
     col0: int
@@ -31,7 +32,7 @@ class Window:
 
 @dataclass(frozen=True)
 class ViewGeometry:
-    """A view of ``window`` of an image, shown at ``display_width x display_height``.
+    """A view of ``region`` of an image, shown at ``display_width x display_height``.
 
     Examples
     --------
@@ -42,19 +43,19 @@ class ViewGeometry:
 
     image_rows: int
     image_cols: int
-    window: Window
+    region: Region
     display_width: int
     display_height: int
 
     @property
     def scale_x(self) -> float:
         """Display pixels per image column."""
-        return self.display_width / self.window.cols
+        return self.display_width / self.region.cols
 
     @property
     def scale_y(self) -> float:
         """Display pixels per image row."""
-        return self.display_height / self.window.rows
+        return self.display_height / self.region.rows
 
     @property
     def scale(self) -> float:
@@ -63,21 +64,21 @@ class ViewGeometry:
 
     def display_to_image(self, x: float, y: float) -> tuple[float, float]:
         """Map a display point ``(x, y)`` to an image position ``(row, col)`` (floats)."""
-        return (self.window.row0 + y / self.scale_y, self.window.col0 + x / self.scale_x)
+        return (self.region.row0 + y / self.scale_y, self.region.col0 + x / self.scale_x)
 
     def image_to_display(self, row: float, col: float) -> tuple[float, float]:
         """Map an image position ``(row, col)`` to a display point ``(x, y)``."""
-        return ((col - self.window.col0) * self.scale_x, (row - self.window.row0) * self.scale_y)
+        return ((col - self.region.col0) * self.scale_x, (row - self.region.row0) * self.scale_y)
 
 
 def fit_view(
     image_rows: int,
     image_cols: int,
     max_size: int | None = None,
-    window: Window | None = None,
+    region: Region | None = None,
     width: int | None = None,
 ) -> ViewGeometry:
-    """Return the geometry that shows ``window`` (the whole image by default).
+    """Return the geometry that shows ``region`` (the whole image by default).
 
     Parameters
     ----------
@@ -85,11 +86,11 @@ def fit_view(
         The image's size.
     max_size : int, optional
         The longest display side; views are never enlarged by ``max_size``.
-    window : Window, optional
+    region : Region, optional
         The zoomed region; clipped to the image.
     width : int, optional
         An exact display width (the canvas width in the app); the height follows the
-        aspect ratio. Overrides ``max_size`` and may enlarge a small window.
+        aspect ratio. Overrides ``max_size`` and may enlarge a small region.
 
     Raises
     ------
@@ -98,20 +99,20 @@ def fit_view(
 
     Examples
     --------
-    >>> g = fit_view(100, 100, window=Window(10, 20, 50, 25), width=100)
+    >>> g = fit_view(100, 100, region=Region(10, 20, 50, 25), width=100)
     >>> (g.display_width, g.display_height), g.display_to_image(0, 0)
     ((100, 200), (10.0, 20.0))
     """
     if image_rows < 1 or image_cols < 1:
         raise InvalidArgumentError("There is no image to show.")
-    win = window or Window(0, 0, image_rows, image_cols)
+    win = region or Region(0, 0, image_rows, image_cols)
     row0 = min(max(win.row0, 0), image_rows - 1)
     col0 = min(max(win.col0, 0), image_cols - 1)
     rows = min(win.rows, image_rows - row0)
     cols = min(win.cols, image_cols - col0)
     if rows < 1 or cols < 1:
-        raise InvalidArgumentError("The zoom window must cover at least one pixel of the image.")
-    win = Window(row0, col0, rows, cols)
+        raise InvalidArgumentError("The zoom region must cover at least one pixel of the image.")
+    win = Region(row0, col0, rows, cols)
     if width is not None:
         scale = width / cols
     elif max_size is not None:

@@ -248,14 +248,16 @@ class History:
     def change(self, ds: Dataset, label: str) -> Iterator[None]:
         """Record a step around a change; drop it if the change raises or changes nothing.
 
-        The exception is re-raised; the dataset is as the failed call left it (the
-        :mod:`overlay_core` functions leave it unchanged when they raise).
+        When the change raises, the dataset is restored to the snapshot taken before it
+        (so a step of several calls never stays half done) and the exception is re-raised.
         """
         redo = list(self._redo)
+        before = _take(ds, label, with_pixel_data=PIXEL_DATA in ds)
         kept = self.record(ds, label)
         try:
             yield
         except BaseException:
+            _restore(ds, before)
             if kept and self._undo:
                 self._undo.pop()
             self._redo = redo

@@ -11,6 +11,7 @@ Conventions used throughout :mod:`overlay_core`:
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -28,6 +29,7 @@ __all__ = [
     "coerce_choice",
     "group_hex",
     "parse_group",
+    "parse_groups",
 ]
 
 FIRST_GROUP = 0x6000
@@ -234,3 +236,33 @@ class ImageInfo:
     def shape(self) -> tuple[int, int, int]:
         """``(frames, rows, columns)`` of the image."""
         return (self.frames, self.rows, self.columns)
+
+
+def parse_groups(value: str | Iterable[int | str]) -> list[int] | None:
+    """Parse a list of groups (the CLI's ``--overlays``): ``all`` is ``None``, ``none`` is ``[]``.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If a group is not one of 6000 to 601E (even).
+
+    Examples
+    --------
+    >>> parse_groups("all"), parse_groups("none"), parse_groups("6002, 6000,6002")
+    (None, [], [24578, 24576])
+    """
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == "all":
+            return None
+        if text in ("none", ""):
+            return []
+        items: list[int | str] = [t for t in text.split(",") if t.strip()]
+    else:
+        items = list(value)
+    groups: list[int] = []
+    for item in items:
+        group = parse_group(item)
+        if group not in groups:
+            groups.append(group)
+    return groups

@@ -26,6 +26,8 @@ __all__ = [
     "origin_offset",
     "place",
     "plane_window",
+    "to_image_space",
+    "to_plane_space",
 ]
 
 
@@ -121,6 +123,38 @@ def place(
     return out
 
 
+def to_plane_space(plane: OverlayPlane, mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Cut one image-space ``(rows, cols)`` frame to the plane's pixels (outside is unset).
+
+    >>> p = OverlayPlane(0x6000, 2, 2, origin=(2, 2))
+    >>> to_plane_space(p, np.eye(3, dtype=bool)).astype(int).tolist()
+    [[1, 0], [0, 1]]
+    """
+    out = np.zeros((plane.rows, plane.columns), dtype=bool)
+    window = plane_window(plane, *np.shape(mask)[-2:])
+    if window is not None:
+        ir, ic, pr, pc = window
+        out[pr, pc] = np.asarray(mask, dtype=bool)[ir, ic]
+    return out
+
+
+def to_image_space(plane: OverlayPlane, bits: NDArray[np.bool_], rows: int, cols: int) -> NDArray[np.bool_]:
+    """Place one plane-space ``(rows, cols)`` frame on a ``rows x cols`` image, clipped.
+
+    :func:`place` does this for every frame of a plane.
+
+    >>> p = OverlayPlane(0x6000, 2, 2, origin=(0, 0))
+    >>> to_image_space(p, np.ones((2, 2), bool), 2, 2).astype(int).tolist()
+    [[1, 0], [0, 0]]
+    """
+    out = np.zeros((rows, cols), dtype=bool)
+    window = plane_window(plane, rows, cols)
+    if window is not None:
+        ir, ic, pr, pc = window
+        out[ir, ic] = np.asarray(bits, dtype=bool)[pr, pc]
+    return out
+
+
 def _image_shape(ds: Dataset) -> tuple[int, int, int]:
     info = image_info(ds)
     if info.rows == 0:
@@ -128,19 +162,41 @@ def _image_shape(ds: Dataset) -> tuple[int, int, int]:
     return info.shape
 
 
-def image_mask(ds: Dataset, group: int) -> NDArray[np.bool_]:
-    """Return the plane in ``group`` placed on the image: ``(frames, rows, cols)`` bool.
+def image_mask(ds: Dataset, group: int, frame: int | None = None) -> NDArray[np.bool_]:
+    """Return the plane in ``group`` placed on the image.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        The image and its overlay groups.
+    group : int
+        The overlay group.
+    frame : int, optional
+        A 0-based image frame: only that frame is placed, ``(rows, cols)``. Default: every
+        frame, ``(frames, rows, cols)``.
 
     Raises
     ------
     PlaneNotFoundError, InvalidOverlayError
         As :func:`overlay_core.reading.unpack_plane`.
     InvalidArgumentError
-        If the dataset has no image (Rows/Columns).
+        If the dataset has no image (Rows/Columns), or ``frame`` is out of range.
     """
     shape = _image_shape(ds)
+    if frame is None:
+        plane, bits, _ = unpack_plane(ds, group)
+        return place(plane, bits, shape)
+    if not 0 <= frame < shape[0]:
+        raise InvalidArgumentError(
+            f"Frame index {frame} is out of range: the image has {shape[0]} frame(s), "
+            f"indices 0 to {shape[0] - 1}."
+        )
     plane, bits, _ = unpack_plane(ds, group)
-    return place(plane, bits, shape)
+    out = np.zeros(shape[1:], dtype=bool)
+    for k, f in frame_map(plane, shape[0]):
+        if f == frame:
+            return to_image_space(plane, bits[k], shape[1], shape[2])
+    return out
 
 
 def combined_mask(ds: Dataset, groups: Iterable[int] | None = None) -> NDArray[np.bool_]:

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from overlay_core import edit
+from overlay_core import edit, operations
 from overlay_core.errors import OverlayError
-from overlay_core.geometry import Window, fit_view
+from overlay_core.geometry import Region, fit_view
 from overlay_core.model import OverlayPlane, OverlayType
 from overlay_core.placement import frame_map
 from overlay_core.writing import Attributes, delete_plane, first_free_group, migrate_embedded, set_attributes
@@ -73,10 +73,10 @@ with st.expander("Zoom into a region (image rows and columns)", expanded=False):
                                      key="edit.canvas_width")
     filled = st.checkbox("Fill rectangles, circles and polygons", value=True, key="edit.fill")
 
-window = Window(int(row0), int(col0), int(rows), int(cols))
+region = Region(int(row0), int(col0), int(rows), int(cols))
 try:
-    view = fit_view(info.rows, info.columns, window=window, width=int(canvas_width))
-    background = render_view(entry, frame=image_frame, window=view.window, width=view.display_width,
+    view = fit_view(info.rows, info.columns, region=region, width=int(canvas_width))
+    background = render_view(entry, frame=image_frame, region=view.region, width=view.display_width,
                              max_size=None)
 except OverlayError as exc:
     st.error(str(exc))
@@ -87,8 +87,8 @@ st.caption(
     f"Drawing on plane {plane.group_hex}"
     + (f", frame {frame + 1} of {plane.frames}" if plane.frames > 1 else "")
     + (f" · image frame {image_frame + 1} of {info.frames}" if info.frames > 1 else "")
-    + f" · image rows {view.window.row0}–{view.window.row0 + view.window.rows - 1}, "
-    f"columns {view.window.col0}–{view.window.col0 + view.window.cols - 1} "
+    + f" · image rows {view.region.row0}–{view.region.row0 + view.region.rows - 1}, "
+    f"columns {view.region.col0}–{view.region.col0 + view.region.cols - 1} "
     f"at {view.scale:.2f} screen pixels per image pixel"
     + (" · the plane is created when you apply" if group == NEW else "")
 )
@@ -107,7 +107,7 @@ b = st.columns(5)
 if b[0].button("Apply", key="apply", type="primary", icon=":material/check:",
                help="Write the strokes into the plane, at the image's own resolution."):
     try:
-        editing.apply_drawing(entry, plane.group, drawing, view, mode, frame, filled, create=group == NEW)
+        editing.apply_drawing(entry, plane.group, drawing, view, mode, frame, filled)
     except OverlayError as exc:
         st.error(str(exc))
     else:
@@ -127,10 +127,10 @@ if b[2].button("Redo", key="edit.redo", icon=":material/redo:", disabled=not his
 if b[3].button("Discard strokes", key="edit.discard", icon=":material/ink_eraser_off:"):
     editing.bump_nonce(st.session_state)
     st.rerun()
-if group != NEW and b[4].button("Clear plane", key="edit.clear", icon=":material/layers_clear:",
+if group != NEW and b[4].button("Clear plane", key="operations.clear", icon=":material/layers_clear:",
                                 help="Unset every pixel of this frame (undoable)."):
     if editing.run_reporting(entry, "clear",
-                             lambda d: edit.clear(d, plane.group, frame if plane.frames > 1 else None)):
+                             lambda d: operations.clear(d, plane.group, frame if plane.frames > 1 else None)):
         st.rerun()
 
 
@@ -165,7 +165,7 @@ with st.expander("New plane from an intensity range", expanded=False):
         )
         if st.button(f"Create plane {free:04X}", key="edit.threshold", icon=":material/tune:"):
             try:
-                made = editing.run(entry, "threshold", lambda d: edit.threshold_plane(
+                made = editing.run(entry, "threshold", lambda d: operations.threshold_plane(
                     d, float(low), float(high), frame=t_frame))
             except OverlayError as exc:
                 st.error(str(exc))
@@ -189,9 +189,9 @@ with st.expander("Import a mask (PNG or NPY)", expanded=False):
         assert upload is not None
         data = upload.getvalue()
         try:
-            made = editing.run(entry, "import", lambda d: edit.import_mask(
-                d, data, group=None if group == NEW else plane.group, space=space, mode=import_mode,
-                frame=frame))
+            made = editing.run(entry, "import", lambda d: edit.apply_mask(
+                d, None if group == NEW else plane.group, data, "replace" if group == NEW else import_mode,
+                space, frame))
         except OverlayError as exc:
             st.error(str(exc))
         else:
@@ -229,14 +229,14 @@ with operations_col:
                f"{plane.set_bits} pixels set.")
     if st.button("Resize to the image", key="edit.resize", icon=":material/fit_screen:",
                  help="Make the plane the image's size at origin 1\\1; nothing moves on the image."):
-        if editing.run_reporting(entry, "resize", lambda d: edit.resize_to_image(d, plane.group)):
+        if editing.run_reporting(entry, "resize", lambda d: operations.resize_to_image(d, plane.group)):
             st.rerun()
     if st.button("Crop to content", key="edit.crop", icon=":material/crop:",
                  help="Shrink the plane to its set pixels; nothing moves on the image."):
-        if editing.run_reporting(entry, "crop", lambda d: edit.crop_to_content(d, plane.group)):
+        if editing.run_reporting(entry, "crop", lambda d: operations.crop_to_content(d, plane.group)):
             st.rerun()
-    if st.button("Invert", key="edit.invert", icon=":material/invert_colors:"):
-        if editing.run_reporting(entry, "invert", lambda d: edit.invert(d, plane.group,
+    if st.button("Invert", key="operations.invert", icon=":material/invert_colors:"):
+        if editing.run_reporting(entry, "invert", lambda d: operations.invert(d, plane.group,
                                                                       frame if plane.frames > 1 else None)):
             st.rerun()
     if plane.embedded and st.button(

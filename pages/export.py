@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from overlay_core import edit
+from overlay_core import operations
 from overlay_core.changes import ChangeKind, plane_changes
 from overlay_core.errors import OverlayError
 from studio import pacs, state
@@ -82,7 +82,7 @@ if planes:
             suffix = f"-frame{frame + 1}" if plane.frames > 1 else ""
             st.download_button(
                 f"Plane {plane.group_hex}{suffix} PNG",
-                data=lambda g=plane.group, f=frame: edit.export_png(entry.dataset, g, f, space),
+                data=lambda g=plane.group, f=frame: operations.export_png(entry.dataset, g, f, space),
                 file_name=f"{entry.stem}-{plane.group_hex}{suffix}-{space}.png", mime="image/png",
                 key=f"export.png.{plane.group_hex}", icon=":material/image:",
             )

@@ -3,7 +3,8 @@
 import streamlit as st
 
 from overlay_core.errors import OverlayError
-from overlay_core.render import PlaneStyle, burn_in_png, default_style
+from overlay_core.render import burn_in_png
+from overlay_core.styles import PlaneStyle, default_style
 from overlay_core.windowing import AUTOMATIC, VoiKind, default_voi, file_presets, manual_window
 from studio.series import series_nav
 from studio.ui import require_active, severity_icon

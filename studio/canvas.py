@@ -34,7 +34,7 @@ def canvas_key(file_id: str, group: int, frame: int, view: ViewGeometry, nonce: 
     >>> canvas_key("f1", 0x6000, 0, fit_view(10, 10, width=100), 3)[:18]
     'canvas.f1.6000.0.n'
     """
-    w = view.window
+    w = view.region
     digest = hashlib.sha1(
         f"{view.image_rows}x{view.image_cols}:{w.row0},{w.col0},{w.rows},{w.cols}:"
         f"{view.display_width}x{view.display_height}".encode()

@@ -2,9 +2,9 @@
 
 Every change the Edit page makes goes through :func:`run`: it calls an
 :mod:`overlay_core` function on the dataset inside :meth:`History.change`, which records
-one history item per change. The core functions validate before they write, so an
-:class:`~overlay_core.errors.OverlayError` leaves the dataset as it was; the history item
-is then dropped and the error is raised for the page to show. ``nonce`` counts applied
+one history item per change. When the change raises an
+:class:`~overlay_core.errors.OverlayError`, :meth:`History.change` restores the dataset and
+drops the item; the error is raised for the page to show. ``nonce`` counts applied
 drawings and history steps; it is part of the canvas key, so each of them starts an
 empty canvas.
 """
@@ -14,18 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any, TypeVar
 
-import numpy as np
 import streamlit as st
 
 from overlay_core import edit
-from overlay_core.canvas import rasterize
-from overlay_core.errors import InvalidArgumentError, OverlayError
+from overlay_core.errors import OverlayError
 from overlay_core.geometry import ViewGeometry
 from overlay_core.history import History
 from overlay_core.model import OverlayPlane
-from overlay_core.placement import origin_offset
-from overlay_core.reading import read_plane
-from overlay_core.writing import set_plane
 
 from .state import LoadedFile
 
@@ -79,57 +74,27 @@ def run_reporting(entry: LoadedFile, label: str, action: Callable[[Any], object]
     return True
 
 
-def _outside_message(plane: OverlayPlane, view: ViewGeometry) -> str:
-    """Say where plane lies on the image, for a drawing that missed it entirely."""
-    row, col = origin_offset(plane.origin)
-    rows = max(row, 0), min(row + plane.rows, view.image_rows) - 1
-    cols = max(col, 0), min(col + plane.columns, view.image_cols) - 1
-    where = (f"which covers image rows {rows[0]}–{rows[1]} and columns {cols[0]}–{cols[1]}"
-             if rows[0] <= rows[1] and cols[0] <= cols[1] else "which lies wholly outside the image")
-    return (f"Nothing you drew lies on plane {plane.group_hex}, {where}; nothing was changed. "
-            "Draw inside the plane, or resize it to the image first.")
-
-
 def apply_drawing(
     entry: LoadedFile,
     group: int,
     drawing: Mapping[str, Any] | None,
     view: ViewGeometry,
-    mode: str,
+    mode: edit.Mode | str,
     frame: int,
     fill: bool,
-    create: bool = False,
-) -> None:
-    """Write the canvas drawing into plane ``group`` (creating an image-sized plane first).
+) -> OverlayPlane:
+    """Write the canvas drawing into plane ``group`` with :func:`overlay_core.edit.apply_canvas`.
+
+    A missing group becomes an image-sized plane. One undo step, labelled by the mode.
 
     Raises
     ------
-    InvalidArgumentError
-        When there is nothing drawn, or nothing drawn lies on the plane (e.g. a plane
-        smaller than the image, drawn beside).
     OverlayError
-        From :func:`overlay_core.edit.apply_mask`; nothing is changed then.
+        When nothing is drawn, nothing drawn lies on the plane, or the plane is unusable;
+        the file and its history are as they were.
     """
-    if not drawing or not drawing.get("objects"):
-        raise InvalidArgumentError("There is nothing to apply: draw on the image first.")
-
-    def action(ds: Any) -> object:
-        if create:
-            set_plane(ds, group, np.zeros((view.image_rows, view.image_cols), bool))
-        try:
-            plane = read_plane(ds, group)
-            stroke = rasterize(drawing, view, plane, fill=fill)
-            if not stroke.any():
-                raise InvalidArgumentError(_outside_message(plane, view))
-            return edit.apply_mask(ds, group, stroke, mode, frame)
-        except OverlayError:
-            if create:
-                from overlay_core.writing import delete_plane
-
-                delete_plane(ds, group)
-            raise
-
-    run(entry, "draw" if mode == "draw" else "erase", action)
+    mode = edit.Mode.coerce(mode)
+    return run(entry, mode.value, lambda ds: edit.apply_canvas(ds, group, drawing, view, mode, frame, fill))
 
 
 def undo(entry: LoadedFile) -> None:

@@ -15,8 +15,10 @@ import streamlit as st
 from pydicom.dataset import Dataset
 
 from overlay_core.errors import OverlayError
-from overlay_core.geometry import ViewGeometry, Window
-from overlay_core.render import PlaneStyle, modality_frame, render
+from overlay_core.geometry import Region, ViewGeometry
+from overlay_core.pixels import modality_frame
+from overlay_core.render import render
+from overlay_core.styles import PlaneStyle
 from overlay_core.windowing import Voi
 
 from .state import LoadedFile, content_key
@@ -46,11 +48,11 @@ def _cached(
     voi: Voi | None,
     styles: tuple[PlaneStyle, ...] | None,
     max_size: int | None,
-    window: Window | None,
+    region: Region | None,
     width: int | None,
     _ds: Dataset,
 ) -> Rendered:
-    view = render(_ds, frame=frame, voi=voi, styles=styles, max_size=max_size, window=window, width=width)
+    view = render(_ds, frame=frame, voi=voi, styles=styles, max_size=max_size, region=region, width=width)
     return Rendered(view.png(compress_level=1), view.geometry, view.voi, view.missing_reason)
 
 
@@ -61,7 +63,7 @@ def render_view(
     voi: Voi | None = None,
     styles: tuple[PlaneStyle, ...] | list[PlaneStyle] | None = None,
     max_size: int | None = MAX_DISPLAY,
-    window: Window | None = None,
+    region: Region | None = None,
     width: int | None = None,
 ) -> Rendered:
     """Render ``entry``'s dataset as :func:`overlay_core.render.render` does, cached.
@@ -75,7 +77,7 @@ def render_view(
     """
     assert entry.dataset is not None
     chosen = None if styles is None else tuple(styles)
-    return _cached(content_key(entry), frame, voi, chosen, max_size, window, width, entry.dataset)
+    return _cached(content_key(entry), frame, voi, chosen, max_size, region, width, entry.dataset)
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)

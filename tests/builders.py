@@ -20,11 +20,12 @@ Main entry points: :func:`image_dataset`, :func:`add_plane`, :func:`add_embedded
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pydicom
 from numpy.typing import NDArray
+from PIL import Image
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import (
     UID,
@@ -388,3 +389,38 @@ def presentation_state_file() -> tuple[bytes, NDArray[np.bool_]]:
     add_plane(ds, 0x6002, mask)
     ds.add_new(0x60021001, "CS", "LAYER2")
     return to_file_bytes(ds), mask
+
+
+def png_bytes(mask: NDArray[np.generic]) -> bytes:
+    """An 8-bit grey PNG of a 2-D mask: set pixels 255."""
+    buffer = io.BytesIO()
+    Image.fromarray((np.asarray(mask) != 0).astype(np.uint8) * 255).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def npy_bytes(array: NDArray[np.generic]) -> bytes:
+    """The bytes of ``array`` saved as ``.npy``."""
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def edit_helpers(rows: int, cols: int) -> tuple[
+    Callable[..., Dataset], Callable[..., Dataset], Callable[..., NDArray[np.bool_]]
+]:
+    """``image(frames)``, ``with_plane(mask, origin, frames)`` and ``bits(ds, group)`` for one image size."""
+    from overlay_core.reading import unpack_plane
+    from overlay_core.writing import Attributes, set_plane
+
+    def image(frames: int = 1) -> Dataset:
+        return image_dataset(rows, cols, frames=frames)
+
+    def with_plane(mask: NDArray[np.bool_], origin: tuple[int, int] = (1, 1), frames: int = 1) -> Dataset:
+        ds = image(frames)
+        set_plane(ds, 0x6000, mask, Attributes(origin=origin))
+        return ds
+
+    def bits(ds: Dataset, group: int = 0x6000) -> NDArray[np.bool_]:
+        return unpack_plane(ds, group)[1]
+
+    return image, with_plane, bits

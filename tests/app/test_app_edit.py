@@ -23,6 +23,7 @@ from overlay_core.reading import load, plane_bits, read_plane, read_planes
 from overlay_core.writing import to_bytes
 from studio import state
 from studio.canvas import inject_drawing
+from tests import builders as b
 from tests.app import support
 from tests.app.support import Downloads, errors, goto, no_exception
 from tests.builders import add_plane, embedded_file, image_dataset, multiframe_file, to_file_bytes
@@ -261,12 +262,6 @@ def test_canvas_background_shows_the_planes(edit_app: AppTest) -> None:
     assert painted[20:40, 40:80].all()  # the applied rectangle, image rows 5-9, columns 10-19
 
 
-def png_bytes(mask: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(mask.astype(np.uint8) * 255).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def threshold(at: AppTest, low: float, high: float) -> AppTest:
     entry = state.active(at.session_state)
     at.number_input(key=f"edit.threshold.low.{entry.id}.0").set_value(low)
@@ -320,7 +315,7 @@ def test_import_an_image_space_png_into_the_plane_and_undo(edit_app: AppTest) ->
     before = plane_bits(entry.dataset, 0x6000)[0].copy()
     mask = np.zeros((ROWS, COLS), bool)
     mask[5:10, 10:20] = True  # plane rows 3-7, columns 7-16 (origin 3\4)
-    import_mask(edit_app, "mask.png", png_bytes(mask), mode="draw")
+    import_mask(edit_app, "mask.png", b.png_bytes(mask), mode="draw")
     assert not errors(edit_app)
     bits = plane_bits(entry.dataset, 0x6000)[0]
     assert bits[3:8, 7:17].all() and bits[0, 0] and bits.sum() == 51
@@ -342,7 +337,7 @@ def test_import_a_plane_space_npy_as_a_new_plane(edit_app: AppTest) -> None:
 def test_import_a_png_of_the_wrong_size_shows_an_error_and_changes_nothing(edit_app: AppTest) -> None:
     entry = state.active(edit_app.session_state)
     before = to_bytes(entry.dataset)
-    import_mask(edit_app, "small.png", png_bytes(np.ones((10, 10), bool)))
+    import_mask(edit_app, "small.png", b.png_bytes(np.ones((10, 10), bool)))
     assert any("The mask is 10 x 10 pixels but the image is 40 x 50" in e for e in errors(edit_app))
     assert to_bytes(entry.dataset) == before
     assert not editing_history(edit_app).can_undo

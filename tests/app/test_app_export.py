@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import studio.export as export
-from overlay_core.edit import read_mask_file
+from overlay_core.maskio import read_mask
 from overlay_core.reading import load, plane_bits, read_planes
 from overlay_core.writing import Attributes, set_attributes, set_plane
 from studio import state
@@ -109,11 +109,11 @@ def test_a_file_that_does_not_read_back_is_not_offered(
 def test_plane_pngs_in_image_and_plane_space(app: AppTest, downloads: Downloads) -> None:
     data, masks = two_plane_file()
     goto(open_files(app, ("two.dcm", data)), "export")
-    image = read_mask_file(downloads.get_bytes("two-6002-image.png"))
+    image = read_mask(downloads.get_bytes("two-6002-image.png"))
     assert image.shape == (16, 20)
     assert np.array_equal(image[2:7, 3:10], masks[0x6002][0]) and image.sum() == masks[0x6002].sum()
     app.radio(key="export.png_space").set_value("plane").run()
-    assert np.array_equal(read_mask_file(downloads.get_bytes("two-6002-plane.png")), masks[0x6002][0])
+    assert np.array_equal(read_mask(downloads.get_bytes("two-6002-plane.png")), masks[0x6002][0])
 
 
 def test_a_file_without_sop_instance_uid_asks_for_a_new_one(app: AppTest, downloads: Downloads) -> None:
@@ -138,4 +138,4 @@ def test_a_file_without_an_image_offers_plane_pngs_at_own_size(app: AppTest, dow
     assert any("no image" in c.value for c in app.caption)
     [name] = [n for n in downloads if n.endswith(".png")]
     assert name.endswith("-plane.png")
-    assert np.array_equal(read_mask_file(downloads.get_bytes(name)), mask.reshape(mask.shape[-2:]))
+    assert np.array_equal(read_mask(downloads.get_bytes(name)), mask.reshape(mask.shape[-2:]))

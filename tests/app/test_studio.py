@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from overlay_core.geometry import Window, fit_view
+from overlay_core.geometry import Region, fit_view
 from overlay_core.writing import delete_plane, set_plane
 from studio import state
 from studio.canvas import canvas_key
@@ -84,7 +84,7 @@ def test_content_key_sees_pixel_data_changes() -> None:
 
 def test_canvas_key_names_file_plane_frame_view_and_nonce() -> None:
     view = fit_view(100, 100, width=400)
-    zoomed = fit_view(100, 100, window=Window(10, 10, 20, 20), width=400)
+    zoomed = fit_view(100, 100, region=Region(10, 10, 20, 20), width=400)
     keys = {
         canvas_key("f1", 0x6000, 0, view, 0),
         canvas_key("f2", 0x6000, 0, view, 0),

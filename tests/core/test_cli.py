@@ -65,7 +65,7 @@ def test_success_exits_zero(files: dict[str, Path], tmp_path: Path) -> None:
         (["apply", "two.dcm", "--group", "6000", "--mask", "m.npy", "--out", "o.dcm"],
          "The mask file m.npy does not exist."),
         (["apply", "two.dcm", "--group", "6000", "--mask", "notes.txt.png", "--out", "o.dcm"],
-         "could not be read"),
+         "neither a PNG image nor a NumPy .npy array"),
         (["migrate", "two.dcm", "--group", "6000", "--out", "o.dcm"], "not embedded"),
         (["delete", "two.dcm"], "required: --group, --out"),
         (["frobnicate"], "invalid choice"),
@@ -92,7 +92,7 @@ def test_parser_has_every_command() -> None:
     issue_commands = ["info", "extract", "mask", "apply", "new", "delete", "migrate"]
     assert list(COMMANDS)[:7] == issue_commands  # later helpers append (e.g. render)
     args = build_parser().parse_args(["apply", "f", "--group", "0x6002", "--mask", "m.npy", "--out", "o"])
-    assert (args.group, args.mode, args.space, args.new_uid) == (0x6002, "replace", "overlay", False)
+    assert (args.group, args.mode, args.space, args.new_uid) == (0x6002, "replace", "plane", False)
 
 
 def test_info_json_schema(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
@@ -175,7 +175,7 @@ def test_apply_add_needs_a_mask_of_the_plane_shape(files: dict[str, Path], tmp_p
     np.save(tmp_path / "m.npy", np.ones((3, 3), np.uint8))
     assert main(["apply", str(files["two"]), "--group", "6002", "--mask", str(tmp_path / "m.npy"),
                  "--out", str(tmp_path / "o.dcm"), "--mode", "add"]) == 2
-    assert "shape 1 x 3 x 3 differs from the plane's 1 x 5 x 7" in capsys.readouterr().err
+    assert "The mask is 3 x 3 pixels but overlay group 6002 is 5 x 7" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("mode", ["replace", "add", "erase"])
@@ -271,3 +271,18 @@ def test_png_strip_round_trips_through_extract_and_apply(files: dict[str, Path],
     assert main(["apply", str(out), "--group", "6000", "--mask", str(png), "--out", str(tmp_path / "q.dcm"),
                  "--mode", "add"]) == 0
     assert np.array_equal(plane_bits(load((tmp_path / "q.dcm").read_bytes()), 0x6000), mask)
+
+
+@pytest.mark.parametrize(("old", "new"), [(["--mode", "add"], ["--mode", "draw"]),
+                                          (["--space", "overlay"], ["--space", "plane"])])
+def test_deprecated_spellings_warn_and_do_what_the_new_ones_do(
+    files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], old: list[str], new: list[str]
+) -> None:
+    np.save(tmp_path / "m.npy", b.random_mask((5, 7), seed=43).astype(np.uint8))
+    common = ["apply", str(files["two"]), "--group", "6002", "--mask", str(tmp_path / "m.npy")]
+    assert main([*common, "--out", str(tmp_path / "old.dcm"), *old]) == 0
+    assert f"warning: {old[0]} {old[1]} is deprecated; use {new[0]} {new[1]}." in capsys.readouterr().err
+    assert main([*common, "--out", str(tmp_path / "new.dcm"), *new]) == 0
+    assert capsys.readouterr().err == ""
+    assert np.array_equal(plane_bits(load((tmp_path / "old.dcm").read_bytes()), 0x6002),
+                          plane_bits(load((tmp_path / "new.dcm").read_bytes()), 0x6002))

@@ -7,7 +7,7 @@ import pytest
 from pydicom.dataset import Dataset
 from pydicom.examples import get_path
 
-from overlay_core import edit
+from overlay_core import edit, operations
 from overlay_core.errors import InvalidArgumentError
 from overlay_core.history import History
 from overlay_core.reading import load, read_plane, unpack_plane
@@ -36,8 +36,8 @@ def test_undo_redo_restore_exact_bytes_through_many_edits() -> None:
     steps = [
         ("Draw", lambda: edit.apply_mask(ds, 0x6000, np.eye(16, 20, dtype=bool), "draw")),
         ("Erase", lambda: edit.apply_mask(ds, 0x6002, np.arange(7) < 3 + np.zeros((5, 1)), "erase")),
-        ("Crop", lambda: edit.crop_to_content(ds, 0x6002)),
-        ("Move", lambda: edit.move(ds, 0x6000, (-3, 2))),
+        ("Crop", lambda: operations.crop_to_content(ds, 0x6002)),
+        ("Move", lambda: operations.move(ds, 0x6000, (-3, 2))),
         ("Label", lambda: set_attributes(ds, 0x6000, Attributes(label="EDITED", type="R"))),
         ("New plane", lambda: new_plane(ds)),
         ("Delete", lambda: delete_plane(ds, 0x6002)),
@@ -63,12 +63,36 @@ def test_labels_and_redo_is_dropped_by_a_new_change() -> None:
     history = History()
     assert (history.undo_label, history.redo_label) == (None, None)
     history.record(ds, "Draw")
-    edit.clear(ds, 0x6000)
+    operations.clear(ds, 0x6000)
     history.undo(ds)
     assert (history.undo_label, history.redo_label, history.can_redo) == (None, "Draw", True)
     history.record(ds, "Invert")
-    edit.invert(ds, 0x6000)
+    operations.invert(ds, 0x6000)
     assert (history.undo_label, history.can_redo, len(history)) == ("Invert", False, 1)
+
+
+def test_a_step_that_fails_half_way_is_rolled_back() -> None:
+    ds = dataset()
+    history = History()
+    with history.change(ds, "Earlier"):
+        operations.clear(ds, 0x6002)
+    before = to_bytes(ds)
+    with pytest.raises(InvalidArgumentError), history.change(ds, "Two calls"):
+        new_plane(ds, np.ones((16, 20), bool))  # the first call succeeds: group 6004 exists now
+        migrate_embedded(ds, 0x6000)  # the second fails: 6000 is not embedded
+    assert to_bytes(ds) == before and 0x60040010 not in ds
+    assert history.undo_labels == ["Earlier"] and not history.can_redo
+
+
+def test_embedded_pixel_data_is_restored_after_a_failed_step() -> None:
+    data, _ = b.embedded_file()
+    ds = load(data)
+    before = to_bytes(ds)
+    history = History()
+    with pytest.raises(InvalidArgumentError), history.change(ds, "Migrate then fail"):
+        migrate_embedded(ds, 0x6002)  # clears the plane's bit in Pixel Data
+        operations.invert(ds, 0x6002, frame=9)  # then fails: the plane has one frame
+    assert to_bytes(ds) == before
 
 
 def test_change_context_drops_failed_and_empty_steps() -> None:
@@ -82,7 +106,7 @@ def test_change_context_drops_failed_and_empty_steps() -> None:
         edit.apply_mask(ds, 0x6000, np.zeros((16, 20), bool), "draw")  # OR with nothing
     assert not history.can_undo
     with history.change(ds, "Clear"):
-        edit.clear(ds, 0x6000)
+        operations.clear(ds, 0x6000)
     assert history.undo_label == "Clear"
     history.undo(ds)
     assert to_bytes(ds) == before
@@ -92,10 +116,10 @@ def test_a_failed_change_keeps_the_redo_steps() -> None:
     ds = dataset()
     history = History()
     with history.change(ds, "Clear"):
-        edit.clear(ds, 0x6000)
+        operations.clear(ds, 0x6000)
     history.undo(ds)
     with pytest.raises(InvalidArgumentError), history.change(ds, "Bad"):
-        edit.invert(ds, 0x6000, frame=9)
+        operations.invert(ds, 0x6000, frame=9)
     assert history.redo_label == "Clear"
 
 
@@ -104,7 +128,7 @@ def test_bounded_by_items() -> None:
     history = History(max_items=3)
     for i in range(5):
         history.record(ds, f"step {i}")
-        edit.invert(ds, 0x6000)
+        operations.invert(ds, 0x6000)
     assert history.undo_labels == ["step 4", "step 3", "step 2"]
 
 
@@ -112,11 +136,11 @@ def test_bounded_by_memory() -> None:
     ds = b.image_dataset(16, 20)
     ds = load(b.to_file_bytes(ds))
     big = np.zeros((400, 400), bool)
-    edit.import_mask(ds, big, space="plane", group=0x6000)  # 20000 bytes of Overlay Data
+    edit.apply_mask(ds, 0x6000, big, "replace", "plane", frame=None)  # 20000 bytes of Overlay Data
     history = History(max_bytes=50_000)
     for i in range(6):
         assert history.record(ds, f"step {i}")
-        edit.invert(ds, 0x6000)  # a new 20000-byte value each time
+        operations.invert(ds, 0x6000)  # a new 20000-byte value each time
     assert 1 <= len(history) <= 2 and history.nbytes <= 50_000
     assert history.undo_label == "step 5"
     tiny = History(max_bytes=1000)
@@ -154,7 +178,7 @@ def test_the_pydicom_overlay_example_round_trips() -> None:
     before = to_bytes(ds)
     history = History()
     with history.change(ds, "Erase all"):
-        edit.clear(ds, 0x6000)
+        operations.clear(ds, 0x6000)
     history.undo(ds)
     assert to_bytes(ds) == before
 

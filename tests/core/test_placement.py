@@ -115,6 +115,18 @@ def test_single_frame_plane_with_image_frame_origin_applies_to_that_frame_only()
     assert np.array_equal(placed, reference_place(bits, (2, 2), (3, 6, 7), [(0, 2)]))
 
 
+@pytest.mark.parametrize(("image_frame_origin", "plane_frames"), [(2, 2), (3, 3), (1, 1)])
+def test_one_image_frame_is_that_frame_of_the_whole(image_frame_origin: int, plane_frames: int) -> None:
+    data, _ = b.multiframe_file(image_frames=4, plane_frames=plane_frames,
+                                image_frame_origin=image_frame_origin, origin=(2, 3))
+    ds = load(data)
+    whole = image_mask(ds, 0x6000)
+    for frame in range(4):
+        assert np.array_equal(image_mask(ds, 0x6000, frame), whole[frame]), frame
+    with pytest.raises(InvalidArgumentError, match="Frame index 4 is out of range: the image has 4 frame"):
+        image_mask(ds, 0x6000, 4)
+
+
 def test_frame_map() -> None:
     shared = OverlayPlane(0x6000, 2, 2)
     assert frame_map(shared, 3) == [(0, 0), (0, 1), (0, 2)]

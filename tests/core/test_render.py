@@ -19,26 +19,21 @@ from pydicom.encaps import encapsulate
 from pydicom.pixels.utils import pixel_array
 from pydicom.uid import MPEG2MPML, JPEGBaseline8Bit
 
+from overlay_core.cli import render_png
 from overlay_core.errors import InvalidArgumentError, PlaneNotFoundError, UnsupportedError
-from overlay_core.geometry import Window, fit_view
-from overlay_core.model import OverlayType
+from overlay_core.geometry import Region, fit_view
+from overlay_core.model import OverlayType, parse_groups
+from overlay_core.pixels import decode_frame, frame_image
 from overlay_core.placement import image_mask
 from overlay_core.reading import image_info, load, read_planes
-from overlay_core.render import (
+from overlay_core.render import burn_in_png, compose, pool_mask, render
+from overlay_core.styles import (
     PALETTE,
     ROI_FILL_OPACITY,
     PlaneStyle,
-    burn_in_png,
-    compose,
-    decode_frame,
     default_color,
     default_styles,
-    frame_image,
     parse_color,
-    parse_overlays,
-    pool_mask,
-    render,
-    render_file_to_png,
 )
 from overlay_core.windowing import AUTOMATIC, file_presets, manual_window
 from tests.builders import add_plane, embedded_file, image_dataset, roi_file, to_file_bytes
@@ -206,7 +201,7 @@ def test_undecodable_syntax_says_why_and_planes_render_on_black():
     np.testing.assert_array_equal(view.image[mask], np.tile(default_color(0x6000), (mask.sum(), 1)))
     assert not view.image[~mask].any()
     with pytest.raises(UnsupportedError, match=message):
-        render_file_to_png(to_file_bytes(ds))
+        render_png(load(to_file_bytes(ds)))
 
 
 def test_corrupt_compressed_data_says_it_could_not_be_decoded():
@@ -224,9 +219,9 @@ def test_frame_out_of_range():
     with pytest.raises(InvalidArgumentError, match=message):
         frame_image(ds, 3)
     with pytest.raises(InvalidArgumentError, match=r"Frame 4 does not exist: .* numbered 1 to 3\."):
-        render_file_to_png(to_file_bytes(image_dataset(4, 5, frames=3)), frame=4)
+        render_png(load(to_file_bytes(image_dataset(4, 5, frames=3))), frame=4)
     with pytest.raises(InvalidArgumentError, match="Frame 0 does not exist"):
-        render_file_to_png(to_file_bytes(image_dataset(4, 5, frames=3)), frame=0)
+        render_png(load(to_file_bytes(image_dataset(4, 5, frames=3))), frame=0)
 
 
 def test_multiframe_picks_the_frame():
@@ -234,7 +229,7 @@ def test_multiframe_picks_the_frame():
     every = pixel_array(ds)
     for k in range(3):
         np.testing.assert_array_equal(decode_frame(ds, k), every[k])
-    cli = read_png(render_file_to_png(to_file_bytes(image_dataset(4, 5, frames=3)), frame=2,
+    cli = read_png(render_png(load(to_file_bytes(image_dataset(4, 5, frames=3))), frame=2,
                                       overlays="none", window=(2048, 4096)))
     np.testing.assert_array_equal(cli[..., 0], np.rint(linear_grey(every[1].astype(float), 2048, 4096)))
 
@@ -434,8 +429,8 @@ def test_all_minus_none_is_exactly_the_image_space_masks(corpus):
         if not planes:
             continue
         for frame in range(image_info(ds).frames):
-            shown = read_png(render_file_to_png(data, frame=frame + 1, overlays="all"))
-            hidden = read_png(render_file_to_png(data, frame=frame + 1, overlays="none"))
+            shown = read_png(render_png(load(data), frame=frame + 1, overlays="all"))
+            hidden = read_png(render_png(load(data), frame=frame + 1, overlays="none"))
             union = np.zeros(hidden.shape[:2], bool)
             for plane in planes:
                 m = image_mask(ds, plane.group)[frame]
@@ -451,31 +446,31 @@ def test_all_minus_none_is_exactly_the_image_space_masks(corpus):
 def test_cli_paints_each_listed_plane_in_its_colour(corpus):
     data = (corpus / "OutOfBoundsOverlay.dcm").read_bytes()
     ds = load(data)
-    only = read_png(render_file_to_png(data, overlays="6002"))
-    hidden = read_png(render_file_to_png(data, overlays="none"))
+    only = read_png(render_png(load(data), overlays="6002"))
+    hidden = read_png(render_png(load(data), overlays="none"))
     m = image_mask(ds, 0x6002)[0]
     assert m.any() and not image_mask(ds, 0x6002)[0].all()
     np.testing.assert_array_equal(only[m], np.tile(default_color(0x6002), (m.sum(), 1)))
     np.testing.assert_array_equal(only[~m], hidden[~m])
     with pytest.raises(PlaneNotFoundError, match="6004"):
-        render_file_to_png(data, overlays="6000,6004")
+        render_png(load(data), overlays="6000,6004")
 
 
 def test_cli_paints_roi_planes_solid_like_graphics():
     data, mask = roi_file()
-    shown = read_png(render_file_to_png(data))
-    hidden = read_png(render_file_to_png(data, overlays="none"))
+    shown = read_png(render_png(load(data)))
+    hidden = read_png(render_png(load(data), overlays="none"))
     m = mask[0]
     np.testing.assert_array_equal(shown[m], np.tile(default_color(0x6000), (m.sum(), 1)))
     np.testing.assert_array_equal(shown[~m], hidden[~m])
 
 
-def test_parse_overlays():
-    assert parse_overlays(" ALL ") is None
-    assert parse_overlays("none") == []
-    assert parse_overlays([0x6002, "6000"]) == [0x6002, 0x6000]
+def test_parse_groups():
+    assert parse_groups(" ALL ") is None
+    assert parse_groups("none") == []
+    assert parse_groups([0x6002, "6000"]) == [0x6002, 0x6000]
     with pytest.raises(InvalidArgumentError, match='"60zz" is not an overlay group'):
-        parse_overlays("6000,60zz")
+        parse_groups("6000,60zz")
 
 
 # --- display size ---------------------------------------------------------------------------
@@ -517,7 +512,7 @@ def test_zoom_window_matches_the_full_view():
     ds = load(data)
     solid = default_styles(read_planes(ds), roi_look=False)  # outlines are one display pixel wide
     full = render(ds, styles=solid).image
-    zoom = render(ds, styles=solid, window=Window(2, 3, 4, 6), width=24)
+    zoom = render(ds, styles=solid, region=Region(2, 3, 4, 6), width=24)
     assert (zoom.geometry.display_width, zoom.geometry.display_height) == (24, 16)
     assert zoom.scale == 4
     np.testing.assert_array_equal(zoom.image, full[2:6, 3:9].repeat(4, axis=0).repeat(4, axis=1))
@@ -553,12 +548,12 @@ def test_burn_in_png_is_full_resolution_with_the_visible_planes():
 
 def test_render_file_to_png_max_size_and_window():
     data, _ = roi_file()
-    small = read_png(render_file_to_png(data, max_size=6))
+    small = read_png(render_png(load(data), max_size=6))
     assert small.shape == (5, 6, 3)
     with pytest.raises(InvalidArgumentError, match="at least 1 for a LINEAR window"):
-        render_file_to_png(data, window=(10, 0))
+        render_png(load(data), window=(10, 0))
     with pytest.raises(InvalidArgumentError, match="maximum size must be at least 1 pixel, not 0"):
-        render_file_to_png(data, max_size=0)
+        render_png(load(data), max_size=0)
 
 
 def test_cli_render_command(tmp_path):

@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from overlay_core.canvas import is_transparent, rasterize
 from overlay_core.errors import InvalidArgumentError
-from overlay_core.geometry import Window, fit_view
+from overlay_core.fabric import is_transparent, rasterize
+from overlay_core.geometry import Region, fit_view
 from overlay_core.model import OverlayPlane
 from overlay_core.placement import place
 
@@ -312,7 +312,7 @@ def test_fabric_6_objects_without_origin_default_to_left_top() -> None:
 def test_zoomed_view_maps_to_the_right_native_pixels() -> None:
     """A 50 x 75 window at (20, 30) of a 100 x 150 image, shown 4x: display (40..80, 20..40)
     is image columns 40..50 and rows 25..30."""
-    view = fit_view(100, 150, window=Window(20, 30, 50, 75), width=300)
+    view = fit_view(100, 150, region=Region(20, 30, 50, 75), width=300)
     assert view.scale_x == 4
     rect = obj("Rect", originX="left", originY="top", left=40, top=20, width=40, height=20)
     mask = rasterize({"objects": [rect]}, view)
@@ -320,7 +320,7 @@ def test_zoomed_view_maps_to_the_right_native_pixels() -> None:
 
 
 def test_thin_stroke_on_a_zoomed_view_is_one_pixel_wide() -> None:
-    view = fit_view(100, 150, window=Window(20, 30, 50, 75), width=300)
+    view = fit_view(100, 150, region=Region(20, 30, 50, 75), width=300)
     line = obj("Line", left=150, top=101, x1=-100, y1=0, x2=100, y2=0, stroke="k", strokeWidth=1)
     mask = rasterize({"objects": [line]}, view)
     assert mask.any(axis=0)[43:67].all()  # unbroken along its length

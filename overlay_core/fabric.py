@@ -1,4 +1,4 @@
-"""Rasterising drawings from streamlit-drawable-canvas into overlay bits.
+"""Fabric.js drawings from streamlit-drawable-canvas, parsed into polygons and rasterised.
 
 The component (0.13, fabric.js 7) reports its drawing as ``json_data``: a dict whose
 ``"objects"`` are fabric objects in *display* pixels, ``(x, y)`` with x to the right.
@@ -10,12 +10,12 @@ the plane's native resolution:
    from ``left``/``top`` and ``originX``/``originY``, then ``angle``, ``scaleX``/``scaleY``,
    ``flipX``/``flipY`` and ``skewX``/``skewY``, as ``fabric.Object.calcOwnMatrix`` does;
 2. display ``(x, y)`` goes to image ``(row, col)`` through
-   :meth:`~overlay_core.geometry.ViewGeometry.display_to_image` (scale and zoom window);
+   :meth:`~overlay_core.geometry.ViewGeometry.display_to_image` (scale and zoom region);
 3. image ``(row, col)`` goes to plane ``(row, col)`` through
    :func:`~overlay_core.placement.origin_offset`, the only place the 1-based Overlay
    Origin is converted;
-4. everything is scan-converted as polygons straight into a bool array: a pixel is set
-   when its centre lies in the shape (nonzero winding, as fabric fills), so no
+4. everything is scan-converted as polygons (:mod:`overlay_core.raster`) straight into a
+   bool array: a pixel is set when its centre lies in the shape (nonzero winding, as fabric fills), so no
    anti-aliasing can reach the bits. (Pillow's ``ImageDraw.polygon`` is not used: it
    rounds vertices to whole pixels, which shifts sub-pixel strokes on a downscaled view.)
 
@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from . import raster
 from .errors import InvalidArgumentError
 from .geometry import ViewGeometry
 from .model import FIRST_GROUP, OverlayPlane
@@ -53,8 +54,8 @@ _AREA_TYPES = {"rect", "labeledrect", "circle", "ellipse", "triangle", "polygon"
 _ORIGINS = {"left": -0.5, "top": -0.5, "center": 0.0, "right": 0.5, "bottom": 0.5}
 _ALPHA = re.compile(r"^(?:rgba|hsla)\(.*[,/]\s*([0-9.]+%?)\s*\)$")
 
-Affine = NDArray[np.float64]  # 2 x 3: [[a, c, e], [b, d, f]] maps (x, y) to (ax + cy + e, bx + dy + f)
-Polygon = NDArray[np.float64]  # (n, 2) of (x, y)
+Affine = raster.Affine
+Polygon = raster.Polygon
 
 
 class _Malformed(Exception):
@@ -133,51 +134,6 @@ def _points(value: object, key: str) -> Polygon:
     return np.array(out, dtype=float)
 
 
-# --- geometry helpers ------------------------------------------------------------------
-
-
-def _affine(a: float, b: float, c: float, d: float, e: float = 0.0, f: float = 0.0) -> Affine:
-    return np.array([[a, c, e], [b, d, f]], dtype=float)
-
-
-def _compose(first: Affine, then: Affine) -> Affine:
-    """Return the affine map that applies ``first`` and then ``then``."""
-    m1 = np.vstack([first, [0.0, 0.0, 1.0]])
-    m2 = np.vstack([then, [0.0, 0.0, 1.0]])
-    return np.asarray((m2 @ m1)[:2], dtype=float)
-
-
-def _apply(m: Affine, pts: Polygon) -> Polygon:
-    return np.asarray(pts @ m[:, :2].T + m[:, 2], dtype=float)
-
-
-def _ellipse(cx: float, cy: float, rx: float, ry: float, n: int) -> Polygon:
-    t = np.linspace(0.0, 2 * math.pi, n, endpoint=False)
-    return np.column_stack([cx + rx * np.cos(t), cy + ry * np.sin(t)])
-
-
-def _box(half_width: float, half_height: float) -> Polygon:
-    return np.array([[-half_width, -half_height], [half_width, -half_height],
-                     [half_width, half_height], [-half_width, half_height]])
-
-
-def _quad(
-    p: NDArray[np.float64], q: NDArray[np.float64], half: float, extend: tuple[float, float]
-) -> Polygon | None:
-    """Return the rectangle of half-width ``half`` around segment ``p``-``q``.
-
-    Its ends are pushed out by ``extend`` (square caps).
-    """
-    d = q - p
-    length = float(np.hypot(*d))
-    if length == 0:
-        return None
-    u = d / length
-    n = np.array([-u[1], u[0]]) * half
-    p, q = p - u * extend[0], q + u * extend[1]
-    return np.array([p + n, q + n, q - n, p - n])
-
-
 @dataclass
 class _Shape:
     """An object's drawing in its own (local) coordinates, before its transform."""
@@ -190,36 +146,11 @@ class _Shape:
     round_shape: bool = False  # circles and ellipses: rings are built by the caller per width
 
 
-def _bezier(p0: NDArray[np.float64], controls: list[NDArray[np.float64]], n: int) -> Polygon:
-    t = np.linspace(0.0, 1.0, n + 1)[1:, None]
-    if len(controls) == 2:  # quadratic
-        c, p2 = controls
-        return np.asarray((1 - t) ** 2 * p0 + 2 * (1 - t) * t * c + t**2 * p2, dtype=float)
-    c1, c2, p3 = controls
-    return np.asarray(
-        (1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * c1 + 3 * (1 - t) * t**2 * c2 + t**3 * p3, dtype=float
-    )
-
-
 def _parse_path(value: object) -> tuple[list[tuple[Polygon, bool]], Polygon]:
-    """Flatten absolute M/L/H/V/Q/C/Z commands into sub-paths, and return fabric's bound points.
-
-    The bound points follow ``fabric.Path._calcBoundsFromPath``, which bounds a ``Q`` as a
-    cubic whose two control points are both the quadratic's control point.
-    """
+    """Check a fabric path's absolute M/L/H/V/Q/C/Z commands and flatten them with raster."""
     if not isinstance(value, Sequence) or isinstance(value, str):
         raise _Malformed('its "path" is not a list of commands')
-    subpaths: list[tuple[Polygon, bool]] = []
-    bounds: list[Polygon] = []
-    current: list[NDArray[np.float64]] = []
-    pos = np.zeros(2)
-    start = np.zeros(2)
-    closed = False
-
-    def finish() -> None:
-        if current:
-            subpaths.append((np.array(current, dtype=float), closed))
-
+    commands: list[tuple[str, list[float]]] = []
     for command in value:
         if not isinstance(command, Sequence) or isinstance(command, str) or not command:
             raise _Malformed(f"its path holds {command!r}, not a command")
@@ -234,41 +165,11 @@ def _parse_path(value: object) -> tuple[list[tuple[Polygon, bool]], Polygon]:
             raise _Malformed(f"its path command {letter!r} is not one of M, L, H, V, Q, C and Z")
         if len(nums) != arity:
             raise _Malformed(f"its path command {letter} has {len(nums)} values, not {arity}")
-        if letter == "M":
-            finish()
-            pos = np.array(nums)
-            start = pos
-            current, closed = [pos], False
-            continue
-        if not current:
-            current, closed = [pos], False
-        if letter in "LHV":
-            target = np.array(
-                nums if letter == "L" else [nums[0], pos[1]] if letter == "H" else [pos[0], nums[0]]
-            )
-            bounds.append(np.array([pos, target]))
-            current.append(target)
-            pos = target
-        elif letter == "Q":
-            c, end = np.array(nums[:2]), np.array(nums[2:])
-            bounds.append(np.vstack([pos[None], _bezier(pos, [c, c, end], 64)]))
-            current.extend(_bezier(pos, [c, end], 32))
-            pos = end
-        elif letter == "C":
-            c1, c2, end = np.array(nums[:2]), np.array(nums[2:4]), np.array(nums[4:])
-            bounds.append(np.vstack([pos[None], _bezier(pos, [c1, c2, end], 64)]))
-            current.extend(_bezier(pos, [c1, c2, end], 32))
-            pos = end
-        else:  # Z
-            closed = True
-            bounds.append(np.array([pos, start]))
-            finish()
-            current, pos = [], start
-    finish()
+        commands.append((letter, nums))
+    subpaths, bounds = raster.flatten_path(commands)
     if not subpaths:
         raise _Malformed("its path has no points")
-    all_bounds = np.vstack(bounds) if bounds else np.vstack([sp for sp, _ in subpaths])
-    return subpaths, all_bounds
+    return subpaths, bounds
 
 
 def _centre_bbox(pts: Polygon) -> tuple[NDArray[np.float64], float, float]:
@@ -326,13 +227,13 @@ def _object_matrix(obj: Mapping[str, Any], width: float, height: float, default_
     # the size fabric uses to move between origins (_getTransformedDimensions)
     pre, post = (0.0, stroke) if uniform else (stroke, 0.0)
     dim_x, dim_y = width + pre, height + pre
-    dims = _affine(scale_x, 0.0, 0.0, scale_y)
+    dims = raster.affine(scale_x, 0.0, 0.0, scale_y)
     if skew_x:
-        dims = _compose(_affine(1.0, 0.0, math.tan(math.radians(skew_x)), 1.0), dims)
+        dims = raster.compose(raster.affine(1.0, 0.0, math.tan(math.radians(skew_x)), 1.0), dims)
     if skew_y:
-        dims = _compose(_affine(1.0, math.tan(math.radians(skew_y)), 0.0, 1.0), dims)
+        dims = raster.compose(raster.affine(1.0, math.tan(math.radians(skew_y)), 0.0, 1.0), dims)
     if skew_x or skew_y:
-        box = _apply(dims, np.array([[-dim_x / 2, -dim_y / 2], [dim_x / 2, -dim_y / 2],
+        box = raster.apply(dims, np.array([[-dim_x / 2, -dim_y / 2], [dim_x / 2, -dim_y / 2],
                                      [dim_x / 2, dim_y / 2], [-dim_x / 2, dim_y / 2]]))
         size_x, size_y = np.ptp(box, axis=0)
     else:
@@ -344,12 +245,12 @@ def _object_matrix(obj: Mapping[str, Any], width: float, height: float, default_
     centre_x = _num(obj, "left", 0.0) + cos * off_x - sin * off_y
     centre_y = _num(obj, "top", 0.0) + sin * off_x + cos * off_y
 
-    linear = _affine(-scale_x if flip_x else scale_x, 0.0, 0.0, -scale_y if flip_y else scale_y)
+    linear = raster.affine(-scale_x if flip_x else scale_x, 0.0, 0.0, -scale_y if flip_y else scale_y)
     if skew_x:
-        linear = _compose(_affine(1.0, 0.0, math.tan(math.radians(skew_x)), 1.0), linear)
+        linear = raster.compose(raster.affine(1.0, 0.0, math.tan(math.radians(skew_x)), 1.0), linear)
     if skew_y:
-        linear = _compose(_affine(1.0, math.tan(math.radians(skew_y)), 0.0, 1.0), linear)
-    return _compose(linear, _affine(cos, sin, -sin, cos, centre_x, centre_y))
+        linear = raster.compose(raster.affine(1.0, math.tan(math.radians(skew_y)), 0.0, 1.0), linear)
+    return raster.compose(linear, raster.affine(cos, sin, -sin, cos, centre_x, centre_y))
 
 
 # --- drawing ---------------------------------------------------------------------------
@@ -361,65 +262,7 @@ def _display_to_plane(view: ViewGeometry, plane_offset: tuple[int, int]) -> Affi
     r1, _ = view.display_to_image(0.0, 1.0)
     _, c1 = view.display_to_image(1.0, 0.0)
     row_off, col_off = plane_offset
-    return _affine(c1 - c0, 0.0, 0.0, r1 - r0, c0 - col_off, r0 - row_off)
-
-
-def _join(
-    before: NDArray[np.float64], at: NDArray[np.float64], after: NDArray[np.float64],
-    half: float, join: str, miter_limit: float,
-) -> list[Polygon]:
-    """Return the polygons that fill a mitred or bevelled join on both sides of ``at``."""
-    d1, d2 = at - before, after - at
-    l1, l2 = float(np.hypot(*d1)), float(np.hypot(*d2))
-    if l1 == 0 or l2 == 0:
-        return []
-    n1 = np.array([-d1[1], d1[0]]) / l1
-    n2 = np.array([-d2[1], d2[0]]) / l2
-    out = []
-    cos = float(n1 @ n2)
-    for sign in (1.0, -1.0):
-        a, b = at + sign * half * n1, at + sign * half * n2
-        # the miter's length over the stroke width is 1 / sin(theta / 2) = sqrt(2 / (1 - cos))
-        if join == "miter" and cos > -1 and (cos >= 1 or math.sqrt(2 / (1 - cos)) <= miter_limit):
-            tip = at + sign * half * (n1 + n2) / (1 + cos)
-            out.append(np.array([at, a, tip, b]))
-        else:
-            out.append(np.array([at, a, b]))
-    return out
-
-
-def _stroke_polygons(
-    lines: list[tuple[Polygon, bool]], half: float, cap: str, join: str, miter_limit: float, n_disc: int
-) -> list[Polygon]:
-    """Return polygons covering the strokes of ``lines``.
-
-    One rectangle per segment, the joins (``round``, ``miter`` within the miter limit,
-    else ``bevel``) and the caps (``butt``, ``round`` or ``square``) of open lines.
-    """
-    out: list[Polygon] = []
-    for pts, closed in lines:
-        seq = np.vstack([pts, pts[:1]]) if closed and len(pts) > 1 else pts
-        square = half if cap == "square" and not closed else 0.0
-        last = len(seq) - 2
-        for i in range(len(seq) - 1):
-            ends = (square if i == 0 else 0.0, square if i == last else 0.0)
-            quad = _quad(seq[i], seq[i + 1], half, ends)
-            if quad is not None:
-                out.append(quad)
-        # joins: (previous point, joint, next point)
-        triples = [(seq[i - 1], seq[i], seq[i + 1]) for i in range(1, len(seq) - 1)]
-        if closed and len(seq) > 2:
-            triples.append((seq[-2], seq[0], seq[1]))
-        discs: list[NDArray[np.float64]] = []
-        if join == "round":
-            discs.extend(t[1] for t in triples)
-        else:
-            for before, at, after in triples:
-                out.extend(_join(before, at, after, half, join, miter_limit))
-        if not closed and (cap == "round" or (cap == "square" and len(seq) == 1)):
-            discs.extend([seq[0], seq[-1]])
-        out.extend(_ellipse(float(p[0]), float(p[1]), half, half, n_disc) for p in discs)
-    return out
+    return raster.affine(c1 - c0, 0.0, 0.0, r1 - r0, c0 - col_off, r0 - row_off)
 
 
 def _draw_object(
@@ -429,7 +272,7 @@ def _draw_object(
     own_fill = kind != "line" and not is_transparent(obj.get("fill"))
     filled = own_fill if fill is None else (fill and (kind in _AREA_TYPES or own_fill))
     shape = _shape(kind, obj, filled)
-    local_to_plane = _compose(_object_matrix(obj, shape.width, shape.height, default_origin), to_plane)
+    local_to_plane = raster.compose(_object_matrix(obj, shape.width, shape.height, default_origin), to_plane)
     det = abs(float(np.linalg.det(local_to_plane[:, :2])))
     if det == 0:
         return None
@@ -458,9 +301,9 @@ def _draw_object(
         outer = (rx + hx, ry + hy) if has_stroke else (rx, ry)
         n = int(min(4096, max(32, 2 * math.pi * max(outer) * pixel)))
         if filled or has_stroke:
-            polygons.append(([_ellipse(0.0, 0.0, *outer, n)], True, False))
+            polygons.append(([raster.ellipse(0.0, 0.0, *outer, n)], True, False))
         if has_stroke and not filled and rx > hx and ry > hy:
-            polygons.append(([_ellipse(0.0, 0.0, rx - hx, ry - hy, n)], False, False))
+            polygons.append(([raster.ellipse(0.0, 0.0, rx - hx, ry - hy, n)], False, False))
     else:
         for area in shape.fill:
             if len(area) >= 3:
@@ -468,23 +311,23 @@ def _draw_object(
         if has_stroke:
             if kind in ("rect", "labeledrect"):  # mitred corners: outer box minus inner box
                 w, h = shape.width / 2, shape.height / 2
-                polygons.append(([_box(w + hx, h + hy)], True, False))
+                polygons.append(([raster.box(w + hx, h + hy)], True, False))
                 if not filled and w > hx and h > hy:
-                    polygons.append(([_box(w - hx, h - hy)], False, False))
+                    polygons.append(([raster.box(w - hx, h - hy)], False, False))
             else:
                 cap = str(obj.get("strokeLineCap") or "butt")
                 join = str(obj.get("strokeLineJoin") or "miter")
                 limit = _num(obj, "strokeMiterLimit", 4.0)
                 n_disc = int(min(256, max(12, 2 * math.pi * half * pixel)))
-                pieces = _stroke_polygons(shape.lines, half, cap, join, limit, n_disc)
+                pieces = raster.stroke_polygons(shape.lines, half, cap, join, limit, n_disc)
                 polygons.append((pieces, True, True))
     if not polygons:
         return None
 
     placed = []
     for layer, value, union in polygons:
-        moved = [_apply(local_to_plane, p) for p in layer]
-        placed.append(([_oriented(p) for p in moved] if union else moved, value))
+        moved = [raster.apply(local_to_plane, p) for p in layer]
+        placed.append(([raster.oriented(p) for p in moved] if union else moved, value))
     everything = np.vstack([p for layer, _ in placed for p in layer])
     lo = np.floor(everything.min(axis=0)).astype(int) - 1
     hi = np.ceil(everything.max(axis=0)).astype(int) + 1
@@ -494,71 +337,12 @@ def _draw_object(
         return None
     out = np.zeros((y1 - y0, x1 - x0), dtype=bool)
     for layer, value in placed:
-        inside = _fill([poly - (x0, y0) for poly in layer], y1 - y0, x1 - x0)
+        inside = raster.fill_polygons([poly - (x0, y0) for poly in layer], y1 - y0, x1 - x0)
         if value:
             out |= inside
         else:
             out &= ~inside
     return (y0, x0), out
-
-
-def _oriented(poly: Polygon) -> Polygon:
-    """Return the polygon with a non-negative signed area (its vertices reversed if needed)."""
-    x, y = poly[:, 0], poly[:, 1]
-    area = float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
-    return poly[::-1].copy() if area < 0 else poly
-
-
-def _fill(polys: list[Polygon], rows: int, cols: int) -> NDArray[np.bool_]:
-    """Scan-convert polygons (nonzero winding, like fabric) onto a ``rows x cols`` grid.
-
-    The polygons' edges are taken together, so polygons of the same orientation give
-    their union in one pass.
-
-    Pixel ``(r, c)`` covers ``[c, c + 1) x [r, r + 1)`` and is set when its centre
-    ``(c + 0.5, r + 0.5)`` lies inside, left and top edges included: exact, where
-    Pillow's ``ImageDraw.polygon`` rounds the vertices to whole pixels first.
-
-    >>> _fill([np.array([[0.0, 0.0], [2.0, 0.0], [2.0, 2.0], [0.0, 2.0]])], 3, 3).astype(int).tolist()
-    [[1, 1, 0], [1, 1, 0], [0, 0, 0]]
-    """
-    out = np.zeros((rows, cols), dtype=bool)
-    polys = [p for p in polys if len(p) >= 3]
-    if not polys or rows < 1 or cols < 1:
-        return out
-    p0 = np.vstack(polys)
-    p1 = np.vstack([np.roll(p, -1, axis=0) for p in polys])
-    keep = p0[:, 1] != p1[:, 1]
-    p0, p1 = p0[keep], p1[keep]
-    if not len(p0):
-        return out
-    direction = np.where(p1[:, 1] > p0[:, 1], 1, -1)
-    y_lo, y_hi = np.minimum(p0[:, 1], p1[:, 1]), np.maximum(p0[:, 1], p1[:, 1])
-    # rows whose centre y = r + 0.5 lies in [y_lo, y_hi), clipped to the grid
-    first = np.clip(np.ceil(y_lo - 0.5), 0, rows).astype(np.int64)
-    stop = np.clip(np.ceil(y_hi - 0.5), 0, rows).astype(np.int64)
-    counts = np.maximum(stop - first, 0)
-    if not counts.sum():
-        return out
-    edge = np.repeat(np.arange(len(p0)), counts)
-    row = first[edge] + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
-    yc = row + 0.5
-    t = (yc - p0[edge, 1]) / (p1[edge, 1] - p0[edge, 1])
-    x = p0[edge, 0] + t * (p1[edge, 0] - p0[edge, 0])
-    order = np.lexsort((x, row))
-    row, x, winding = row[order], x[order], np.cumsum(direction[edge][order])
-    # each row's crossings sum to zero, so a non-zero running sum marks an inside span
-    inside = np.flatnonzero(winding[:-1] != 0)
-    if not len(inside):
-        return out
-    span_row = row[inside]
-    start = np.clip(np.ceil(x[inside] - 0.5), 0, cols).astype(np.int64)
-    end = np.clip(np.ceil(x[inside + 1] - 0.5), 0, cols).astype(np.int64)
-    good = end > start
-    diff = np.zeros((rows, cols + 1), dtype=np.int32)
-    np.add.at(diff, (span_row[good], start[good]), 1)
-    np.add.at(diff, (span_row[good], end[good]), -1)
-    return np.cumsum(diff[:, :cols], axis=1) > 0
 
 
 def rasterize(
@@ -576,8 +360,8 @@ def rasterize(
         ``st_canvas(...).json_data``: ``{"objects": [...], ...}`` in display pixels.
         ``None`` or no objects give an empty mask.
     view : ViewGeometry
-        How the canvas shows the image: its size is the canvas size, its window the
-        zoomed region (see :func:`overlay_core.geometry.fit_view`).
+        How the canvas shows the image: its size is the canvas size, its region the
+        zoomed part (see :func:`overlay_core.geometry.fit_view`).
     plane : OverlayPlane, optional
         Gives the mask's size (Overlay Rows and Columns) and where it lies on the image
         (Overlay Origin). By default the mask covers the image, origin ``1\1``.

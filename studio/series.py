@@ -33,7 +33,7 @@ OPENED, BASELINE = "series.opened", "series.saved"
 #: Widget keys (prefixes, followed by the file id) whose values follow the user from one
 #: instance to the next: the plane group, zoom and window. Frame pickers are not carried.
 CARRIED = (
-    "edit.plane.", "edit.zoom.",
+    "edit.plane.", "edit.zoom.", "edit.centre.",
     "inspect.voi.", "inspect.center.", "inspect.width.",
     "inspect.visible.", "inspect.color.", "inspect.opacity.",
 )
@@ -42,6 +42,9 @@ CARRIED = (
 def session() -> State:
     """Return ``st.session_state`` typed as the mapping the helpers take."""
     return cast(State, st.session_state)
+
+
+_SIZED = ("edit.zoom.", "edit.centre.")  # carried only between images of the same size
 
 
 def members(session: State, entry: LoadedFile) -> list[LoadedFile]:
@@ -99,7 +102,7 @@ def _carry(session: State, source: LoadedFile, target: LoadedFile) -> None:
         == (target.image_info().rows, target.image_info().columns))
     for key in [k for k in session if isinstance(k, str) and k.startswith(CARRIED)]:
         parts = key.split(".")
-        if source.id not in parts or (key.startswith("edit.zoom.") and not same_size):
+        if source.id not in parts or (key.startswith(_SIZED) and not same_size):
             continue
         new = ".".join(target.id if p == source.id else p for p in parts)
         if key.startswith("inspect.voi.") and not _has_window(target, session[key]):

@@ -89,11 +89,9 @@ def test_search_open_step_edit_store(pacs_app: AppTest, orthanc: LoadedStudy) ->
     # Edit: a stroke on instance 2 (the canvas cannot be driven here; the browser test draws).
     goto(app, "edit")
     assert app.button(key="edit.series.prev").disabled is False
-    app.number_input(key=f"edit.zoom.row0.{second.id}").set_value(5).run()
-    app.button(key="edit.series.next").click().run()  # zoom and plane group follow to instance 3
+    app.button(key="edit.series.next").click().run()  # the plane group follows to instance 3
     third = state.active(app.session_state)
     assert third is not None and third.id == entries[2].id
-    assert app.number_input(key=f"edit.zoom.row0.{third.id}").value == 5
     assert app.selectbox(key=f"edit.plane.{third.id}").value == 0x6000
     app.button(key="edit.series.prev").click().run()
     assert state.active(app.session_state).id == second.id
@@ -241,3 +239,28 @@ def test_store_under_original_uids(overwrite: bool) -> None:
             assert series_mod.unsaved(session, entry)
         back = load(PacsClient(target).retrieve(*uids).data)
         assert bool(plane_bits(back, 0x6000)[0, 40].all()) is overwrite
+
+
+def test_navigation_carries_plane_zoom_and_window_only() -> None:
+    session: dict[str, object] = {}
+    state.init(session, sample=False)
+    datasets, _ = pacs_support.series_datasets(2)
+    one, two = (state.add_file(session, f"{i}.dcm", to_file_bytes(ds)) for i, ds in enumerate(datasets))
+    odd, _ = pacs_support.series_datasets(1, rows=20)
+    other_size = state.add_file(session, "odd.dcm", to_file_bytes(odd[0]))
+    carried = {f"edit.plane.{one.id}": 0x6000, f"edit.zoom.{one.id}": 2.0, f"edit.centre.{one.id}": (3, 4),
+               f"inspect.voi.{one.id}": AUTOMATIC.name, f"inspect.opacity.{one.id}.6000": 0.4}
+    kept = {f"inspect.frame.{one.id}": 1, f"edit.confirm_delete.{one.id}": True,
+            f"inspect.voi.{two.id}x": "other file f2x"}
+    session.update(carried)
+    session.update(kept)
+    series_mod.navigate(session, one.id, two.id)
+    assert state.active(session) is two
+    for key, value in carried.items():
+        assert session[key.replace(one.id, two.id)] == value
+    assert f"inspect.frame.{two.id}" not in session and f"edit.confirm_delete.{two.id}" not in session
+    session[f"inspect.voi.{two.id}"] = "a preset f1 does not have"
+    series_mod.navigate(session, two.id, one.id)  # an unknown window name is not carried
+    assert session[f"inspect.voi.{one.id}"] == AUTOMATIC.name
+    series_mod.navigate(session, one.id, other_size.id)  # zoom only between images of one size
+    assert f"edit.plane.{other_size.id}" in session and f"edit.zoom.{other_size.id}" not in session

@@ -31,6 +31,7 @@ from overlay_core.dicomweb import (
     PacsClient,
     PacsConfig,
     PacsError,
+    PacsNotFoundError,
     PacsResponseError,
     Retrieved,
     SeriesSummary,
@@ -210,10 +211,10 @@ def store_instances(
         uids = (str(ds.StudyInstanceUID), str(ds.SeriesInstanceUID), str(ds.SOPInstanceUID))
         try:
             back = load(client.retrieve(*uids).data)
-        except PacsError as exc:
+        except PacsNotFoundError as exc:
             raise PacsError(
-                f"The PACS {server.name!r} accepted {entry.name} but does not return it "
-                f"({str(exc).rstrip('.')}); it may have filtered it out."
+                f"The PACS {server.name!r} accepted {entry.name} but does not return it (HTTP 404): "
+                "it may have filtered it out."
             ) from exc
         if not same_planes(ds, back):
             raise PacsError(

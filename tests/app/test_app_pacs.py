@@ -264,3 +264,41 @@ def test_navigation_carries_plane_zoom_and_window_only() -> None:
     assert session[f"inspect.voi.{one.id}"] == AUTOMATIC.name
     series_mod.navigate(session, one.id, other_size.id)  # zoom only between images of one size
     assert f"edit.plane.{other_size.id}" in session and f"edit.zoom.{other_size.id}" not in session
+
+
+def test_server_stopped_after_listing_and_a_filtering_store(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Open fails in one sentence when the server has gone; a store the server drops is reported."""
+    pacs_support.require_orthanc()
+    lua = ('function ReceivedInstanceFilter(dicom, origin, info)\n'
+           '  return dicom.SeriesDescription ~= "T1 axial (overlays edited)"\nend\n')
+    with running_orthanc(lua=lua) as server:
+        study = pacs_support.load_study(server)
+        monkeypatch.setenv(ENV, server.url)
+        app.run()
+        _search(app, "hidden")
+        key = f"pacs.open.{pacs.series_key(study.series_uid)}"
+        app.button(key=key).click().run()
+        assert len(state.files(app.session_state)) == 3
+        entry = state.active(app.session_state)
+        assert entry is not None
+        stroke = np.zeros((pacs_support.ROWS, pacs_support.COLS), bool)
+        stroke[1, :] = True
+        editing.run(entry, "draw", lambda d: edit.apply_mask(d, 0x6000, stroke, "draw"))
+        goto(app, "export")
+        app.button(key="pacs.store").click().run()
+        no_exception(app)
+        assert errors(app) == [f"The PACS 'PACS' accepted {entry.name} but does not return it (HTTP 404): "
+                               "it may have filtered it out."]
+        assert series_mod.unsaved(app.session_state, entry)
+        goto(app, "open")
+        for opened in state.files(app.session_state):
+            state.remove(app.session_state, opened.id)
+        app.button(key="open.sample").click().run()
+        server.stop()
+        app.button(key=key).click().run()
+        no_exception(app)
+        assert errors(app) == ["The PACS 'PACS' cannot be reached while listing the instances of a series: "
+                               "check that it is running."]
+        assert [f.name for f in state.files(app.session_state)] == [state.SAMPLE_NAME]  # nothing lost

@@ -302,3 +302,24 @@ def test_server_stopped_after_listing_and_a_filtering_store(
         assert errors(app) == ["The PACS 'PACS' cannot be reached while listing the instances of a series: "
                                "check that it is running."]
         assert [f.name for f in state.files(app.session_state)] == [state.SAMPLE_NAME]  # nothing lost
+
+
+def test_servers_from_the_secrets_table(
+    app: AppTest, orthanc: LoadedStudy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(ENV, raising=False)
+    app.secrets["dicomweb"] = {
+        "max_instances": 50,
+        "offline": {"url": f"http://127.0.0.1:{free_port()}/dicom-web", "timeout": 2},
+        "lab": {"url": orthanc.server.url, "username": "nobody", "password": "unused-secret"},
+    }
+    app.run()
+    no_exception(app)
+    assert app.selectbox(key="pacs.server").options == ["offline", "lab"]
+    _search(app, "hidden")
+    assert errors(app) == ["The PACS 'offline' cannot be reached while searching for studies: "
+                           "check that it is running."]
+    app.selectbox(key="pacs.server").set_value("lab").run()
+    _search(app, "hidden")  # Orthanc without authentication ignores the credentials
+    assert not errors(app) and len(app.selectbox(key="pacs.study").options) == 1
+    assert "unused-secret" not in repr(app.main) and str(orthanc.server.port) not in repr(app.main)

@@ -14,9 +14,8 @@ import io
 import zipfile
 from collections.abc import Iterable
 
-from overlay_core.changes import same_planes
 from overlay_core.errors import OverlayError
-from overlay_core.reading import load, read_planes
+from overlay_core.reading import load, plane_bits, read_planes
 from overlay_core.writing import to_bytes
 
 from .state import LoadedFile, content_key
@@ -50,8 +49,10 @@ def checked_bytes(entry: LoadedFile, new_sop_instance_uid: bool = False) -> byte
         return bytes(memo[key])
     data = to_bytes(entry.dataset, new_sop_instance_uid=new_sop_instance_uid)
     reread = load(data)
-    if not same_planes(entry.dataset, reread):
-        expected, found = read_planes(entry.dataset), read_planes(reread)
+    expected, found = read_planes(entry.dataset), read_planes(reread)
+    if expected != found or any(
+        not (plane_bits(entry.dataset, p.group) == plane_bits(reread, p.group)).all() for p in expected
+    ):
         raise OverlayError(
             f"The written file does not read back with the same overlay planes "
             f"({len(found)} found, {len(expected)} expected), so it is not offered for download."

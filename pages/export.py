@@ -45,8 +45,6 @@ else:
         mime="application/dicom", key="download", type="primary", icon=":material/download:",
     )
 
-pacs.store_section(entry)  # "Store to PACS": only when the operator configured a DICOMweb server
-
 readable = [e for e in state.files(st.session_state) if e.ok]
 if len(readable) > 1:
     try:
@@ -59,6 +57,8 @@ if len(readable) > 1:
             file_name="overlay-studio.zip", mime="application/zip", key="export.zip",
             icon=":material/folder_zip:",
         )
+
+pacs.store_section(entry)  # "Store to PACS": only when the operator configured a DICOMweb server
 
 planes = entry.planes()
 if planes:

@@ -42,7 +42,7 @@ from overlay_core.dicomweb import (
 )
 from overlay_core.errors import OverlayError
 from overlay_core.reading import load
-from overlay_core.series import derive_instance, series_order
+from overlay_core.series import derive_instance, series_order, series_uid
 
 from . import series as series_mod
 from . import state
@@ -375,10 +375,13 @@ def store_section(entry: LoadedFile) -> None:
     else:
         name = names[0] if len(names) == 1 else st.selectbox("Server", names, key="pacs.store_server")
     server = cfg.server(name)
-    members = series_mod.members(series_mod.session(), entry)
-    edited = _edited(series_mod.session(), members)
+    session = series_mod.session()
+    members = series_mod.members(session, entry)
+    edited = _edited(session, members)
+    pending = [e for e in edited if series_mod.unsaved(session, e)]
     st.caption(f"{len(edited)} of {len(members)} instance(s) of this series have edited overlay planes; "
-               "those are stored.")
+               "those are stored" + ("." if pending or not edited else
+                                     " (already stored as they are: edit again to store a new version)."))
     keep = False
     if server.allow_original_uids:
         keep = st.checkbox("Store under the original UIDs (replaces the instances on the server)",
@@ -386,19 +389,20 @@ def store_section(entry: LoadedFile) -> None:
     else:
         st.caption("They are stored as new instances in a new derived series whose description says the "
                    "overlays were edited, with references to the original instances.")
+    series = series_uid(entry.original) if entry.original is not None else ""
     if st.button("Store to PACS", key="pacs.store", type="primary", icon=":material/cloud_upload:",
-                 disabled=not edited):
+                 disabled=not pending):
         with st.spinner("Storing and checking…"):
             try:
-                stored = store_instances(series_mod.session(), server, edited, keep_uids=keep)
+                stored = store_instances(session, server, edited, keep_uids=keep)
             except PacsError as exc:
-                st.session_state[REPORT] = {"error": str(exc)}
+                st.error(str(exc), icon=":material/error:")
             else:
-                st.session_state[REPORT] = {"server": server.name, "stored": stored, "keep": keep}
+                st.session_state[REPORT] = {"server": server.name, "stored": stored, "keep": keep,
+                                            "series": series}
+                st.rerun()  # the sidebar marks and this button show the stored state
     report = st.session_state.get(REPORT)
-    if report and "error" in report:
-        st.error(report["error"], icon=":material/error:")
-    elif report:
+    if report and report["series"] == series and not pending:  # what was stored, until edited again
         stored = report["stored"]
         where = ("under their original UIDs" if report["keep"]
                  else "as new instances in a new series")

@@ -109,6 +109,17 @@ def test_search_open_step_edit_store(pacs_app: AppTest, orthanc: LoadedStudy) ->
     assert any("Stored 1 instance(s) on the PACS Lab PACS as new instances in a new series" in s.value
                for s in app.success)
     assert not series_mod.unsaved(app.session_state, second)
+    assert app.button(key="pacs.store").disabled  # stored as it is: nothing new to store
+    more = np.zeros_like(stroke)
+    more[44, :] = True
+    editing.run(second, "draw", lambda d: edit.apply_mask(d, 0x6000, more, "draw"))
+    app.run()
+    stored_note = [m.value for m in app.success if m.value.startswith("Stored ")]
+    assert not app.button(key="pacs.store").disabled and not stored_note  # edited again
+    editing.undo(second)
+    app.run()
+    stored_note = [m.value for m in app.success if m.value.startswith("Stored ")]
+    assert app.button(key="pacs.store").disabled and stored_note  # back to what was stored
 
     # On the server: a new series with the edited instance 2, its plane holding the stroke.
     client = PacsClient(Server("check", orthanc.server.url))

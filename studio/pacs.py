@@ -17,7 +17,7 @@ import copy
 import hashlib
 import logging
 import os
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -126,7 +126,7 @@ def open_series(
     cfg: PacsConfig,
     server: Server,
     summary: SeriesSummary,
-    progress: Any = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[LoadedFile]:
     """Retrieve a series and add its instances to the session; the first becomes active.
 

@@ -425,6 +425,8 @@ class PacsClient:
         except requests.exceptions.HTTPError as exc:
             status = exc.response.status_code if exc.response is not None else 0
             raise _http_error(name, action, status) from exc
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
+            raise PacsResponseError(f"The PACS {name!r} sent an incomplete response while {action}.") from exc
         except requests.exceptions.RequestException as exc:
             if not isinstance(exc, requests.exceptions.JSONDecodeError):
                 raise PacsResponseError(f"The request to the PACS {name!r} failed while {action}.") from exc

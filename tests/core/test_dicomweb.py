@@ -7,6 +7,7 @@ import http.server
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import numpy as np
@@ -261,6 +262,18 @@ def test_nothing_listening() -> None:
         client(f"http://127.0.0.1:{free_port()}/dicom-web", timeout=2).search_studies(StudyQuery())
 
 
+@contextmanager
+def local_http(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve ``handler`` on a free loopback port; yield a DICOMweb root URL on it."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/dicom-web"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 class _NotDicom(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         body = b"<html>login page</html>"
@@ -275,18 +288,12 @@ class _NotDicom(http.server.BaseHTTPRequestHandler):
 
 
 def test_non_dicom_answer() -> None:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotDicom)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        pacs = client(f"http://127.0.0.1:{server.server_address[1]}/dicom-web", timeout=5)
+    with local_http(_NotDicom) as url:
+        pacs = client(url, timeout=5)
         with pytest.raises(PacsResponseError, match="not valid DICOM while searching for studies"):
             pacs.search_studies(StudyQuery())
         with pytest.raises(PacsResponseError, match="not valid DICOM while"):
             pacs.retrieve("1.2.3", "1.2.4", "1.2.5")
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_credentials_never_reach_messages_or_logs(
@@ -316,3 +323,51 @@ def test_a_dataset_built_in_memory_is_stored_as_a_part10_file(orthanc: LoadedStu
     data = pacs.retrieve(*uids).data
     assert data[128:132] == b"DICM" and same_planes(ds, load(data))
     assert getattr(ds, "preamble", None) is None  # the caller's dataset is unchanged
+
+
+class _CutShort(http.server.BaseHTTPRequestHandler):
+    """Answers with a multipart DICOM body that stops half way (the connection closes)."""
+
+    def do_GET(self) -> None:
+        (ds,), _ = series_datasets(1)
+        from tests.builders import to_file_bytes
+
+        part = to_file_bytes(ds)
+        body = (b"--b\r\nContent-Type: application/dicom\r\n\r\n" + part + b"\r\n--b--\r\n")
+        self.send_response(200)
+        self.send_header("Content-Type", 'multipart/related; type="application/dicom"; boundary=b')
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[: len(body) // 2])
+        self.wfile.flush()
+        self.close_connection = True
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_partial_answer() -> None:
+    with local_http(_CutShort) as url:
+        with pytest.raises(PacsResponseError, match=r"^The PACS 'test' sent an incomplete response while "
+                                                    r"retrieving an instance\.$"):
+            client(url, timeout=5).retrieve("1.2.3", "1.2.4", "1.2.5")
+
+
+@pytest.mark.parametrize(("status", "error", "message"), [
+    (403, PacsAuthError, "The PACS 'test' does not allow this account to do this (HTTP 403)."),
+    (500, PacsResponseError, "The PACS 'test' answered with HTTP 500 while searching for studies."),
+    (503, PacsResponseError, "The PACS 'test' answered with HTTP 503 while searching for studies."),
+])
+def test_error_statuses(status: int, error: type[Exception], message: str) -> None:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with local_http(Handler) as url, pytest.raises(error) as info:
+        client(url, timeout=5).search_studies(StudyQuery())
+    assert str(info.value) == message

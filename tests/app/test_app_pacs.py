@@ -334,3 +334,16 @@ def test_servers_from_the_secrets_table(
     _search(app, "hidden")  # Orthanc without authentication ignores the credentials
     assert not errors(app) and len(app.selectbox(key="pacs.study").options) == 1
     assert "unused-secret" not in repr(app.main) and str(orthanc.server.port) not in repr(app.main)
+
+
+def test_more_studies_pages_through_the_results(pacs_app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pacs, "PAGE_SIZE", 1)
+    app = pacs_app
+    app.button(key="pacs.search").click().run()  # everything: the series' study and the sample's
+    assert len(app.selectbox(key="pacs.study").options) == 1
+    app.button(key="pacs.more").click().run()
+    no_exception(app)
+    assert len(app.selectbox(key="pacs.study").options) == 2
+    app.button(key="pacs.more").click().run()  # a page with nothing new ends the paging
+    assert len(app.selectbox(key="pacs.study").options) == 2
+    assert not [b for b in app.button if b.key == "pacs.more"]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.dataset import Dataset
 
 from overlay_core import placement, reading, writing
+from tests.builders import image_dataset
 
 SIZE = 4096
 
@@ -19,16 +19,8 @@ SIZE = 4096
 @pytest.fixture(scope="module")
 def big_file() -> bytes:
     rng = np.random.default_rng(0)
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
-    ds.SOPInstanceUID = generate_uid()
-    ds.Rows = ds.Columns = SIZE
-    ds.SamplesPerPixel = 1
-    ds.PhotometricInterpretation = "MONOCHROME2"
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
-    pixels = rng.integers(0, 4096, (SIZE, SIZE), dtype=np.uint16)
+    ds = image_dataset(SIZE, SIZE)  # 16 bits allocated, 12 stored
+    pixels = np.frombuffer(ds.PixelData, "<u2").reshape(SIZE, SIZE).copy()
     pixels |= (rng.random((SIZE, SIZE)) < 0.01).astype(np.uint16) << 15  # embedded plane, bit 15
     ds.PixelData = pixels.tobytes()
     ds.add_new(0x60020010, "US", SIZE)
@@ -69,3 +61,17 @@ def test_set_plane(benchmark, big_file):
 def test_to_bytes(benchmark, big_file):
     ds = reading.load(big_file)
     benchmark(writing.to_bytes, ds)
+
+
+def test_read_planes_lists_without_unpacking(benchmark, big_file):
+    """What Inspect and every page's plane list cost: attributes and set-pixel counts only."""
+    ds = reading.load(big_file)
+    benchmark(reading.read_planes, ds)
+
+
+def test_unpack_one_frame_of_a_200_frame_plane(benchmark):
+    ds = Dataset()
+    ds.Rows = ds.Columns = 512
+    ds.NumberOfFrames = 200
+    writing.set_plane(ds, 0x6000, np.random.default_rng(2).random((200, 512, 512)) < 0.05)
+    benchmark(placement.image_mask, ds, 0x6000, 150)

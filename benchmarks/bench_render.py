@@ -10,26 +10,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import JPEG2000Lossless, generate_uid
+from pydicom.dataset import Dataset
+from pydicom.uid import JPEG2000Lossless
 
 from overlay_core import pixels, reading, render, writing
 from overlay_core.geometry import Region
+from tests.builders import image_dataset
 
 SIZE = 4096
 
 
 def _image(size: int) -> Dataset:
     rng = np.random.default_rng(0)
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.1"
-    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
-    ds.SOPInstanceUID = generate_uid()
-    ds.Rows = ds.Columns = size
-    ds.SamplesPerPixel = 1
-    ds.PhotometricInterpretation = "MONOCHROME2"
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+    ds = image_dataset(size, size)  # 16 bits allocated, 12 stored; its pixels replaced by a ramp
     ds.WindowCenter, ds.WindowWidth = "2048", "4096"
     ramp = np.add.outer(np.arange(size), np.arange(size)) * 4095 // (2 * size - 2)
     ds.PixelData = (ramp + rng.integers(0, 64, (size, size))).clip(0, 4095).astype("<u2").tobytes()
@@ -70,7 +63,8 @@ def test_view_1024_from_scratch(benchmark, big):
 def test_zoom_512_window_to_1024(benchmark, big):
     image = pixels.frame_image(big)
     masks = {g: reading.plane_bits(big, g)[0] for g in (0x6000, 0x6002)}
-    benchmark(render.render, big, image=image, masks=masks, region=Region(1000, 1000, 512, 512), width=1024)
+    benchmark(render.render, big, image=image, masks=masks, region=Region(1000, 1000, 512, 512),
+              width=1024)
 
 
 def test_burn_in_png_4096(benchmark, big):

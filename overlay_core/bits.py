@@ -12,10 +12,13 @@ import numpy as np
 from numpy.typing import NDArray
 from pydicom.pixels.utils import pack_bits, unpack_bits
 
+from .checks import check_frame_index
 from .errors import InvalidArgumentError, InvalidOverlayError
 from .model import Finding, Severity
 
-__all__ = ["as_frames", "expected_length", "pack_mask", "unpack_data"]
+__all__ = [
+    "as_frames", "check_data", "count_set", "expected_length", "pack_mask", "unpack_data", "unpack_frame",
+]
 
 # Data that falls short by at most this many bits is zero-filled with a warning
 # (fo-dicom GH1728 is 4 bits short); anything shorter is refused as unusable.
@@ -79,13 +82,81 @@ def pack_mask(mask: NDArray[np.generic]) -> bytes:
     return bytes(pack_bits(arr.ravel().astype(np.uint8), pad=True))
 
 
+def check_data(
+    length: int, frames: int, rows: int, columns: int, group: int | None = None
+) -> list[Finding]:
+    """Check the length of Overlay Data against the plane's size, before anything is unpacked.
+
+    Returns the recoverable faults (missing pad byte, excess padding, a few bits short).
+
+    Raises
+    ------
+    InvalidOverlayError
+        If the size is not positive or the data is far too short to be this plane.
+
+    Examples
+    --------
+    >>> [f.code for f in check_data(1, 1, 3, 3)]
+    ['data-short']
+    """
+    where = f"Overlay group {group:04X}" if group is not None else "The overlay"
+    if frames < 1 or rows < 1 or columns < 1:
+        raise InvalidOverlayError(
+            f"{where} has an unusable size of {frames} frame(s) of {rows} x {columns} pixels."
+        )
+    nbits = frames * rows * columns
+    needed = (nbits + 7) // 8
+    expected = needed + needed % 2
+    short_bits = nbits - length * 8
+    if short_bits > MAX_SHORT_BITS:
+        raise InvalidOverlayError(
+            f"{where} has {length} bytes of data but its size of {frames} frame(s) of "
+            f"{rows} x {columns} pixels needs {expected} bytes."
+        )
+    if short_bits > 0:
+        return [Finding(
+            Severity.WARNING, "data-short", group,
+            f"{where} data is {short_bits} bits short ({length} bytes, {expected} expected); "
+            "the missing pixels were read as unset.",
+        )]
+    if length == needed and needed % 2:
+        return [Finding(
+            Severity.INFO, "missing-pad", group,
+            f"{where} data has an odd length ({length} bytes) and lacks its pad byte.",
+        )]
+    if length > expected:
+        return [Finding(
+            Severity.WARNING, "excess-padding", group,
+            f"{where} data is {length} bytes long but {expected} bytes were expected; "
+            "the excess was ignored.",
+        )]
+    return []
+
+
+def count_set(data: bytes, nbits: int) -> int:
+    r"""Count the set bits among the first ``nbits`` of packed Overlay Data, without unpacking.
+
+    >>> count_set(b"\x01\x01", 9), count_set(b"\xff", 4)
+    (2, 4)
+    """
+    full, rest = divmod(nbits, 8)
+    full_bytes = min(full, len(data))
+    words = full_bytes // 8  # counted 64 bits at a time: the counts take 1/8 of the data's size
+    total = int(np.bitwise_count(np.frombuffer(data, "<u8", count=words)).sum(dtype=np.int64))
+    total += int(np.bitwise_count(np.frombuffer(data, np.uint8, count=full_bytes - 8 * words,
+                                                offset=8 * words)).sum(dtype=np.int64))
+    if rest and len(data) > full:
+        total += (data[full] & ((1 << rest) - 1)).bit_count()
+    return total
+
+
 def unpack_data(
     data: bytes, frames: int, rows: int, columns: int, group: int | None = None
 ) -> tuple[NDArray[np.bool_], list[Finding]]:
     r"""Unpack Overlay Data into a ``(frames, rows, cols)`` bool array.
 
-    Recoverable faults are reported, not raised: a missing pad byte, excess padding
-    (trimmed) and data at most a few bits short (zero-filled).
+    Recoverable faults are reported, not raised (see :func:`check_data`): a missing pad
+    byte, excess padding (trimmed) and data at most a few bits short (zero-filled).
 
     Parameters
     ----------
@@ -105,7 +176,7 @@ def unpack_data(
     Raises
     ------
     InvalidOverlayError
-        If the size is not positive or the data is far too short to be this plane.
+        As :func:`check_data`.
 
     Examples
     --------
@@ -113,41 +184,38 @@ def unpack_data(
     >>> mask.astype(int)[0].tolist(), findings
     ([[1, 0, 0], [0, 0, 0], [0, 0, 1]], [])
     """
-    where = f"Overlay group {group:04X}" if group is not None else "The overlay"
-    if frames < 1 or rows < 1 or columns < 1:
-        raise InvalidOverlayError(
-            f"{where} has an unusable size of {frames} frame(s) of {rows} x {columns} pixels."
-        )
+    findings = check_data(len(data), frames, rows, columns, group)
     nbits = frames * rows * columns
-    needed = (nbits + 7) // 8
-    expected = needed + needed % 2
-    have = len(data)
-    findings: list[Finding] = []
-    short_bits = nbits - have * 8
-    if short_bits > MAX_SHORT_BITS:
-        raise InvalidOverlayError(
-            f"{where} has {have} bytes of data but its size of {frames} frame(s) of "
-            f"{rows} x {columns} pixels needs {expected} bytes."
-        )
+    short_bits = nbits - len(data) * 8
     if short_bits > 0:
-        findings.append(Finding(
-            Severity.WARNING, "data-short", group,
-            f"{where} data is {short_bits} bits short ({have} bytes, {expected} expected); "
-            "the missing pixels were read as unset.",
-        ))
         data = data + bytes((short_bits + 7) // 8)
-    elif have == needed and needed % 2:
-        findings.append(Finding(
-            Severity.INFO, "missing-pad", group,
-            f"{where} data has an odd length ({have} bytes) and lacks its pad byte.",
-        ))
-    elif have > expected:
-        findings.append(Finding(
-            Severity.WARNING, "excess-padding", group,
-            f"{where} data is {have} bytes long but {expected} bytes were expected; "
-            "the excess was ignored.",
-        ))
     bits = unpack_bits(bytes(data[: (nbits + 7) // 8]), as_array=True)
     assert isinstance(bits, np.ndarray)
     mask = bits[:nbits].astype(bool).reshape(frames, rows, columns)
     return mask, findings
+
+
+def unpack_frame(
+    data: bytes, frames: int, rows: int, columns: int, frame: int, group: int | None = None
+) -> NDArray[np.bool_]:
+    r"""Unpack one 0-based frame of Overlay Data into a ``(rows, cols)`` bool array.
+
+    Only the bytes that hold the frame are unpacked; the checks are those of
+    :func:`unpack_data`, and ``frame`` must be one of the plane's frames.
+
+    >>> unpack_frame(b"\x01\x01", 2, 2, 2, 1).astype(int).tolist()  # bits 4-7 of byte 0
+    [[0, 0], [0, 0]]
+    >>> unpack_frame(b"\x10\x00", 2, 2, 2, 1).astype(int).tolist()
+    [[1, 0], [0, 0]]
+    """
+    check_data(len(data), frames, rows, columns, group)
+    check_frame_index(frame, frames, "the plane" if group is None else f"overlay group {group:04X}")
+    size = rows * columns
+    start = frame * size
+    first, last = start // 8, (start + size + 7) // 8
+    chunk = bytes(data[first:last])
+    chunk += bytes(last - first - len(chunk))
+    bits = unpack_bits(chunk, as_array=True)
+    assert isinstance(bits, np.ndarray)
+    offset = start - first * 8
+    return bits[offset:offset + size].astype(bool).reshape(rows, columns)

@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 
+from .checks import check_frame_number
 from .edit import Mode, Space, apply_mask
 from .errors import InvalidArgumentError, OverlayError, UnsupportedError
 from .maskio import mask_png, read_mask
@@ -384,11 +385,7 @@ def render_png(
     info = image_info(ds)
     if info.rows == 0:
         check_frame(info, 0)
-    if not 1 <= frame <= info.frames:
-        raise InvalidArgumentError(
-            f"Frame {frame} does not exist: the image has {info.frames} frame(s), "
-            f"numbered 1 to {info.frames}."
-        )
+    check_frame_number(frame, info.frames)
     if max_size is not None and max_size < 1:
         raise InvalidArgumentError(f"The maximum size must be at least 1 pixel, not {max_size}.")
     voi = manual_window(*window) if window is not None else None

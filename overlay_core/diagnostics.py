@@ -1,55 +1,19 @@
 r"""Diagnostics: what is wrong, odd or retired in a file's overlay groups.
 
 :func:`diagnose` never raises for a readable dataset; it returns a list of
-:class:`~overlay_core.model.Finding`, each with a stable ``code`` (the table below),
+:class:`~overlay_core.model.Finding`, each with a stable ``code`` (:data:`CODES`),
 the group concerned (or ``None`` for the file) and one sentence naming the actual and
 the expected value. Severities: ``error`` means the group cannot be used as stored,
 ``warning`` that it was read with an assumption or a repair, ``info`` that it is legal
 but worth knowing.
-
-==========================  ========  ==========================================================
-code                        severity  meaning
-==========================  ========  ==========================================================
-image-unusable              error     the image's own size is unusable (e.g. absurdly large)
-group-odd                   warning   an odd group 6001-60FF holds overlay elements (ignored)
-group-out-of-range          warning   an even group 6020-60FE holds overlay elements (ignored)
-activation-layer-only       info      only (60xx,1001) *Overlay Activation Layer* (presentation state)
-group-empty                 warning   every element of the group is empty
-size-missing                error     (60xx,0010)/(60xx,0011) rows or columns missing, empty or 0
-data-missing                error     no (60xx,3000) *Overlay Data* and not embedded in Pixel Data
-type-missing                warning   (60xx,0040) *Overlay Type* missing or empty; G assumed
-type-invalid                warning   (60xx,0040) is neither G nor R; G assumed
-origin-missing              warning   (60xx,0050) *Overlay Origin* missing or empty; 1\\1 assumed
-bits-allocated-missing      warning   (60xx,0100) missing or empty; 1 assumed
-bits-allocated-wrong        warning   standalone plane with (60xx,0100) other than 1
-bits-allocated-mismatch     error     embedded plane whose (60xx,0100) differs from Bits Allocated
-bit-position-missing        warning   (60xx,0102) missing or empty; 0 assumed
-bit-position-wrong          warning   standalone plane with (60xx,0102) other than 0
-bit-position-out-of-range   error     embedded plane's bit lies outside the pixel word
-bit-position-in-image-data  warning   embedded plane's bit is at or below High Bit
-embedded-retired            warning   a retired plane embedded in Pixel Data: migrate it
-embedded-compressed         error     embedded plane in compressed Pixel Data (unreadable)
-embedded-no-pixel-data      error     embedded plane in a file without Pixel Data
-embedded-size-mismatch      error     embedded plane whose size differs from the image's
-frames-invalid              warning   (60xx,0015) below 1; 1 assumed
-frame-origin-invalid        warning   (60xx,0051) below 1; 1 assumed
-wrong-vr                    warning   an element stored with a VR other than the dictionary's
-vr-ob-implicit              warning   (60xx,3000) is OB but the transfer syntax is implicit VR (OW)
-odd-length                  warning   (60xx,3000) has an odd length (other than a missing pad)
-missing-pad                 info      (60xx,3000) lacks its pad byte (from the unpacker)
-excess-padding              warning   (60xx,3000) is longer than needed (from the unpacker)
-data-short                  warning   (60xx,3000) a few bits short, zero-filled (from the unpacker)
-data-too-short              error     (60xx,3000) far too short for the plane's size
-plane-unusable              error     any other reason the plane cannot be read
-origin-outside-image        warning   the origin puts the plane wholly outside the image
-frames-beyond-image         warning   some plane frames map beyond the image's last frame
-==========================  ========  ==========================================================
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from pydicom.datadict import dictionary_description, dictionary_VR
 from pydicom.dataset import Dataset
 
 from . import bits, reading
@@ -57,66 +21,79 @@ from .errors import OverlayError
 from .model import OVERLAY_GROUPS, Finding, ImageInfo, OverlayPlane, Severity, group_hex
 from .placement import frame_map, origin_offset, plane_window
 
-__all__ = ["CODES", "diagnose"]
+__all__ = ["CODES", "Code", "diagnose"]
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
 
-#: Every code :func:`diagnose` can return, with its severity.
-CODES: dict[str, Severity] = {
-    "image-unusable": E,
-    "group-odd": W,
-    "group-out-of-range": W,
-    "activation-layer-only": I,
-    "group-empty": W,
-    "size-missing": E,
-    "data-missing": E,
-    "type-missing": W,
-    "type-invalid": W,
-    "origin-missing": W,
-    "bits-allocated-missing": W,
-    "bits-allocated-wrong": W,
-    "bits-allocated-mismatch": E,
-    "bit-position-missing": W,
-    "bit-position-wrong": W,
-    "bit-position-out-of-range": E,
-    "bit-position-in-image-data": W,
-    "embedded-retired": W,
-    "embedded-compressed": E,
-    "embedded-no-pixel-data": E,
-    "embedded-size-mismatch": E,
-    "frames-invalid": W,
-    "frame-origin-invalid": W,
-    "wrong-vr": W,
-    "vr-ob-implicit": W,
-    "odd-length": W,
-    "missing-pad": I,
-    "excess-padding": W,
-    "data-short": W,
-    "data-too-short": E,
-    "plane-unusable": E,
-    "origin-outside-image": W,
-    "frames-beyond-image": W,
+@dataclass(frozen=True)
+class Code:
+    """A diagnostic code's severity and what it means (one row of :data:`CODES`)."""
+
+    severity: Severity
+    meaning: str
+
+
+#: Every code :func:`diagnose` can return: the one table of codes. The README's
+#: *Diagnostics codes* table is tested to match it row for row.
+CODES: dict[str, Code] = {
+    "image-unusable": Code(E, "the image's own size is unusable (e.g. absurdly large)"),
+    "group-odd": Code(W, "an odd group 6001–60FF holds overlay elements (ignored)"),
+    "group-out-of-range": Code(W, "an even group 6020–60FE holds overlay elements (ignored)"),
+    "activation-layer-only": Code(I, "only (60xx,1001) Overlay Activation Layer (presentation state)"),
+    "group-empty": Code(W, "every element of the group is empty"),
+    "size-missing": Code(E, "Overlay Rows/Columns missing, empty or 0"),
+    "data-missing": Code(E, "no (60xx,3000) Overlay Data and not embedded in Pixel Data"),
+    "type-missing": Code(W, "Overlay Type missing; G assumed"),
+    "type-invalid": Code(W, "Overlay Type neither G nor R; G assumed"),
+    "origin-missing": Code(W, "Overlay Origin missing; 1\\1 assumed"),
+    "bits-allocated-missing": Code(W, "(60xx,0100) missing; 1 assumed"),
+    "bits-allocated-wrong": Code(W, "standalone plane with (60xx,0100) other than 1"),
+    "bits-allocated-mismatch": Code(
+        E, "embedded plane's (60xx,0100) differs from the image's Bits Allocated"),
+    "bit-position-missing": Code(W, "(60xx,0102) missing; 0 assumed"),
+    "bit-position-wrong": Code(W, "standalone plane with (60xx,0102) other than 0"),
+    "bit-position-out-of-range": Code(E, "embedded plane's bit lies outside the pixel word"),
+    "bit-position-in-image-data": Code(W, "embedded plane's bit is at or below High Bit"),
+    "embedded-retired": Code(W, "retired plane embedded in Pixel Data: migrate it"),
+    "embedded-compressed": Code(E, "embedded plane in compressed Pixel Data"),
+    "embedded-no-pixel-data": Code(E, "embedded plane in a file without Pixel Data"),
+    "embedded-size-mismatch": Code(E, "embedded plane's size differs from the image's"),
+    "frames-invalid": Code(W, "(60xx,0015) below 1; 1 assumed"),
+    "frame-origin-invalid": Code(W, "(60xx,0051) below 1; 1 assumed"),
+    "wrong-vr": Code(W, "an element stored with a VR other than the dictionary's (e.g. (60xx,0015) as US)"),
+    "vr-ob-implicit": Code(W, "Overlay Data is OB under Implicit VR Little Endian (OW required)"),
+    "odd-length": Code(W, "Overlay Data has an odd length (other than a missing pad byte)"),
+    "missing-pad": Code(I, "Overlay Data lacks its pad byte"),
+    "excess-padding": Code(W, "Overlay Data longer than needed; the excess is ignored"),
+    "data-short": Code(W, "Overlay Data a few bits short; the missing pixels read as unset"),
+    "data-too-short": Code(E, "Overlay Data far too short for the plane's size"),
+    "plane-unusable": Code(E, "any other reason the plane cannot be read"),
+    "origin-outside-image": Code(W, "the origin puts the plane wholly outside the image"),
+    "frames-beyond-image": Code(W, "some plane frames fall beyond the image's last frame"),
 }
 
-# (element, keyword for messages, allowed VRs) as in PS3.6 for the 60xx group.
-_DICTIONARY: dict[int, tuple[str, tuple[str, ...]]] = {
-    reading.ROWS: ("Overlay Rows", ("US",)),
-    reading.COLUMNS: ("Overlay Columns", ("US",)),
-    reading.FRAMES: ("Number of Frames in Overlay", ("IS",)),
-    reading.DESCRIPTION: ("Overlay Description", ("LO",)),
-    reading.TYPE: ("Overlay Type", ("CS",)),
-    reading.SUBTYPE: ("Overlay Subtype", ("LO",)),
-    reading.ORIGIN: ("Overlay Origin", ("SS",)),
-    reading.FRAME_ORIGIN: ("Image Frame Origin", ("US",)),
-    reading.BITS_ALLOCATED: ("Overlay Bits Allocated", ("US",)),
-    reading.BIT_POSITION: ("Overlay Bit Position", ("US",)),
-    reading.ACTIVATION_LAYER: ("Overlay Activation Layer", ("CS",)),
-    reading.ROI_AREA: ("ROI Area", ("IS",)),
-    reading.ROI_MEAN: ("ROI Mean", ("DS",)),
-    reading.ROI_STD: ("ROI Standard Deviation", ("DS",)),
-    reading.LABEL: ("Overlay Label", ("LO",)),
-    reading.DATA: ("Overlay Data", ("OB", "OW")),
-}
+
+#: The elements of a 60xx group that PS3.6 defines; their names and VRs come from
+#: :mod:`pydicom.datadict`.
+_ELEMENTS = (
+    reading.ROWS, reading.COLUMNS, reading.FRAMES, reading.DESCRIPTION, reading.TYPE, reading.SUBTYPE,
+    reading.ORIGIN, reading.FRAME_ORIGIN, reading.BITS_ALLOCATED, reading.BIT_POSITION,
+    reading.ACTIVATION_LAYER, reading.ROI_AREA, reading.ROI_MEAN, reading.ROI_STD, reading.LABEL,
+    reading.DATA,
+)
+
+
+def _dictionary(element: int) -> tuple[str, tuple[str, ...]] | None:
+    """Return the name and the allowed VRs of a 60xx element, from pydicom's data dictionary.
+
+    >>> _dictionary(0x3000), _dictionary(0x0050), _dictionary(0x0999)
+    (('Overlay Data', ('OB', 'OW')), ('Overlay Origin', ('SS',)), None)
+    """
+    if element not in _ELEMENTS:
+        return None
+    t = reading.tag(OVERLAY_GROUPS[0], element)
+    return dictionary_description(t), tuple(dictionary_VR(t).split(" or "))
+
 
 # Elements that mark a group outside 6000-601E as overlay-like. (gggg,0010) alone is
 # not enough: in an odd (private) group it is a Private Creator.
@@ -127,7 +104,7 @@ _IMPLICIT_VR = "1.2.840.10008.1.2"
 
 
 def _finding(code: str, group: int | None, message: str) -> Finding:
-    return Finding(CODES[code], code, group, message)
+    return Finding(CODES[code].severity, code, group, message)
 
 
 def _name(group: int) -> str:
@@ -228,7 +205,7 @@ def _diagnose_group(ds: Dataset, group: int, info: ImageInfo | None) -> list[Fin
     if any(f.severity is Severity.ERROR for f in out):
         return out
     try:
-        plane, _, unpacked = reading.unpack_plane(ds, group)
+        plane, unpacked = reading.check_plane(ds, group)
     except OverlayError as exc:
         out.append(_unusable(ds, group, exc))
         return out
@@ -242,7 +219,7 @@ def _diagnose_group(ds: Dataset, group: int, info: ImageInfo | None) -> list[Fin
 def _vr_findings(ds: Dataset, group: int, elements: dict[int, Any]) -> list[Finding]:
     out = []
     for element, elem in sorted(elements.items()):
-        known = _DICTIONARY.get(element)
+        known = _dictionary(element)
         if known is None or elem.VR in known[1]:
             continue
         keyword, vrs = known

@@ -18,7 +18,6 @@ plane's own frames.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,18 +25,20 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from pydicom.dataset import Dataset
 
+from .checks import check_frame_index
 from .errors import InvalidArgumentError, OverlayError, PlaneNotFoundError
 from .fabric import rasterize
 from .geometry import ViewGeometry
 from .maskio import read_mask
-from .model import OverlayPlane, coerce_choice, group_hex, parse_group
+from .model import Choice, OverlayPlane, group_hex, parse_group
 from .placement import (
     frame_map,
+    image_shape,
     origin_offset,
     plane_window,
     to_plane_space,
 )
-from .reading import image_info, overlay_groups, unpack_plane
+from .reading import overlay_groups, unpack_plane
 from .writing import Attributes, first_free_group, set_plane
 
 __all__ = [
@@ -47,41 +48,22 @@ __all__ = [
     "apply_mask",
     "check_frame",
     "combine",
-    "image_size",
 ]
 
 
-class Mode(enum.StrEnum):
+class Mode(Choice):
     """How a stroke combines with a plane: ``draw`` (OR), ``erase`` (AND NOT), ``replace``."""
 
     DRAW = "draw"
     ERASE = "erase"
     REPLACE = "replace"
 
-    @classmethod
-    def coerce(cls, value: Mode | str) -> Mode:
-        """Return ``value`` as a :class:`Mode`, accepting its name or value in any case.
 
-        >>> Mode.coerce("Erase")
-        <Mode.ERASE: 'erase'>
-        """
-        return coerce_choice(cls, value, "mode")
-
-
-class Space(enum.StrEnum):
-    """Which pixels a mask file covers: the whole ``image`` or the ``plane`` itself."""
+class Space(Choice):
+    """Which pixels a mask covers: the whole ``image`` or the ``plane`` itself."""
 
     IMAGE = "image"
     PLANE = "plane"
-
-    @classmethod
-    def coerce(cls, value: Space | str) -> Space:
-        """Return ``value`` as a :class:`Space`.
-
-        >>> Space.coerce("PLANE")
-        <Space.PLANE: 'plane'>
-        """
-        return coerce_choice(cls, value, "mask space")
 
 
 def combine(bits: NDArray[np.bool_], stroke: NDArray[np.bool_], mode: Mode | str) -> NDArray[np.bool_]:
@@ -104,21 +86,9 @@ def combine(bits: NDArray[np.bool_], stroke: NDArray[np.bool_], mode: Mode | str
     return stroke.copy()
 
 
-def image_size(ds: Dataset) -> tuple[int, int, int]:
-    """Return the image's ``(frames, rows, cols)``; raise when the file has no image."""
-    info = image_info(ds)
-    if info.rows == 0:
-        raise InvalidArgumentError("The file has no image (no Rows and Columns) to place the plane on.")
-    return info.frames, info.rows, info.columns
-
-
 def check_frame(plane: OverlayPlane, frame: int) -> None:
     """Raise unless ``frame`` is a 0-based index of one of the plane's frames."""
-    if not 0 <= frame < plane.frames:
-        raise InvalidArgumentError(
-            f"Frame index {frame} is out of range: overlay group {plane.group_hex} has "
-            f"{plane.frames} frame(s), indices 0 to {plane.frames - 1}."
-        )
+    check_frame_index(frame, plane.frames, f"overlay group {plane.group_hex}")
 
 
 def _size(shape: tuple[int, ...]) -> str:
@@ -131,6 +101,12 @@ def _check_shape(mask: NDArray[np.bool_], frames: int, rows: int, cols: int, wha
         raise InvalidArgumentError(f"The mask is {_size(mask.shape)} pixels but {what} is {rows} x {cols}.")
     if mask.ndim == 3 and mask.shape[0] != frames:
         raise InvalidArgumentError(f"The mask has {mask.shape[0]} frames but {what} has {frames}.")
+
+
+def _check_image_mask(mask: NDArray[np.bool_], shape: tuple[int, int, int]) -> None:
+    """Check an image-space mask: the image's rows and columns, and one frame or the image's frames."""
+    frames, rows, cols = shape
+    _check_shape(mask, 1 if mask.ndim == 3 and mask.shape[0] == 1 else frames, rows, cols, "the image")
 
 
 def _as_mask(data: bytes | ArrayLike) -> NDArray[np.bool_]:
@@ -238,7 +214,7 @@ def apply_mask(
     stroke = _as_mask(mask)
     target = first_free_group(ds) if group is None else parse_group(group)
     whole = frame is None or stroke.ndim == 3
-    image_shape = image_size(ds) if space is Space.IMAGE else None
+    shape = image_shape(ds, "to place the plane on") if space is Space.IMAGE else None
     existing = target in overlay_groups(ds)
     unpacked = None
     if existing:
@@ -253,22 +229,18 @@ def apply_mask(
                 f'The file has no overlay plane in group {group_hex(target)} for mode "{mode}"; '
                 'use "replace" to create one.'
             )
-        if image_shape is not None:
-            frames, rows, cols = image_shape
-            _check_shape(stroke, stroke.shape[0] if stroke.ndim == 3 and stroke.shape[0] == 1 else frames,
-                         rows, cols, "the image")
+        if shape is not None:
+            _check_image_mask(stroke, shape)
         return set_plane(ds, target, stroke, Attributes(origin=(1, 1)))
     plane, bits, _ = unpacked
     what = f"overlay group {plane.group_hex}"
-    if image_shape is not None and whole:
-        frames, rows, cols = image_shape
-        _check_shape(stroke, stroke.shape[0] if stroke.ndim == 3 and stroke.shape[0] == 1 else frames,
-                     rows, cols, "the image")
-        new = _image_space_bits(plane, bits, stroke, mode, image_shape)
-    elif image_shape is not None:
+    if shape is not None and whole:
+        _check_image_mask(stroke, shape)
+        new = _image_space_bits(plane, bits, stroke, mode, shape)
+    elif shape is not None:
         assert frame is not None
         check_frame(plane, frame)
-        _check_shape(stroke, 1, image_shape[1], image_shape[2], "the image")
+        _check_shape(stroke, 1, shape[1], shape[2], "the image")
         new = bits.copy()
         new[frame] = combine(bits[frame], to_plane_space(plane, stroke), mode)
     elif whole:

@@ -11,9 +11,10 @@ Conventions used throughout :mod:`overlay_core`:
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Self, TypeVar
 
 from .errors import InvalidArgumentError
 
@@ -21,6 +22,7 @@ __all__ = [
     "FIRST_GROUP",
     "LAST_GROUP",
     "OVERLAY_GROUPS",
+    "Choice",
     "Finding",
     "ImageInfo",
     "OverlayPlane",
@@ -60,20 +62,28 @@ def coerce_choice(cls: type[E], value: E | str, what: str) -> E:
     raise InvalidArgumentError(f'The {what} must be {listed}, not "{value}".')
 
 
-class OverlayType(enum.StrEnum):
-    """(60xx,0040) *Overlay Type*: ``G`` graphics or ``R`` region of interest."""
+class Choice(enum.StrEnum):
+    """A string enum whose arguments are accepted as a member, a value or a name, in any case.
 
-    GRAPHICS = "G"
-    ROI = "R"
+    Messages name the choice by its class name (``OverlayType``: "overlay type").
+    """
 
     @classmethod
-    def coerce(cls, value: OverlayType | str) -> OverlayType:
-        """Return ``value`` as an :class:`OverlayType`, accepting ``"G"``/``"R"``.
+    def coerce(cls, value: Self | str) -> Self:
+        """Return ``value`` as a member (:func:`coerce_choice`, the one message for every choice).
 
         >>> OverlayType.coerce("r")
         <OverlayType.ROI: 'R'>
         """
-        return coerce_choice(cls, value, "Overlay Type")
+        words = re.sub(r"(?<!^)(?=[A-Z])", " ", cls.__name__).lower()
+        return coerce_choice(cls, value, words)
+
+
+class OverlayType(Choice):
+    """(60xx,0040) *Overlay Type*: ``G`` graphics or ``R`` region of interest."""
+
+    GRAPHICS = "G"
+    ROI = "R"
 
 
 class Severity(enum.StrEnum):

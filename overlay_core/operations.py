@@ -11,17 +11,19 @@ in :meth:`overlay_core.history.History.change` to make it undoable. ``frame`` is
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 
-from .edit import Space, check_frame, image_size
+from .edit import Space, check_frame
 from .errors import InvalidArgumentError
 from .maskio import mask_png
 from .model import OverlayPlane
 from .pixels import modality_frame
-from .placement import origin_from_offset, origin_offset, to_image_space
+from .placement import image_shape, origin_from_offset, origin_offset, to_image_space
 from .reading import unpack_plane
 from .writing import Attributes, first_free_group, set_attributes, set_plane
 
@@ -53,7 +55,7 @@ def resize_to_image(ds: Dataset, group: int) -> OverlayPlane:
     >>> p.shape, p.origin, unpack_plane(ds, 0x6000)[1][0, 1, 2]
     ((1, 3, 3), (1, 1), np.True_)
     """
-    _, rows, cols = image_size(ds)
+    _, rows, cols = image_shape(ds, "to place the plane on")
     plane, bits, _ = unpack_plane(ds, group)
     new = np.stack([to_image_space(plane, frame_bits, rows, cols) for frame_bits in bits])
     return set_plane(ds, group, new, Attributes(origin=(1, 1)))
@@ -102,6 +104,20 @@ def move(ds: Dataset, group: int, origin: tuple[int, int]) -> OverlayPlane:
     return set_attributes(ds, group, Attributes(origin=(int(origin[0]), int(origin[1]))))
 
 
+def _change_frames(
+    ds: Dataset, group: int, frame: int | None, change: Callable[[NDArray[np.bool_]], NDArray[np.bool_]]
+) -> OverlayPlane:
+    """Apply ``change`` to one frame of the plane's bits, or to all of them (``None``)."""
+    plane, bits, _ = unpack_plane(ds, group)
+    new = bits.copy()
+    if frame is None:
+        new = change(new)
+    else:
+        check_frame(plane, frame)
+        new[frame] = change(new[frame])
+    return set_plane(ds, group, new)
+
+
 def invert(ds: Dataset, group: int, frame: int | None = None) -> OverlayPlane:
     """Invert the plane's bits within its own extent: one frame, or every frame (``None``).
 
@@ -109,14 +125,7 @@ def invert(ds: Dataset, group: int, frame: int | None = None) -> OverlayPlane:
     >>> invert(ds, 0x6000).set_bits
     2
     """
-    plane, bits, _ = unpack_plane(ds, group)
-    new = bits.copy()
-    if frame is None:
-        new = ~new
-    else:
-        check_frame(plane, frame)
-        new[frame] = ~new[frame]
-    return set_plane(ds, group, new)
+    return _change_frames(ds, group, frame, np.logical_not)
 
 
 def clear(ds: Dataset, group: int, frame: int | None = None) -> OverlayPlane:
@@ -126,14 +135,7 @@ def clear(ds: Dataset, group: int, frame: int | None = None) -> OverlayPlane:
     >>> clear(ds, 0x6000).set_bits
     0
     """
-    plane, bits, _ = unpack_plane(ds, group)
-    new = bits.copy()
-    if frame is None:
-        new[:] = False
-    else:
-        check_frame(plane, frame)
-        new[frame] = False
-    return set_plane(ds, group, new)
+    return _change_frames(ds, group, frame, np.zeros_like)
 
 
 # --- threshold ------------------------------------------------------------------------------
@@ -178,7 +180,7 @@ def threshold_plane(
         raise InvalidArgumentError(
             f"The intensity range must be two numbers with low <= high, not {low} to {high}."
         )
-    frames, _, _ = image_size(ds)
+    frames, _, _ = image_shape(ds, "to place the plane on")
     target = first_free_group(ds) if group is None else group
     indices = list(range(frames)) if frame is None else [frame]
     masks = []
@@ -212,7 +214,7 @@ def export_png(ds: Dataset, group: int, frame: int = 0, space: Space | str = Spa
     check_frame(plane, frame)
     out = bits[frame]
     if space is Space.IMAGE:
-        _, rows, cols = image_size(ds)
+        _, rows, cols = image_shape(ds, "to place the plane on")
         out = to_image_space(plane, out, rows, cols)
     return mask_png(out)
 

@@ -29,6 +29,7 @@ from pydicom.pixels.processing import apply_color_lut
 from pydicom.pixels.utils import pixel_array
 from pydicom.uid import UID
 
+from .checks import check_frame_index, require_image
 from .errors import InvalidArgumentError, UnsupportedError
 from .model import ImageInfo
 from .reading import image_info
@@ -53,15 +54,8 @@ _COLOUR_PHOTOMETRICS = ("RGB", "YBR_FULL", "YBR_FULL_422", "YBR_ICT", "YBR_RCT")
 
 def check_frame(info: ImageInfo, frame: int) -> None:
     """Raise unless the file has an image and ``frame`` (0-based) is one of its frames."""
-    if info.rows == 0:
-        raise InvalidArgumentError(
-            "The file has no image (no Rows and Columns) to render; it may be a presentation state."
-        )
-    if not 0 <= frame < info.frames:
-        raise InvalidArgumentError(
-            f"Frame index {frame} is out of range: the image has {info.frames} frame(s), "
-            f"indices 0 to {info.frames - 1}."
-        )
+    require_image(info, "to render")
+    check_frame_index(frame, info.frames, "the image")
 
 
 def _pixel_dataset(ds: Dataset, info: ImageInfo) -> Dataset:

@@ -14,14 +14,15 @@ import numpy as np
 from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 
-from .errors import InvalidArgumentError
+from .checks import check_frame_index, require_image
 from .model import OverlayPlane
-from .reading import image_info, read_planes, unpack_plane
+from .reading import frame_bits, image_info, read_plane, read_planes, unpack_plane
 
 __all__ = [
     "combined_mask",
     "frame_map",
     "image_mask",
+    "image_shape",
     "origin_from_offset",
     "origin_offset",
     "place",
@@ -155,10 +156,10 @@ def to_image_space(plane: OverlayPlane, bits: NDArray[np.bool_], rows: int, cols
     return out
 
 
-def _image_shape(ds: Dataset) -> tuple[int, int, int]:
+def image_shape(ds: Dataset, purpose: str = "to place overlay planes on") -> tuple[int, int, int]:
+    """Return the image's ``(frames, rows, cols)``; raise when there is none (see :func:`require_image`)."""
     info = image_info(ds)
-    if info.rows == 0:
-        raise InvalidArgumentError("The file has no image to place overlay planes on.")
+    require_image(info, purpose)
     return info.shape
 
 
@@ -172,8 +173,8 @@ def image_mask(ds: Dataset, group: int, frame: int | None = None) -> NDArray[np.
     group : int
         The overlay group.
     frame : int, optional
-        A 0-based image frame: only that frame is placed, ``(rows, cols)``. Default: every
-        frame, ``(frames, rows, cols)``.
+        A 0-based image frame: only that frame is placed and only the plane frame on it is
+        unpacked, ``(rows, cols)``. Default: every frame, ``(frames, rows, cols)``.
 
     Raises
     ------
@@ -182,26 +183,21 @@ def image_mask(ds: Dataset, group: int, frame: int | None = None) -> NDArray[np.
     InvalidArgumentError
         If the dataset has no image (Rows/Columns), or ``frame`` is out of range.
     """
-    shape = _image_shape(ds)
+    shape = image_shape(ds)
     if frame is None:
         plane, bits, _ = unpack_plane(ds, group)
         return place(plane, bits, shape)
-    if not 0 <= frame < shape[0]:
-        raise InvalidArgumentError(
-            f"Frame index {frame} is out of range: the image has {shape[0]} frame(s), "
-            f"indices 0 to {shape[0] - 1}."
-        )
-    plane, bits, _ = unpack_plane(ds, group)
-    out = np.zeros(shape[1:], dtype=bool)
+    check_frame_index(frame, shape[0], "the image")
+    plane = read_plane(ds, group)
     for k, f in frame_map(plane, shape[0]):
         if f == frame:
-            return to_image_space(plane, bits[k], shape[1], shape[2])
-    return out
+            return to_image_space(plane, frame_bits(ds, group, k)[1], shape[1], shape[2])
+    return np.zeros(shape[1:], dtype=bool)
 
 
 def combined_mask(ds: Dataset, groups: Iterable[int] | None = None) -> NDArray[np.bool_]:
     """Return the union of the planes in ``groups`` (all usable planes by default)."""
-    shape = _image_shape(ds)
+    shape = image_shape(ds)
     chosen = [p.group for p in read_planes(ds)] if groups is None else list(groups)
     out = np.zeros(shape, dtype=bool)
     for group in chosen:

@@ -8,6 +8,7 @@ above *High Bit* away.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import warnings
 from collections.abc import Iterator
@@ -20,7 +21,9 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID
 
-from .bits import unpack_data
+from . import embedded
+from .bits import check_data, count_set, unpack_data, unpack_frame
+from .checks import check_frame_index
 from .errors import InvalidOverlayError, NotDicomError, PlaneNotFoundError
 from .model import (
     OVERLAY_GROUPS,
@@ -32,7 +35,9 @@ from .model import (
 )
 
 __all__ = [
+    "check_plane",
     "element_value",
+    "frame_bits",
     "image_info",
     "load",
     "overlay_groups",
@@ -121,7 +126,8 @@ def _check_last_element(ds: Dataset) -> None:
     pydicom stops quietly at the end of a truncated file; the last raw element's value
     is then shorter than its declared length.
     """
-    raw: Any = ds._dict[next(reversed(list(ds._dict)))] if ds._dict else None
+    tags = list(ds.keys())
+    raw: Any = ds.get_item(tags[-1]) if tags else None  # get_item: the element as read, unconverted
     length = getattr(raw, "length", None)
     value = getattr(raw, "value", None)
     if isinstance(length, int) and length != 0xFFFFFFFF and isinstance(value, bytes):
@@ -217,7 +223,7 @@ def image_info(ds: Dataset) -> ImageInfo:
         compressed=_is_compressed(ds),
     )
     if info.rows == 0 or info.columns == 0:
-        info = ImageInfo(**{**info.__dict__, "rows": 0, "columns": 0, "frames": 0})
+        info = dataclasses.replace(info, rows=0, columns=0, frames=0)
     if info.rows * info.columns * info.frames > MAX_IMAGE_PIXELS:
         raise NotDicomError(
             f"The image claims {info.frames} frame(s) of {info.rows} x {info.columns} pixels, "
@@ -301,38 +307,44 @@ def _header(ds: Dataset, group: int) -> OverlayPlane:
     )
 
 
-def _embedded_bits(ds: Dataset, plane: OverlayPlane) -> NDArray[np.bool_]:
-    info = image_info(ds)
-    name = f"Overlay group {plane.group_hex}"
-    if not info.has_pixel_data:
-        raise InvalidOverlayError(f"{name} is embedded in Pixel Data, but the file has no Pixel Data.")
-    if info.compressed:
-        raise InvalidOverlayError(
-            f"{name} is embedded in compressed Pixel Data ({info.transfer_syntax_name}), "
-            "which this tool cannot read overlay bits from."
-        )
-    if plane.bits_allocated != info.bits_allocated or info.bits_allocated not in (8, 16, 32):
-        raise InvalidOverlayError(
-            f"{name} has Overlay Bits Allocated {plane.bits_allocated}, which does not match "
-            f"the image's Bits Allocated {info.bits_allocated}."
-        )
-    if not 0 <= plane.bit_position < info.bits_allocated:
-        raise InvalidOverlayError(
-            f"{name} has Overlay Bit Position {plane.bit_position}, outside the "
-            f"{info.bits_allocated}-bit pixel words."
-        )
-    if (plane.rows, plane.columns) != (info.rows, info.columns) or info.samples_per_pixel != 1:
-        raise InvalidOverlayError(
-            f"{name} is embedded in Pixel Data but its size {plane.rows} x {plane.columns} "
-            f"differs from the image's {info.rows} x {info.columns}."
-        )
-    dtype = np.dtype(f"u{info.bits_allocated // 8}")
-    big_endian = _transfer_syntax(ds) == "1.2.840.10008.1.2.2"
-    dtype = dtype.newbyteorder(">" if big_endian else "<")
-    count = info.frames * info.rows * info.columns
-    words = np.frombuffer(ds.PixelData, dtype=dtype, count=count)
-    bits = ((words >> plane.bit_position) & 1).astype(bool)
-    return bits.reshape(info.frames, info.rows, info.columns)
+def _embedded_words(ds: Dataset, plane: OverlayPlane) -> NDArray[np.unsignedinteger[Any]]:
+    return embedded.plane_words(ds, plane, image_info(ds))
+
+
+def _overlay_data(ds: Dataset, plane: OverlayPlane) -> bytes:
+    data = ds[tag(plane.group, DATA)].value or b""
+    if not isinstance(data, (bytes, bytearray)):
+        raise InvalidOverlayError(f"Overlay group {plane.group_hex} has Overlay Data that is not binary.")
+    return bytes(data)
+
+
+def check_plane(ds: Dataset, group: int) -> tuple[OverlayPlane, list[Finding]]:
+    """Read one plane's attributes and check its data, without unpacking its bits.
+
+    :attr:`~OverlayPlane.set_bits` is counted in the packed data (or the pixel words of an
+    embedded plane), so listing planes costs a fraction of unpacking them.
+
+    Returns
+    -------
+    plane : OverlayPlane
+        As :func:`unpack_plane` returns it.
+    findings : list of Finding
+        Recoverable faults of the data (see :func:`overlay_core.bits.check_data`).
+
+    Raises
+    ------
+    PlaneNotFoundError, InvalidOverlayError
+        As :func:`unpack_plane`.
+    """
+    plane = _header(ds, group)
+    if plane.embedded:
+        words = _embedded_words(ds, plane)
+        count = embedded.count_set(words, plane.bit_position)
+        return dataclasses.replace(plane, frames=words.shape[0], set_bits=count), []
+    data = _overlay_data(ds, plane)
+    findings = check_data(len(data), plane.frames, plane.rows, plane.columns, group)
+    count = count_set(data, plane.frames * plane.rows * plane.columns)
+    return dataclasses.replace(plane, set_bits=count), findings
 
 
 def unpack_plane(
@@ -360,21 +372,34 @@ def unpack_plane(
     plane = _header(ds, group)
     findings: list[Finding] = []
     if plane.embedded:
-        bits = _embedded_bits(ds, plane)
+        bits = embedded.bit_plane(_embedded_words(ds, plane), plane.bit_position)
     else:
-        data = ds[tag(group, DATA)].value or b""
-        if not isinstance(data, (bytes, bytearray)):
-            raise InvalidOverlayError(f"Overlay group {plane.group_hex} has Overlay Data that is not binary.")
-        bits, findings = unpack_data(bytes(data), plane.frames, plane.rows, plane.columns, group)
-    plane = OverlayPlane(**{
-        **plane.__dict__, "frames": bits.shape[0], "set_bits": int(np.count_nonzero(bits)),
-    })
+        bits, findings = unpack_data(_overlay_data(ds, plane), plane.frames, plane.rows, plane.columns, group)
+    plane = dataclasses.replace(plane, frames=bits.shape[0], set_bits=int(np.count_nonzero(bits)))
     return plane, bits, findings
 
 
+def frame_bits(ds: Dataset, group: int, frame: int) -> tuple[OverlayPlane, NDArray[np.bool_]]:
+    """Unpack one 0-based frame of a plane: ``(plane, (rows, cols) bool)``; the others stay packed.
+
+    Raises
+    ------
+    PlaneNotFoundError, InvalidOverlayError
+        As :func:`unpack_plane`.
+    InvalidArgumentError
+        If ``frame`` is not one of the plane's frames.
+    """
+    plane, _ = check_plane(ds, group)
+    check_frame_index(frame, plane.frames, f"overlay group {plane.group_hex}")
+    if plane.embedded:
+        return plane, embedded.bit_plane(_embedded_words(ds, plane)[frame], plane.bit_position)
+    data = _overlay_data(ds, plane)
+    return plane, unpack_frame(data, plane.frames, plane.rows, plane.columns, frame, group)
+
+
 def read_plane(ds: Dataset, group: int) -> OverlayPlane:
-    """Return the attributes of the plane in ``group`` (see :func:`unpack_plane`)."""
-    return unpack_plane(ds, group)[0]
+    """Return the attributes of the plane in ``group``, without unpacking it (see :func:`check_plane`)."""
+    return check_plane(ds, group)[0]
 
 
 def plane_bits(ds: Dataset, group: int) -> NDArray[np.bool_]:
@@ -385,13 +410,14 @@ def plane_bits(ds: Dataset, group: int) -> NDArray[np.bool_]:
 def read_planes(ds: Dataset) -> list[OverlayPlane]:
     """Return every usable overlay plane, in group order.
 
-    Groups that cannot be used (no data, no size, data far too short) are left out;
+    Only attributes are read and the data's length checked; no bits are unpacked. Groups
+    that cannot be used (no data, no size, data far too short) are left out;
     :func:`overlay_core.diagnostics.diagnose` says why.
     """
     planes = []
     for group in overlay_groups(ds):
         try:
-            planes.append(unpack_plane(ds, group)[0])
+            planes.append(read_plane(ds, group))
         except InvalidOverlayError:
             continue
     return planes

@@ -11,6 +11,7 @@ README); :func:`info_lines` is the text ``info`` prints.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from pydicom.dataset import Dataset
@@ -32,7 +33,7 @@ def _value(value: Any) -> Any:
 def plane_document(plane: OverlayPlane) -> dict[str, Any]:
     """Return a plane as a JSON-ready dict (``group`` as hex, ``origin`` as ``[row, col]``)."""
     doc: dict[str, Any] = {"group": plane.group_hex}
-    for key, value in plane.__dict__.items():
+    for key, value in dataclasses.asdict(plane).items():
         if key != "group":
             doc[key] = _value(value)
     return doc
@@ -60,7 +61,7 @@ def info_document(ds: Dataset, file: str | None = None) -> dict[str, Any]:
         info = None
     return {
         "file": file,
-        "image": None if info is None else dict(info.__dict__),
+        "image": None if info is None else dataclasses.asdict(info),
         "overlays": [plane_document(p) for p in read_planes(ds)],
         "diagnostics": [finding_document(f) for f in diagnose(ds)],
     }

@@ -20,7 +20,9 @@ from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
 
+from . import embedded
 from .bits import as_frames, pack_mask
+from .checks import require_image
 from .errors import InvalidArgumentError, OverlayError, UnsupportedError
 from .model import OVERLAY_GROUPS, OverlayPlane, OverlayType, group_hex
 from .reading import (
@@ -159,28 +161,6 @@ def set_attributes(ds: Dataset, group: int, attrs: Attributes) -> OverlayPlane:
     return read_plane(ds, group)
 
 
-def _clear_embedded_bit(ds: Dataset, plane: OverlayPlane) -> bytes:
-    """Return native Pixel Data with the plane's bit cleared in every pixel word."""
-    info = image_info(ds)
-    if info.compressed:
-        raise UnsupportedError(
-            f"Overlay group {plane.group_hex} is embedded in compressed Pixel Data "
-            f"({info.transfer_syntax_name}), which this tool does not re-encode."
-        )
-    if plane.bit_position <= info.high_bit:
-        raise UnsupportedError(
-            f"Overlay group {plane.group_hex} uses bit {plane.bit_position}, which holds image data "
-            f"(High Bit is {info.high_bit}), so its bits cannot be cleared from Pixel Data."
-        )
-    big = str(image_info(ds).transfer_syntax) == "1.2.840.10008.1.2.2"
-    dtype = np.dtype(f"u{info.bits_allocated // 8}").newbyteorder(">" if big else "<")
-    count = info.frames * info.rows * info.columns
-    raw = bytes(ds.PixelData)
-    words = np.frombuffer(raw, dtype=dtype, count=count).copy()
-    words &= dtype.type(~(1 << plane.bit_position) & ((1 << info.bits_allocated) - 1))
-    return words.tobytes() + raw[words.nbytes:]
-
-
 def _refuse_compressed_embedded(ds: Dataset, group: int) -> None:
     """Raise if ``group`` is embedded in compressed Pixel Data (judged from its header alone).
 
@@ -258,7 +238,7 @@ def set_plane(
             existing = read_plane(ds, group)
         except OverlayError:
             existing = None  # an unusable group is simply replaced
-    pixel_data = _clear_embedded_bit(ds, existing) if existing and existing.embedded else None
+    pixel_data = embedded.clear_bit(ds, existing, image_info(ds)) if existing and existing.embedded else None
     data = pack_mask(frames)
 
     if existing is None:
@@ -315,8 +295,7 @@ def new_plane(
     group = first_free_group(ds)
     if mask is None:
         info = image_info(ds)
-        if info.rows == 0:
-            raise InvalidArgumentError("The file has no image, so a new plane needs a mask to set its size.")
+        require_image(info, "to size a new plane (give a mask)")
         mask = np.zeros((info.rows, info.columns), dtype=bool)
     return set_plane(ds, group, mask, attrs)
 
@@ -343,7 +322,7 @@ def delete_plane(ds: Dataset, group: int) -> None:
     try:
         plane = read_plane(ds, group)
         if plane.embedded:
-            pixel_data = _clear_embedded_bit(ds, plane)
+            pixel_data = embedded.clear_bit(ds, plane, image_info(ds))
     except UnsupportedError:
         raise
     except OverlayError:

@@ -32,7 +32,7 @@ except OverlayError:
 # --- which plane, which frame -------------------------------------------------------------
 options = [*planes, *([NEW] if free is not None else [])]
 plane_key = f"edit.plane.{entry.id}"
-pending = st.session_state.pop(f"edit.select.{entry.id}", None)  # a plane just created
+pending = st.session_state.pop(editing.select_key(entry), None)  # a plane just created
 if pending in options:
     st.session_state[plane_key] = pending
 if st.session_state.get(plane_key) not in options:
@@ -106,43 +106,24 @@ st.caption(f"{pending} shape{'s' if pending != 1 else ''} drawn, not yet applied
 b = st.columns(5)
 if b[0].button("Apply", key="apply", type="primary", icon=":material/check:",
                help="Write the strokes into the plane, at the image's own resolution."):
-    try:
-        editing.apply_drawing(entry, plane.group, drawing, view, mode, frame, filled)
-    except OverlayError as exc:
-        st.error(str(exc))
-    else:
-        if group == NEW:
-            st.session_state[f"edit.select.{entry.id}"] = plane.group
-        editing.bump_nonce(st.session_state)
-        st.rerun()
+    stroke = editing.drawing_action(plane.group, drawing, view, mode, frame, filled)
+    editing.run_and_rerun(entry, mode, stroke, select=True)
 history = editing.history(entry)
 if b[1].button("Undo", key="edit.undo", icon=":material/undo:", disabled=not history.can_undo):
-    editing.undo(entry)
-    editing.bump_nonce(st.session_state)
-    st.rerun()
+    editing.step_and_rerun(entry)
 if b[2].button("Redo", key="edit.redo", icon=":material/redo:", disabled=not history.can_redo):
-    editing.redo(entry)
-    editing.bump_nonce(st.session_state)
-    st.rerun()
+    editing.step_and_rerun(entry, redo=True)
 if b[3].button("Discard strokes", key="edit.discard", icon=":material/ink_eraser_off:"):
     editing.bump_nonce(st.session_state)
     st.rerun()
-if group != NEW and b[4].button("Clear plane", key="operations.clear", icon=":material/layers_clear:",
+if group != NEW and b[4].button("Clear plane", key="edit.clear", icon=":material/layers_clear:",
                                 help="Unset every pixel of this frame (undoable)."):
-    if editing.run_reporting(entry, "clear",
-                             lambda d: operations.clear(d, plane.group, frame if plane.frames > 1 else None)):
-        st.rerun()
+    editing.run_and_rerun(entry, "clear",
+                          lambda d: operations.clear(d, plane.group, frame if plane.frames > 1 else None))
 
 
 
 # --- new planes from an intensity range, masks from files ---------------------------------
-def _made(made: OverlayPlane) -> None:
-    """Select the plane just made or changed and start a fresh canvas."""
-    st.session_state[f"edit.select.{entry.id}"] = made.group
-    editing.bump_nonce(st.session_state)
-    st.rerun()
-
-
 with st.expander("New plane from an intensity range", expanded=False):
     if free is None:
         st.caption("Every overlay group 6000–601E is in use: delete a plane first.")
@@ -164,13 +145,8 @@ with st.expander("New plane from an intensity range", expanded=False):
             f"new image-sized plane {free:04X}."
         )
         if st.button(f"Create plane {free:04X}", key="edit.threshold", icon=":material/tune:"):
-            try:
-                made = editing.run(entry, "threshold", lambda d: operations.threshold_plane(
-                    d, float(low), float(high), frame=t_frame))
-            except OverlayError as exc:
-                st.error(str(exc))
-            else:
-                _made(made)
+            editing.run_and_rerun(entry, "threshold", lambda d: operations.threshold_plane(
+                d, float(low), float(high), frame=t_frame), select=True)
 
 target = f"a new plane ({free:04X})" if group == NEW else (
     f"plane {plane.group_hex}" + (f", frame {frame + 1}" if plane.frames > 1 else ""))
@@ -188,14 +164,9 @@ with st.expander("Import a mask (PNG or NPY)", expanded=False):
     if st.button("Import", key="edit.import.apply", icon=":material/upload:", disabled=upload is None):
         assert upload is not None
         data = upload.getvalue()
-        try:
-            made = editing.run(entry, "import", lambda d: edit.apply_mask(
-                d, None if group == NEW else plane.group, data, "replace" if group == NEW else import_mode,
-                space, frame))
-        except OverlayError as exc:
-            st.error(str(exc))
-        else:
-            _made(made)
+        editing.run_and_rerun(entry, "import", lambda d: edit.apply_mask(
+            d, None if group == NEW else plane.group, data, "replace" if group == NEW else import_mode,
+            space, frame), select=True)
 
 if group == NEW:
     st.stop()
@@ -217,11 +188,10 @@ with attributes_col, st.form(f"edit.attributes.{suffix}"):
                                    key=f"edit.attr.origin_row.{suffix}")
     origin_col = o[1].number_input("Origin column (1 = left)", -32768, 32767, plane.origin[1],
                                    key=f"edit.attr.origin_col.{suffix}")
-    if st.form_submit_button("Save attributes", icon=":material/save:"):
+    if st.form_submit_button("Save attributes", icon=":material/save:", key=f"edit.attr.save.{suffix}"):
         attrs = Attributes(origin=(int(origin_row), int(origin_col)), type=kind, label=label,
                            description=description)
-        if editing.run_reporting(entry, "attributes", lambda d: set_attributes(d, plane.group, attrs)):
-            st.rerun()
+        editing.run_and_rerun(entry, "attributes", lambda d: set_attributes(d, plane.group, attrs))
 
 with operations_col:
     st.markdown(f"**Operations on plane {plane.group_hex}**")
@@ -229,24 +199,19 @@ with operations_col:
                f"{plane.set_bits} pixels set.")
     if st.button("Resize to the image", key="edit.resize", icon=":material/fit_screen:",
                  help="Make the plane the image's size at origin 1\\1; nothing moves on the image."):
-        if editing.run_reporting(entry, "resize", lambda d: operations.resize_to_image(d, plane.group)):
-            st.rerun()
+        editing.run_and_rerun(entry, "resize", lambda d: operations.resize_to_image(d, plane.group))
     if st.button("Crop to content", key="edit.crop", icon=":material/crop:",
                  help="Shrink the plane to its set pixels; nothing moves on the image."):
-        if editing.run_reporting(entry, "crop", lambda d: operations.crop_to_content(d, plane.group)):
-            st.rerun()
-    if st.button("Invert", key="operations.invert", icon=":material/invert_colors:"):
-        if editing.run_reporting(entry, "invert", lambda d: operations.invert(d, plane.group,
-                                                                      frame if plane.frames > 1 else None)):
-            st.rerun()
+        editing.run_and_rerun(entry, "crop", lambda d: operations.crop_to_content(d, plane.group))
+    if st.button("Invert", key="edit.invert", icon=":material/invert_colors:"):
+        editing.run_and_rerun(entry, "invert", lambda d: operations.invert(d, plane.group,
+                                                                         frame if plane.frames > 1 else None))
     if plane.embedded and st.button(
         "Migrate to Overlay Data", key="edit.migrate", icon=":material/move_up:",
         help="Move this retired plane out of the Pixel Data bits into its own (60xx,3000) Overlay Data.",
     ):
-        if editing.run_reporting(entry, "migrate", lambda d: migrate_embedded(d, plane.group)):
-            st.rerun()
+        editing.run_and_rerun(entry, "migrate", lambda d: migrate_embedded(d, plane.group))
     confirm = st.checkbox(f"Yes, delete plane {plane.group_hex}", key=f"edit.confirm_delete.{entry.id}")
     if st.button("Delete plane", key="edit.delete", icon=":material/delete:", disabled=not confirm):
-        if editing.run_reporting(entry, "delete", lambda d: delete_plane(d, plane.group)):
-            st.session_state.pop(f"edit.confirm_delete.{entry.id}", None)
-            st.rerun()
+        editing.run_and_rerun(entry, "delete", lambda d: delete_plane(d, plane.group),
+                              after=lambda: st.session_state.pop(f"edit.confirm_delete.{entry.id}", None))

@@ -25,7 +25,7 @@ for change in changes:
             st.dataframe(
                 [{"attribute": a.name, "before": str(a.before), "after": str(a.after)}
                  for a in change.attributes],
-                hide_index=True,
+                hide_index=True, key=f"export.attributes.{change.group:04X}",
             )
 
 st.subheader("Download")

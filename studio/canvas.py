@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import MutableMapping
 from typing import Any
 
 from PIL import Image
 
 from overlay_core.geometry import ViewGeometry
+
+from .state import State
 
 __all__ = ["TOOLS", "canvas_key", "draw_canvas", "inject_drawing"]
 
@@ -42,7 +43,7 @@ def canvas_key(file_id: str, group: int, frame: int, view: ViewGeometry, nonce: 
     return f"canvas.{file_id}.{group:04X}.{frame}.n{nonce}.{digest}"
 
 
-def inject_drawing(state: MutableMapping[str, Any], key: str, json_data: dict[str, Any]) -> None:
+def inject_drawing(state: State, key: str, json_data: dict[str, Any]) -> None:
     """Put ``json_data`` where the component stores the drawing it sends (for tests)."""
     state[key] = {"drawing": {"raw": json_data, "data": None}, "backgroundFit": None}
 

@@ -11,10 +11,11 @@ empty canvas.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import streamlit as st
+from pydicom.dataset import Dataset
 
 from overlay_core import edit
 from overlay_core.errors import OverlayError
@@ -22,20 +23,29 @@ from overlay_core.geometry import ViewGeometry
 from overlay_core.history import History
 from overlay_core.model import OverlayPlane
 
-from .state import LoadedFile
+from .state import LoadedFile, State
 
-__all__ = ["apply_drawing", "bump_nonce", "history", "nonce", "redo", "run", "run_reporting", "undo"]
+__all__ = [
+    "bump_nonce",
+    "drawing_action",
+    "history",
+    "nonce",
+    "run",
+    "run_and_rerun",
+    "select_key",
+    "step_and_rerun",
+]
 
 T = TypeVar("T")
 NONCE = "edit.nonce"
 
 
-def nonce(state: MutableMapping[str, Any]) -> int:
+def nonce(state: State) -> int:
     """Return the canvas nonce of the session."""
     return int(state.get(NONCE, 0))
 
 
-def bump_nonce(state: MutableMapping[str, Any]) -> None:
+def bump_nonce(state: State) -> None:
     """Start a new, empty canvas on the next run."""
     state[NONCE] = nonce(state) + 1
 
@@ -47,7 +57,7 @@ def history(entry: LoadedFile) -> History:
     return entry.history
 
 
-def run(entry: LoadedFile, label: str, action: Callable[[Any], T]) -> T:
+def run(entry: LoadedFile, label: str, action: Callable[[Dataset], T]) -> T:
     """Record a history item, then apply ``action`` to the file's dataset.
 
     Raises
@@ -60,50 +70,51 @@ def run(entry: LoadedFile, label: str, action: Callable[[Any], T]) -> T:
         return action(entry.dataset)
 
 
-def run_reporting(entry: LoadedFile, label: str, action: Callable[[Any], object]) -> bool:
-    """:func:`run`, showing an :class:`OverlayError` with ``st.error``; True when it worked.
+def select_key(entry: LoadedFile) -> str:
+    """Return the session key that asks the Edit page to select a plane on its next run."""
+    return f"edit.select.{entry.id}"
 
-    On success the canvas nonce moves on, since the background has changed.
+
+def run_and_rerun(
+    entry: LoadedFile, label: str, action: Callable[[Dataset], object], *, select: bool = False,
+    after: Callable[[], None] | None = None,
+) -> None:
+    """Run one edit for a page: one undo step; report a failure, or start afresh and rerun.
+
+    On an :class:`OverlayError` its sentence is shown with ``st.error`` and the page goes
+    on (the file and its history are as they were). On success the canvas starts empty,
+    the plane ``action`` returned is selected when ``select``, ``after`` runs, and the page
+    reruns.
     """
     try:
-        run(entry, label, action)
+        result = run(entry, label, action)
     except OverlayError as exc:
         st.error(str(exc))
-        return False
+        return
+    if select and isinstance(result, OverlayPlane):
+        st.session_state[select_key(entry)] = result.group
+    if after is not None:
+        after()
     bump_nonce(st.session_state)
-    return True
+    st.rerun()
 
 
-def apply_drawing(
-    entry: LoadedFile,
-    group: int,
-    drawing: Mapping[str, Any] | None,
-    view: ViewGeometry,
-    mode: edit.Mode | str,
-    frame: int,
+def step_and_rerun(entry: LoadedFile, redo: bool = False) -> None:
+    """Undo (or redo) the file's last edit, start an empty canvas and rerun the page."""
+    assert entry.dataset is not None
+    steps = history(entry)
+    (steps.redo if redo else steps.undo)(entry.dataset)
+    bump_nonce(st.session_state)
+    st.rerun()
+
+
+def drawing_action(
+    group: int, drawing: Mapping[str, Any] | None, view: ViewGeometry, mode: edit.Mode | str, frame: int,
     fill: bool,
-) -> OverlayPlane:
-    """Write the canvas drawing into plane ``group`` with :func:`overlay_core.edit.apply_canvas`.
+) -> Callable[[Dataset], OverlayPlane]:
+    """Return the edit that writes a canvas drawing into a plane (:func:`overlay_core.edit.apply_canvas`).
 
-    A missing group becomes an image-sized plane. One undo step, labelled by the mode.
-
-    Raises
-    ------
-    OverlayError
-        When nothing is drawn, nothing drawn lies on the plane, or the plane is unusable;
-        the file and its history are as they were.
+    A missing group becomes an image-sized plane; run it with :func:`run_and_rerun`, labelled
+    by the mode, as one undo step.
     """
-    mode = edit.Mode.coerce(mode)
-    return run(entry, mode.value, lambda ds: edit.apply_canvas(ds, group, drawing, view, mode, frame, fill))
-
-
-def undo(entry: LoadedFile) -> None:
-    """Undo the file's last edit."""
-    assert entry.dataset is not None
-    history(entry).undo(entry.dataset)
-
-
-def redo(entry: LoadedFile) -> None:
-    """Redo the file's last undone edit."""
-    assert entry.dataset is not None
-    history(entry).redo(entry.dataset)
+    return lambda ds: edit.apply_canvas(ds, group, drawing, view, mode, frame, fill)

@@ -25,6 +25,7 @@ from pydicom.dataset import Dataset
 
 from overlay_core.archive import is_zip, zip_members
 from overlay_core.errors import OverlayError
+from overlay_core.history import History
 from overlay_core.model import Finding, ImageInfo, OverlayPlane
 from overlay_core.reading import image_info, load, read_planes
 
@@ -50,7 +51,8 @@ FILES, ACTIVE, SEEN_UPLOADS, INITIALISED = "studio.files", "studio.active", "stu
 SAMPLE_ENV = "OVERLAY_STUDIO_SAMPLE"
 SAMPLE_NAME = "pydicom-examples-overlay.dcm"
 
-State = MutableMapping[str, Any]
+#: ``st.session_state`` (keys ``str | int``, as Streamlit types them) or a plain dict in tests.
+State = MutableMapping[str | int, Any]
 
 
 class Upload(Protocol):
@@ -83,9 +85,8 @@ class LoadedFile:
         the file could not be read.
     error : str or None
         Why the file could not be read.
-    history : object
-        The undo history of the edit page (``overlay_core.history.History``), made on
-        first use.
+    history : History or None
+        The undo history of the edit page, made on first use.
     """
 
     id: str
@@ -95,7 +96,7 @@ class LoadedFile:
     original: Dataset | None = None
     dataset: Dataset | None = None
     error: str | None = None
-    history: Any = None
+    history: History | None = None
     export_memo: dict[tuple[str, bool], bytes] = field(default_factory=dict, repr=False)
     _pixel_ref: object = field(default=None, repr=False)
     _pixel_digest: str = field(default="", repr=False)

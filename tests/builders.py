@@ -89,6 +89,17 @@ def encode_mask(mask: NDArray[np.generic], pad: bool = True) -> bytes:
     return bytes(out)
 
 
+def new_dataset(sop_class: str, transfer_syntax: UID | str = ExplicitVRLittleEndian) -> Dataset:
+    """Return an empty dataset of ``sop_class`` with file meta and a new SOP Instance UID."""
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = UID(str(transfer_syntax))
+    ds.file_meta.MediaStorageSOPClassUID = sop_class
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID = generate_uid()
+    ds.SOPClassUID = sop_class
+    return ds
+
+
 def image_dataset(
     rows: int = 16,
     cols: int = 20,
@@ -110,15 +121,7 @@ def image_dataset(
     (4, 5, 2, 80)
     """
     bits_stored = bits_stored or (12 if bits_allocated == 16 else 7)
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = transfer_syntax
-    sop_class = MULTIFRAME_GRAYSCALE_WORD_SC if frames > 1 else SECONDARY_CAPTURE
-    ds.file_meta.MediaStorageSOPClassUID = sop_class
-    uid = generate_uid()
-    ds.file_meta.MediaStorageSOPInstanceUID = uid
-    ds.SOPClassUID = sop_class
-    ds.SOPInstanceUID = uid
+    ds = new_dataset(MULTIFRAME_GRAYSCALE_WORD_SC if frames > 1 else SECONDARY_CAPTURE, transfer_syntax)
     ds.PatientName = "Synthetic^Overlay"
     ds.PatientID = "SYN-1"
     ds.StudyInstanceUID = generate_uid()
@@ -198,20 +201,13 @@ def add_plane(
     ds.add_new(t | 0x0011, "US", shape_cols)
     if frames_attr is not None:
         ds.add_new(t | 0x0015, frames_vr, str(frames_attr) if frames_vr == "IS" else frames_attr)
-    if description is not None:
-        ds.add_new(t | 0x0022, "LO", description)
-    if overlay_type is not None:
-        ds.add_new(t | 0x0040, "CS", overlay_type)
-    if subtype is not None:
-        ds.add_new(t | 0x0045, "LO", subtype)
-    if origin is not None:
-        ds.add_new(t | 0x0050, "SS", list(origin))
-    if image_frame_origin is not None:
-        ds.add_new(t | 0x0051, "US", image_frame_origin)
-    if bits_allocated is not None:
-        ds.add_new(t | 0x0100, "US", bits_allocated)
-    if bit_position is not None:
-        ds.add_new(t | 0x0102, "US", bit_position)
+    for element, vr, value in (
+        (0x0022, "LO", description), (0x0040, "CS", overlay_type), (0x0045, "LO", subtype),
+        (0x0050, "SS", None if origin is None else list(origin)), (0x0051, "US", image_frame_origin),
+        (0x0100, "US", bits_allocated), (0x0102, "US", bit_position),
+    ):
+        if value is not None:
+            ds.add_new(t | element, vr, value)
     if roi is not None:
         ds.add_new(t | 0x1301, "IS", str(roi[0]))
         ds.add_new(t | 0x1302, "DS", f"{roi[1]:.6g}")
@@ -375,14 +371,7 @@ def presentation_state_file() -> tuple[bytes, NDArray[np.bool_]]:
 
     6000 only sets (60xx,1001) Overlay Activation Layer; 6002 is a full 6 x 8 plane.
     """
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.file_meta.MediaStorageSOPClassUID = GRAYSCALE_SOFTCOPY_PR
-    uid = generate_uid()
-    ds.file_meta.MediaStorageSOPInstanceUID = uid
-    ds.SOPClassUID = GRAYSCALE_SOFTCOPY_PR
-    ds.SOPInstanceUID = uid
+    ds = new_dataset(GRAYSCALE_SOFTCOPY_PR)
     ds.Modality = "PR"
     ds.add_new(0x60001001, "CS", "LAYER1")
     mask = random_mask((1, 6, 8), seed=10)

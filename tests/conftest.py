@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+#: Fixtures shared by the test folders: ``app`` and ``downloads`` (AppTest), ``server``,
+#: ``browser`` and ``page`` (Playwright).
+pytest_plugins = ["tests.app.support", "tests.e2e.browser"]
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
 

@@ -1,8 +1,7 @@
 """Fixtures and helpers shared by the AppTest tests.
 
-The fixtures are named ``app`` and ``downloads``; test modules import
-``app_fixture``/``downloads_fixture`` to use them. (A conftest.py here would clash with
-tests/conftest.py when ``--doctest-modules`` imports both as the module ``conftest``.)
+The fixtures are named ``app`` and ``downloads``; ``tests/conftest.py`` registers this
+module with ``pytest_plugins``, so every test can ask for them.
 
 ``downloads``: AppTest runs the real ``app.py`` with a mock runtime whose media file
 manager stores the data of every ``st.download_button`` (and defers callables). The

@@ -24,13 +24,8 @@ from overlay_core.writing import to_bytes
 from studio import state
 from studio.canvas import inject_drawing
 from tests import builders as b
-from tests.app import support
 from tests.app.support import Downloads, errors, goto, no_exception
 from tests.builders import add_plane, embedded_file, image_dataset, multiframe_file, to_file_bytes
-
-# The fixtures `app` and `downloads` (see tests/app/support.py for why not a conftest.py).
-app_fixture = support.app_fixture
-downloads_fixture = support.downloads_fixture
 
 ROWS, COLS = 40, 50  # shown 200 px wide by default: 4 screen pixels per image pixel
 ORIGIN = (3, 4)  # plane's top-left on image row 2, column 3 (0-based)

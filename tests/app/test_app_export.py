@@ -15,13 +15,8 @@ from overlay_core.reading import load, plane_bits, read_planes
 from overlay_core.writing import Attributes, set_attributes, set_plane
 from studio import state
 from studio.export import checked_bytes
-from tests.app import support
 from tests.app.support import Downloads, errors, goto
 from tests.builders import presentation_state_file, roi_file, two_plane_file
-
-# The fixtures `app` and `downloads` (see tests/app/support.py for why not a conftest.py).
-app_fixture = support.app_fixture
-downloads_fixture = support.downloads_fixture
 
 
 def open_files(at: AppTest, *files: tuple[str, bytes]) -> AppTest:

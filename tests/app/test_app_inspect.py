@@ -10,7 +10,6 @@ from streamlit.testing.v1 import AppTest
 
 from studio import state
 from studio.view import MAX_DISPLAY
-from tests.app import support
 from tests.app.support import Downloads, errors, goto
 from tests.builders import (
     add_plane,
@@ -21,10 +20,6 @@ from tests.builders import (
     to_file_bytes,
     two_plane_file,
 )
-
-# The fixtures `app` and `downloads` (see tests/app/support.py for why not a conftest.py).
-app_fixture = support.app_fixture
-downloads_fixture = support.downloads_fixture
 
 
 def open_file(at: AppTest, name: str, data: bytes) -> AppTest:

@@ -7,12 +7,8 @@ from streamlit.testing.v1 import AppTest
 
 from overlay_core.reading import load, read_planes
 from studio import state
-from tests.app import support
 from tests.app.support import APP, PAGES, errors, goto, no_exception
 from tests.builders import roi_file, two_plane_file
-
-# The fixture `app` (see tests/app/support.py for why not a conftest.py).
-app_fixture = support.app_fixture
 
 
 @pytest.mark.parametrize("page", PAGES)

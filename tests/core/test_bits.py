@@ -10,7 +10,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from overlay_core.bits import MAX_SHORT_BITS, as_frames, expected_length, pack_mask, unpack_data
+from overlay_core.bits import (
+    MAX_SHORT_BITS,
+    as_frames,
+    check_data,
+    count_set,
+    expected_length,
+    pack_mask,
+    unpack_data,
+    unpack_frame,
+)
 from overlay_core.errors import InvalidArgumentError, InvalidOverlayError, OverlayError
 from tests.builders import encode_mask
 
@@ -142,3 +151,25 @@ def test_as_frames_adds_one_frame_to_2d() -> None:
     frames = as_frames(np.array([[0, 2], [3, 0]]))
     assert frames.shape == (1, 2, 2) and frames.dtype == np.bool_
     assert frames[0].tolist() == [[False, True], [True, False]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(frames=st.integers(1, 5), rows=st.integers(1, 9), cols=st.integers(1, 9), seed=st.integers(0, 999),
+       short=st.integers(0, 7))
+def test_one_frame_and_the_count_agree_with_unpacking_everything(
+    frames: int, rows: int, cols: int, seed: int, short: int
+) -> None:
+    mask = np.random.default_rng(seed).random((frames, rows, cols)) < 0.4
+    data = pack_mask(mask)
+    data = data[:max(len(data) - (short if frames * rows * cols > 64 else 0), 0)]  # a few bytes short
+    whole, _ = unpack_data(data, frames, rows, cols)
+    for frame in range(frames):
+        assert np.array_equal(unpack_frame(data, frames, rows, cols, frame), whole[frame])
+    assert count_set(data, frames * rows * cols) == int(whole.sum())
+    assert [f.code for f in check_data(len(data), frames, rows, cols)] == [
+        f.code for f in unpack_data(data, frames, rows, cols)[1]]
+
+
+def test_one_frame_out_of_range() -> None:
+    with pytest.raises(InvalidArgumentError, match="Frame index 2 is out of range: the plane has 2 frame"):
+        unpack_frame(bytes(2), 2, 2, 2, 2)

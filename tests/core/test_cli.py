@@ -1,4 +1,4 @@
-"""The command line: exit codes and one-line errors in a subprocess; behaviour through main()."""
+"""The command line through main(argv) in-process; two subprocess smoke tests for the real process."""
 
 from __future__ import annotations
 
@@ -41,13 +41,35 @@ def files(tmp_path: Path) -> dict[str, Path]:
     return out
 
 
-# --------------------------------------------------------------------------- subprocess: exit codes
+def call(args: list[str], cwd: Path, capsys: pytest.CaptureFixture[str],
+         monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
+    """Run ``main(args)`` in ``cwd``: (exit status, stdout, stderr); argparse's exits included."""
+    monkeypatch.chdir(cwd)
+    try:
+        status = main(args)
+    except SystemExit as exc:
+        status = int(exc.code or 0)
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+# --------------------------------------------------------------------------- subprocess smoke tests
 
 
 def test_success_exits_zero(files: dict[str, Path], tmp_path: Path) -> None:
     result = run("info", str(files["two"]), cwd=tmp_path)
     assert result.returncode == 0 and result.stderr == ""
     assert "6000" in result.stdout and "6002" in result.stdout
+
+
+def test_bad_input_exits_two_with_one_line_and_no_traceback(files: dict[str, Path], tmp_path: Path) -> None:
+    result = run("extract", str(files["two"]), "--group", "6004", "--npy", "x.npy", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "python -m overlay_core extract: error: The file has no overlay plane in group 6004.\n")
+
+
+# --------------------------------------------------------------------------- in-process: exit codes
 
 
 @pytest.mark.parametrize(
@@ -73,14 +95,15 @@ def test_success_exits_zero(files: dict[str, Path], tmp_path: Path) -> None:
     ],
 )
 def test_bad_input_exits_two_with_one_line(files: dict[str, Path], tmp_path: Path, args: list[str],
-                                            message: str) -> None:
+                                            message: str, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "sub").mkdir(exist_ok=True)
     (tmp_path / "notes.txt.png").write_text("not a PNG")
     before = files["two"].read_bytes()
-    result = run(*args, cwd=tmp_path)
-    assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
-    assert message in result.stderr
+    status, _, err = call(args, tmp_path, capsys, monkeypatch)
+    assert status == 2
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert message in err
     assert files["two"].read_bytes() == before
     assert not (tmp_path / "o.dcm").exists()
 
@@ -286,3 +309,19 @@ def test_deprecated_spellings_warn_and_do_what_the_new_ones_do(
     assert capsys.readouterr().err == ""
     assert np.array_equal(plane_bits(load((tmp_path / "old.dcm").read_bytes()), 0x6002),
                           plane_bits(load((tmp_path / "new.dcm").read_bytes()), 0x6002))
+
+
+def test_render_writes_a_png_and_numbers_frames_from_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, _ = b.roi_file()
+    src = tmp_path / "in.dcm"
+    src.write_bytes(data)
+    out = tmp_path / "out.png"
+    assert main(["render", str(src), "--out", str(out), "--overlays", "none", "--window", "2048", "4096"]) \
+        == 0
+    assert np.asarray(Image.open(out)).shape == (10, 12, 3)
+    assert src.read_bytes() == data
+    capsys.readouterr()
+    assert main(["render", str(src), "--out", str(out), "--frame", "2"]) == 2
+    assert "Frame 2 does not exist: the image has 1 frame(s), numbered 1 to 1." in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -134,7 +135,7 @@ def test_each_code(code: str, group: int | None, build: Callable[[], Dataset]) -
     matching = [f for f in findings if f.code == code]
     assert matching, f"{code} not in {[f.code for f in findings]}"
     finding = matching[0]
-    assert finding.group == group and finding.severity is CODES[code]
+    assert finding.group == group and finding.severity is CODES[code].severity
     assert finding.message.endswith(".") and "\n" not in finding.message
     if group is not None:
         assert f"{group:04X}" in finding.message
@@ -223,3 +224,12 @@ def test_corpus_messages_name_actual_and_expected(corpus: Path) -> None:
     assert "46210 bytes" in short.message and "46212 expected" in short.message
     [vr, *_] = diagnose(load((corpus / "mr_brucker_with_unaligned_multiframe_overlay.dcm").read_bytes()))
     assert "(6000,0015) as US instead of IS" in vr.message
+
+
+def test_the_readme_table_is_the_code_table() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### Diagnostics codes", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (\S+) \| (\S+) \| (.+?) \|$", section, re.MULTILINE)
+    table = [(code, Severity(severity), meaning) for code, severity, meaning in rows[2:]]  # after the header
+    assert rows[:2] == [("code", "severity", "meaning"), ("---", "---", "---")]
+    assert table == [(code, c.severity, c.meaning) for code, c in CODES.items()]

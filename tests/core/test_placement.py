@@ -153,5 +153,5 @@ def test_embedded_plane_is_placed_like_any_other() -> None:
 
 def test_no_image_to_place_on() -> None:
     data, _ = b.presentation_state_file()
-    with pytest.raises(InvalidArgumentError, match="no image to place overlay planes on"):
+    with pytest.raises(InvalidArgumentError, match=r"no image \(no Rows and Columns\) to place"):
         image_mask(load(data), 0x6002)

@@ -249,3 +249,36 @@ def test_image_claiming_too_many_pixels_is_refused() -> None:
     ds.Rows, ds.Columns, ds.NumberOfFrames = 65535, 65535, 1000
     with pytest.raises(NotDicomError, match="more than this tool can hold"):
         image_info(ds)
+
+
+def _peak(call: object) -> int:
+    tracemalloc.start()
+    try:
+        assert callable(call)
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_listing_planes_reads_attributes_only() -> None:
+    ds = b.image_dataset(8, 8)
+    mask = b.random_mask((40, 512, 512), seed=3)  # 10 MB unpacked, 1.3 MB packed
+    b.add_plane(ds, 0x6000, mask, frames_attr=40)
+    ds = load(b.to_file_bytes(ds))
+    planes: list = []
+    peak = _peak(lambda: planes.extend(read_planes(ds)))
+    assert planes[0].set_bits == int(mask.sum()) == unpack_plane(ds, 0x6000)[0].set_bits
+    assert peak < 1_000_000, peak  # unpacking would allocate at least 10 MB
+
+
+def test_one_frame_is_unpacked_alone() -> None:
+    from overlay_core.reading import frame_bits
+
+    ds = b.image_dataset(8, 8)
+    mask = b.random_mask((40, 512, 512), seed=4)
+    b.add_plane(ds, 0x6000, mask, frames_attr=40)
+    ds = load(b.to_file_bytes(ds))
+    assert np.array_equal(frame_bits(ds, 0x6000, 17)[1], mask[17])
+    peak = _peak(lambda: frame_bits(ds, 0x6000, 39))
+    assert peak < 2_000_000, peak  # one frame is 0.26 MB; all of them 10 MB

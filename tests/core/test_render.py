@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -556,21 +555,20 @@ def test_render_file_to_png_max_size_and_window():
         render_png(load(data), max_size=0)
 
 
-def test_cli_render_command(tmp_path):
-    cli = ROOT / "overlay_core" / "cli.py"
-    if not cli.exists() or "render" not in cli.read_text():
-        pytest.skip("overlay_core/cli.py has no render command yet")
-    data, _ = roi_file()
-    src = tmp_path / "in.dcm"
-    src.write_bytes(data)
-    out = tmp_path / "out.png"
-    run = subprocess.run([sys.executable, "-m", "overlay_core", "render", str(src), "--out", str(out),
-                          "--overlays", "none", "--window", "2048", "4096"],
-                         cwd=ROOT, capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
-    assert read_png(out.read_bytes()).shape == (10, 12, 3)
-    assert src.read_bytes() == data
-    bad = subprocess.run([sys.executable, "-m", "overlay_core", "render", str(src), "--out", str(out),
-                          "--frame", "2"], cwd=ROOT, capture_output=True, text=True)
-    assert bad.returncode == 2
-    assert bad.stderr.strip().splitlines()[-1].endswith("numbered 1 to 1.")
+def test_rendering_one_frame_unpacks_and_places_only_that_frame():
+    import tracemalloc
+
+    ds = image_dataset(256, 256, frames=60)
+    mask = np.random.default_rng(5).random((60, 256, 256)) < 0.3
+    add_plane(ds, 0x6000, mask, frames_attr=60)
+    ds = load(to_file_bytes(ds))
+    image = frame_image(ds, 59)
+    tracemalloc.start()
+    try:
+        view = render(ds, frame=59, image=image, styles=[PlaneStyle(0x6000, (255, 0, 0))])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert np.array_equal((view.image == (255, 0, 0)).all(axis=2), mask[59])
+    # one frame: 64 KiB of bits and 192 KiB of RGB; unpacking and placing all 60 frames: 7.5 MiB
+    assert peak < 2_000_000, peak

@@ -1,8 +1,7 @@
 """Browser fixtures: the app served by ``streamlit run`` on a free port, and Debian's chromium.
 
-The fixtures are named ``server``, ``browser`` and ``page``; test modules bind
-``server_fixture``/``browser_fixture``/``page_fixture`` to use them (a conftest.py here
-would clash with tests/conftest.py when ``--doctest-modules`` imports both as ``conftest``).
+The fixtures are named ``server``, ``browser`` and ``page``; ``tests/conftest.py``
+registers this module with ``pytest_plugins``.
 
 Playwright cannot download its own browsers here, so the tests drive the ``chromium``
 Debian package (``/usr/bin/chromium``, or ``$CHROMIUM``) and skip, saying why, when it

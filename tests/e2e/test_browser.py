@@ -19,12 +19,8 @@ from overlay_core.geometry import fit_view
 from overlay_core.placement import origin_offset
 from overlay_core.reading import load, plane_bits, read_plane
 from tests.builders import add_plane, image_dataset, to_file_bytes
-from tests.e2e import browser
 
 # The fixtures `server`, `browser` and `page` (see tests/e2e/browser.py).
-server_fixture = browser.server_fixture
-browser_fixture = browser.browser_fixture
-page_fixture = browser.page_fixture
 
 pytestmark = pytest.mark.e2e
 

@@ -17,7 +17,7 @@ import copy
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -46,7 +46,7 @@ from overlay_core.series import derive_instance, series_order, series_uid
 
 from . import series as series_mod
 from . import state
-from .state import LoadedFile
+from .state import LoadedFile, State
 
 __all__ = [
     "ORIGINS",
@@ -60,7 +60,6 @@ __all__ = [
     "store_section",
 ]
 
-State = MutableMapping[str, Any]
 _LOG = logging.getLogger(__name__)
 #: Session-state keys owned by this module.
 ORIGINS, RESULTS, SERIES, REPORT = "pacs.origins", "pacs.results", "pacs.series", "pacs.report"

@@ -12,22 +12,20 @@ group, the zoom and the window, by copying those widget values to the next file'
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping, Sequence
-from typing import Any, cast
+from collections.abc import Sequence
 
 import streamlit as st
 
 from overlay_core.series import series_order, series_uid
 
 from . import state
-from .state import LoadedFile, content_key
+from .state import LoadedFile, State, content_key
 
 __all__ = [
     "CARRIED", "changed", "mark_saved", "members", "navigate", "series_nav", "session", "sidebar_series",
     "unsaved",
 ]
 
-State = MutableMapping[str, Any]
 #: Session-state keys owned by this module: file id -> content key as opened / as last stored.
 OPENED, BASELINE = "series.opened", "series.saved"
 #: Widget keys (prefixes, followed by the file id) whose values follow the user from one
@@ -40,8 +38,8 @@ CARRIED = (
 
 
 def session() -> State:
-    """Return ``st.session_state`` typed as the mapping the helpers take."""
-    return cast(State, st.session_state)
+    """Return ``st.session_state`` (the mapping every helper takes)."""
+    return st.session_state
 
 
 _SIZED = ("edit.zoom.", "edit.centre.")  # carried only between images of the same size

@@ -116,7 +116,7 @@ def test_search_open_step_edit_store(pacs_app: AppTest, orthanc: LoadedStudy) ->
     app.run()
     stored_note = [m.value for m in app.success if m.value.startswith("Stored ")]
     assert not app.button(key="pacs.store").disabled and not stored_note  # edited again
-    editing.undo(second)
+    editing.history(second).undo(second.dataset)
     app.run()
     stored_note = [m.value for m in app.success if m.value.startswith("Stored ")]
     assert app.button(key="pacs.store").disabled and stored_note  # back to what was stored

@@ -75,6 +75,7 @@ test: $(VENV)/.dev system-deps lint typecheck
 
 bench: $(VENV)/.dev
 	$(PY) -m pytest -q benchmarks -o python_files="bench_*.py" --benchmark-only --benchmark-columns=min,median,max,rounds
+	$(PY) benchmarks/batch_throughput.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks

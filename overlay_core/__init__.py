@@ -1,6 +1,8 @@
 """overlay_core: read, check, unpack, place, render and write DICOM overlay planes.
 
 The package re-exports the names most callers need; each module documents the rest.
+The rendering names are imported on first use (PEP 562), so reading and checking
+files (``python -m overlay_core info``) never loads rendering or Pillow's image code.
 
 >>> import numpy as np
 >>> from pydicom.dataset import Dataset
@@ -8,6 +10,8 @@ The package re-exports the names most callers need; each module documents the re
 >>> set_plane(ds, 0x6000, np.eye(4, dtype=bool)).set_bits
 4
 """
+
+from typing import TYPE_CHECKING, Any
 
 from .diagnostics import diagnose
 from .edit import Mode, Space, apply_canvas, apply_mask
@@ -20,11 +24,8 @@ from .errors import (
     UnsupportedError,
 )
 from .model import Finding, ImageInfo, OverlayPlane, OverlayType, Severity, parse_group
-from .pixels import frame_image
 from .placement import combined_mask, image_mask, origin_offset
 from .reading import image_info, load, plane_bits, read_plane, read_planes, unpack_plane
-from .render import burn_in_png
-from .styles import PlaneStyle, default_styles
 from .writing import (
     Attributes,
     delete_plane,
@@ -35,6 +36,26 @@ from .writing import (
     set_plane,
     to_bytes,
 )
+
+if TYPE_CHECKING:
+    from .pixels import frame_image
+    from .render import burn_in_png
+    from .styles import PlaneStyle, default_styles
+
+#: Re-exported names whose module is imported on first access.
+_LAZY = {"frame_image": "pixels", "burn_in_png": "render", "PlaneStyle": "styles", "default_styles": "styles"}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a lazily re-exported name's module on first access (PEP 562)."""
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Attributes",

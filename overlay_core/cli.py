@@ -35,13 +35,10 @@ from .edit import Mode, Space, apply_mask
 from .errors import InvalidArgumentError, OverlayError, UnsupportedError
 from .maskio import mask_png, read_mask
 from .model import OverlayPlane, group_hex, parse_group, parse_groups
-from .pixels import check_frame, frame_image
 from .placement import image_mask
 from .reading import image_info, load, overlay_groups, read_plane, read_planes, unpack_plane
-from .render import render
-from .styles import PlaneStyle, default_color, default_styles
+from .sources import same_file
 from .summary import info_document, info_lines
-from .windowing import manual_window
 from .writing import Attributes, delete_plane, migrate_embedded, new_plane, to_bytes
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main", "render_png"]
@@ -89,14 +86,8 @@ def _read_dataset(path: str) -> Dataset:
 
 def _check_output(out: str, source: str) -> Path:
     """Refuse an output path that is the input file (by path or by identity)."""
-    target, src = Path(out), Path(source)
-    same = target.resolve() == src.resolve()
-    if not same and target.exists():
-        try:
-            same = os.path.samefile(target, src)
-        except OSError:
-            same = False
-    if same:
+    target = Path(out)
+    if same_file(target, source):
         raise InvalidArgumentError(f"Refusing to overwrite the input file {source}; choose another output.")
     if target.is_dir():
         raise InvalidArgumentError(f"The output {out} is a folder; give a file name.")
@@ -382,6 +373,12 @@ def render_png(
     UnsupportedError
         If the image cannot be decoded (the message says why).
     """
+    # Rendering is imported here, so that the other commands start without it.
+    from .pixels import check_frame, frame_image
+    from .render import render
+    from .styles import PlaneStyle, default_color, default_styles
+    from .windowing import manual_window
+
     info = image_info(ds)
     if info.rows == 0:
         check_frame(info, 0)
@@ -407,6 +404,75 @@ def _run_render(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- batch
+
+
+#: The batch tasks (:data:`overlay_core.tasks.TASKS`, named here so that parsing imports nothing).
+BATCH_TASKS = ("audit", "migrate", "strip", "render", "masks")
+
+
+def _configure_batch(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("task", choices=BATCH_TASKS, metavar="TASK",
+                        help=f"what to do to each file: {', '.join(BATCH_TASKS)}")
+    parser.add_argument("sources", nargs="+", metavar="SOURCE",
+                        help="folders (recursive), .zip files or files")
+    parser.add_argument("--out", required=True, metavar="DIR",
+                        help="the output folder: report.jsonl, summary.csv, outputs mirroring the sources")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on a Dask cluster: a scheduler address (tcp://host:8786), or local "
+                             "to start a LocalCluster of --workers processes")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="local worker processes (default: the number of CPUs)")
+    parser.add_argument("--resume", action="store_true",
+                        help="skip the files the report in DIR has as done, and append to it")
+    parser.add_argument("--max-size", type=int, metavar="N",
+                        help="render: the longest side of each PNG (default: full resolution)")
+
+
+#: Files per Dask task: amortises the scheduler's few milliseconds per task.
+DASK_CHUNK = 8
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    import time
+
+    from .batch import dask_executor, run_batch
+    from .tasks import Options, worker_modules
+
+    if args.workers is not None and args.workers < 1:
+        raise InvalidArgumentError(f"--workers must be at least 1, not {args.workers}.")
+    if args.scheduler and args.scheduler != "local" and args.workers is not None:
+        raise InvalidArgumentError(
+            "--workers applies to the local pool or --scheduler local, not to a cluster."
+        )
+    if args.max_size is not None and args.max_size < 1:
+        raise InvalidArgumentError(f"--max-size must be at least 1 pixel, not {args.max_size}.")
+    options = Options(max_size=args.max_size)
+    start = time.perf_counter()
+    try:
+        if args.scheduler:
+            modules = worker_modules(args.task)
+            with dask_executor(args.scheduler, args.workers, modules) as (executor, threads):
+                result = run_batch(args.task, args.sources, args.out, workers=executor, resume=args.resume,
+                                   options=options, chunk=DASK_CHUNK, in_flight=2 * threads)
+        else:
+            result = run_batch(args.task, args.sources, args.out, workers=args.workers, resume=args.resume,
+                               options=options)
+    except KeyboardInterrupt:
+        print(f"{PROG} batch: interrupted; the report so far is in {args.out}; add --resume to continue.",
+              file=sys.stderr)
+        return 130
+    skipped = f", {result.skipped} skipped as done before" if result.skipped else ""
+    print(f"{args.task}: {result.processed} file(s) in {time.perf_counter() - start:.1f} s, "
+          f"{result.processed - result.failed} ok, {result.failed} failed{skipped}; "
+          f"report {result.report}, summary {result.summary}.")
+    if result.failed:
+        print(f"{PROG} batch: {result.failed} of {result.processed} file(s) failed; see {result.report}.",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
 # --------------------------------------------------------------------------- registry, main
 
 #: Every subcommand, in the order ``--help`` lists them.
@@ -420,7 +486,126 @@ COMMANDS: dict[str, Command] = {
     "migrate": Command("move a plane embedded in Pixel Data to Overlay Data", _configure_group_out,
                        _run_migrate),
     "render": Command("draw a frame with its overlay planes to a PNG", _configure_render, _run_render),
+    "batch": Command("run audit, migrate, strip, render or masks over folders and .zip files on "
+                     "worker processes or a Dask cluster", _configure_batch, _run_batch),
 }
+
+
+# --------------------------------------------------------------------------- interoperability
+# SEG, presentation states and burned-in Secondary Captures (overlay_core.seg, .gsps,
+# .secondary_capture); every file is read back and checked before it is written.
+
+
+def _add_derived_out(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--out", required=True, metavar="OUT", help=f"the {what} to write (never FILE)")
+
+
+def _add_groups(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--group", action="append", type=_group, metavar="G", dest="groups",
+                        help="a plane to include (repeat for several; default: every usable plane)")
+
+
+def _add_frame(parser: argparse.ArgumentParser, default: int | None) -> None:
+    parser.add_argument("--frame", type=int, default=default, metavar="N",
+                        help="1-based image frame" + (f" (default {default})" if default else ""))
+
+
+def _frame_index(ds: Dataset, frame: int | None) -> int | None:
+    if frame is None:
+        return None
+    info = image_info(ds)
+    if info.rows:  # without an image, the export itself says so
+        check_frame_number(frame, info.frames)
+    return frame - 1
+
+
+def _configure_export_seg(parser: argparse.ArgumentParser) -> None:
+    _add_file(parser, group=False)
+    _add_derived_out(parser, "DICOM Segmentation")
+    _add_groups(parser)
+
+
+def _run_export_seg(args: argparse.Namespace) -> int:
+    from .seg import seg_bytes
+
+    ds = _read_dataset(args.file)
+    _check_output(args.out, args.file)
+    data = seg_bytes(ds, args.groups)
+    _write(args.out, args.file, data)
+    count = len(args.groups) if args.groups else len(read_planes(ds))
+    print(f"Wrote a SEG with {count} segment(s) to {args.out}.")
+    return 0
+
+
+def _configure_import_seg(parser: argparse.ArgumentParser) -> None:
+    _add_file(parser, group=False)
+    parser.add_argument("--seg", required=True, metavar="SEG", help="a DICOM Segmentation of FILE")
+    _add_out(parser)
+    parser.add_argument("--segment", action="append", type=int, metavar="N", dest="segments",
+                        help="a segment number to import (repeat for several; default: all)")
+    parser.add_argument("--crop", action="store_true", help="crop each new plane to its content")
+
+
+def _run_import_seg(args: argparse.Namespace) -> int:
+    from .seg import import_seg
+
+    ds = _read_dataset(args.file)
+    _check_output(args.out, args.file)
+    _check_output(args.out, args.seg)
+    seg = _read_dataset(args.seg)
+    planes = import_seg(ds, seg, args.segments, crop=args.crop)
+    _write(args.out, args.file, to_bytes(ds, new_sop_instance_uid=args.new_uid))
+    groups = ", ".join(p.group_hex for p in planes)
+    print(f"Imported {len(planes)} segment(s) into group(s) {groups} and wrote {args.out}.")
+    return 0
+
+
+def _configure_export_gsps(parser: argparse.ArgumentParser) -> None:
+    _add_file(parser, group=False)
+    _add_derived_out(parser, "presentation state")
+    _add_groups(parser)
+    _add_frame(parser, None)
+
+
+def _run_export_gsps(args: argparse.Namespace) -> int:
+    from .gsps import gsps_bytes
+
+    ds = _read_dataset(args.file)
+    _check_output(args.out, args.file)
+    data = gsps_bytes(ds, args.groups, _frame_index(ds, args.frame))
+    _write(args.out, args.file, data)
+    print(f"Wrote a presentation state referencing {args.file} to {args.out}.")
+    return 0
+
+
+def _configure_export_sc(parser: argparse.ArgumentParser) -> None:
+    _add_file(parser, group=False)
+    _add_derived_out(parser, "Secondary Capture")
+    _add_frame(parser, 1)
+
+
+def _run_export_sc(args: argparse.Namespace) -> int:
+    from .secondary_capture import sc_bytes
+
+    ds = _read_dataset(args.file)
+    _check_output(args.out, args.file)
+    frame = _frame_index(ds, args.frame)
+    data = sc_bytes(ds, frame or 0)
+    _write(args.out, args.file, data)
+    print(f"Wrote frame {args.frame} with its planes burned in as a Secondary Capture to {args.out}.")
+    return 0
+
+
+COMMANDS.update({
+    "export-seg": Command("write the planes as a DICOM Segmentation (one segment each)",
+                          _configure_export_seg, _run_export_seg),
+    "import-seg": Command("add a SEG's segments as planes and write a new file",
+                          _configure_import_seg, _run_import_seg),
+    "export-gsps": Command("write a presentation state that shows the planes on FILE",
+                           _configure_export_gsps, _run_export_gsps),
+    "export-sc": Command("write one frame with its planes burned in as an RGB Secondary Capture",
+                         _configure_export_sc, _run_export_sc),
+})
 
 
 def build_parser() -> argparse.ArgumentParser:

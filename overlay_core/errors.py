@@ -13,6 +13,7 @@ __all__ = [
     "OverlayError",
     "PlaneNotFoundError",
     "UnsupportedError",
+    "WrongReferenceError",
 ]
 
 
@@ -41,3 +42,7 @@ class InvalidArgumentError(OverlayError, ValueError):
 
 class UnsupportedError(OverlayError, NotImplementedError):
     """The operation cannot be done on this file (e.g. compressed Pixel Data)."""
+
+
+class WrongReferenceError(OverlayError, ValueError):
+    """A derived object (SEG, presentation state) does not reference the image it is used with."""

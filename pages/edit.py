@@ -10,6 +10,7 @@ from overlay_core.placement import frame_map
 from overlay_core.writing import Attributes, delete_plane, first_free_group, migrate_embedded, set_attributes
 from studio import editing
 from studio.canvas import TOOLS, canvas_key, draw_canvas
+from studio.interop import seg_import_section
 from studio.series import series_nav
 from studio.ui import require_active
 from studio.view import intensity_range, render_view
@@ -167,6 +168,8 @@ with st.expander("Import a mask (PNG or NPY)", expanded=False):
         editing.run_and_rerun(entry, "import", lambda d: edit.apply_mask(
             d, None if group == NEW else plane.group, data, "replace" if group == NEW else import_mode,
             space, frame), select=True)
+
+seg_import_section(entry)  # segments of a DICOM SEG become planes
 
 if group == NEW:
     st.stop()

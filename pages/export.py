@@ -7,6 +7,7 @@ from overlay_core.changes import ChangeKind, plane_changes
 from overlay_core.errors import OverlayError
 from studio import pacs, state
 from studio.export import checked_bytes, download_name, zip_files
+from studio.interop import export_section
 from studio.ui import require_active
 
 st.title("Export")
@@ -86,3 +87,5 @@ if planes:
                 file_name=f"{entry.stem}-{plane.group_hex}{suffix}-{space}.png", mime="image/png",
                 key=f"export.png.{plane.group_hex}", icon=":material/image:",
             )
+
+export_section(entry)  # SEG, presentation state, burned-in Secondary Capture

@@ -6,6 +6,7 @@ from overlay_core.errors import OverlayError
 from overlay_core.render import burn_in_png
 from overlay_core.styles import PlaneStyle, default_style
 from overlay_core.windowing import AUTOMATIC, VoiKind, default_voi, file_presets, manual_window
+from studio.interop import presentation_state_section
 from studio.series import series_nav
 from studio.ui import require_active, severity_icon
 from studio.view import MAX_DISPLAY, render_view
@@ -55,6 +56,8 @@ if other:
             st.markdown(f"{severity_icon(f.severity)} **{where}** `{f.code}`: {f.message}")
 elif not findings:
     st.caption("No diagnostics: the overlay groups follow the standard.")
+
+presentation_state_section(entry)  # a presentation state and its image, both open
 
 if not info.has_pixel_data or info.rows == 0:
     st.warning("This file has no image to draw the planes on.")

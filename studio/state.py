@@ -98,6 +98,7 @@ class LoadedFile:
     error: str | None = None
     history: History | None = None
     export_memo: dict[tuple[str, bool], bytes] = field(default_factory=dict, repr=False)
+    derived_memo: dict[str, tuple[str, bytes]] = field(default_factory=dict, repr=False)  # studio.interop
     _pixel_ref: object = field(default=None, repr=False)
     _pixel_digest: str = field(default="", repr=False)
 

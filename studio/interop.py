@@ -1,0 +1,327 @@
+"""SEG, presentation state and burned-in Secondary Capture in the app.
+
+Three pieces, each called with one line from its page:
+
+* :func:`export_section` (Export): one download each for a SEG, a presentation state and
+  a Secondary Capture of the active file, each written, read back and checked by the
+  core (:func:`overlay_core.seg.seg_bytes`, :func:`overlay_core.gsps.gsps_bytes`,
+  :func:`overlay_core.secondary_capture.sc_bytes`) before it is offered;
+* :func:`presentation_state_section` (Inspect): the planes a presentation state shows on
+  the image it references, when both are open;
+* :func:`seg_import_section` (Edit): upload a SEG of the active image and add its
+  segments as planes (one undoable step).
+
+:func:`derived_files` returns the same checked bytes by file name without any UI, for
+other parts of the app (e.g. storing to a PACS).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, cast
+
+import pydicom
+import streamlit as st
+from pydicom.dataset import Dataset, FileMetaDataset
+
+from overlay_core.errors import OverlayError
+from overlay_core.gsps import gsps_bytes, is_presentation_state, referenced_frames, state_planes
+from overlay_core.model import OverlayPlane, group_hex
+from overlay_core.reading import load
+from overlay_core.render import render
+from overlay_core.secondary_capture import sc_bytes
+from overlay_core.seg import import_seg, read_segments, seg_bytes, segment_label
+from overlay_core.styles import PlaneStyle, default_color
+
+from . import editing, state
+from .export import checked_bytes
+from .state import LoadedFile, content_key
+from .view import MAX_DISPLAY
+
+__all__ = [
+    "DerivedKind",
+    "derived_bytes",
+    "derived_files",
+    "derived_name",
+    "export_section",
+    "presentation_state_section",
+    "seg_import_section",
+    "written_uid",
+]
+
+#: The derived files: a DICOM Segmentation, a presentation state, a Secondary Capture.
+DerivedKind = Literal["seg", "gsps", "sc"]
+_KINDS: dict[DerivedKind, str] = {"seg": "seg", "gsps": "pr", "sc": "sc"}
+_FLASH = "edit.seg_flash"
+#: Derived files kept per loaded file (an RGB Secondary Capture of 4096 x 4096 is 48 MB).
+_MEMO_ENTRIES = 6
+
+
+def _session() -> state.State:
+    return cast(state.State, st.session_state)
+
+
+def derived_name(entry: LoadedFile, kind: DerivedKind, frame: int | None = None) -> str:
+    """Return the download name of a derived file, e.g. ``"scan-seg.dcm"``.
+
+    >>> derived_name(LoadedFile("f1", "scan.dcm", b"", ""), "sc", 2)
+    'scan-frame3-sc.dcm'
+    """
+    where = f"-frame{frame + 1}" if frame is not None else ""
+    return f"{entry.stem}{where}-{_KINDS[kind]}.dcm"
+
+
+def _gsps_frame(planes: Sequence[OverlayPlane], frame: int) -> int | None:
+    """Return the frame a presentation state needs: none unless some plane differs per frame."""
+    return frame if any(p.frame_specific or p.frames > 1 for p in planes) else None
+
+
+def derived_bytes(
+    entry: LoadedFile,
+    kind: DerivedKind,
+    groups: Sequence[int] | None = None,
+    labels: Mapping[int, str] | None = None,
+    frame: int = 0,
+    sop_instance_uid: str | None = None,
+) -> tuple[str, bytes]:
+    """Return ``(file name, bytes)`` of one derived file, checked by the core; memoised.
+
+    ``kind`` is ``"seg"``, ``"gsps"`` or ``"sc"``. ``groups`` chooses the planes (all by
+    default): the segments of the SEG, the planes of the presentation state, the planes
+    burned into the Secondary Capture of ``frame`` (0-based). The result is kept on the
+    file (this session only), keyed by its content and the options, so reruns do not
+    write again and UIDs stay the same until the content changes. ``sop_instance_uid``
+    makes the file reference the image under that UID (the one the edited file is
+    downloaded with, when it gets a new one).
+
+    Raises
+    ------
+    OverlayError
+        When the file cannot be made or fails its check (the message says why).
+    """
+    if entry.dataset is None:
+        raise OverlayError(f"{entry.name} could not be read, so nothing can be made from it.")
+    ds = entry.dataset if sop_instance_uid is None else _with_uid(entry.dataset, sop_instance_uid)
+    planes = [p for p in entry.planes() if groups is None or p.group in groups]
+    chosen = [p.group for p in planes]
+    defaults = {p.group: segment_label(p) for p in planes}
+    labels = {g: text for g, text in (labels or {}).items() if g in defaults and text != defaults[g]}
+    options = repr((kind, sop_instance_uid, chosen, sorted(labels.items()) if kind == "seg" else None,
+                    None if kind == "seg" else frame))
+    content = content_key(entry)
+    key = f"{content}|{hashlib.sha256(options.encode()).hexdigest()}"
+    memo = entry.derived_memo
+    if key in memo:
+        return memo[key]
+    if kind == "seg":
+        result = derived_name(entry, kind), seg_bytes(ds, chosen, labels)
+    elif kind == "gsps":
+        gsps_frame = _gsps_frame(planes, frame)
+        result = derived_name(entry, kind, gsps_frame), gsps_bytes(ds, chosen, gsps_frame)
+    elif kind == "sc":
+        styles = [PlaneStyle(g, default_color(g)) for g in chosen]
+        result = derived_name(entry, kind, frame if entry.image_info().frames > 1 else None), sc_bytes(
+            ds, frame, styles=styles)
+    else:
+        raise OverlayError(f'The kind of file must be "seg", "gsps" or "sc", not "{kind}".')
+    for stale in [k for k in memo if not k.startswith(content)]:
+        del memo[stale]  # only the current content is kept ...
+    if len(memo) >= _MEMO_ENTRIES:
+        memo.clear()  # ... with a few sets of options at most
+    memo[key] = result
+    return result
+
+
+def _with_uid(ds: Dataset, uid: str) -> Dataset:
+    """Return a view of ``ds`` (elements shared, none changed) with another SOP Instance UID."""
+    view = Dataset()
+    for elem in ds:
+        if elem.keyword != "SOPInstanceUID":
+            view.add(elem)
+    view.SOPInstanceUID = uid
+    view.file_meta = getattr(ds, "file_meta", FileMetaDataset())
+    return view
+
+
+def written_uid(entry: LoadedFile) -> str:
+    """Return the SOP Instance UID of the edited file as downloaded with a new UID.
+
+    Raises
+    ------
+    OverlayError
+        As :func:`studio.export.checked_bytes`.
+    """
+    data = checked_bytes(entry, new_sop_instance_uid=True)  # memoised: the same UID every run
+    return str(pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True).SOPInstanceUID)
+
+
+def derived_files(entry: LoadedFile, frame: int = 0, sop_instance_uid: str | None = None
+                  ) -> dict[str, bytes]:
+    """Return every derived file of ``entry`` that can be made, by file name, with all planes.
+
+    Files that cannot be made (e.g. a SEG of a file whose planes are all off the image)
+    are left out; :func:`derived_bytes` says why for one kind.
+    """
+    out: dict[str, bytes] = {}
+    for kind in _KINDS:
+        try:
+            name, data = derived_bytes(entry, kind, frame=frame, sop_instance_uid=sop_instance_uid)
+        except OverlayError:
+            continue
+        out[name] = data
+    return out
+
+
+# --------------------------------------------------------------------------- Export page
+
+
+def _offer(entry: LoadedFile, kind: DerivedKind, label: str, help_text: str, **options: Any) -> None:
+    try:
+        name, data = derived_bytes(entry, kind, **options)
+    except OverlayError as exc:
+        st.error(f"{label}: {exc}")
+        return
+    st.download_button(f"{label} ({name})", data=data, file_name=name, mime="application/dicom",
+                       key=f"export.{kind}", icon=":material/download:", help=help_text)
+
+
+def export_section(entry: LoadedFile) -> None:
+    """Draw the Export page's SEG, presentation state and Secondary Capture downloads."""
+    planes = entry.planes()
+    info = entry.image_info()
+    if not planes or info.rows == 0:
+        return
+    st.subheader("For other viewers: SEG, presentation state, burned-in image")
+    uid = None
+    if st.session_state.get("export.new_uid"):
+        try:
+            uid = written_uid(entry)
+        except OverlayError:
+            uid = None  # the download above says why
+    st.caption("Each file is written, read back and checked before it is offered. All three keep the "
+               "patient and study, start a new series and reference the image"
+               + (" under the new SOP Instance UID of the download above." if uid else "."))
+    names = {p.group: f"{p.group_hex} {p.label or p.description}".strip() for p in planes}
+    groups = st.multiselect("Planes", list(names), default=list(names), format_func=lambda g: names[g],
+                            key=f"export.interop_planes.{entry.id}")
+    if not groups:
+        st.info("Choose at least one plane.")
+        return
+    frame = 0
+    if info.frames > 1:
+        frame = int(st.number_input(
+            "Image frame (for the burned-in image, and for the presentation state when planes differ "
+            "per frame)", 1, info.frames, 1, key=f"export.interop_frame.{entry.id}")) - 1
+    labels: dict[int, str] = {}
+    with st.expander("Segment labels", expanded=False):
+        for plane in planes:
+            if plane.group in groups:
+                labels[plane.group] = st.text_input(
+                    f"Segment label of {plane.group_hex}", segment_label(plane), max_chars=64,
+                    key=f"export.seg_label.{entry.id}.{plane.group_hex}")
+    _offer(entry, "seg", "DICOM SEG", "One segment per plane, placed on the image as it is shown.",
+           groups=groups, labels=labels, sop_instance_uid=uid)
+    _offer(entry, "gsps", "Presentation state",
+           "A Grayscale Softcopy Presentation State that references this image and shows the planes.",
+           groups=groups, frame=frame, sop_instance_uid=uid)
+    _offer(entry, "sc", "Burned-in Secondary Capture",
+           "An RGB image of the frame with the planes painted in, for viewers that show no overlays.",
+           groups=groups, frame=frame, sop_instance_uid=uid)
+
+
+# --------------------------------------------------------------------------- Inspect page
+
+
+def _pairs(entry: LoadedFile) -> list[tuple[LoadedFile, LoadedFile]]:
+    """Return (state, image) pairs among the open files that involve ``entry``."""
+    readable = [f for f in state.files(_session()) if f.ok]
+    states = [f for f in readable if f.dataset is not None and is_presentation_state(f.dataset)]
+    out = []
+    for ps in states:
+        for image in readable:
+            if image is ps or image.dataset is None or ps.dataset is None or entry not in (ps, image):
+                continue
+            if image.image_info().rows == 0:
+                continue
+            try:
+                referenced_frames(ps.dataset, image.dataset)
+            except OverlayError:
+                continue
+            out.append((ps, image))
+    return out
+
+
+def presentation_state_section(entry: LoadedFile) -> None:
+    """Show, for each open presentation state/image pair involving ``entry``, the state's planes.
+
+    Nothing is drawn when no such pair is open.
+    """
+    for ps, image in _pairs(entry):
+        assert ps.dataset is not None and image.dataset is not None
+        st.subheader(f"Presentation state {ps.name} on {image.name}")
+        try:
+            shown = state_planes(ps.dataset, image.dataset)
+            frames = referenced_frames(ps.dataset, image.dataset)
+        except OverlayError as exc:
+            st.error(str(exc))
+            continue
+        if not shown:
+            st.info("The presentation state activates no overlay plane.")
+            continue
+        frame = frames[0] if frames else 0
+        if len(frames) > 1:
+            frame = st.select_slider("Frame", options=frames, value=frames[0],
+                                     format_func=lambda f: str(f + 1),
+                                     key=f"inspect.ps_frame.{ps.id}.{image.id}")
+        styles = [PlaneStyle(p.group, default_color(p.group)) for p in shown]
+        try:
+            view = render(image.dataset, frame=frame, styles=styles,
+                          masks={p.group: p.mask[frame] for p in shown}, max_size=MAX_DISPLAY)
+        except OverlayError as exc:
+            st.error(str(exc))
+            continue
+        st.image(view.png(), caption=f"Frame {frame + 1}, shown at {view.scale:.0%}",
+                 width=view.geometry.display_width, output_format="PNG")
+        st.dataframe(
+            [{"group": group_hex(p.group), "layer": p.layer,
+              "from": "presentation state" if p.from_state else "image",
+              "label": p.plane.label, "pixels on the image": int(p.mask.sum())} for p in shown],
+            hide_index=True, key=f"inspect.ps_table.{ps.id}.{image.id}",
+        )
+
+
+# --------------------------------------------------------------------------- Edit page
+
+
+def seg_import_section(entry: LoadedFile) -> None:
+    """Upload a SEG of the active image and add its segments as planes (undoable)."""
+    flash = st.session_state.pop(_FLASH, None)
+    if flash:
+        st.success(flash)
+    with st.expander("Import a DICOM SEG of this image", expanded=False):
+        upload = st.file_uploader("SEG file", key=f"edit.seg_upload.{entry.id}")
+        if upload is None:
+            return
+        try:
+            seg = load(upload.getvalue())
+            segments = read_segments(seg)
+        except OverlayError as exc:
+            st.error(str(exc))
+            return
+        names = {s.number: f"{s.number}: {s.label or s.description or 'segment'}" for s in segments}
+        chosen = st.multiselect("Segments", list(names), default=list(names), format_func=lambda n: names[n],
+                                key=f"edit.seg_segments.{entry.id}")
+        crop = st.checkbox("Crop each new plane to its content", value=True, key=f"edit.seg_crop.{entry.id}")
+        if st.button("Add as planes", key="edit.seg_import", icon=":material/add_photo_alternate:",
+                     disabled=not chosen):
+            try:
+                planes = editing.run(entry, "import SEG", lambda d: import_seg(d, seg, chosen, crop=crop))
+            except OverlayError as exc:
+                st.error(str(exc))
+                return
+            editing.bump_nonce(_session())
+            st.session_state[_FLASH] = (f"Added {len(planes)} plane(s) from the SEG: "
+                                        f"{', '.join(p.group_hex for p in planes)}.")
+            st.rerun()

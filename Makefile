@@ -5,9 +5,10 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
+ADDRESS ?= 127.0.0.1
 APT_PACKAGES := chromium dcmtk
 
-.PHONY: run test lint typecheck unit e2e bench system-deps orthanc-deps clean pacs
+.PHONY: run test lint typecheck unit e2e bench system-deps orthanc-deps clean fuzz pacs
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +21,10 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	touch $@
 
 run: $(VENV)/.runtime
+	# Streamlit spools uploads to a temporary file while they arrive: keep it in memory.
+	TMPDIR=$$( [ -d /dev/shm ] && echo /dev/shm || echo "$${TMPDIR:-/tmp}" ) \
 	OVERLAY_STUDIO_SAMPLE=1 $(VENV)/bin/streamlit run app.py \
-		--server.port $(PORT) --browser.gatherUsageStats false
+		--server.port $(PORT) --server.address $(ADDRESS) --browser.gatherUsageStats false
 
 # Debian packages the tests use: chromium for the browser tests, dcmtk as an oracle.
 system-deps:
@@ -76,6 +79,13 @@ test: $(VENV)/.dev system-deps lint typecheck
 bench: $(VENV)/.dev
 	$(PY) -m pytest -q benchmarks -o python_files="bench_*.py" --benchmark-only --benchmark-columns=min,median,max,rounds
 	$(PY) benchmarks/batch_throughput.py
+
+# Reliability (issue 10): >= 10,000 mutated files through the core and the CLI, each in a
+# worker subprocess with a time and a memory limit; any error but OverlayError, hang or
+# abort fails. FUZZ_ARGS passes options (e.g. FUZZ_ARGS="--cases 500 --json out.json").
+FUZZ_ARGS ?=
+fuzz: $(VENV)/.dev
+	$(PY) tools/fuzz.py --cases 10000 $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks

@@ -1,12 +1,18 @@
 """Overlay Studio: the router. Pages live in pages/; logic in studio/ and overlay_core/."""
 
+from pathlib import Path
+
 import streamlit as st
 
-from studio import state
+from studio import memory, state
+from studio.guard import guarded
 from studio.ui import sidebar
 
-st.set_page_config(page_title="Overlay Studio", page_icon=":material/layers:", layout="wide")
+# A local icon: ":material/…" page icons make every page load fetch the favicon from a CDN.
+ICON = str(Path(__file__).parent / "studio" / "icon.png")
+st.set_page_config(page_title="Overlay Studio", page_icon=ICON, layout="wide")
 state.init(st.session_state)
+memory.start_janitor()  # closed sessions' files freed within server.disconnectedSessionTTL
 
 page = st.navigation([
     st.Page("pages/open.py", title="Open", url_path="", default=True, icon=":material/folder_open:"),
@@ -14,5 +20,7 @@ page = st.navigation([
     st.Page("pages/edit.py", title="Edit", url_path="edit", icon=":material/draw:"),
     st.Page("pages/export.py", title="Export", url_path="export", icon=":material/download:"),
 ])
-sidebar()
-page.run()
+with guarded("the sidebar"):
+    sidebar()
+with guarded("this page"):  # an unexpected error: one sentence here, the traceback in the server log
+    page.run()

@@ -459,7 +459,7 @@ def run_batch(
     Parameters
     ----------
     task : str
-        ``audit``, ``migrate``, ``strip``, ``render`` or ``masks`` (see :mod:`overlay_core.tasks`).
+        ``audit``, ``migrate``, ``strip``, ``render``, ``masks`` or ``seg`` (see :mod:`overlay_core.tasks`).
     sources : sequence of str
         Folders, ``.zip`` files or files (see :func:`overlay_core.sources.walk`).
     out : path

@@ -408,7 +408,7 @@ def _run_render(args: argparse.Namespace) -> int:
 
 
 #: The batch tasks (:data:`overlay_core.tasks.TASKS`, named here so that parsing imports nothing).
-BATCH_TASKS = ("audit", "migrate", "strip", "render", "masks")
+BATCH_TASKS = ("audit", "migrate", "strip", "render", "masks", "seg")
 
 
 def _configure_batch(parser: argparse.ArgumentParser) -> None:
@@ -486,8 +486,8 @@ COMMANDS: dict[str, Command] = {
     "migrate": Command("move a plane embedded in Pixel Data to Overlay Data", _configure_group_out,
                        _run_migrate),
     "render": Command("draw a frame with its overlay planes to a PNG", _configure_render, _run_render),
-    "batch": Command("run audit, migrate, strip, render or masks over folders and .zip files on "
-                     "worker processes or a Dask cluster", _configure_batch, _run_batch),
+    "batch": Command("run a task (audit, migrate, strip, render, masks, seg) over folders and .zip files "
+                     "on worker processes or a Dask cluster", _configure_batch, _run_batch),
 }
 
 

@@ -8,14 +8,14 @@ attributes that highdicom copies present (empty where the image lacks them).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from typing import Any
 
-from pydicom.dataset import Dataset
+from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID, generate_uid
 
 from .checks import require_image
+from .copies import copy_dataset, copy_element
 from .errors import InvalidArgumentError
 from .model import OverlayPlane, group_hex
 from .reading import image_info, read_planes
@@ -86,14 +86,14 @@ def source_header(ds: Dataset, what: str = "a derived object") -> Dataset:
         group = int(elem.tag) >> 16
         if elem.keyword == "PixelData" or 0x6000 <= group <= 0x60FF or group == 0x7FE0:
             continue
-        header.add(copy.deepcopy(elem))
+        header.add(copy_element(elem))
     for keyword in TYPE2_PATIENT_STUDY:
         if keyword not in header:
             setattr(header, keyword, "")
     if "SpecificCharacterSet" in header and not header.SpecificCharacterSet:
         del header.SpecificCharacterSet  # empty is the default repertoire; highdicom refuses ''
     if getattr(ds, "file_meta", None) is not None:
-        header.file_meta = copy.deepcopy(ds.file_meta)
+        header.file_meta = FileMetaDataset(copy_dataset(ds.file_meta))
     return header
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from pydicom.datadict import dictionary_description, dictionary_VR
 from pydicom.dataset import Dataset
 
-from . import bits, reading
+from . import bits, reading, values
 from .errors import OverlayError
 from .model import OVERLAY_GROUPS, Finding, ImageInfo, OverlayPlane, Severity, group_hex
 from .placement import frame_map, origin_offset, plane_window
@@ -61,6 +61,8 @@ CODES: dict[str, Code] = {
     "frames-invalid": Code(W, "(60xx,0015) below 1; 1 assumed"),
     "frame-origin-invalid": Code(W, "(60xx,0051) below 1; 1 assumed"),
     "wrong-vr": Code(W, "an element stored with a VR other than the dictionary's (e.g. (60xx,0015) as US)"),
+    "value-unreadable": Code(W, "a numeric element's value is not a usable number; absent assumed"),
+    "origin-invalid": Code(W, "Overlay Origin without exactly two values; 1\\1 assumed"),
     "vr-ob-implicit": Code(W, "Overlay Data is OB under Implicit VR Little Endian (OW required)"),
     "odd-length": Code(W, "Overlay Data has an odd length (other than a missing pad byte)"),
     "missing-pad": Code(I, "Overlay Data lacks its pad byte"),
@@ -189,10 +191,10 @@ def _diagnose_group(ds: Dataset, group: int, info: ImageInfo | None) -> list[Fin
     elements = _present(ds, group)
     filled = {el: e for el, e in elements.items() if not _is_empty(e)}
     if set(elements) == {reading.ACTIVATION_LAYER}:
-        layer = reading.element_value(ds, group, reading.ACTIVATION_LAYER) or ""
+        layer = values.text(ds, group, reading.ACTIVATION_LAYER, 64)
         return [_finding(
             "activation-layer-only", group,
-            f"{name} only sets Overlay Activation Layer \"{str(layer).strip()}\", which shows the "
+            f"{name} only sets Overlay Activation Layer \"{layer}\", which shows the "
             "referenced image's own plane in that layer; it holds no plane itself.",
         )]
     if not set(filled) - {reading.ACTIVATION_LAYER}:
@@ -201,6 +203,7 @@ def _diagnose_group(ds: Dataset, group: int, info: ImageInfo | None) -> list[Fin
             f"{name} has {len(elements)} element(s) but all of them are empty, so it holds no plane.",
         )]
     out = _vr_findings(ds, group, elements)
+    out.extend(_value_findings(ds, group, filled))
     out.extend(_header_findings(ds, group, filled, info))
     if any(f.severity is Severity.ERROR for f in out):
         return out
@@ -244,25 +247,25 @@ def _header_findings(
 ) -> list[Finding]:
     name = _name(group)
     out: list[Finding] = []
-    rows = reading.element_value(ds, group, reading.ROWS)
-    cols = reading.element_value(ds, group, reading.COLUMNS)
-    if reading.ROWS not in filled or reading.COLUMNS not in filled or not _int(rows) or not _int(cols):
+    rows = _read(ds, group, reading.ROWS)
+    cols = _read(ds, group, reading.COLUMNS)
+    if reading.ROWS not in filled or reading.COLUMNS not in filled or not rows or not cols:
         out.append(_finding(
             "size-missing", group,
             f"{name} has Overlay Rows {_shown(rows)} and Overlay Columns {_shown(cols)}, "
             "but both must be 1 or more.",
         ))
     has_data = reading.tag(group, reading.DATA) in ds
-    bits_allocated = _int(reading.element_value(ds, group, reading.BITS_ALLOCATED))
-    bit_position = _int(reading.element_value(ds, group, reading.BIT_POSITION))
-    embedded = not has_data and bits_allocated is not None and bits_allocated > 1
+    bits_allocated = _read(ds, group, reading.BITS_ALLOCATED)
+    bit_position = _read(ds, group, reading.BIT_POSITION)
+    embedded = not has_data and reading.plane_bits_allocated(ds, group) > 1
     if not has_data and not embedded:
         out.append(_finding(
             "data-missing", group,
             f"{name} has no Overlay Data ({group_hex(group)},3000) and is not embedded in Pixel Data "
             f"(Overlay Bits Allocated is {_shown(bits_allocated)}, not above 1).",
         ))
-    type_text = str(reading.element_value(ds, group, reading.TYPE) or "").strip().upper()
+    type_text = values.text(ds, group, reading.TYPE, 64).upper()
     if not type_text:
         out.append(_finding("type-missing", group, f"{name} has no Overlay Type; G (graphics) was assumed."))
     elif type_text not in ("G", "R"):
@@ -295,13 +298,13 @@ def _header_findings(
             f"{name} has Overlay Data but Overlay Bit Position {bit_position} (expected 0); "
             "the data was read from bit 0.",
         ))
-    frames = _int(reading.element_value(ds, group, reading.FRAMES))
+    frames = _read(ds, group, reading.FRAMES)
     if frames is not None and frames < 1:
         out.append(_finding(
             "frames-invalid", group,
             f"{name} has Number of Frames in Overlay {frames} (expected 1 or more); 1 was assumed.",
         ))
-    frame_origin = _int(reading.element_value(ds, group, reading.FRAME_ORIGIN))
+    frame_origin = _read(ds, group, reading.FRAME_ORIGIN)
     if frame_origin is not None and frame_origin < 1:
         out.append(_finding(
             "frame-origin-invalid", group,
@@ -316,18 +319,42 @@ def _shown(value: Any) -> str:
     return "missing" if value is None else str(value)
 
 
-def _int(value: Any) -> int | None:
-    """Return an element value as int, or ``None`` when absent, empty or not a number."""
-    if value is None:
-        return None
-    if isinstance(value, (bytes, bytearray)):
-        return int.from_bytes(value[:2], "little") if len(value) >= 2 else None
-    if not isinstance(value, (str, int, float)) and hasattr(value, "__len__"):
-        return _int(value[0]) if len(value) else None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+#: The numeric elements, with the range of values each may hold.
+_RANGES: dict[int, tuple[int, int]] = {
+    reading.ROWS: values.U16, reading.COLUMNS: values.U16, reading.FRAMES: values.INT,
+    reading.ORIGIN: values.S16, reading.FRAME_ORIGIN: values.U16,
+    reading.BITS_ALLOCATED: values.U16, reading.BIT_POSITION: values.U16, reading.ROI_AREA: values.INT,
+}
+
+
+def _read(ds: Dataset, group: int, element: int) -> int | None:
+    """Return a numeric element's first value, or ``None`` when absent, empty or unreadable."""
+    return values.integer(ds, group, element, None, *_RANGES[element])
+
+
+def _value_findings(ds: Dataset, group: int, filled: dict[int, Any]) -> list[Finding]:
+    """Say which numeric values cannot be read, and an Overlay Origin without two values."""
+    name = _name(group)
+    out = []
+    for element, (low, high) in _RANGES.items():
+        if element not in filled:
+            continue
+        numbers = values.integers(ds, group, element, low, high)
+        known = _dictionary(element)
+        keyword = known[0] if known else f"({group_hex(group)},{element:04X})"
+        if numbers is None:
+            out.append(_finding(
+                "value-unreadable", group,
+                f"{name} has {keyword} {_short(filled[element].value)}, which is not a number "
+                f"from {low} to {high}; it was treated as absent.",
+            ))
+        elif element == reading.ORIGIN and len(numbers) != 2:
+            out.append(_finding(
+                "origin-invalid", group,
+                f"{name} has an Overlay Origin of {len(numbers)} value(s) instead of two "
+                "(row\\column); 1\\1 was assumed.",
+            ))
+    return out
 
 
 def _embedded_findings(
@@ -365,8 +392,8 @@ def _embedded_findings(
             f"{name} uses bit {bit_position} of Pixel Data, which also holds image data "
             f"(High Bit is {info.high_bit}); expected a bit above High Bit.",
         ))
-    rows = _int(reading.element_value(ds, group, reading.ROWS))
-    cols = _int(reading.element_value(ds, group, reading.COLUMNS))
+    rows = _read(ds, group, reading.ROWS)
+    cols = _read(ds, group, reading.COLUMNS)
     if (rows, cols) != (info.rows, info.columns) or info.samples_per_pixel != 1:
         out.append(_finding(
             "embedded-size-mismatch", group,
@@ -385,9 +412,9 @@ def _embedded_findings(
 def _unusable(ds: Dataset, group: int, exc: OverlayError) -> Finding:
     """Name the reason :func:`reading.unpack_plane` refused a group whose header looked fine."""
     elem = ds.get(reading.tag(group, reading.DATA))
-    rows = _int(reading.element_value(ds, group, reading.ROWS)) or 0
-    cols = _int(reading.element_value(ds, group, reading.COLUMNS)) or 0
-    frames = max(1, _int(reading.element_value(ds, group, reading.FRAMES)) or 1)
+    rows = _read(ds, group, reading.ROWS) or 0
+    cols = _read(ds, group, reading.COLUMNS) or 0
+    frames = max(1, _read(ds, group, reading.FRAMES) or 1)
     value = elem.value if elem is not None else None
     if isinstance(value, (bytes, bytearray)):
         nbits = frames * rows * cols

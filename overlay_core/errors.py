@@ -9,10 +9,12 @@ from __future__ import annotations
 __all__ = [
     "InvalidArgumentError",
     "InvalidOverlayError",
+    "LimitError",
     "NotDicomError",
     "OverlayError",
     "PlaneNotFoundError",
     "UnsupportedError",
+    "WriteCheckError",
     "WrongReferenceError",
 ]
 
@@ -42,6 +44,14 @@ class InvalidArgumentError(OverlayError, ValueError):
 
 class UnsupportedError(OverlayError, NotImplementedError):
     """The operation cannot be done on this file (e.g. compressed Pixel Data)."""
+
+
+class WriteCheckError(OverlayError, ValueError):
+    """Written bytes do not read back as the dataset they were written from."""
+
+
+class LimitError(OverlayError, ValueError):
+    """A file or request exceeds a limit the operator set (size, frames, memory)."""
 
 
 class WrongReferenceError(OverlayError, ValueError):

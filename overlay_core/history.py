@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 
+from .copies import copy_element
 from .errors import InvalidArgumentError
 from .model import OVERLAY_GROUPS
-from .reading import BITS_ALLOCATED, DATA, element_value, tag
+from .reading import DATA, plane_bits_allocated, tag
 
 __all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_ITEMS", "History"]
 
@@ -60,7 +61,7 @@ def _value(elem: Element) -> object:
 
 def _copy(elem: Element) -> Element:
     """Copy an element; ``bytes`` values are immutable and stay shared."""
-    return elem if isinstance(elem, RawDataElement) else copy.deepcopy(elem)
+    return copy_element(elem)
 
 
 def _overlay_tags(ds: Dataset) -> list[int]:
@@ -69,15 +70,7 @@ def _overlay_tags(ds: Dataset) -> list[int]:
 
 def _has_embedded(ds: Dataset) -> bool:
     groups = {int(t) >> 16 for t in ds.keys()} & set(OVERLAY_GROUPS)
-    for group in groups:
-        bits = element_value(ds, group, BITS_ALLOCATED)
-        try:
-            allocated = int(bits[0] if isinstance(bits, (list, tuple)) else bits) if bits is not None else 1
-        except (TypeError, ValueError):
-            allocated = 1
-        if tag(group, DATA) not in ds and allocated > 1:
-            return True
-    return False
+    return any(tag(group, DATA) not in ds and plane_bits_allocated(ds, group) > 1 for group in groups)
 
 
 def _take(ds: Dataset, label: str, with_pixel_data: bool = False) -> _Snapshot:

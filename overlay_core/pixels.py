@@ -16,7 +16,6 @@ Frames are 0-based here, as everywhere in the core.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,9 +25,9 @@ from numpy.typing import NDArray
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.pixels.decoders.base import get_decoder
 from pydicom.pixels.processing import apply_color_lut
-from pydicom.pixels.utils import pixel_array
 from pydicom.uid import UID
 
+from . import decoders
 from .checks import check_frame_index, require_image
 from .errors import InvalidArgumentError, UnsupportedError
 from .model import ImageInfo
@@ -154,16 +153,8 @@ def decode_frame(ds: Dataset, frame: int = 0) -> NDArray[Any]:
         raise UnsupportedError(
             f"The image cannot be shown because no installed plugin decodes its transfer syntax, {name}."
         )
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            arr = pixel_array(_pixel_dataset(ds, info), index=frame)
-    except Exception as exc:
-        raise UnsupportedError(
-            f"The image cannot be shown because its {name} Pixel Data could not be decoded "
-            f"({_first_line(exc)})."
-        ) from exc
-    return _strip_high_bits(np.asarray(arr), info)
+    arr = decoders.decode(_pixel_dataset(ds, info), info, frame)  # checked before any native decoder
+    return _strip_high_bits(arr, info)
 
 
 # --- display values -------------------------------------------------------------------------

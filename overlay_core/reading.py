@@ -21,10 +21,10 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID
 
-from . import embedded
+from . import embedded, limits, values
 from .bits import check_data, count_set, unpack_data, unpack_frame
 from .checks import check_frame_index
-from .errors import InvalidOverlayError, NotDicomError, PlaneNotFoundError
+from .errors import InvalidOverlayError, NotDicomError, OverlayError, PlaneNotFoundError
 from .model import (
     OVERLAY_GROUPS,
     Finding,
@@ -33,6 +33,7 @@ from .model import (
     OverlayType,
     group_hex,
 )
+from .values import element_value, tag
 
 __all__ = [
     "check_plane",
@@ -42,8 +43,11 @@ __all__ = [
     "load",
     "overlay_groups",
     "plane_bits",
+    "plane_bits_allocated",
+    "plane_origin",
     "read_plane",
     "read_planes",
+    "tag",
     "unpack_plane",
 ]
 
@@ -51,19 +55,6 @@ __all__ = [
 ROWS, COLUMNS, FRAMES, DESCRIPTION, TYPE, SUBTYPE = 0x0010, 0x0011, 0x0015, 0x0022, 0x0040, 0x0045
 ORIGIN, FRAME_ORIGIN, BITS_ALLOCATED, BIT_POSITION = 0x0050, 0x0051, 0x0100, 0x0102
 ACTIVATION_LAYER, ROI_AREA, ROI_MEAN, ROI_STD, LABEL, DATA = 0x1001, 0x1301, 0x1302, 0x1303, 0x1500, 0x3000
-
-# An image larger than this many pixels is refused before anything is allocated.
-MAX_IMAGE_PIXELS = 1 << 31
-
-
-def tag(group: int, element: int) -> int:
-    """Return the 32-bit tag ``(group, element)``.
-
-    >>> hex(tag(0x6000, 0x3000))
-    '0x60003000'
-    """
-    return (group << 16) | element
-
 
 def load(data: bytes) -> Dataset:
     """Read a DICOM file from bytes in memory.
@@ -84,6 +75,8 @@ def load(data: bytes) -> Dataset:
     ------
     NotDicomError
         If the bytes are empty, not DICOM, truncated or otherwise unreadable.
+    LimitError
+        If the image claims a size beyond :mod:`overlay_core.limits`.
     """
     if not data:
         raise NotDicomError("The file is empty.")
@@ -102,9 +95,16 @@ def load(data: bytes) -> Dataset:
             _check_last_element(ds)
             for _ in _walk(ds):  # convert every raw element now
                 pass
+            if getattr(ds, "file_meta", None) is not None:
+                for _ in _walk(ds.file_meta):  # the file meta too (a damaged VR fails here)
+                    pass
+            image_info(ds)  # the image's claimed size, against the limits, for every syntax
+            _check_pixel_data_binary(ds)
             _check_pixel_data_length(ds)
-    except NotDicomError:
+    except OverlayError:
         raise
+    except RecursionError:
+        raise NotDicomError("The file's sequences are nested too deeply to be read.") from None
     except Exception:
         raise NotDicomError(
             "The file could not be read as DICOM: it is not a DICOM file, or it is truncated or damaged."
@@ -148,6 +148,13 @@ def _check_headerless(ds: Dataset) -> None:
         raise NotDicomError("The file is not a DICOM file.")
 
 
+def _check_pixel_data_binary(ds: Dataset) -> None:
+    """Pixel Data stored with a text VR (a damaged VR) cannot hold an image."""
+    elem = ds["PixelData"] if "PixelData" in ds else None
+    if elem is not None and elem.value is not None and not isinstance(elem.value, (bytes, bytearray)):
+        raise NotDicomError(f"The file's Pixel Data is stored as {elem.VR}, not as binary data.")
+
+
 def _check_pixel_data_length(ds: Dataset) -> None:
     """Native Pixel Data much shorter than its header claims means a truncated file."""
     if "PixelData" not in ds or _is_compressed(ds):
@@ -176,27 +183,10 @@ def _transfer_syntax(ds: Dataset) -> UID:
     return UID("1.2.840.10008.1.2" if implicit else "1.2.840.10008.1.2.1")
 
 
-def _int(value: Any, default: int = 0) -> int:
-    """Turn an element value (int, IS, a one-item list, bytes of a US) into an int."""
-    if value is None or value == "":
-        return default
-    if isinstance(value, (bytes, bytearray)):
-        return int.from_bytes(value[:2], "little") if len(value) >= 2 else default
-    if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
-        return _int(value[0], default) if len(value) else default
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
-def element_value(ds: Dataset, group: int, element: int) -> Any:
-    """Return the value of ``(group, element)``, or ``None`` when absent or empty."""
-    elem = ds.get(tag(group, element))
-    if elem is None:
-        return None
-    value = elem.value
-    return None if value is None or value == "" or value == b"" else value
+def _image_int(ds: Dataset, element: int, default: int) -> int:
+    """Read a US attribute of group 0028 (``default`` when absent or unreadable)."""
+    found = values.integer(ds, 0x0028, element, default, *values.U16)
+    return default if found is None else found
 
 
 def image_info(ds: Dataset) -> ImageInfo:
@@ -204,31 +194,28 @@ def image_info(ds: Dataset) -> ImageInfo:
 
     Raises
     ------
-    NotDicomError
-        If the image claims more than ``2**31`` pixels, which no real file has.
+    LimitError
+        If the image's claimed size exceeds :mod:`overlay_core.limits` (checked from the
+        header alone, for every transfer syntax, before anything is allocated).
     """
     ts = _transfer_syntax(ds)
     info = ImageInfo(
-        rows=_int(ds.get("Rows", None) and ds.Rows),
-        columns=_int(ds.get("Columns", None) and ds.Columns),
-        frames=max(1, _int(ds.get("NumberOfFrames", None) and ds.NumberOfFrames, 1)),
+        rows=_image_int(ds, 0x0010, 0),
+        columns=_image_int(ds, 0x0011, 0),
+        frames=max(1, values.integer(ds, 0x0028, 0x0008, 1) or 1),
         has_pixel_data="PixelData" in ds,
-        photometric=str(ds.get("PhotometricInterpretation", "") or ""),
-        bits_allocated=_int(ds.get("BitsAllocated", None) and ds.BitsAllocated),
-        bits_stored=_int(ds.get("BitsStored", None) and ds.BitsStored),
-        high_bit=_int(ds.get("HighBit", None) and ds.HighBit),
-        samples_per_pixel=_int(ds.get("SamplesPerPixel", None) and ds.SamplesPerPixel, 1),
+        photometric=values.text(ds, 0x0028, 0x0004, 64),
+        bits_allocated=_image_int(ds, 0x0100, 0),
+        bits_stored=_image_int(ds, 0x0101, 0),
+        high_bit=_image_int(ds, 0x0102, 0),
+        samples_per_pixel=_image_int(ds, 0x0002, 1),
         transfer_syntax=str(ts),
         transfer_syntax_name=ts.name if ts.is_transfer_syntax else str(ts),
         compressed=_is_compressed(ds),
     )
     if info.rows == 0 or info.columns == 0:
         info = dataclasses.replace(info, rows=0, columns=0, frames=0)
-    if info.rows * info.columns * info.frames > MAX_IMAGE_PIXELS:
-        raise NotDicomError(
-            f"The image claims {info.frames} frame(s) of {info.rows} x {info.columns} pixels, "
-            "which is more than this tool can hold."
-        )
+    limits.check_image(info)
     return info
 
 
@@ -243,68 +230,75 @@ def overlay_groups(ds: Dataset) -> list[int]:
     return [g for g in OVERLAY_GROUPS if g in present]
 
 
-def _text(ds: Dataset, group: int, element: int) -> str:
-    value = element_value(ds, group, element)
-    return "" if value is None else str(value).strip()
-
-
-def _float(value: Any) -> float | None:
-    try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _header(ds: Dataset, group: int) -> OverlayPlane:
     """Parse a group's attributes; raise if they cannot describe a plane."""
     if not any(int(t) >> 16 == group for t in ds.keys()):
         raise PlaneNotFoundError(f"The file has no overlay plane in group {group_hex(group)}.")
     name = f"Overlay group {group_hex(group)}"
-    rows = _int(element_value(ds, group, ROWS))
-    cols = _int(element_value(ds, group, COLUMNS))
+    rows = values.integer(ds, group, ROWS, 0, *values.U16) or 0
+    cols = values.integer(ds, group, COLUMNS, 0, *values.U16) or 0
     if rows < 1 or cols < 1:
         raise InvalidOverlayError(f"{name} has no usable Overlay Rows and Overlay Columns.")
-    origin_value = element_value(ds, group, ORIGIN)
-    origin = (1, 1)
-    if origin_value is not None:
-        values = list(origin_value) if not isinstance(origin_value, (int, bytes)) else [origin_value]
-        if isinstance(origin_value, bytes) and len(origin_value) >= 4:
-            values = list(np.frombuffer(origin_value[:4], "<i2"))
-        if len(values) >= 2:
-            origin = (_int(values[0], 1), _int(values[1], 1))
+    origin = plane_origin(ds, group) or (1, 1)
     frames_value = element_value(ds, group, FRAMES)
     frame_origin_value = element_value(ds, group, FRAME_ORIGIN)
     has_data = tag(group, DATA) in ds
-    bits_allocated = _int(element_value(ds, group, BITS_ALLOCATED), 1)
-    embedded = not has_data and bits_allocated > 1
-    if not has_data and not embedded:
+    bits_allocated = plane_bits_allocated(ds, group)
+    is_embedded = not has_data and bits_allocated > 1
+    if not has_data and not is_embedded:
         raise InvalidOverlayError(
             f"{name} has no Overlay Data and is not embedded in Pixel Data."
         )
-    type_text = _text(ds, group, TYPE).upper()
+    type_text = values.text(ds, group, TYPE).upper()
     data_elem = ds.get(tag(group, DATA))
+    data_value = None if data_elem is None else data_elem.value
+    roi_area = values.integer(ds, group, ROI_AREA)
     return OverlayPlane(
         group=group,
         rows=rows,
         columns=cols,
         origin=origin,
         type=OverlayType.ROI if type_text == "R" else OverlayType.GRAPHICS,
-        subtype=_text(ds, group, SUBTYPE),
-        label=_text(ds, group, LABEL),
-        description=_text(ds, group, DESCRIPTION),
-        frames=max(1, _int(frames_value, 1)),
-        image_frame_origin=max(1, _int(frame_origin_value, 1)),
+        subtype=values.text(ds, group, SUBTYPE),
+        label=values.text(ds, group, LABEL),
+        description=values.text(ds, group, DESCRIPTION),
+        frames=max(1, values.integer(ds, group, FRAMES, 1) or 1),
+        image_frame_origin=max(1, values.integer(ds, group, FRAME_ORIGIN, 1) or 1),
         frame_specific=frames_value is not None or frame_origin_value is not None,
         bits_allocated=bits_allocated,
-        bit_position=_int(element_value(ds, group, BIT_POSITION), 0),
-        roi_area=(None if element_value(ds, group, ROI_AREA) is None
-                  else _int(element_value(ds, group, ROI_AREA))),
-        roi_mean=_float(element_value(ds, group, ROI_MEAN)),
-        roi_standard_deviation=_float(element_value(ds, group, ROI_STD)),
-        embedded=embedded,
+        bit_position=values.integer(ds, group, BIT_POSITION, 0, *values.U16) or 0,
+        roi_area=roi_area,
+        roi_mean=values.number(ds, group, ROI_MEAN),
+        roi_standard_deviation=values.number(ds, group, ROI_STD),
+        embedded=is_embedded,
         vr=None if data_elem is None else str(data_elem.VR),
-        data_length=None if data_elem is None else len(data_elem.value or b""),
+        data_length=len(data_value) if isinstance(data_value, (bytes, bytearray)) else None,
     )
+
+
+def plane_origin(ds: Dataset, group: int) -> tuple[int, int] | None:
+    r"""Return (60xx,0050) *Overlay Origin* ``(row, col)``, or ``None`` when absent or unusable.
+
+    Two integers are needed (any VR that holds them: SS, a DS or IS pair, 4 bytes); a
+    single value, three values or text is unusable (the caller assumes 1\1 and says so).
+
+    >>> ds = Dataset(); ds.add_new(0x60000050, "DS", "3")
+    >>> plane_origin(ds, 0x6000) is None
+    True
+    """
+    numbers = values.integers(ds, group, ORIGIN, *values.S16)
+    if numbers is None or len(numbers) != 2:
+        return None
+    return (numbers[0], numbers[1])
+
+
+def plane_bits_allocated(ds: Dataset, group: int) -> int:
+    """Return (60xx,0100) *Overlay Bits Allocated*; 1 when absent or unreadable.
+
+    The one reading of this value: an embedded plane is one whose group has no
+    (60xx,3000) and whose Overlay Bits Allocated is above 1.
+    """
+    return values.integer(ds, group, BITS_ALLOCATED, 1, *values.U16) or 1
 
 
 def _embedded_words(ds: Dataset, plane: OverlayPlane) -> NDArray[np.unsignedinteger[Any]]:
@@ -418,7 +412,7 @@ def read_planes(ds: Dataset) -> list[OverlayPlane]:
     for group in overlay_groups(ds):
         try:
             planes.append(read_plane(ds, group))
-        except InvalidOverlayError:
+        except OverlayError:  # e.g. an embedded plane in an image beyond the limits
             continue
     return planes
 

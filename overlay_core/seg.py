@@ -26,7 +26,6 @@ anything else                            SEMIAUTOMATIC
 
 from __future__ import annotations
 
-import copy
 import io
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -41,6 +40,7 @@ from pydicom.pixels.utils import pack_bits
 from pydicom.sequence import Sequence as DicomSequence
 from pydicom.uid import UID
 
+from .copies import copy_element
 from .derived import (
     chosen_planes,
     new_instance,
@@ -238,7 +238,7 @@ def _multi_frame_seg(header: Dataset, masks: NDArray[np.bool_], common: dict[str
         for item in part.PerFrameFunctionalGroupsSequence:
             for elem in shared:  # every functional group per frame: the frames differ
                 if elem.tag not in item:
-                    item.add(copy.deepcopy(elem))
+                    item.add(copy_element(elem))
             number = int(item.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
             for derivation in item.DerivationImageSequence:
                 for source in derivation.SourceImageSequence:

@@ -1,4 +1,4 @@
-r"""What a batch does to one file: audit, migrate, strip, render or masks.
+r"""What a batch does to one file: audit, migrate, strip, render, masks or seg.
 
 :func:`run_task` is the one task function a batch sends to its workers (a process pool
 or a Dask cluster). It takes an :class:`~overlay_core.sources.Item`, writes the file's
@@ -25,6 +25,10 @@ output folder). Each task adds its own fields:
 ``masks``
     ``masks``: each usable plane placed on the image, saved as ``relative + ".6000.npy"``
     (uint8 0/1, ``(image frames, rows, cols)``); ``unusable_groups`` lists the others.
+``seg``
+    One DICOM Segmentation per file, ``relative + ".seg.dcm"``, a BINARY segment per plane
+    that has pixels on the image (:func:`overlay_core.seg.seg_bytes`, read back and checked);
+    ``segments``: their groups, in segment order; ``left_out``: planes with no pixel on the image.
 
 Outputs are written to a temporary name and renamed, so a worker killed mid-write leaves
 no half file under the final name, and no output ever replaces its input file.
@@ -200,6 +204,25 @@ def _masks(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -
         record["masks"].append({"group": plane.group_hex, "set_pixels": int(np.count_nonzero(placed))})
 
 
+def _seg(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
+    from .placement import image_mask
+    from .seg import seg_bytes
+
+    ds = load(item.read())
+    record.update(segments=[], left_out=[])
+    if image_info(ds).rows == 0:
+        record["note"] = "The file has no image for a SEG to reference."
+        return
+    groups = [p.group for p in read_planes(ds)]
+    shown = [g for g in groups if image_mask(ds, g).any()]
+    record["left_out"] = [group_hex(g) for g in groups if g not in shown]
+    if not shown:
+        record["note"] = "The file has no plane with pixels on the image, so no SEG."
+        return
+    out.write(".seg.dcm", seg_bytes(ds, shown))
+    record["segments"] = [group_hex(g) for g in shown]
+
+
 Task = Callable[[Item, _Writer, Options, dict[str, Any]], None]
 
 #: Every batch task by name, in the order ``--help`` lists them.
@@ -209,6 +232,7 @@ TASKS: dict[str, Task] = {
     "strip": _strip,
     "render": _render,
     "masks": _masks,
+    "seg": _seg,
 }
 
 
@@ -221,6 +245,8 @@ def worker_modules(task: str) -> list[str]:
     modules = ["overlay_core.tasks", "overlay_core.summary"]
     if task == "render":
         modules += ["overlay_core.cli", "overlay_core.render", "overlay_core.pixels"]
+    if task == "seg":
+        modules += ["overlay_core.seg", "highdicom"]
     return modules
 
 

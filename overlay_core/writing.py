@@ -41,9 +41,9 @@ from .reading import (
     ROWS,
     SUBTYPE,
     TYPE,
-    element_value,
     image_info,
     overlay_groups,
+    plane_bits_allocated,
     read_plane,
     tag,
     unpack_plane,
@@ -168,10 +168,7 @@ def _refuse_compressed_embedded(ds: Dataset, group: int) -> None:
     """
     if tag(group, DATA) in ds:
         return
-    try:
-        bits_allocated = int(element_value(ds, group, BITS_ALLOCATED) or 1)
-    except (TypeError, ValueError):
-        return
+    bits_allocated = plane_bits_allocated(ds, group)
     info = image_info(ds)
     if bits_allocated > 1 and info.has_pixel_data and info.compressed:
         raise UnsupportedError(

@@ -8,12 +8,13 @@ from overlay_core.errors import OverlayError
 from studio import pacs, state
 from studio.export import checked_bytes, download_name, zip_files
 from studio.interop import export_section
+from studio.text import plain
 from studio.ui import require_active
 
 st.title("Export")
 entry = require_active()
 
-st.subheader(f"What changed in {entry.name}")
+st.subheader(f"What changed in {plain(entry.name)}")
 changes = plane_changes(entry.original, entry.dataset)
 if not changes:
     st.info("Nothing has changed since the file was opened.")
@@ -21,7 +22,7 @@ for change in changes:
     icon = {ChangeKind.ADDED: ":material/add:", ChangeKind.DELETED: ":material/delete:"}.get(
         change.kind, ":material/edit:")
     with st.container(border=True):
-        st.markdown(f"{icon} {change.summary}")
+        st.markdown(f"{icon} {plain(change.summary)}")
         if change.kind is ChangeKind.EDITED and change.attributes:
             st.dataframe(
                 [{"attribute": a.name, "before": str(a.before), "after": str(a.after)}
@@ -37,12 +38,12 @@ new_uid = st.checkbox(
 try:
     data = checked_bytes(entry, new_sop_instance_uid=new_uid)
 except OverlayError as exc:
-    st.error(str(exc))
+    st.error(plain(str(exc)))
 else:
     st.success("The file was written and read back: its overlay planes are as shown.",
                icon=":material/verified:")
     st.download_button(
-        f"Download {download_name(entry)}", data=data, file_name=download_name(entry),
+        f"Download {plain(download_name(entry))}", data=data, file_name=download_name(entry),
         mime="application/dicom", key="download", type="primary", icon=":material/download:",
     )
 
@@ -51,7 +52,7 @@ if len(readable) > 1:
     try:
         archive = zip_files(readable, new_sop_instance_uid=new_uid)
     except OverlayError as exc:
-        st.error(f"The zip of all files is not offered: {exc}")
+        st.error(f"The zip of all files is not offered: {plain(exc)}")
     else:
         st.download_button(
             f"Download all {len(readable)} files as a zip", data=archive,

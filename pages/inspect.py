@@ -8,6 +8,7 @@ from overlay_core.styles import PlaneStyle, default_style
 from overlay_core.windowing import AUTOMATIC, VoiKind, default_voi, file_presets, manual_window
 from studio.interop import presentation_state_section
 from studio.series import series_nav
+from studio.text import plain
 from studio.ui import require_active, severity_icon
 from studio.view import MAX_DISPLAY, render_view
 
@@ -20,7 +21,7 @@ findings = entry.findings()
 info = entry.image_info()
 size = (f"{info.rows} × {info.columns}, {info.frames} frame(s)" if info.rows
         else "no image (e.g. a presentation state)")
-st.caption(f"{entry.name} · {size} · {info.transfer_syntax_name}")
+st.caption(f"{plain(entry.name)} · {size} · {plain(info.transfer_syntax_name)}")
 
 st.subheader("Overlay planes")
 if planes:
@@ -53,7 +54,7 @@ if other:
     with st.expander(f"Diagnostics for the file and unusable groups ({len(other)})", expanded=True):
         for f in other:
             where = "file" if f.group is None else f"group {f.group:04X}"
-            st.markdown(f"{severity_icon(f.severity)} **{where}** `{f.code}`: {f.message}")
+            st.markdown(f"{severity_icon(f.severity)} **{where}** `{f.code}`: {plain(f.message)}")
 elif not findings:
     st.caption("No diagnostics: the overlay groups follow the standard.")
 
@@ -79,7 +80,7 @@ with controls_col:
         try:
             voi = manual_window(center, width)
         except OverlayError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
             voi = None
     else:
         voi = next((p for p in presets if p.name == choice), AUTOMATIC)
@@ -102,10 +103,11 @@ with view_col:
     try:
         view = render_view(entry, frame=frame, voi=voi, styles=styles, max_size=MAX_DISPLAY)
     except OverlayError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         st.stop()
     if view.missing_reason:
-        st.warning(f"The image cannot be shown ({view.missing_reason}); the planes are drawn on black.")
+        reason = plain(view.missing_reason)
+        st.warning(f"The image cannot be shown ({reason}); the planes are drawn on black.")
     g = view.geometry
     caption = f"{view.voi.name if view.voi else ''} · shown at {g.scale:.0%} of full size"
     st.image(view.png, caption=caption, width=g.display_width, output_format="PNG")

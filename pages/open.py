@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from studio import pacs, state
+from studio import memory, pacs, state
+from studio.text import plain
 from studio.ui import SESSION_NOTE, severity_icon
 
 st.title("Open")
@@ -21,6 +22,7 @@ uploads = st.file_uploader(
     help="Select one or more DICOM files. The newest file you open becomes the active one.",
 )
 state.ingest_uploads(st.session_state, uploads)  # files already ingested are skipped
+memory.release_uploads(u.file_id for u in uploads or [])  # the session keeps its own copy only
 
 st.button("Open the bundled sample", key="open.sample", icon=":material/science:",
           on_click=state.add_sample, args=(st.session_state,))
@@ -37,9 +39,9 @@ for entry in reversed(entries):
     with st.container(border=True, key=f"open.file.{entry.id}"):
         name_col, status_col, buttons_col = st.columns([3, 4, 2], vertical_alignment="center")
         is_active = current is not None and current.id == entry.id
-        name_col.markdown(f"**{entry.name}**" + ("  \n:green-badge[active]" if is_active else ""))
+        name_col.markdown(f"**{plain(entry.name)}**" + ("  \n:green-badge[active]" if is_active else ""))
         if entry.error:
-            status_col.error(entry.error, icon=":material/error:")
+            status_col.error(plain(entry.error), icon=":material/error:")
         else:
             planes = entry.planes()
             findings = entry.findings()

@@ -24,6 +24,7 @@ from overlay_core.history import History
 from overlay_core.model import OverlayPlane
 
 from .state import LoadedFile, State
+from .text import plain
 
 __all__ = [
     "bump_nonce",
@@ -89,7 +90,7 @@ def run_and_rerun(
     try:
         result = run(entry, label, action)
     except OverlayError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         return
     if select and isinstance(result, OverlayPlane):
         st.session_state[select_key(entry)] = result.group

@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Iterable
 
 from overlay_core.errors import OverlayError
-from overlay_core.reading import load, plane_bits, read_planes
+from overlay_core.readback import check_readback
 from overlay_core.writing import to_bytes
 
 from .state import LoadedFile, content_key
@@ -39,7 +39,7 @@ def checked_bytes(entry: LoadedFile, new_sop_instance_uid: bool = False) -> byte
     ------
     OverlayError
         If the file cannot be written, or the bytes read back do not hold the same
-        planes with the same bits.
+        planes with the same bits (the message names the first difference).
     """
     if entry.dataset is None:
         raise OverlayError(f"{entry.name} could not be read, so it cannot be written.")
@@ -48,15 +48,10 @@ def checked_bytes(entry: LoadedFile, new_sop_instance_uid: bool = False) -> byte
     if key in memo:
         return bytes(memo[key])
     data = to_bytes(entry.dataset, new_sop_instance_uid=new_sop_instance_uid)
-    reread = load(data)
-    expected, found = read_planes(entry.dataset), read_planes(reread)
-    if expected != found or any(
-        not (plane_bits(entry.dataset, p.group) == plane_bits(reread, p.group)).all() for p in expected
-    ):
-        raise OverlayError(
-            f"The written file does not read back with the same overlay planes "
-            f"({len(found)} found, {len(expected)} expected), so it is not offered for download."
-        )
+    try:
+        check_readback(entry.dataset, data)
+    except OverlayError as exc:
+        raise OverlayError(f"{str(exc).rstrip('.')}, so it is not offered for download.") from None
     memo.clear()  # keep only the latest content
     memo[key] = data
     return data

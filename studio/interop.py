@@ -38,6 +38,7 @@ from overlay_core.styles import PlaneStyle, default_color
 from . import editing, state
 from .export import checked_bytes
 from .state import LoadedFile, content_key
+from .text import plain
 from .view import MAX_DISPLAY
 
 __all__ = [
@@ -181,9 +182,9 @@ def _offer(entry: LoadedFile, kind: DerivedKind, label: str, help_text: str, **o
     try:
         name, data = derived_bytes(entry, kind, **options)
     except OverlayError as exc:
-        st.error(f"{label}: {exc}")
+        st.error(plain(f"{label}: {exc}"))
         return
-    st.download_button(f"{label} ({name})", data=data, file_name=name, mime="application/dicom",
+    st.download_button(f"{label} ({plain(name)})", data=data, file_name=name, mime="application/dicom",
                        key=f"export.{kind}", icon=":material/download:", help=help_text)
 
 
@@ -260,12 +261,12 @@ def presentation_state_section(entry: LoadedFile) -> None:
     """
     for ps, image in _pairs(entry):
         assert ps.dataset is not None and image.dataset is not None
-        st.subheader(f"Presentation state {ps.name} on {image.name}")
+        st.subheader(f"Presentation state {plain(ps.name)} on {plain(image.name)}")
         try:
             shown = state_planes(ps.dataset, image.dataset)
             frames = referenced_frames(ps.dataset, image.dataset)
         except OverlayError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
             continue
         if not shown:
             st.info("The presentation state activates no overlay plane.")
@@ -280,7 +281,7 @@ def presentation_state_section(entry: LoadedFile) -> None:
             view = render(image.dataset, frame=frame, styles=styles,
                           masks={p.group: p.mask[frame] for p in shown}, max_size=MAX_DISPLAY)
         except OverlayError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
             continue
         st.image(view.png(), caption=f"Frame {frame + 1}, shown at {view.scale:.0%}",
                  width=view.geometry.display_width, output_format="PNG")
@@ -308,7 +309,7 @@ def seg_import_section(entry: LoadedFile) -> None:
             seg = load(upload.getvalue())
             segments = read_segments(seg)
         except OverlayError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
             return
         names = {s.number: f"{s.number}: {s.label or s.description or 'segment'}" for s in segments}
         chosen = st.multiselect("Segments", list(names), default=list(names), format_func=lambda n: names[n],
@@ -319,7 +320,7 @@ def seg_import_section(entry: LoadedFile) -> None:
             try:
                 planes = editing.run(entry, "import SEG", lambda d: import_seg(d, seg, chosen, crop=crop))
             except OverlayError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
                 return
             editing.bump_nonce(_session())
             st.session_state[_FLASH] = (f"Added {len(planes)} plane(s) from the SEG: "

@@ -12,7 +12,6 @@ plain ``dict`` in tests).
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import os
 import sys
@@ -24,10 +23,13 @@ from typing import Any, Protocol
 from pydicom.dataset import Dataset
 
 from overlay_core.archive import is_zip, zip_members
+from overlay_core.copies import copy_dataset
 from overlay_core.errors import OverlayError
 from overlay_core.history import History
 from overlay_core.model import Finding, ImageInfo, OverlayPlane
 from overlay_core.reading import image_info, load, read_planes
+
+from . import budget
 
 __all__ = [
     "FILES",
@@ -38,6 +40,7 @@ __all__ = [
     "add_file",
     "add_sample",
     "content_key",
+    "discard_all",
     "files",
     "ingest_uploads",
     "init",
@@ -181,17 +184,24 @@ def activate(state: State, file_id: str) -> None:
 def add_file(state: State, name: str, data: bytes) -> LoadedFile:
     """Read ``data`` and add it to the session; a readable file becomes the active one.
 
-    A file that cannot be read is added with its :attr:`LoadedFile.error` set and the
-    active file stays as it was.
+    A file that cannot be read, or that does not fit the session's memory budget
+    (:mod:`studio.budget`, checked before parsing), is added with its
+    :attr:`LoadedFile.error` set and the active file stays as it was.
     """
     state.setdefault(FILES, {})
-    digest = hashlib.sha256(data).hexdigest()
     number = state.get("studio.counter", 0) + 1
     state["studio.counter"] = number
-    entry = LoadedFile(id=f"f{number}", name=name or f"file {number}", data=data, sha256=digest)
+    name = name or f"file {number}"
+    try:  # the session's memory budget, before anything is parsed (studio.budget)
+        budget.check_upload(name, len(data), budget.session_bytes(state[FILES].values()))
+    except OverlayError as exc:
+        entry = LoadedFile(id=f"f{number}", name=name, data=b"", sha256="", error=str(exc))
+        state[FILES][entry.id] = entry
+        return entry
+    entry = LoadedFile(id=f"f{number}", name=name, data=data, sha256=hashlib.sha256(data).hexdigest())
     try:
         entry.original = load(data)
-        entry.dataset = copy.deepcopy(entry.original)
+        entry.dataset = copy_dataset(entry.original)
     except OverlayError as exc:
         entry.error = str(exc)
     state[FILES][entry.id] = entry
@@ -242,6 +252,22 @@ def remove(state: State, file_id: str) -> None:
     if state.get(ACTIVE) == file_id or state.get(ACTIVE) not in entries:
         readable = [f.id for f in entries.values() if f.ok]
         state[ACTIVE] = readable[-1] if readable else None
+
+
+def discard_all(state: State) -> None:
+    """Drop every file's bytes, datasets, history and downloads (the session is over).
+
+    The :class:`LoadedFile` objects stay (something may still refer to them) but hold
+    nothing large.
+    """
+    for entry in files(state):
+        entry.data = b""
+        entry.original = entry.dataset = None
+        entry.history = None
+        entry.export_memo.clear()
+        entry._pixel_ref = None
+    if FILES in state:
+        state[FILES] = {}
 
 
 def content_key(entry: LoadedFile) -> str:

@@ -9,6 +9,7 @@ from overlay_core.model import Severity
 from . import state
 from .series import sidebar_series
 from .state import LoadedFile
+from .text import plain
 
 __all__ = ["SESSION_NOTE", "require_active", "severity_icon", "sidebar"]
 
@@ -33,12 +34,12 @@ def sidebar() -> None:
         if entry is None:
             st.caption("No file open yet.")
         else:
-            st.markdown(f"**Active file**  \n{entry.name}")
+            st.markdown(f"**Active file**  \n{plain(entry.name)}")
             planes = entry.planes()
             if planes:
                 st.markdown("\n".join(
                     f"- `{p.group_hex}` {p.type.value} {p.rows}×{p.columns}"
-                    f"{' (embedded)' if p.embedded else ''}{' — ' + p.label if p.label else ''}"
+                    f"{' (embedded)' if p.embedded else ''}{' — ' + plain(p.label) if p.label else ''}"
                     for p in planes
                 ))
             else:

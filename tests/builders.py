@@ -413,3 +413,23 @@ def edit_helpers(rows: int, cols: int) -> tuple[
         return unpack_plane(ds, group)[1]
 
     return image, with_plane, bits
+
+
+def deep_sequence_file(depth: int = 120) -> bytes:
+    """Return a small image with one plane and a sequence nested ``depth`` levels deep.
+
+    Written byte by byte (undefined-length sequences and items, Explicit VR Little
+    Endian): pydicom's own writer recurses too deeply to write such a file.
+    """
+    import struct
+
+    ds = image_dataset(4, 4)
+    add_plane(ds, 0x6000, np.eye(4, dtype=bool))
+    head = to_file_bytes(ds)
+    opening = (struct.pack("<HH2sHI", 0x0008, 0x1140, b"SQ", 0, 0xFFFFFFFF)
+               + struct.pack("<HHI", 0xFFFE, 0xE000, 0xFFFFFFFF))
+    closing = struct.pack("<HHI", 0xFFFE, 0xE00D, 0) + struct.pack("<HHI", 0xFFFE, 0xE0DD, 0)
+    nested = opening * depth + closing * depth
+    # Group 0008 elements must come before the rest: insert the sequence before (0010,0010).
+    cut = head.index(struct.pack("<HH2s", 0x0010, 0x0010, b"PN"))
+    return head[:cut] + nested + head[cut:]

@@ -11,6 +11,7 @@ exact bytes a user would get.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -51,8 +52,20 @@ def goto(at: AppTest, page: str) -> AppTest:
     return at
 
 
+def shown(markdown: str) -> str:
+    r"""Return the text a markdown string shows: backslash escapes resolved (CommonMark).
+
+    Strings from files reach the page escaped (``studio.text.plain``); tests compare
+    what the user reads.
+
+    >>> shown(r"scan\_01\.dcm")
+    'scan_01.dcm'
+    """
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
+
+
 def errors(at: AppTest) -> list[str]:
-    return [str(e.value) for e in at.error]
+    return [shown(str(e.value)) for e in at.error]
 
 
 @pytest.fixture(name="downloads")

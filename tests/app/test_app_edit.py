@@ -24,7 +24,7 @@ from overlay_core.writing import to_bytes
 from studio import state
 from studio.canvas import inject_drawing
 from tests import builders as b
-from tests.app.support import Downloads, errors, goto, no_exception
+from tests.app.support import Downloads, errors, goto, no_exception, shown
 from tests.builders import add_plane, embedded_file, image_dataset, multiframe_file, to_file_bytes
 
 ROWS, COLS = 40, 50  # shown 200 px wide by default: 4 screen pixels per image pixel
@@ -215,7 +215,7 @@ def test_migrate_an_embedded_plane(app: AppTest) -> None:
 def test_drawn_bits_are_in_the_downloaded_file(edit_app: AppTest, downloads: Downloads) -> None:
     draw(edit_app, rect(40, 20, 40, 20))
     goto(edit_app, "export")
-    assert any("Plane 6000 edited: 50 pixels set" in m.value for m in edit_app.markdown)
+    assert any("Plane 6000 edited: 50 pixels set" in shown(m.value) for m in edit_app.markdown)
     written = load(downloads.get_bytes("offset-edited.dcm"))
     bits = plane_bits(written, 0x6000)[0]
     assert read_plane(written, 0x6000).origin == ORIGIN

@@ -22,6 +22,7 @@ from studio import state
 from studio.interop import derived_files
 from tests.app import support
 from tests.app.support import Downloads, errors, goto, no_exception
+from tests.app.support import shown as as_text
 from tests.builders import multiframe_file, two_plane_file
 
 app_fixture = support.app_fixture
@@ -40,7 +41,7 @@ def test_export_offers_checked_seg_gsps_and_sc(app: AppTest, downloads: Download
     goto(open_files(app, ("two.dcm", data)), "export")
     source = load(data)
     assert not errors(app)
-    labels = {b.key: b.proto.label for b in app.get("download_button")}
+    labels = {b.key: as_text(b.proto.label) for b in app.get("download_button")}
     assert labels["export.seg"] == "DICOM SEG (two-seg.dcm)"
     seg = hd.seg.segread(io.BytesIO(downloads.get_bytes("two-seg.dcm")))
     assert [seg.get_segment_description(n).segment_label for n in seg.segment_numbers] == ["FIRST", "SECOND"]
@@ -90,7 +91,7 @@ def test_inspect_shows_an_open_state_on_its_image(app: AppTest, downloads: Downl
     source = load(data)
     ps = gsps_bytes(source, [0x6002])
     goto(open_files(app, ("two.dcm", data), ("two-pr.dcm", ps)), "inspect")
-    assert any("Presentation state two-pr.dcm on two.dcm" in h.value for h in app.subheader)
+    assert any("Presentation state two-pr.dcm on two.dcm" in as_text(h.value) for h in app.subheader)
     table = state_table(app)
     assert list(table["group"]) == ["6002"] and list(table["from"]) == ["presentation state"]
     assert int(table["pixels on the image"][0]) == int(image_mask(source, 0x6002).sum())
@@ -101,7 +102,7 @@ def test_inspect_shows_an_open_state_on_its_image(app: AppTest, downloads: Downl
     state.activate(app.session_state, state.files(app.session_state)[0].id)
     app.run()
     no_exception(app)
-    assert any("Presentation state two-pr.dcm on two.dcm" in h.value for h in app.subheader)
+    assert any("Presentation state two-pr.dcm on two.dcm" in as_text(h.value) for h in app.subheader)
     assert list(state_table(app)["group"]) == ["6002"]
 
 

@@ -16,13 +16,11 @@ from overlay_core.windowing import AUTOMATIC
 from studio import editing, pacs, state
 from studio import series as series_mod
 from tests import pacs_support
-from tests.app import support
 from tests.app.support import errors, goto, no_exception
 from tests.builders import to_file_bytes
 from tests.pacs_support import LoadedStudy
 from tools.orthanc import free_port, running_orthanc
 
-app_fixture = support.app_fixture
 orthanc_fixture = pacs_support.orthanc_fixture
 
 ENV = "OVERLAY_STUDIO_DICOMWEB_URL"

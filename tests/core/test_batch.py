@@ -32,7 +32,7 @@ from overlay_core.cli import main
 from overlay_core.errors import InvalidArgumentError
 from overlay_core.sources import Item
 from overlay_core.tasks import Options, run_task
-from tests.batch_support import build_tree, gdcm_poison, many_files, run_cli
+from tests.batch_support import abort_on_poison, build_tree, gdcm_poison, many_files, run_cli
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -94,11 +94,11 @@ def test_execute_keeps_a_bounded_window(tmp_path: Path) -> None:
 
 def test_a_given_pool_that_breaks_reports_every_item(tmp_path: Path) -> None:
     paths = many_files(tmp_path / "src", 4, size=16)
-    poison = gdcm_poison(tmp_path / "src")
-    if poison is None:
-        pytest.skip("DCMTK's dcmcjpeg is needed to make the JPEG Lossless file (make test installs dcmtk)")
+    poison = tmp_path / "src" / "poison.dcm"  # its worker aborts (tests.batch_support.abort_on_poison)
+    poison.write_bytes(paths[0].read_bytes())
+    render = partial(run_task, "render", str(tmp_path / "out"), Options())
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        results = list(execute(partial(run_task, "render", str(tmp_path / "out"), Options()),
+        results = list(execute(partial(abort_on_poison, render),
                                [Item(str(poison), "p", str(poison)),
                                 *(Item(str(p), p.name, str(p)) for p in paths)], pool, in_flight=2))
     # One worker, the poison first: nothing finishes; two were in flight, three never submitted.

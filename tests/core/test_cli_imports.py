@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 #: ``import pydicom`` loads its decoder plug-ins, gdcm, pylibjpeg, jpeg_ls, and PIL.Image; we cannot.)
 NOT_FOR_READING = {
     "overlay_core.render", "overlay_core.windowing", "overlay_core.batch", "overlay_core.tasks",
-    "PIL.PngImagePlugin", "dask", "distributed",
+    "PIL.PngImagePlugin", "dask", "distributed", "highdicom", "overlay_core.seg",
 }
 
 

@@ -24,6 +24,12 @@ def _image(**plane: object) -> Dataset:
     return ds
 
 
+def _with(ds: Dataset, element: int, vr: str, value: object) -> Dataset:
+    """Replace (6000,element) by one stored with ``vr``."""
+    ds.add_new(0x60000000 | element, vr, value)
+    return ds
+
+
 def _embedded(**header: int) -> Dataset:
     data, _ = b.embedded_file(16)
     ds = load(data)
@@ -116,6 +122,8 @@ CASES: list[tuple[str, int | None, Callable[[], Dataset]]] = [
     ("frames-invalid", G, lambda: _image(frames_attr=0)),
     ("frame-origin-invalid", G, lambda: _image(image_frame_origin=0)),
     ("wrong-vr", G, lambda: _image(frames_attr=1, frames_vr="US")),
+    ("value-unreadable", G, lambda: _with(_image(), 0x0011, "PN", "five")),
+    ("origin-invalid", G, lambda: _with(_image(origin=None), 0x0050, "DS", "3")),
     ("vr-ob-implicit", G, _implicit_ob),
     ("odd-length", G, lambda: _image(data=b"\x00" * 3)),          # 15 bits: 2 bytes expected
     ("missing-pad", G, lambda: _image(mask=None, rows=1, cols=8, data=b"\xff")),

@@ -9,7 +9,7 @@ import pytest
 from pydicom.dataset import Dataset
 from pydicom.uid import RLELossless
 
-from overlay_core.errors import InvalidOverlayError, NotDicomError, PlaneNotFoundError
+from overlay_core.errors import InvalidOverlayError, LimitError, NotDicomError, PlaneNotFoundError
 from overlay_core.model import OverlayType
 from overlay_core.reading import image_info, load, plane_bits, read_plane, read_planes, unpack_plane
 from tests import builders as b
@@ -247,7 +247,7 @@ def test_big_claim_with_tiny_data_fails_fast_with_little_memory() -> None:
 def test_image_claiming_too_many_pixels_is_refused() -> None:
     ds = Dataset()
     ds.Rows, ds.Columns, ds.NumberOfFrames = 65535, 65535, 1000
-    with pytest.raises(NotDicomError, match="more than this tool can hold"):
+    with pytest.raises(LimitError, match="65535 x 65535 pixels per frame, more than"):
         image_info(ds)
 
 

@@ -207,8 +207,8 @@ def test_corrupt_compressed_data_says_it_could_not_be_decoded():
     ds, _ = undecodable(JPEGBaseline8Bit)
     shown = frame_image(loaded(ds))
     assert shown.missing_reason is not None
-    assert shown.missing_reason.startswith(
-        "The image cannot be shown because its JPEG Baseline (Process 1) Pixel Data could not be decoded ("
+    assert shown.missing_reason.startswith(  # refused before any decoder: no JPEG frame header
+        "The image cannot be shown because its JPEG Baseline (Process 1) Pixel Data frame 1 is not a JPEG"
     )
 
 

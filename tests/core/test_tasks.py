@@ -26,7 +26,7 @@ from overlay_core.sources import Item
 from overlay_core.tasks import TASKS, Options, one_line, run_task
 from tests.batch_support import Expected, build_tree
 
-TASK_NAMES = ("audit", "migrate", "strip", "render", "masks")
+TASK_NAMES = ("audit", "migrate", "strip", "render", "masks", "seg")
 
 
 @pytest.fixture(scope="module")
@@ -227,6 +227,27 @@ def test_masks_are_the_planes_on_the_image(
             assert np.array_equal(array.astype(bool), placed), (key, group)
         assert [m["set_pixels"] for m in record["masks"]] == [
             int(np.count_nonzero(expected.planes[g])) for g in groups]
+
+
+def test_seg_holds_each_plane_as_placed_on_the_image(
+    tree: tuple[Path, dict[str, Expected]], runs: dict[str, Any]
+) -> None:
+    import highdicom as hd
+
+    from overlay_core.seg import segment_masks
+
+    for expected, record, folder in _with_image("seg", tree, runs):
+        groups = sorted(expected.planes)
+        assert record["outputs"] == [f"{expected.relative}.seg.dcm"], expected.key
+        assert record["segments"] == [f"{g:04X}" for g in groups] and record["left_out"] == []
+        path = folder / f"{expected.relative}.seg.dcm"
+        seg = hd.seg.segread(path)
+        assert seg.number_of_segments == len(groups)
+        assert seg.SOPClassUID == "1.2.840.10008.5.1.4.1.1.66.4"
+        masks = segment_masks(load(expected.data), load(path.read_bytes()))
+        for number, group in enumerate(groups, start=1):
+            assert np.array_equal(masks[number], expected.planes[group].reshape(masks[number].shape)), (
+                expected.key, group)
 
 
 def test_unusable_planes_are_listed_by_masks(tmp_path: Path) -> None:

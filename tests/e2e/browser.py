@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -22,10 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.orthanc import free_port
-
 ROOT = Path(__file__).resolve().parents[2]
-_SHARED: list[object] = []  # the running browser, shared by every module's browser fixture
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -39,16 +37,28 @@ def chromium_path() -> str | None:
     return None
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 @contextmanager
-def running_app(extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """Start ``streamlit run app.py`` (no sample, plus ``extra_env``); yield its URL; stop it."""
+def streamlit_server(
+    *options: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """Run ``streamlit run app.py`` (no sample) on a free port; yield its URL and process.
+
+    ``options`` are extra command-line options (``--server.disconnectedSessionTTL``, ...);
+    without ``--server.address`` the server binds where .streamlit/config.toml says.
+    """
     port = free_port()
-    env = {**os.environ, "OVERLAY_STUDIO_SAMPLE": "0", **(extra_env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+         "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none", *options],
+        cwd=ROOT, env={**os.environ, "OVERLAY_STUDIO_SAMPLE": "0", **(env or {})},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -66,7 +76,7 @@ def running_app(extra_env: dict[str, str] | None = None) -> Iterator[str]:
             if time.monotonic() > deadline:
                 pytest.fail("streamlit did not answer /_stcore/health within 60 s")
             time.sleep(0.2)  # polling the health endpoint, not waiting on the page
-        yield url
+        yield url, process
     finally:
         process.terminate()
         try:
@@ -77,18 +87,13 @@ def running_app(extra_env: dict[str, str] | None = None) -> Iterator[str]:
 
 @pytest.fixture(scope="session", name="server")
 def server_fixture() -> Iterator[str]:
-    """Start ``streamlit run app.py`` (no sample) and return its URL."""
-    with running_app() as url:
+    """Start ``streamlit run app.py`` (no sample) on 127.0.0.1 and return its URL."""
+    with streamlit_server("--server.address", "127.0.0.1") as (url, _):
         yield url
 
 
 @pytest.fixture(scope="session", name="browser")
 def browser_fixture() -> Iterator[object]:
-    # Each test module that binds this fixture gets its own session-scoped copy; Playwright's
-    # sync API runs one event loop per thread, so the copies share the first one's browser.
-    if _SHARED:
-        yield _SHARED[-1]
-        return
     path = chromium_path()
     if path is None:
         pytest.skip("Debian's chromium is not installed (/usr/bin/chromium); `make test` installs it")
@@ -96,11 +101,9 @@ def browser_fixture() -> Iterator[object]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        _SHARED.append(browser)
         try:
             yield browser
         finally:
-            _SHARED.remove(browser)
             browser.close()
 
 

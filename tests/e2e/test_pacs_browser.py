@@ -23,7 +23,6 @@ from tests.e2e import browser
 from tests.e2e.test_browser import wait_idle
 from tests.pacs_support import COLS, ROWS, LoadedStudy
 
-browser_fixture = browser.browser_fixture
 orthanc_fixture = pacs_support.orthanc_fixture
 
 pytestmark = pytest.mark.e2e
@@ -32,8 +31,8 @@ CANVAS_WIDTH = 200  # the Edit page's default for an image 64 columns wide
 
 @pytest.fixture(scope="module", name="pacs_server")
 def pacs_server_fixture(orthanc: LoadedStudy) -> Iterator[str]:
-    with browser.running_app({"OVERLAY_STUDIO_DICOMWEB_URL": orthanc.server.url,
-                              "OVERLAY_STUDIO_DICOMWEB_NAME": "Orthanc"}) as url:
+    env = {"OVERLAY_STUDIO_DICOMWEB_URL": orthanc.server.url, "OVERLAY_STUDIO_DICOMWEB_NAME": "Orthanc"}
+    with browser.streamlit_server("--server.address", "127.0.0.1", env=env) as (url, _):
         yield url
 
 

@@ -8,7 +8,7 @@ PORT   ?= 8501
 ADDRESS ?= 127.0.0.1
 APT_PACKAGES := chromium dcmtk
 
-.PHONY: run test lint typecheck unit e2e bench system-deps clean fuzz
+.PHONY: run test lint typecheck unit e2e bench system-deps orthanc-deps clean fuzz pacs
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,29 @@ system-deps:
 		$$SUDO apt-get update -q >/dev/null && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing >/dev/null; \
 	fi
+	@$(MAKE) --no-print-directory orthanc-deps
+
+# PACS tests and `make pacs`: Orthanc with its DICOMweb plugin. The package's postinst would
+# start a system service; a policy-rc.d that exits 101 forbids that during the install
+# (an existing policy-rc.d is kept and restored).
+orthanc-deps:
+	@if ! command -v Orthanc >/dev/null 2>&1 || [ ! -e /usr/share/orthanc/plugins/libOrthancDicomWeb.so ]; then \
+		echo "Installing Debian packages: orthanc orthanc-dicomweb (no service is started)"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		policy=/usr/sbin/policy-rc.d; saved=""; \
+		if [ -e $$policy ]; then saved=$$(mktemp) && $$SUDO cp -p $$policy $$saved; fi; \
+		printf '#!/bin/sh\nexit 101\n' | $$SUDO tee $$policy >/dev/null && $$SUDO chmod 755 $$policy; \
+		$$SUDO apt-get update -q >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends \
+			orthanc orthanc-dicomweb >/dev/null; status=$$?; \
+		if [ -n "$$saved" ]; then $$SUDO mv $$saved $$policy; else $$SUDO rm -f $$policy; fi; \
+		exit $$status; \
+	fi
+
+# A lab demo: a throw-away Orthanc on 127.0.0.1 (temporary storage, DICOMweb) holding the
+# bundled sample and a generated series, and the app pointed at it. Ctrl+C stops both.
+pacs: $(VENV)/.runtime orthanc-deps
+	$(PY) tools/pacs_demo.py --port $(PORT)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check overlay_core studio pages app.py tests benchmarks tools

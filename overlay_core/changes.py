@@ -21,9 +21,9 @@ from pydicom.dataset import Dataset
 from .errors import OverlayError
 from .model import OverlayPlane, group_hex
 from .placement import place, plane_window
-from .reading import image_info, overlay_groups, unpack_plane
+from .reading import image_info, overlay_groups, plane_bits, read_planes, unpack_plane
 
-__all__ = ["AttributeChange", "ChangeKind", "PlaneChange", "plane_changes"]
+__all__ = ["AttributeChange", "ChangeKind", "PlaneChange", "plane_changes", "same_planes"]
 
 #: The plane attributes compared, as ``(OverlayPlane field, name shown to a person)``.
 COMPARED: tuple[tuple[str, str], ...] = (
@@ -254,3 +254,21 @@ def plane_changes(before: Dataset, after: Dataset) -> list[PlaneChange]:
         changes.append(PlaneChange(group, kind, attributes, pixels_set, pixels_cleared,
                                    pixels_dropped_outside=dropped, pixels_moved_outside=moved))
     return changes
+
+
+def same_planes(expected: Dataset, found: Dataset) -> bool:
+    """Say whether ``found`` holds exactly the usable planes of ``expected``, attributes and bits.
+
+    The check run on every written or stored file before it is trusted.
+
+    >>> import numpy as np
+    >>> from overlay_core.writing import set_plane
+    >>> a, b = Dataset(), Dataset()
+    >>> _ = set_plane(a, 0x6000, np.eye(4, dtype=bool)); _ = set_plane(b, 0x6000, np.eye(4, dtype=bool))
+    >>> same_planes(a, b), same_planes(a, Dataset())
+    (True, False)
+    """
+    planes = read_planes(expected)
+    if planes != read_planes(found):
+        return False
+    return all(np.array_equal(plane_bits(expected, p.group), plane_bits(found, p.group)) for p in planes)

@@ -12,12 +12,14 @@ from studio.editor import NEW, editor
 from studio.frames import frame_control
 from studio.interop import seg_import_section
 from studio.layers import plane_frame_for
+from studio.series import series_nav
 from studio.ui import require_active
 from studio.view import intensity_range
 
 st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.6rem;padding-bottom:1rem}"
         ".st-key-edit-redo_y{display:none}</style>")
 entry = require_active()
+series_nav("edit")  # previous/next instance of a series (PageUp/PageDown)
 ds = entry.dataset
 info = entry.image_info()
 if info.rows == 0:

@@ -5,7 +5,7 @@ import streamlit as st
 from overlay_core import operations
 from overlay_core.changes import ChangeKind, plane_changes
 from overlay_core.errors import OverlayError
-from studio import state
+from studio import pacs, state
 from studio.export import checked_bytes, download_name, zip_files
 from studio.interop import export_section
 from studio.text import plain
@@ -59,6 +59,8 @@ if len(readable) > 1:
             file_name="overlay-studio.zip", mime="application/zip", key="export.zip",
             icon=":material/folder_zip:",
         )
+
+pacs.store_section(entry)  # "Store to PACS": only when the operator configured a DICOMweb server
 
 planes = entry.planes()
 if planes:

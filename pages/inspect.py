@@ -8,12 +8,14 @@ from overlay_core.styles import PlaneStyle, default_style
 from overlay_core.windowing import AUTOMATIC, VoiKind, default_voi, file_presets, manual_window
 from studio.frames import frame_control
 from studio.interop import presentation_state_section
+from studio.series import series_nav
 from studio.text import plain
 from studio.ui import require_active, severity_icon
 from studio.view import MAX_DISPLAY, render_view
 
 st.title("Inspect")
 entry = require_active()
+series_nav("inspect")  # previous/next instance of a series (PageUp/PageDown)
 ds = entry.dataset
 planes = entry.planes()
 findings = entry.findings()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from studio import memory, state
+from studio import memory, pacs, state
 from studio.text import plain
 from studio.ui import SESSION_NOTE, severity_icon
 
@@ -26,6 +26,7 @@ memory.release_uploads(u.file_id for u in uploads or [])  # the session keeps it
 
 st.button("Open the bundled sample", key="open.sample", icon=":material/science:",
           on_click=state.add_sample, args=(st.session_state,))
+pacs.open_section()  # "From PACS": only when the operator configured a DICOMweb server
 
 entries = state.files(st.session_state)
 if not entries:

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from pydicom.dataset import Dataset
 
+from overlay_core.archive import is_zip, zip_members
 from overlay_core.copies import copy_dataset
 from overlay_core.errors import OverlayError
 from overlay_core.history import History
@@ -221,7 +222,8 @@ def ingest_uploads(state: State, uploads: Iterable[Upload] | None) -> list[Loade
     """Add the uploader's files that this session has not seen yet, in order.
 
     The uploader returns every file it holds on every rerun; each is added once, by
-    its upload id, so removing a file from the list does not bring it back.
+    its upload id, so removing a file from the list does not bring it back. A ``.zip``
+    adds its members (see :func:`overlay_core.archive.zip_members`).
     """
     seen: set[str] = state.setdefault(SEEN_UPLOADS, set())
     added = []
@@ -229,7 +231,17 @@ def ingest_uploads(state: State, uploads: Iterable[Upload] | None) -> list[Loade
         if upload.file_id in seen:
             continue
         seen.add(upload.file_id)
-        added.append(add_file(state, upload.name, upload.getvalue()))
+        data = upload.getvalue()
+        if not is_zip(upload.name, data):
+            added.append(add_file(state, upload.name, data))
+            continue
+        try:  # a .zip (e.g. one series) opens as its members
+            members = zip_members(data)
+        except OverlayError as exc:
+            entry = add_file(state, upload.name, b"")
+            entry.error = str(exc)
+            continue
+        added.extend(add_file(state, name, member) for name, member in members)
     return added
 
 

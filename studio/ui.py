@@ -7,6 +7,7 @@ import streamlit as st
 from overlay_core.model import Severity
 
 from . import state
+from .series import sidebar_series
 from .state import LoadedFile
 from .text import plain
 
@@ -43,6 +44,7 @@ def sidebar() -> None:
                 ))
             else:
                 st.caption("No overlay planes.")
+            sidebar_series()  # the active file's series, unsaved instances marked
         st.caption(SESSION_NOTE)
 
 

@@ -32,10 +32,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .dicomweb import PacsClient, PacsConfig, Server
 
 from .errors import InvalidArgumentError
 
-__all__ = ["MAX_MEMBER_BYTES", "Item", "check_sources", "is_zip", "same_file", "walk"]
+__all__ = ["MAX_MEMBER_BYTES", "Item", "check_sources", "is_url", "is_zip", "same_file", "walk"]
 
 #: A zip member larger than this (uncompressed) is refused rather than inflated in memory.
 MAX_MEMBER_BYTES = 2 << 30
@@ -56,6 +60,10 @@ class Item:
         The absolute path of the file, or of the zip archive that holds it.
     member : str or None
         The member's name inside the archive, or ``None`` for a plain file.
+    web : tuple of str or None
+        For an instance on a DICOMweb server: ``(server name, study, series, SOP Instance
+        UID)``; the worker retrieves it (WADO-RS) with the server's settings from its own
+        environment (``OVERLAY_STUDIO_DICOMWEB_*``), so no credential travels with an item.
     problem : str or None
         Why this entry cannot be read at all (an unreadable folder or archive, a member
         whose name leaves the archive); :meth:`read` raises it, so the batch reports it.
@@ -66,6 +74,7 @@ class Item:
     path: str
     member: str | None = None
     problem: str | None = None
+    web: tuple[str, str, str, str] | None = None
 
     def read(self) -> bytes:
         """Return the file's bytes.
@@ -77,6 +86,9 @@ class Item:
         """
         if self.problem is not None:
             raise InvalidArgumentError(self.problem)
+        if self.web is not None:
+            name, study, series, sop = self.web
+            return _pacs_client(name).retrieve(study, series, sop).data
         try:
             if self.member is None:
                 return Path(self.path).read_bytes()
@@ -124,6 +136,77 @@ def same_file(target: str | Path, source: str | Path) -> bool:
         return target.exists() and os.path.samefile(target, source)
     except OSError:
         return False
+
+
+# --------------------------------------------------------------------------- DICOMweb
+
+
+def is_url(source: str) -> bool:
+    """Whether a SOURCE is a DICOMweb URL rather than a path.
+
+    >>> is_url("https://pacs/dicom-web/studies/1.2"), is_url("scans/")
+    (True, False)
+    """
+    return source.startswith(("http://", "https://"))
+
+
+def _pacs_config() -> PacsConfig:
+    from .dicomweb import load_config
+
+    config = load_config(os.environ)
+    if config is None:
+        raise InvalidArgumentError(
+            "A DICOMweb source needs a configured server: set OVERLAY_STUDIO_DICOMWEB_URL "
+            "(and _USER/_PASSWORD or _TOKEN)."
+        )
+    return config
+
+
+@lru_cache(maxsize=4)
+def _pacs_client(name: str) -> PacsClient:
+    """One client per configured server in each worker, built from the worker's environment."""
+    from .dicomweb import PacsClient
+
+    return PacsClient(_pacs_config().server(name))
+
+
+def _web_source(url: str) -> tuple[Server, str, str | None]:
+    """Return ``(server, study, series or None)`` of a study or series URL of a configured server.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If no server is configured, none has this URL's root, or the rest of the URL is
+        not ``/studies/UID`` or ``/studies/UID/series/UID``.
+    """
+    config = _pacs_config()
+    for server in config.servers:
+        root = server.url.rstrip("/") + "/"
+        if url.startswith(root):
+            parts = url[len(root):].strip("/").split("/")
+            if len(parts) in (2, 4) and parts[0] == "studies" and (len(parts) == 2 or parts[2] == "series"):
+                return server, parts[1], parts[3] if len(parts) == 4 else None
+            raise InvalidArgumentError(
+                f"The DICOMweb source {url} must end in /studies/UID or /studies/UID/series/UID."
+            )
+    names = ", ".join(s.name for s in config.servers)
+    raise InvalidArgumentError(f"The URL {url} is not on a configured DICOMweb server ({names}).")
+
+
+def _web_items(url: str, relative: str) -> Iterator[Item]:
+    from .errors import OverlayError
+
+    server, study, series = _web_source(url)
+    try:
+        client = _pacs_client(server.name)
+        for uid in [series] if series else [s.series_uid for s in client.search_series(study)]:
+            base = f"{server.url}/studies/{study}/series/{uid}"
+            inner = f"{relative}/{uid}" if series is None else relative
+            for sop in client.instance_uids(study, uid):
+                yield Item(f"{base}/instances/{sop}", f"{inner}/{sop}.dcm", "",
+                           web=(server.name, study, uid, sop))
+    except OverlayError as exc:  # the listing failed: one failed "file" for the source
+        yield Item(url, relative, "", problem=str(exc))
 
 
 def is_zip(path: str | Path) -> bool:
@@ -209,6 +292,9 @@ def _walk_folder(folder: Path, key: str, relative: str, skip: set[tuple[int, int
 
 
 def _source_name(source: str) -> str:
+    if is_url(source):
+        server, study, series = _web_source(source)
+        return "/".join(p for p in (server.name, study, series) if p)
     return Path(os.path.abspath(source)).name
 
 
@@ -233,6 +319,9 @@ def check_sources(sources: Sequence[str], out: str | None = None) -> None:
         raise InvalidArgumentError("Give at least one source: a folder, a .zip file or a file.")
     names: dict[str, str] = {}
     for source in sources:
+        if is_url(source):
+            _web_source(source)  # a configured server and a study or series URL
+            continue
         path = Path(source)
         if not path.exists():
             raise InvalidArgumentError(f"The source {source} does not exist.")
@@ -278,6 +367,9 @@ def walk(sources: Sequence[str], exclude: str | None = None) -> Iterator[Item]:
         st = os.stat(exclude)
         skip.add((st.st_dev, st.st_ino))
     for source in sources:
+        if is_url(source):
+            yield from _web_items(source, _source_name(source))
+            continue
         key = os.path.normpath(source)
         name = _source_name(source)
         path = Path(source)

@@ -143,8 +143,9 @@ def abort_on_poison(fn: Any, item: str) -> Any:
     return fn(item)
 
 
-def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``python -m overlay_core`` in a subprocess, stdout and stderr captured (not a TTY)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run([sys.executable, "-m", "overlay_core", *args], capture_output=True, text=True,
                           cwd=cwd or ROOT, env=env, timeout=timeout)

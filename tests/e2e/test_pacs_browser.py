@@ -67,7 +67,6 @@ def test_search_open_draw_on_instance_2_store(browser: Any, pacs_server: str, or
         start, end = view.image_to_display(0, 8)[0], view.image_to_display(0, COLS - 8)[0]
         stroke(page, [(start, y), (end, y)], steps=25)
         commit(page, 1)  # applied on release
-        page.locator(".st-key-edit-undo").get_by_role("button", name="Undo").and_(page.locator(":enabled")).wait_for()
         wait_idle(page)
         page.get_by_test_id("stSidebarNav").get_by_text("Export").click()
         # The editor reruns as a fragment; the sidebar catches up on the next page run.

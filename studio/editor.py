@@ -265,8 +265,11 @@ def _editor(
         objects = objects_of(drawing)
         done = applied(memory, key)
         fresh = new_objects(objects, done)
-        if not objects:
-            done.clear()  # the canvas was cleared: an identical new stroke is a new stroke
+        if drawing is not None and not objects:
+            # The canvas said it is empty (cleared): an identical new stroke is a new stroke.
+            # A run without the canvas' value (dropped by an interrupted rerun, or not sent
+            # yet) says nothing: forgetting then would apply every stroke again.
+            done.clear()
         if release and fresh:
             for index, obj in enumerate(fresh):
                 try:

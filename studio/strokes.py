@@ -10,7 +10,10 @@ seen again.
 Between clears the canvas only ever adds objects, and a run may see an older list than the
 run before it (a newer rerun interrupted that one), so applied objects are forgotten only
 when the canvas reports that it is empty: after an undo clears it, the applied objects it
-still sends until it has caught up are not applied again.
+still sends until it has caught up are not applied again. A run that has no value from the
+canvas at all (a rerun interrupted before the canvas was drawn can drop it) is not an empty
+canvas: forgetting then would apply every stroke again, counting each twice and adding an
+undo step per stroke.
 
 Whether an object draws or erases is read from its own colour, chosen when it was drawn
 (:func:`stroke_mode`), so switching the tool while a stroke is on its way never turns a

@@ -144,6 +144,26 @@ def test_a_stroke_applies_on_release_at_native_resolution(edit_app: AppTest) -> 
     assert editing_history(edit_app).undo_labels == ["draw", "draw"]  # one undo step per stroke
 
 
+def test_a_run_without_the_canvas_value_applies_no_stroke_twice(edit_app: AppTest) -> None:
+    """Each canvas object applies once: count and undo steps equal the strokes drawn.
+
+    A rerun interrupted before the canvas was drawn can leave the next run without the
+    canvas' value; that is not an empty canvas, and the strokes it resends afterwards are
+    not applied (nor counted, nor made undo steps) again.
+    """
+    first, second, third = rect(40, 20, 8, 8), rect(60, 40, 8, 8), rect(80, 80, 4, 4)
+    draw(edit_app, first)
+    draw(edit_app, second, previous=(first,))
+    key = canvas_key(edit_app)
+    fit = edit_app.session_state[key]["backgroundFit"]
+    edit_app.session_state[key] = {"backgroundFit": fit}  # no drawing in this run
+    edit_app.run()
+    no_exception(edit_app)
+    draw(edit_app, third, previous=(first, second))
+    assert not errors(edit_app) and "3 applied on release" in status(edit_app)
+    assert editing_history(edit_app).undo_labels == ["draw", "draw", "draw"]
+
+
 def test_eraser_strokes_clear_pixels(edit_app: AppTest) -> None:
     first = rect(40, 20, 40, 20)
     draw(edit_app, first)

@@ -136,15 +136,16 @@ def test_every_shortcut(page: Any, server: str, tmp_path: Path) -> None:
     key(page, "=")
     caption(page, "Zoom 2×")
     status = page.locator(".st-key-edit-status")
-    before = status.inner_text()
+    # the rows and columns shown only: the rest of the line says whether the canvas is loading
+    before = status.inner_text().split(" · ")[1]
     key(page, "ArrowRight")
-    expect(status).not_to_have_text(before)  # the columns shown moved right
+    expect(status).not_to_contain_text(before)  # the columns shown moved right
     key(page, "ArrowLeft")
-    expect(status).to_have_text(before)
+    expect(status).to_contain_text(before)
     key(page, "ArrowDown")
-    expect(status).not_to_have_text(before)
+    expect(status).not_to_contain_text(before)
     key(page, "ArrowUp")
-    expect(status).to_have_text(before)
+    expect(status).to_contain_text(before)
     key(page, "-")
     caption(page, "Zoom 1.5×")
     key(page, "f")

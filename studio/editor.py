@@ -19,6 +19,7 @@ measures both.
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -134,6 +135,15 @@ def _prefs() -> dict[str, Any]:
 def _remember(name: str) -> None:
     """Copy a settings widget's new value into :func:`_prefs` (its ``on_change``)."""
     _prefs()[name] = _state()[_PREFS[name][0]]
+
+
+def _css_key(key: str) -> str:
+    """Return the class-name form Streamlit gives a widget key (``st-key-<this>``).
+
+    >>> _css_key("canvas.f1.6000.0.n3.ab12")
+    'canvas-f1-6000-0-n3-ab12'
+    """
+    return re.sub(r"[^a-zA-Z0-9_-]", "-", key)
 
 
 def _rgba(color: tuple[int, int, int], alpha: float) -> str:
@@ -371,6 +381,10 @@ def _editor(
             st.error(plain(str(exc)))
             return
         colour = style.color
+        if size is DEFAULT_VIEWPORT:
+            # The browser has not said how big its window is: this canvas is replaced by one
+            # of the real size in a moment, and a stroke drawn on it now would be lost.
+            st.html(f"<style>.st-key-{_css_key(key)}{{pointer-events:none;opacity:.6}}</style>")
         draw_canvas(
             key=key, background_png=shown.png, view=view, tool=tool,
             stroke_width=max(0.5, round(brush * scale, 2)),

@@ -529,3 +529,21 @@ def test_export_counts_pixels_dropped_outside_the_image(app: AppTest) -> None:
     app.button(key="edit.resize").click().run()
     goto(app, "export")
     assert any("1 set pixel outside the image dropped" in m.value for m in app.markdown)
+
+
+def _input_blocked(at: AppTest) -> bool:
+    """Whether the page carries the style that takes the drawing canvas' input away."""
+    css = f".st-key-{canvas_key(at).replace('.', '-')}{{pointer-events:none"
+    return any(css in str(getattr(h.proto, "body", "")) for h in at.get("html"))
+
+
+def test_the_canvas_takes_no_strokes_until_the_browser_says_its_size(app: AppTest) -> None:
+    # Until the key listener reports the window, the canvas is drawn at a default size and
+    # replaced a moment later: a stroke drawn on it would be lost, so it takes none.
+    app.run()
+    app.file_uploader(key="upload").set_value(("offset.dcm", offset_file(), "application/dicom")).run()
+    goto(app, "edit")
+    assert _input_blocked(app)
+    app.session_state["edit.keys"] = {"viewport": VIEWPORT}
+    app.run()
+    assert not _input_blocked(app)

@@ -63,7 +63,7 @@ def zip_files(entries: Iterable[LoadedFile], new_sop_instance_uid: bool = False)
     Raises
     ------
     OverlayError
-        If any file fails :func:`checked_bytes`.
+        If any file fails :func:`checked_bytes` (the message starts with its name).
     """
     buffer = io.BytesIO()
     used: set[str] = set()
@@ -77,5 +77,9 @@ def zip_files(entries: Iterable[LoadedFile], new_sop_instance_uid: bool = False)
                 number += 1
                 name = f"{entry.stem}-edited-{number}.dcm"
             used.add(name)
-            archive.writestr(name, checked_bytes(entry, new_sop_instance_uid))
+            try:
+                data = checked_bytes(entry, new_sop_instance_uid)
+            except OverlayError as exc:  # say which file: the active one may be fine
+                raise OverlayError(f"{entry.name}: {exc}") from exc
+            archive.writestr(name, data)
     return buffer.getvalue()

@@ -50,10 +50,13 @@ def frame_control(entry: LoadedFile, frames: int, page: str) -> int:
     def step(by: int) -> None:
         set_frame(state, entry, current_frame(state, entry, frames) + by, frames)
 
-    cols = st.columns([1.4, 5, 1.4], vertical_alignment="bottom")
+    st.slider("Image frame", 1, frames, key=widget, on_change=moved)
+    # The buttons on their own row: beside the slider their shortcut hints overflowed it.
+    cols = st.columns(2)
     cols[0].button("", key=f"{page}.frame.prev", icon=":material/navigate_before:", shortcut="PageUp",
-                   help="Previous frame (PageUp)", on_click=step, args=(-1,), disabled=frame == 0)
-    cols[1].slider("Image frame", 1, frames, key=widget, on_change=moved)
-    cols[2].button("", key=f"{page}.frame.next", icon=":material/navigate_next:", shortcut="PageDown",
-                   help="Next frame (PageDown)", on_click=step, args=(1,), disabled=frame == frames - 1)
+                   help="Previous frame (PageUp)", on_click=step, args=(-1,), disabled=frame == 0,
+                   width="stretch")
+    cols[1].button("", key=f"{page}.frame.next", icon=":material/navigate_next:", shortcut="PageDown",
+                   help="Next frame (PageDown)", on_click=step, args=(1,), disabled=frame == frames - 1,
+                   width="stretch")
     return frame

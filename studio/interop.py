@@ -119,7 +119,8 @@ def derived_bytes(
     if kind == "seg":
         result = derived_name(entry, kind), seg_bytes(ds, chosen, labels)
     elif kind == "gsps":
-        gsps_frame = _gsps_frame(planes, frame)
+        # A single-frame image needs no frame (nor "-frame1" in the name), as for the SC below.
+        gsps_frame = _gsps_frame(planes, frame) if entry.image_info().frames > 1 else None
         result = derived_name(entry, kind, gsps_frame), gsps_bytes(ds, chosen, gsps_frame)
     elif kind == "sc":
         styles = [PlaneStyle(g, default_color(g)) for g in chosen]

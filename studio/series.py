@@ -144,7 +144,8 @@ def series_nav(page: str) -> None:
         return
     entry, series = found
     index = next(i for i, f in enumerate(series) if f.id == entry.id)
-    prev_col, text_col, next_col = st.columns([1, 3, 1], vertical_alignment="center")
+    # Buttons wide enough for "Previous" and its shortcut hint at 1366 px ([1, 3, 1] cut it to "P…").
+    prev_col, text_col, next_col = st.columns([2, 3, 2], vertical_alignment="center")
     prev_col.button(
         "Previous", key=f"{page}.series.prev", icon=":material/navigate_before:", shortcut="Shift+PageUp",
         disabled=index == 0, on_click=navigate,

@@ -134,3 +134,19 @@ def test_a_file_without_an_image_offers_plane_pngs_at_own_size(app: AppTest, dow
     [name] = [n for n in downloads if n.endswith(".png")]
     assert name.endswith("-plane.png")
     assert np.array_equal(read_mask(downloads.get_bytes(name)), mask.reshape(mask.shape[-2:]))
+
+
+def test_the_zip_error_names_the_file_that_cannot_be_written(app: AppTest) -> None:
+    # QA: with a file lacking a SOP Instance UID open, every other file's Export page said
+    # "The file has no SOP Instance UID" about the zip, without saying which file.
+    first, _ = two_plane_file()
+    second, _ = roi_file()
+    open_files(app, ("no-uid.dcm", first), ("fine.dcm", second))
+    broken = next(e for e in state.files(app.session_state) if e.name == "no-uid.dcm")
+    del broken.dataset.file_meta.MediaStorageSOPInstanceUID
+    broken.dataset.SOPInstanceUID = ""
+    goto(app, "export")  # the active file is fine.dcm
+    assert [e for e in errors(app) if "zip" in e] == [
+        "The zip of all files is not offered: no-uid.dcm: The file has no SOP Instance UID, so it cannot "
+        "be written as it is; give it a new SOP Instance UID."
+    ]

@@ -181,3 +181,18 @@ def test_derived_files_are_kept_for_the_current_content_only() -> None:
     assert sorted(second) == ["two-pr.dcm", "two-sc.dcm", "two-seg.dcm"]
     assert second["two-seg.dcm"] != first["two-seg.dcm"]
     assert len(entry.derived_memo) == 3
+
+
+def test_single_frame_presentation_state_name_has_no_frame(app: AppTest, downloads: Downloads) -> None:
+    # QA: a single-frame image whose plane carries (60xx,0015) Number of Frames in Overlay = 1
+    # (as pydicom's sample does) offered "…-frame1-pr.dcm" beside "…-sc.dcm".
+    from tests.builders import add_plane, image_dataset, to_file_bytes
+
+    ds = image_dataset(16, 20)
+    add_plane(ds, 0x6000, np.ones((1, 4, 5), bool), frames_attr=1)
+    goto(open_files(app, ("one.dcm", to_file_bytes(ds))), "export")
+    assert not errors(app)
+    labels = {b.key: as_text(b.proto.label) for b in app.get("download_button")}
+    assert (labels["export.gsps"], labels["export.sc"]) == (
+        "Presentation state (one-pr.dcm)", "Burned-in Secondary Capture (one-sc.dcm)")
+    assert [p.group for p in state_planes(load(downloads.get_bytes("one-pr.dcm")), ds)] == [0x6000]

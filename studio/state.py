@@ -211,9 +211,17 @@ def add_file(state: State, name: str, data: bytes) -> LoadedFile:
 
 
 def add_sample(state: State) -> LoadedFile:
-    """Add the bundled sample, ``pydicom.examples.overlay`` (a 300 x 484 MR image with one plane)."""
+    """Add the bundled sample, ``pydicom.examples.overlay`` (a 300 x 484 MR image with one plane).
+
+    Asked again while it is open, the open copy (with any edits) becomes active instead of
+    a second copy that would look like a series of two.
+    """
     from pydicom import examples
 
+    for entry in files(state):
+        if entry.name == SAMPLE_NAME and entry.ok:
+            activate(state, entry.id)
+            return entry
     path = Path(examples.get_path("overlay"))
     return add_file(state, SAMPLE_NAME, path.read_bytes())
 

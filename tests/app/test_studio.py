@@ -101,3 +101,13 @@ def test_canvas_key_names_file_plane_frame_view_and_nonce() -> None:
 def test_download_name() -> None:
     assert download_name(state.LoadedFile("f1", "scan.dcm", b"", "")) == "scan-edited.dcm"
     assert download_name(state.LoadedFile("f1", "IM0001", b"", "")) == "IM0001-edited.dcm"
+
+
+def test_the_sample_opens_once() -> None:
+    session: dict[str, object] = {}
+    first = state.add_sample(session)
+    other = state.add_file(session, "other.dcm", b"not dicom")
+    again = state.add_sample(session)
+    assert again is first
+    assert [e.id for e in state.files(session)] == [first.id, other.id]
+    assert state.active(session) is first

@@ -310,7 +310,7 @@ def _editor(
                     type="primary" if mode == "erase" else "secondary", on_click=_toggle_eraser,
                     help="Eraser on/off (E): while on, every tool erases", width="stretch")
         history = editing.history(entry)
-        u = st.columns(2, gap="small")
+        u = st.columns([1, 1.35], gap="small")  # Redo's shortcut hint is the longer one
         u[0].button("Undo", key="edit.undo", icon=":material/undo:", shortcut="Ctrl+Z", width="stretch",
                     disabled=not history.can_undo, on_click=_history_step, args=(entry, False),
                     help=f"Undo {history.undo_label} (Ctrl+Z)" if history.undo_label else "Nothing to undo")
@@ -321,7 +321,7 @@ def _editor(
         # Ctrl+Y redoes too: a second button, hidden by the page's style, carries that shortcut.
         st.button("Redo", key="edit.redo_y", shortcut="Ctrl+Y", disabled=not history.can_redo,
                   on_click=_history_step, args=(entry, True), type="tertiary", help="Redo (Ctrl+Y)")
-        o = st.columns(2, gap="small")
+        o = st.columns([1.35, 1], gap="small")
         o[0].toggle("Apply on release", key="edit.release", on_change=_remember, args=("release",),
                     help="On: each stroke is written when you release the mouse (one undo step each). "
                     "Off: strokes wait on the canvas until you press Apply.")

@@ -33,6 +33,8 @@ def test_frame_buttons_stay_inside_the_frame_control(
     path.write_bytes(multiframe_file(image_frames=5, plane_frames=5, image_frame_origin=1)[0])
     open_file(page, server, path)
     goto(page, title)
+    if title == "Edit":  # the editor reruns once the browser reports its size: measure after that
+        page.locator(".st-key-edit-status").get_by_text("applied on release", exact=False).wait_for()
     wait_idle(page)
     key = title.lower()
     slider = page.locator(f".st-key-{key}-frame-f1").bounding_box()

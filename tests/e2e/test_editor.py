@@ -222,8 +222,12 @@ def test_laptop_screen_shows_tools_canvas_and_undo_without_scrolling(
         path.write_bytes(to_file_bytes(ds))
         open_file(page, server, path)
         goto(page, "Edit")
+        # The editor reruns once the browser reports its size: act after that.
+        page.locator(".st-key-edit-status").get_by_text("applied on release").first.wait_for()
+        wait_idle(page)
         if collect:
             page.locator(".st-key-edit-release label").first.click()
+            page.locator(".st-key-apply").first.wait_for()
             wait_idle(page)
         page.locator(".st-key-edit-status").get_by_text("applied").first.wait_for()
         wait_idle(page)

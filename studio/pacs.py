@@ -45,7 +45,7 @@ from overlay_core.series import derive_instance, series_order, series_uid
 
 from . import pacs_derived, state
 from . import series as series_mod
-from .interop import DerivedKind, chosen_options
+from .interop import DerivedKind
 from .pacs_derived import KINDS, Target
 from .state import LoadedFile, State
 from .text import plain
@@ -252,9 +252,10 @@ def store_instances(
                 raise PacsError(f"{entry.name} has no {keyword}, so a PACS cannot store it.")
         sent.append((entry, ds))
     targets = [Target(e, ds, shown is not None and e.id == shown.id) for e, ds in sent]
-    image = on_pacs(session, server, shown) if derived and shown is not None else None
-    if shown is not None and image is not None and not any(t.shown for t in targets):
-        targets.insert(0, Target(shown, image, True))
+    if derived and shown is not None and not any(t.shown for t in targets):
+        image = on_pacs(session, server, shown)  # not sent now: as the server holds it, if it does
+        if image is not None:
+            targets.insert(0, Target(shown, image, True))
     made = pacs_derived.build(session, derived, targets) if derived else []
     if not sent and not made:
         raise PacsError("There is nothing to store: no instance has edits to store, and no derived file "
@@ -415,28 +416,6 @@ def _series_list(cfg: PacsConfig, server: Server, study_uid: str) -> None:
                    icon=":material/check_circle:")
 
 
-def _derived_note(session: State, server: Server, entry: LoadedFile, sending: Sequence[LoadedFile]) -> bool:
-    """Caption what the derived files are made of; return whether the instance shown gets them."""
-    name = plain(entry.name)
-    others = sum(e.id != entry.id for e in sending)
-    also = f", and of the {others} other instance(s) stored now with all their planes" if others else ""
-    where = "sent" if others < len(sending) else _where_on_pacs(session, server, entry)
-    if where is None or not entry.planes() or not chosen_options(session, entry)[0]:
-        why = (f"{name} has no overlay plane" if not entry.planes() else
-               f"{name} has no plane chosen under *For other viewers* below" if where else
-               f"{name} is not on the PACS {server.name} as it is now (not opened from there, or edits "
-               "not stored there)")
-        st.caption(why + (f", so derived files are made only of the {others} instance(s) stored now, with "
-                          "all their planes." if others else ", so there is nothing to derive files from."))
-        return False
-    held = {"sent": "as stored now", "original": "as opened from the PACS",
-            "stored": "as stored there earlier"}[where]
-    st.caption(f"Made of {name} with the planes, segment labels and frame chosen under *For other viewers* "
-               f"below{also}. Each kind goes into one new series of this study and references the instances "
-               f"as the PACS holds them ({name} {held}).")
-    return True
-
-
 def _report_text(report: Mapping[str, Any]) -> str:
     stored: list[StoredInstance] = report["stored"]
     images = [s for s in stored if s.kind == "image"]
@@ -482,7 +461,8 @@ def store_section(entry: LoadedFile) -> None:
         st.caption("They are stored as new instances in a new derived series whose description says the "
                    "overlays were edited, with references to the original instances.")
     kinds = pacs_derived.choose()
-    ready = _derived_note(session, server, entry, sending) if kinds else False
+    where = "sent" if any(e.id == entry.id for e in sending) else _where_on_pacs(session, server, entry)
+    ready = pacs_derived.note(server.name, entry, where, len(sending)) if kinds else False
     series = series_uid(entry.original) if entry.original is not None else ""
     if st.button("Store to PACS", key="pacs.store", type="primary", icon=":material/cloud_upload:",
                  disabled=not sending and not ready):

@@ -30,8 +30,11 @@ from overlay_core.reading import load, read_planes
 
 from .interop import DerivedKind, chosen_options, make_derived
 from .state import LoadedFile, State
+from .text import plain
 
-__all__ = ["CHOICE", "KINDS", "Derived", "Target", "build", "check", "choose", "reset", "retrieve_stored"]
+__all__ = [
+    "CHOICE", "KINDS", "Derived", "Target", "build", "check", "choose", "note", "reset", "retrieve_stored",
+]
 
 #: The derived files, as sentences name them.
 KINDS: dict[DerivedKind, str] = {
@@ -146,6 +149,31 @@ def choose() -> list[DerivedKind]:
              "each instance stored now; each kind in one new series of this study.",
     )
     return chosen
+
+
+def note(server: str, entry: LoadedFile, where: str | None, sending: int) -> bool:
+    """Caption what the derived files will be made of; return whether the instance shown gets them.
+
+    ``where`` says how the server holds the instance shown: ``"sent"`` (it is among the
+    ``sending`` instances stored now), ``"original"``, ``"stored"`` (earlier), or ``None``.
+    """
+    name = plain(entry.name)
+    others = sending - (where == "sent")
+    if where is None or not entry.planes() or not chosen_options(st.session_state, entry)[0]:
+        why = (f"{name} has no overlay plane" if not entry.planes() else
+               f"{name} has no plane chosen under *For other viewers* below" if where else
+               f"{name} is not on the PACS {server} as it is now (not opened from there, or edits "
+               "not stored there)")
+        st.caption(why + (f", so derived files are made only of the {others} instance(s) stored now, with "
+                          "all their planes." if others else ", so there is nothing to derive files from."))
+        return False
+    held = {"sent": "as stored now", "original": "as opened from the PACS",
+            "stored": "as stored there earlier"}
+    also = f", and of the {others} other instance(s) stored now with all their planes" if others else ""
+    st.caption(f"Made of {name} with the planes, segment labels and frame chosen under *For other viewers* "
+               f"below{also}. Each kind goes into one new series of this study and references the instances "
+               f"as the PACS holds them ({name} {held[where]}).")
+    return True
 
 
 def reset() -> None:

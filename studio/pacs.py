@@ -425,8 +425,8 @@ def _report_text(report: Mapping[str, Any]) -> str:
         f"Stored on the PACS {report['server']}")
     if not files:
         return text + "; each was retrieved again and its overlay planes match what you edited."
-    counts = ", ".join(f"{sum(s.kind == k for s in files)} {label}" for k, label in KINDS.items()
-                       if any(s.kind == k for s in files))
+    numbers = {k: sum(s.kind == k for s in files) for k in KINDS}
+    counts = ", ".join(f"{n} {KINDS[k]}{'s' if n > 1 else ''}" for k, n in numbers.items() if n)
     return (text + f"{' and' if images else ''} {counts}, one new series per kind; each was retrieved again "
             "and matches what was sent, referencing the instances as stored.")
 

@@ -164,13 +164,13 @@ def note(server: str, entry: LoadedFile, where: str | None, sending: int) -> boo
                f"{name} has no plane chosen under *For other viewers* below" if where else
                f"{name} is not on the PACS {server} as it is now (not opened from there, or edits "
                "not stored there)")
-        st.caption(why + (f", so derived files are made only of the {others} instance(s) stored now, with "
-                          "all their planes." if others else ", so there is nothing to derive files from."))
+        st.caption(why + (f", so derived files are made only from the {others} instance(s) stored now, with "
+                          "all their planes." if others else ", so there is nothing to make them from."))
         return False
     held = {"sent": "as stored now", "original": "as opened from the PACS",
             "stored": "as stored there earlier"}
-    also = f", and of the {others} other instance(s) stored now with all their planes" if others else ""
-    st.caption(f"Made of {name} with the planes, segment labels and frame chosen under *For other viewers* "
+    also = f", and from the {others} other instance(s) stored now with all their planes" if others else ""
+    st.caption(f"Made from {name} with the planes, segment labels and frame chosen under *For other viewers* "
                f"below{also}. Each kind goes into one new series of this study and references the instances "
                f"as the PACS holds them ({name} {held[where]}).")
     return True

@@ -391,7 +391,7 @@ def test_store_with_seg_presentation_state_and_burned_in_image(
     app.multiselect(key="pacs.derived").set_value(["seg", "gsps", "sc"]).run()
     app.text_input(key=f"export.seg_label.{one.id}.6000").input("Lesion A").run()
     no_exception(app)
-    made = "Made of MR-instance-0001.dcm with the planes, segment labels and frame chosen"
+    made = "Made from MR-instance-0001.dcm with the planes, segment labels and frame chosen"
     assert any(made in shown(c.value) and "the 2 other instance(s) stored now" in c.value
                and "as opened from the PACS" in c.value for c in app.caption)
     app.button(key="pacs.store").click().run()
@@ -400,7 +400,7 @@ def test_store_with_seg_presentation_state_and_burned_in_image(
     (message,) = [m.value for m in app.success if m.value.startswith("Stored ")]
     assert message.startswith(
         "Stored 2 instance(s) on the PACS Lab PACS as new instances in a new series and "
-        "3 DICOM SEG, 3 presentation state, 3 burned-in Secondary Capture")
+        "3 DICOM SEGs, 3 presentation states, 3 burned-in Secondary Captures, one new series per kind")
     assert app.multiselect(key="pacs.derived").value == []  # cleared: a second click stores nothing again
     assert app.button(key="pacs.store").disabled
     report = app.session_state[pacs.REPORT]["stored"]
@@ -503,7 +503,7 @@ def test_derived_files_of_an_uploaded_instance_need_it_stored(
     app.multiselect(key="pacs.derived").set_value(["sc"]).run()
     no_exception(app)
     why = ("one.dcm is not on the PACS PACS as it is now (not opened from there, or edits not stored there), "
-           "so there is nothing to derive files from.")
+           "so there is nothing to make them from.")
     assert any(shown(c.value) == why for c in app.caption)
     assert app.button(key="pacs.store").disabled
     entry = state.active(app.session_state)

@@ -80,7 +80,7 @@ def test_search_open_draw_on_instance_2_store(browser: Any, pacs_server: str, or
         page.locator(".st-key-pacs-derived").click()
         page.get_by_role("option", name="DICOM SEG", exact=True).click()
         page.keyboard.press("Escape")
-        page.get_by_text("Made of MR-instance-0002.dcm").wait_for()
+        page.get_by_text("Made from MR-instance-0002.dcm").wait_for()
         wait_idle(page)
         store.click()
         page.get_by_text("Stored 1 instance(s) on the PACS Orthanc as new instances in a new series and "

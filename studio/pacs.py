@@ -461,8 +461,10 @@ def store_section(entry: LoadedFile) -> None:
         st.caption("They are stored as new instances in a new derived series whose description says the "
                    "overlays were edited, with references to the original instances.")
     kinds = pacs_derived.choose()
-    where = "sent" if any(e.id == entry.id for e in sending) else _where_on_pacs(session, server, entry)
-    ready = pacs_derived.note(server.name, entry, where, len(sending)) if kinds else False
+    ready = False  # whether the instance shown gets derived files
+    if kinds:
+        where = "sent" if any(e.id == entry.id for e in sending) else _where_on_pacs(session, server, entry)
+        ready = pacs_derived.note(server.name, entry, where, len(sending))
     series = series_uid(entry.original) if entry.original is not None else ""
     if st.button("Store to PACS", key="pacs.store", type="primary", icon=":material/cloud_upload:",
                  disabled=not sending and not ready):

@@ -19,7 +19,7 @@ from tests import pacs_support
 from tests.app.support import errors, goto, no_exception, shown
 from tests.builders import to_file_bytes
 from tests.pacs_support import LoadedStudy
-from tools.orthanc import free_port, running_orthanc
+from tools.orthanc import Orthanc, free_port, running_orthanc
 
 orthanc_fixture = pacs_support.orthanc_fixture
 
@@ -275,6 +275,28 @@ def test_navigation_carries_plane_zoom_and_window_only() -> None:
     assert f"edit.plane.{other_size.id}" in session and f"edit.zoom.{other_size.id}" not in session
 
 
+def _open_draw_export(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch, server: Orthanc, row: int
+) -> tuple[state.LoadedFile, str]:
+    """Load the study into ``server``, open its series, draw ``row`` on instance 1, go to Export.
+
+    Returns the instance drawn on and the key of the series' Open button.
+    """
+    study = pacs_support.load_study(server)
+    monkeypatch.setenv(ENV, server.url)
+    app.run()
+    _search(app, "hidden")
+    key = f"pacs.open.{pacs.series_key(study.series_uid)}"
+    app.button(key=key).click().run()
+    entry = state.active(app.session_state)
+    assert entry is not None
+    stroke = np.zeros((pacs_support.ROWS, pacs_support.COLS), bool)
+    stroke[row, :] = True
+    editing.run(entry, "draw", lambda d: edit.apply_mask(d, 0x6000, stroke, "draw"))
+    goto(app, "export")
+    return entry, key
+
+
 def test_server_stopped_after_listing_and_a_filtering_store(
     app: AppTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -283,19 +305,8 @@ def test_server_stopped_after_listing_and_a_filtering_store(
     lua = ('function ReceivedInstanceFilter(dicom, origin, info)\n'
            '  return dicom.SeriesDescription ~= "T1 axial (overlays edited)"\nend\n')
     with running_orthanc(lua=lua) as server:
-        study = pacs_support.load_study(server)
-        monkeypatch.setenv(ENV, server.url)
-        app.run()
-        _search(app, "hidden")
-        key = f"pacs.open.{pacs.series_key(study.series_uid)}"
-        app.button(key=key).click().run()
+        entry, key = _open_draw_export(app, monkeypatch, server, row=1)
         assert len(state.files(app.session_state)) == 3
-        entry = state.active(app.session_state)
-        assert entry is not None
-        stroke = np.zeros((pacs_support.ROWS, pacs_support.COLS), bool)
-        stroke[1, :] = True
-        editing.run(entry, "draw", lambda d: edit.apply_mask(d, 0x6000, stroke, "draw"))
-        goto(app, "export")
         app.button(key="pacs.store").click().run()
         no_exception(app)
         assert errors(app) == [f"The PACS 'PACS' accepted {entry.name} but does not return it (HTTP 404): "
@@ -469,17 +480,7 @@ def test_a_derived_file_the_server_drops_leaves_the_session_as_it_was(
     pacs_support.require_orthanc()
     lua = 'function ReceivedInstanceFilter(dicom, origin, info)\n  return dicom.Modality ~= "SEG"\nend\n'
     with running_orthanc(lua=lua) as server:
-        study = pacs_support.load_study(server)
-        monkeypatch.setenv(ENV, server.url)
-        app.run()
-        _search(app, "hidden")
-        app.button(key=f"pacs.open.{pacs.series_key(study.series_uid)}").click().run()
-        entry = state.active(app.session_state)
-        assert entry is not None
-        stroke = np.zeros((pacs_support.ROWS, pacs_support.COLS), bool)
-        stroke[2, :] = True
-        editing.run(entry, "draw", lambda d: edit.apply_mask(d, 0x6000, stroke, "draw"))
-        goto(app, "export")
+        entry, _ = _open_draw_export(app, monkeypatch, server, row=2)
         app.multiselect(key="pacs.derived").set_value(["gsps", "seg"]).run()
         app.button(key="pacs.store").click().run()
         no_exception(app)

@@ -421,14 +421,15 @@ def _report_text(report: Mapping[str, Any]) -> str:
     images = [s for s in stored if s.kind == "image"]
     files = [s for s in stored if s.kind != "image"]
     where = "under their original UIDs" if report["keep"] else "as new instances in a new series"
-    text = f"Stored {len(images)} instance(s) on the PACS {report['server']} {where}" if images else (
-        f"Stored on the PACS {report['server']}")
+    text = f"Stored {len(images)} instance(s) on the PACS {report['server']} {where}"
     if not files:
         return text + "; each was retrieved again and its overlay planes match what you edited."
     numbers = {k: sum(s.kind == k for s in files) for k in KINDS}
-    counts = ", ".join(f"{n} {KINDS[k]}{'s' if n > 1 else ''}" for k, n in numbers.items() if n)
-    return (text + f"{' and' if images else ''} {counts}, one new series per kind; each was retrieved again "
-            "and matches what was sent, referencing the instances as stored.")
+    counts = [f"{n} {KINDS[k]}{'s' if n > 1 else ''}" for k, n in numbers.items() if n]
+    listed = " and ".join([", ".join(counts[:-1]), counts[-1]] if len(counts) > 1 else counts)
+    text = f"{text}, and {listed}" if images else f"Stored {listed} on the PACS {report['server']}"
+    return (text + " (one new series per kind); each was retrieved again and matches what was sent, "
+            "referencing the instances as the PACS holds them.")
 
 
 def store_section(entry: LoadedFile) -> None:
@@ -451,13 +452,14 @@ def store_section(entry: LoadedFile) -> None:
     pending = [e for e in edited if series_mod.unsaved(session, e)]
     sending = edited if pending else []  # storing again after more edits sends every edited instance
     st.caption(f"{len(edited)} of {len(members)} instance(s) of this series have edited overlay planes; "
-               "those are stored" + ("." if pending or not edited else
-                                     " (already stored as they are: edit again to store a new version)."))
+               "those are stored" + ("." if pending else
+                                     " (already stored as they are: edit again to store a new version).")
+               if edited else "No instance of this series has edited overlay planes.")
     keep = False
     if server.allow_original_uids:
         keep = st.checkbox("Store under the original UIDs (replaces the instances on the server)",
                            key="pacs.keep_uids", value=False)
-    else:
+    elif edited:
         st.caption("They are stored as new instances in a new derived series whose description says the "
                    "overlays were edited, with references to the original instances.")
     kinds = pacs_derived.choose()

@@ -410,8 +410,8 @@ def test_store_with_seg_presentation_state_and_burned_in_image(
     assert not errors(app), errors(app)
     (message,) = [m.value for m in app.success if m.value.startswith("Stored ")]
     assert message.startswith(
-        "Stored 2 instance(s) on the PACS Lab PACS as new instances in a new series and "
-        "3 DICOM SEGs, 3 presentation states, 3 burned-in Secondary Captures, one new series per kind")
+        "Stored 2 instance(s) on the PACS Lab PACS as new instances in a new series, and "
+        "3 DICOM SEGs, 3 presentation states and 3 burned-in Secondary Captures (one new series per kind)")
     assert app.multiselect(key="pacs.derived").value == []  # cleared: a second click stores nothing again
     assert app.button(key="pacs.store").disabled
     report = app.session_state[pacs.REPORT]["stored"]
@@ -466,7 +466,8 @@ def test_store_with_seg_presentation_state_and_burned_in_image(
     app.button(key="pacs.store").click().run()
     no_exception(app)
     assert not errors(app), errors(app)
-    assert any(m.value.startswith("Stored on the PACS Lab PACS 1 DICOM SEG") for m in app.success)
+    assert any(m.value.startswith("Stored 1 DICOM SEG on the PACS Lab PACS (one new series")
+               for m in app.success)
     (seg,) = _derived(app)
     assert [s.kind for s in app.session_state[pacs.REPORT]["stored"]] == ["seg"]  # no instance sent again
     data = client.retrieve(orthanc.study_uid, seg.series_uid, seg.sop_uid).data

@@ -83,8 +83,8 @@ def test_search_open_draw_on_instance_2_store(browser: Any, pacs_server: str, or
         page.get_by_text("Made from MR-instance-0002.dcm").wait_for()
         wait_idle(page)
         store.click()
-        page.get_by_text("Stored 1 instance(s) on the PACS Orthanc as new instances in a new series and "
-                         "1 DICOM SEG").wait_for()
+        page.get_by_text("Stored 1 instance(s) on the PACS Orthanc as new instances in a new series, and "
+                         "1 DICOM SEG (one new series per kind)").wait_for()
     finally:
         context.close()
 

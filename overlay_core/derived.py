@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import UID, generate_uid
+from pydicom.uid import RE_VALID_UID, UID, generate_uid
 
 from .checks import require_image
 from .copies import copy_dataset, copy_element
@@ -150,14 +150,29 @@ def chosen_planes(ds: Dataset, groups: Iterable[int] | None) -> list[OverlayPlan
     return [planes[g] for g in chosen]
 
 
-def new_instance(series_number: int = 1, equipment: bool = True) -> dict[str, Any]:
-    """Return highdicom's arguments for a new instance in a new series, made by this software.
+def new_instance(series_number: int = 1, equipment: bool = True, series_uid: str | None = None
+                 ) -> dict[str, Any]:
+    """Return highdicom's arguments for a new instance made by this software.
 
+    The instance goes into a new series, or into ``series_uid`` when given (e.g. one
+    series for every SEG of one store to a PACS); its SOP Instance UID is always new.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If ``series_uid`` is not a valid UID.
+
+    Examples
+    --------
     >>> sorted(new_instance(equipment=False))
     ['instance_number', 'manufacturer', 'series_instance_uid', 'series_number', 'sop_instance_uid']
+    >>> new_instance(series_uid="1.2.3")["series_instance_uid"]
+    '1.2.3'
     """
+    if series_uid is not None and not (len(series_uid) <= 64 and RE_VALID_UID.match(series_uid)):
+        raise InvalidArgumentError(f"{series_uid!r} is not a valid Series Instance UID.")
     out: dict[str, Any] = dict(
-        series_instance_uid=generate_uid(), series_number=series_number,
+        series_instance_uid=series_uid or generate_uid(), series_number=series_number,
         sop_instance_uid=generate_uid(), instance_number=1, manufacturer=MANUFACTURER,
     )
     if equipment:

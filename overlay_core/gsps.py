@@ -131,6 +131,7 @@ def export_gsps(
     groups: Iterable[int] | None = None,
     frame: int | None = None,
     series_number: int = 1,
+    series_uid: str | None = None,
 ) -> Dataset:
     """Return a new GSPS that references the image and shows its planes.
 
@@ -146,6 +147,8 @@ def export_gsps(
         frame; default: every frame.
     series_number : int, optional
         (0020,0011) of the new series.
+    series_uid : str, optional
+        (0020,000E) of the series to put the state in; default a new one.
 
     Returns
     -------
@@ -157,7 +160,8 @@ def export_gsps(
     ------
     InvalidArgumentError
         If there is no plane to carry, a group is not a usable plane, the frame is out of
-        range, or a plane differs per frame and no frame is given.
+        range, a plane differs per frame and no frame is given, or ``series_uid`` is not
+        a valid UID.
     """
     import highdicom as hd
 
@@ -175,11 +179,12 @@ def export_gsps(
         where = "" if frame is None else f" on frame {frame + 1}"
         raise InvalidArgumentError(f"The file has no overlay plane{where} to put in a presentation state.")
     source = single_frame_view(header) if info.frames > 1 else header
+    instance = new_instance(series_number, series_uid=series_uid)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             state: Dataset = hd.pr.GrayscaleSoftcopyPresentationState(
-                referenced_images=[source], **new_instance(series_number),
+                referenced_images=[source], **instance,
                 content_label="OVERLAYS", content_description="Overlay planes",
                 graphic_layers=[hd.pr.GraphicLayer(LAYER, 1, "Overlay planes")],
             )
@@ -275,18 +280,21 @@ def state_planes(state: Dataset, ds: Dataset) -> list[StatePlane]:
 # --------------------------------------------------------------------------- bytes, checked
 
 
-def gsps_bytes(ds: Dataset, groups: Iterable[int] | None = None, frame: int | None = None) -> bytes:
+def gsps_bytes(
+    ds: Dataset, groups: Iterable[int] | None = None, frame: int | None = None, series_uid: str | None = None
+) -> bytes:
     """Return a GSPS of the planes as file bytes, after reading it back and checking it.
 
     The state read back must reference the image and show each plane exactly where
-    :func:`overlay_core.placement.image_mask` places it (on the referenced frames).
+    :func:`overlay_core.placement.image_mask` places it (on the referenced frames). It
+    goes into the series ``series_uid``, or a new one (see :func:`export_gsps`).
 
     Raises
     ------
     OverlayError
         As :func:`export_gsps`, or when the state read back differs.
     """
-    state = export_gsps(ds, groups, frame)
+    state = export_gsps(ds, groups, frame, series_uid=series_uid)
     data = to_bytes(state)
     reread = load(data)
     shown = state_planes(reread, ds)

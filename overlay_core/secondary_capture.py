@@ -58,17 +58,19 @@ def export_sc(
     voi: Voi | None = None,
     styles: Sequence[PlaneStyle] | None = None,
     series_number: int = 1,
+    series_uid: str | None = None,
 ) -> Dataset:
     """Return a new RGB Secondary Capture of one frame with the visible planes burned in.
 
-    Patient and study attributes are the image's; series, SOP Instance UID and
-    equipment are new. (0008,2112) *Source Image Sequence* names the image (and the
-    frame of a multi-frame image).
+    Patient and study attributes are the image's; series (``series_uid`` when given),
+    SOP Instance UID and equipment are new. (0008,2112) *Source Image Sequence* names
+    the image (and the frame of a multi-frame image).
 
     Raises
     ------
     InvalidArgumentError, UnsupportedError
-        As :func:`burned_in_pixels`, or when the image lacks a UID to reference.
+        As :func:`burned_in_pixels`, or when the image lacks a UID to reference, or
+        ``series_uid`` is not a valid UID.
 
     Examples
     --------
@@ -89,12 +91,13 @@ def export_sc(
     check_frame_index(frame, info.frames, "the image")
     pixels = burned_in_pixels(ds, frame, voi, styles)
     orientation = header.get("PatientOrientation")
+    instance = new_instance(series_number, equipment=False, series_uid=series_uid)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             sc: Dataset = hd.sc.SCImage.from_ref_dataset(
                 ref_dataset=header, pixel_array=pixels, photometric_interpretation="RGB",
-                bits_allocated=8, coordinate_system="PATIENT", **new_instance(series_number, equipment=False),
+                bits_allocated=8, coordinate_system="PATIENT", **instance,
                 patient_orientation=("L", "P"),  # replaced below: highdicom insists on a value
                 transfer_syntax_uid=ExplicitVRLittleEndian,
             )
@@ -118,16 +121,22 @@ def export_sc(
 
 
 def sc_bytes(
-    ds: Dataset, frame: int = 0, voi: Voi | None = None, styles: Sequence[PlaneStyle] | None = None
+    ds: Dataset,
+    frame: int = 0,
+    voi: Voi | None = None,
+    styles: Sequence[PlaneStyle] | None = None,
+    series_uid: str | None = None,
 ) -> bytes:
     """Return the Secondary Capture as file bytes, after reading it back and checking its pixels.
+
+    It goes into the series ``series_uid``, or a new one (see :func:`export_sc`).
 
     Raises
     ------
     OverlayError
         As :func:`export_sc`, or when the pixels read back differ from the rendering.
     """
-    sc = export_sc(ds, frame, voi, styles)
+    sc = export_sc(ds, frame, voi, styles, series_uid=series_uid)
     data = to_bytes(sc)
     reread = load(data)
     try:

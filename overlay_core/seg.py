@@ -149,6 +149,7 @@ def export_seg(
     groups: Iterable[int] | None = None,
     labels: Mapping[int, str] | None = None,
     series_number: int = 1,
+    series_uid: str | None = None,
 ) -> Dataset:
     """Return a new BINARY DICOM Segmentation with one segment per plane.
 
@@ -162,17 +163,20 @@ def export_seg(
         Segment labels by group, overriding :func:`segment_label`.
     series_number : int, optional
         (0020,0011) of the new series.
+    series_uid : str, optional
+        (0020,000E) of the series to put the SEG in; default a new one.
 
     Returns
     -------
     pydicom.dataset.Dataset
-        A :class:`highdicom.seg.Segmentation`, new SOP Instance and Series UIDs.
+        A :class:`highdicom.seg.Segmentation` with a new SOP Instance UID.
 
     Raises
     ------
     InvalidArgumentError
         If a group is not a usable plane, a plane has no pixel on the image (it would be
-        an empty segment), or the image lacks what a SEG must reference.
+        an empty segment), the image lacks what a SEG must reference, or ``series_uid``
+        is not a valid UID.
     """
     import highdicom as hd
 
@@ -189,7 +193,7 @@ def export_seg(
     descriptions = [_description(p, i + 1, (labels or {}).get(p.group)) for i, p in enumerate(planes)]
     common: dict[str, Any] = dict(
         segmentation_type="BINARY", segment_descriptions=descriptions,
-        **new_instance(series_number), content_label="OVERLAYS",
+        **new_instance(series_number, series_uid=series_uid), content_label="OVERLAYS",
         content_description="Overlay planes converted to segments",
     )
     try:
@@ -493,11 +497,13 @@ def seg_bytes(
     ds: Dataset,
     groups: Iterable[int] | None = None,
     labels: Mapping[int, str] | None = None,
+    series_uid: str | None = None,
 ) -> bytes:
     """Return a SEG of the planes as file bytes, after reading them back and checking them.
 
     The bytes are read with :func:`overlay_core.reading.load` and highdicom, and every
-    segment must equal its plane as placed on the image, bit for bit.
+    segment must equal its plane as placed on the image, bit for bit. The SEG goes into
+    the series ``series_uid``, or a new one (see :func:`export_seg`).
 
     Raises
     ------
@@ -505,7 +511,7 @@ def seg_bytes(
         As :func:`export_seg`, or when the SEG read back differs.
     """
     planes = chosen_planes(ds, groups)
-    seg = export_seg(ds, [p.group for p in planes], labels)
+    seg = export_seg(ds, [p.group for p in planes], labels, series_uid=series_uid)
     data = to_bytes(seg)
     reread = load(data)
     masks = segment_masks(ds, reread)

@@ -89,12 +89,15 @@ def series_order(datasets: Sequence[Dataset]) -> list[int]:
     return sorted(range(len(datasets)), key=key)
 
 
-def derive_instance(original: Dataset, edited: Dataset, new_series_uid: str) -> Dataset:
+def derive_instance(
+    original: Dataset, edited: Dataset, new_series_uid: str, sop_instance_uid: str | None = None
+) -> Dataset:
     """Return a copy of ``edited`` as a new instance of the derived series ``new_series_uid``.
 
-    The copy gets a new SOP Instance UID (also in the file meta), the given Series Instance
-    UID, a Series Description ending in :data:`EDITED_SUFFIX`, *Image Type* value 1 DERIVED,
-    a *Derivation Description*, and a *Source Image Sequence* item referencing ``original``
+    The copy gets a new SOP Instance UID (also in the file meta; ``sop_instance_uid``
+    makes again a copy stored earlier), the given Series Instance UID, a Series
+    Description ending in :data:`EDITED_SUFFIX`, *Image Type* value 1 DERIVED, a
+    *Derivation Description*, and a *Source Image Sequence* item referencing ``original``
     (its SOP Class and SOP Instance UIDs). Series Number goes up by 1000 so viewers tell the
     series apart. Neither argument is changed.
 
@@ -106,9 +109,11 @@ def derive_instance(original: Dataset, edited: Dataset, new_series_uid: str) -> 
     ('1.2.9', 'T1 (overlays edited)', 1004, ['DERIVED', 'PRIMARY'])
     >>> new.SourceImageSequence[0].ReferencedSOPInstanceUID, new.SOPInstanceUID != "1.2.3"
     ('1.2.3', True)
+    >>> derive_instance(orig, orig, "1.2.9", sop_instance_uid="1.2.10").SOPInstanceUID
+    '1.2.10'
     """
     ds = copy.deepcopy(edited)
-    uid = generate_uid()
+    uid = sop_instance_uid or generate_uid()
     ds.SOPInstanceUID = uid
     meta = getattr(ds, "file_meta", None)
     if meta is not None and "MediaStorageSOPInstanceUID" in meta:

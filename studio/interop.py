@@ -11,8 +11,9 @@ Three pieces, each called with one line from its page:
 * :func:`seg_import_section` (Edit): upload a SEG of the active image and add its
   segments as planes (one undoable step).
 
-:func:`derived_files` returns the same checked bytes by file name without any UI, for
-other parts of the app (e.g. storing to a PACS).
+:func:`derived_files` returns the same checked bytes by file name without any UI;
+:func:`make_derived` makes one from any dataset (e.g. an instance as stored to a PACS), and
+:func:`chosen_options` gives the planes, labels and frame chosen on Export.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from overlay_core.errors import OverlayError
 from overlay_core.gsps import gsps_bytes, is_presentation_state, referenced_frames, state_planes
 from overlay_core.model import OverlayPlane, group_hex
-from overlay_core.reading import load
+from overlay_core.reading import image_info, load, read_planes
 from overlay_core.render import render
 from overlay_core.secondary_capture import sc_bytes
 from overlay_core.seg import import_seg, read_segments, seg_bytes, segment_label
@@ -43,10 +44,12 @@ from .view import MAX_DISPLAY
 
 __all__ = [
     "DerivedKind",
+    "chosen_options",
     "derived_bytes",
     "derived_files",
     "derived_name",
     "export_section",
+    "make_derived",
     "presentation_state_section",
     "seg_import_section",
     "written_uid",
@@ -116,24 +119,64 @@ def derived_bytes(
     memo = entry.derived_memo
     if key in memo:
         return memo[key]
-    if kind == "seg":
-        result = derived_name(entry, kind), seg_bytes(ds, chosen, labels)
-    elif kind == "gsps":
-        # A single-frame image needs no frame (nor "-frame1" in the name), as for the SC below.
-        gsps_frame = _gsps_frame(planes, frame) if entry.image_info().frames > 1 else None
-        result = derived_name(entry, kind, gsps_frame), gsps_bytes(ds, chosen, gsps_frame)
-    elif kind == "sc":
-        styles = [PlaneStyle(g, default_color(g)) for g in chosen]
-        result = derived_name(entry, kind, frame if entry.image_info().frames > 1 else None), sc_bytes(
-            ds, frame, styles=styles)
-    else:
-        raise OverlayError(f'The kind of file must be "seg", "gsps" or "sc", not "{kind}".')
+    where, data = make_derived(ds, kind, chosen, labels, frame)
+    result = derived_name(entry, kind, where), data
     for stale in [k for k in memo if not k.startswith(content)]:
         del memo[stale]  # only the current content is kept ...
     if len(memo) >= _MEMO_ENTRIES:
         memo.clear()  # ... with a few sets of options at most
     memo[key] = result
     return result
+
+
+def make_derived(
+    ds: Dataset,
+    kind: DerivedKind,
+    groups: Sequence[int],
+    labels: Mapping[int, str] | None = None,
+    frame: int = 0,
+    series_uid: str | None = None,
+) -> tuple[int | None, bytes]:
+    """Return one derived file of ``ds`` as checked bytes, and the frame its name mentions.
+
+    The planes in ``groups`` (in that order) go into the SEG (with ``labels``), the
+    presentation state (for ``frame`` only when planes differ per frame of a multi-frame
+    image) or the Secondary Capture of ``frame`` (0-based), in the series ``series_uid``
+    or a new one. The frame returned is ``None`` where the file covers the whole image.
+
+    Raises
+    ------
+    OverlayError
+        When the file cannot be made or fails its check (the message says why).
+    """
+    frames = image_info(ds).frames
+    if kind == "seg":
+        return None, seg_bytes(ds, groups, labels, series_uid=series_uid)
+    if kind == "gsps":
+        # A single-frame image needs no frame (nor "-frame1" in the name), as for the SC below.
+        planes = [p for p in read_planes(ds) if p.group in groups]
+        where = _gsps_frame(planes, frame) if frames > 1 else None
+        return where, gsps_bytes(ds, groups, where, series_uid=series_uid)
+    if kind == "sc":
+        styles = [PlaneStyle(g, default_color(g)) for g in groups]
+        return (frame if frames > 1 else None), sc_bytes(ds, frame, styles=styles, series_uid=series_uid)
+    raise OverlayError(f'The kind of file must be "seg", "gsps" or "sc", not "{kind}".')
+
+
+def chosen_options(session: state.State, entry: LoadedFile) -> tuple[list[int], dict[int, str], int]:
+    """Return the planes, segment labels and 0-based frame chosen for ``entry`` on Export.
+
+    They are what *For other viewers* shows (its widgets' values in ``session``): every
+    plane, the default labels and the first frame until the user changes them.
+    """
+    planes = entry.planes()
+    picked = session.get(f"export.interop_planes.{entry.id}")
+    groups = [p.group for p in planes if picked is None or p.group in picked]  # in plane order
+    labels = {p.group: str(session.get(f"export.seg_label.{entry.id}.{p.group_hex}") or segment_label(p))
+              for p in planes if p.group in groups}
+    frames = entry.image_info().frames if entry.ok else 1
+    frame = int(session.get(f"export.interop_frame.{entry.id}") or 1) - 1
+    return groups, labels, min(max(frame, 0), frames - 1)
 
 
 def _with_uid(ds: Dataset, uid: str) -> Dataset:

@@ -31,7 +31,6 @@ from overlay_core.dicomweb import (
     PacsClient,
     PacsConfig,
     PacsError,
-    PacsNotFoundError,
     PacsResponseError,
     Retrieved,
     SeriesSummary,
@@ -44,15 +43,19 @@ from overlay_core.errors import OverlayError
 from overlay_core.reading import load
 from overlay_core.series import derive_instance, series_order, series_uid
 
+from . import pacs_derived, state
 from . import series as series_mod
-from . import state
+from .interop import DerivedKind
+from .pacs_derived import KINDS, Target
 from .state import LoadedFile, State
+from .text import plain
 
 __all__ = [
     "ORIGINS",
     "Origin",
     "StoredInstance",
     "config",
+    "on_pacs",
     "open_section",
     "open_series",
     "series_key",
@@ -61,8 +64,9 @@ __all__ = [
 ]
 
 _LOG = logging.getLogger(__name__)
-#: Session-state keys owned by this module.
+#: Session-state keys owned by this module (STORED: file id -> (server, where it was last stored)).
 ORIGINS, RESULTS, SERIES, REPORT = "pacs.origins", "pacs.results", "pacs.series", "pacs.report"
+STORED = "pacs.stored"
 PAGE_SIZE = 25
 
 
@@ -78,13 +82,18 @@ class Origin:
 
 @dataclass(frozen=True)
 class StoredInstance:
-    """One instance stored and checked: where it went and whether it read back the same."""
+    """One instance stored and checked: where it went (it read back the same).
+
+    ``kind`` is ``"image"`` for an edited instance, else the kind of derived file
+    (``"seg"``, ``"gsps"``, ``"sc"``) made of the file ``instance``.
+    """
 
     file_id: str
     instance: str
     study_uid: str
     series_uid: str
     sop_uid: str
+    kind: str = "image"
 
 
 def _secrets_table() -> Mapping[str, Any] | None:
@@ -175,23 +184,62 @@ def _edited(session: State, entries: Sequence[LoadedFile]) -> list[LoadedFile]:
             and plane_changes(e.original, e.dataset)]
 
 
+def _where_on_pacs(session: State, server: Server, entry: LoadedFile) -> str | None:
+    """Say where ``entry`` as it is now is on ``server``: ``"stored"``, ``"original"`` or ``None``."""
+    if not entry.ok or entry.original is None or series_mod.unsaved(session, entry):
+        return None  # edits not stored anywhere
+    record: tuple[str, StoredInstance] | None = session.get(STORED, {}).get(entry.id)
+    if record is not None and record[0] == server.name:
+        return "stored"
+    origin: Origin | None = session.get(ORIGINS, {}).get(entry.id)
+    if origin is not None and origin.server == server.name and not series_mod.changed(session, entry):
+        return "original"
+    return None
+
+
+def on_pacs(session: State, server: Server, entry: LoadedFile) -> Dataset | None:
+    """Return ``entry`` as ``server`` holds it now, or ``None`` when that is not known.
+
+    An instance opened from that server and unchanged: its original. One stored there in
+    this session and unchanged since: the copy as it was sent (rebuilt, same UIDs).
+    """
+    where = _where_on_pacs(session, server, entry)
+    if where == "original":
+        return entry.original
+    if where != "stored" or entry.original is None or entry.dataset is None:
+        return None
+    stored: StoredInstance = session[STORED][entry.id][1]
+    if stored.sop_uid == str(entry.original.get("SOPInstanceUID", "")):
+        return entry.dataset  # stored under its original UIDs
+    return derive_instance(entry.original, entry.dataset, stored.series_uid, stored.sop_uid)
+
+
 def store_instances(
-    session: State, server: Server, entries: Sequence[LoadedFile], keep_uids: bool = False,
+    session: State,
+    server: Server,
+    entries: Sequence[LoadedFile],
+    keep_uids: bool = False,
+    derived: Sequence[DerivedKind] = (),
+    shown: LoadedFile | None = None,
 ) -> list[StoredInstance]:
-    """Store edited files (STOW-RS), retrieve each again and check its planes.
+    """Store edited files and derived files (STOW-RS), retrieve each again and check it.
 
     By default each file goes into one new derived series (see
     :func:`overlay_core.series.derive_instance`); with ``keep_uids`` (only if the operator
-    allows it for the server) under its own UIDs.
+    allows it for the server) under its own UIDs. ``derived`` kinds of files are made of
+    each file stored now and of ``shown`` when the server holds it as it is (see
+    :mod:`studio.pacs_derived`), referencing the instances as stored. Nothing in the
+    session changes unless every file reads back as sent.
 
     Raises
     ------
     PacsError
-        If the store fails, or any instance does not read back with the planes sent.
+        If there is nothing to store, a derived file cannot be made, the store fails, or
+        any file does not read back as sent.
     """
     if keep_uids and not server.allow_original_uids:
         raise PacsError(f"The PACS {server.name!r} is not configured to accept the original UIDs.")
-    if not entries:
+    if not entries and not derived:
         raise PacsError("No instance of this series has edited overlay planes to store.")
     new_series = generate_uid()
     sent: list[tuple[LoadedFile, Dataset]] = []
@@ -203,26 +251,34 @@ def store_instances(
             if not str(ds.get(keyword) or "").strip():
                 raise PacsError(f"{entry.name} has no {keyword}, so a PACS cannot store it.")
         sent.append((entry, ds))
+    targets = [Target(e, ds, shown is not None and e.id == shown.id) for e, ds in sent]
+    if derived and shown is not None and not any(t.shown for t in targets):
+        image = on_pacs(session, server, shown)  # not sent now: as the server holds it, if it does
+        if image is not None:
+            targets.insert(0, Target(shown, image, True))
+    made = pacs_derived.build(session, derived, targets) if derived else []
+    if not sent and not made:
+        raise PacsError("There is nothing to store: no instance has edits to store, and no derived file "
+                        "can be made of the instance shown as the PACS holds it.")
     client = PacsClient(server)
-    client.store([ds for _, ds in sent])
+    client.store([ds for _, ds in sent] + [item.dataset for item in made])
     stored = []
     for entry, ds in sent:
         uids = (str(ds.StudyInstanceUID), str(ds.SeriesInstanceUID), str(ds.SOPInstanceUID))
-        try:
-            back = load(client.retrieve(*uids).data)
-        except PacsNotFoundError as exc:
-            raise PacsError(
-                f"The PACS {server.name!r} accepted {entry.name} but does not return it (HTTP 404): "
-                "it may have filtered it out."
-            ) from exc
+        back = pacs_derived.retrieve_stored(client, server.name, entry.name, uids)
         if not same_planes(ds, back):
             raise PacsError(
                 f"The PACS {server.name!r} returns {entry.name} without the overlay planes sent "
                 "(it may keep an earlier copy of an instance with the same UID)."
             )
         stored.append(StoredInstance(entry.id, entry.name, *uids))
+    for item in made:
+        uids = pacs_derived.check(client, server.name, item)
+        stored.append(StoredInstance(item.entry.id, item.entry.name, *uids, kind=item.kind))
     series_mod.mark_saved(session, [entry for entry, _ in sent])
-    _LOG.info("Stored %d instance(s) on the PACS %r", len(stored), server.name)
+    records: dict[str, tuple[str, StoredInstance]] = session.setdefault(STORED, {})
+    records.update({s.file_id: (server.name, s) for s in stored if s.kind == "image"})
+    _LOG.info("Stored %d file(s) on the PACS %r", len(stored), server.name)
     return stored
 
 
@@ -360,6 +416,22 @@ def _series_list(cfg: PacsConfig, server: Server, study_uid: str) -> None:
                    icon=":material/check_circle:")
 
 
+def _report_text(report: Mapping[str, Any]) -> str:
+    stored: list[StoredInstance] = report["stored"]
+    images = [s for s in stored if s.kind == "image"]
+    files = [s for s in stored if s.kind != "image"]
+    where = "under their original UIDs" if report["keep"] else "as new instances in a new series"
+    text = f"Stored {len(images)} instance(s) on the PACS {report['server']} {where}"
+    if not files:
+        return text + "; each was retrieved again and its overlay planes match what you edited."
+    numbers = {k: sum(s.kind == k for s in files) for k in KINDS}
+    counts = [f"{n} {KINDS[k]}{'s' if n > 1 else ''}" for k, n in numbers.items() if n]
+    listed = " and ".join([", ".join(counts[:-1]), counts[-1]] if len(counts) > 1 else counts)
+    text = f"{text}, and {listed}" if images else f"Stored {listed} on the PACS {report['server']}"
+    return (text + " (one new series per kind); each was retrieved again and matches what was sent, "
+            "referencing the instances as the PACS holds them.")
+
+
 def store_section(entry: LoadedFile) -> None:
     """Draw the Export page's "Store to PACS" section (nothing without a configured server)."""
     cfg = _config_or_error()
@@ -378,35 +450,42 @@ def store_section(entry: LoadedFile) -> None:
     members = series_mod.members(session, entry)
     edited = _edited(session, members)
     pending = [e for e in edited if series_mod.unsaved(session, e)]
+    sending = edited if pending else []  # storing again after more edits sends every edited instance
     st.caption(f"{len(edited)} of {len(members)} instance(s) of this series have edited overlay planes; "
-               "those are stored" + ("." if pending or not edited else
-                                     " (already stored as they are: edit again to store a new version)."))
+               "those are stored" + ("." if pending else
+                                     " (already stored as they are: edit again to store a new version).")
+               if edited else "No instance of this series has edited overlay planes.")
     keep = False
     if server.allow_original_uids:
         keep = st.checkbox("Store under the original UIDs (replaces the instances on the server)",
                            key="pacs.keep_uids", value=False)
-    else:
+    elif edited:
         st.caption("They are stored as new instances in a new derived series whose description says the "
                    "overlays were edited, with references to the original instances.")
+    kinds = pacs_derived.choose()
+    ready = False  # whether the instance shown gets derived files
+    if kinds:
+        where = "sent" if any(e.id == entry.id for e in sending) else _where_on_pacs(session, server, entry)
+        ready = pacs_derived.note(server.name, entry, where, len(sending))
     series = series_uid(entry.original) if entry.original is not None else ""
     if st.button("Store to PACS", key="pacs.store", type="primary", icon=":material/cloud_upload:",
-                 disabled=not pending):
+                 disabled=not sending and not ready):
         with st.spinner("Storing and checking…"):
             try:
-                stored = store_instances(session, server, edited, keep_uids=keep)
+                stored = store_instances(session, server, sending, keep_uids=keep, derived=kinds, shown=entry)
             except PacsError as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(plain(str(exc)), icon=":material/error:")
             else:
                 st.session_state[REPORT] = {"server": server.name, "stored": stored, "keep": keep,
                                             "series": series}
+                if kinds:
+                    pacs_derived.reset()  # stored: a second click would store the same files again
                 st.rerun()  # the sidebar marks and this button show the stored state
     report = st.session_state.get(REPORT)
     if report and report["series"] == series and not pending:  # what was stored, until edited again
-        stored = report["stored"]
-        where = ("under their original UIDs" if report["keep"]
-                 else "as new instances in a new series")
-        st.success(f"Stored {len(stored)} instance(s) on the PACS {report['server']} {where}; each was "
-                   "retrieved again and its overlay planes match what you edited.",
-                   icon=":material/cloud_done:")
-        st.dataframe([{"file": s.instance, "Series Instance UID": s.series_uid,
-                       "SOP Instance UID": s.sop_uid} for s in stored], hide_index=True)
+        st.success(_report_text(report), icon=":material/cloud_done:")
+        kind_names: dict[str, str] = {"image": "edited instance"}
+        kind_names.update(KINDS.items())
+        st.dataframe([{"file": s.instance, "stored": kind_names.get(s.kind, s.kind),
+                       "Series Instance UID": s.series_uid, "SOP Instance UID": s.sop_uid}
+                      for s in report["stored"]], hide_index=True, key="pacs.report_table")

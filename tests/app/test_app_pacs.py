@@ -16,10 +16,10 @@ from overlay_core.windowing import AUTOMATIC
 from studio import editing, pacs, state
 from studio import series as series_mod
 from tests import pacs_support
-from tests.app.support import errors, goto, no_exception
+from tests.app.support import errors, goto, no_exception, shown
 from tests.builders import to_file_bytes
 from tests.pacs_support import LoadedStudy
-from tools.orthanc import free_port, running_orthanc
+from tools.orthanc import Orthanc, free_port, running_orthanc
 
 orthanc_fixture = pacs_support.orthanc_fixture
 
@@ -275,6 +275,28 @@ def test_navigation_carries_plane_zoom_and_window_only() -> None:
     assert f"edit.plane.{other_size.id}" in session and f"edit.zoom.{other_size.id}" not in session
 
 
+def _open_draw_export(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch, server: Orthanc, row: int
+) -> tuple[state.LoadedFile, str]:
+    """Load the study into ``server``, open its series, draw ``row`` on instance 1, go to Export.
+
+    Returns the instance drawn on and the key of the series' Open button.
+    """
+    study = pacs_support.load_study(server)
+    monkeypatch.setenv(ENV, server.url)
+    app.run()
+    _search(app, "hidden")
+    key = f"pacs.open.{pacs.series_key(study.series_uid)}"
+    app.button(key=key).click().run()
+    entry = state.active(app.session_state)
+    assert entry is not None
+    stroke = np.zeros((pacs_support.ROWS, pacs_support.COLS), bool)
+    stroke[row, :] = True
+    editing.run(entry, "draw", lambda d: edit.apply_mask(d, 0x6000, stroke, "draw"))
+    goto(app, "export")
+    return entry, key
+
+
 def test_server_stopped_after_listing_and_a_filtering_store(
     app: AppTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -283,19 +305,8 @@ def test_server_stopped_after_listing_and_a_filtering_store(
     lua = ('function ReceivedInstanceFilter(dicom, origin, info)\n'
            '  return dicom.SeriesDescription ~= "T1 axial (overlays edited)"\nend\n')
     with running_orthanc(lua=lua) as server:
-        study = pacs_support.load_study(server)
-        monkeypatch.setenv(ENV, server.url)
-        app.run()
-        _search(app, "hidden")
-        key = f"pacs.open.{pacs.series_key(study.series_uid)}"
-        app.button(key=key).click().run()
+        entry, key = _open_draw_export(app, monkeypatch, server, row=1)
         assert len(state.files(app.session_state)) == 3
-        entry = state.active(app.session_state)
-        assert entry is not None
-        stroke = np.zeros((pacs_support.ROWS, pacs_support.COLS), bool)
-        stroke[1, :] = True
-        editing.run(entry, "draw", lambda d: edit.apply_mask(d, 0x6000, stroke, "draw"))
-        goto(app, "export")
         app.button(key="pacs.store").click().run()
         no_exception(app)
         assert errors(app) == [f"The PACS 'PACS' accepted {entry.name} but does not return it (HTTP 404): "
@@ -345,3 +356,162 @@ def test_more_studies_pages_through_the_results(pacs_app: AppTest, monkeypatch: 
     app.button(key="pacs.more").click().run()  # a page with nothing new ends the paging
     assert len(app.selectbox(key="pacs.study").options) == 2
     assert not [b for b in app.button if b.key == "pacs.more"]
+
+
+# --- derived files (SEG, presentation state, burned-in Secondary Capture) stored with the instances
+
+
+KIND_MODALITY = {"seg": "SEG", "gsps": "PR", "sc": "OT"}
+
+
+def _derived(app: AppTest) -> list[pacs.StoredInstance]:
+    return [s for s in app.session_state[pacs.REPORT]["stored"] if s.kind != "image"]
+
+
+def _seg_pixels(data: bytes, sop: str) -> np.ndarray:
+    """Segment 1 of a SEG on the image ``sop``, read by highdicom alone."""
+    import highdicom as hd
+
+    seg = hd.seg.segread(io.BytesIO(data))
+    return np.asarray(seg.get_pixels_by_source_instance(
+        [sop], segment_numbers=[1], combine_segments=False, ignore_spatial_locations=True))[0, :, :, 0]
+
+
+def _references(ds: object) -> tuple[set[str], set[str]]:
+    from overlay_core.derived_check import referenced_uids
+
+    return referenced_uids(ds)  # type: ignore[arg-type]
+
+
+def test_store_with_seg_presentation_state_and_burned_in_image(
+    pacs_app: AppTest, orthanc: LoadedStudy
+) -> None:
+    """Instances 2 and 3 edited, instance 1 shown unedited: 3 files of each kind, referencing as stored."""
+    app = pacs_app
+    _search(app, "PACS-0042")
+    app.button(key=f"pacs.open.{pacs.series_key(orthanc.series_uid)}").click().run()
+    one, two, three = state.files(app.session_state)
+    strokes = {}
+    for entry, row in ((two, 20), (three, 25)):
+        stroke = np.zeros((pacs_support.ROWS, pacs_support.COLS), bool)
+        stroke[row, 10:50] = True
+        editing.run(entry, "draw", lambda d, s=stroke: edit.apply_mask(d, 0x6000, s, "draw"))
+        strokes[entry.id] = stroke
+    goto(app, "export")
+    assert app.multiselect(key="pacs.derived").value == []  # nothing extra by default
+    app.multiselect(key="pacs.derived").set_value(["seg", "gsps", "sc"]).run()
+    app.text_input(key=f"export.seg_label.{one.id}.6000").input("Lesion A").run()
+    no_exception(app)
+    made = "Made from MR-instance-0001.dcm with the planes, segment labels and frame chosen"
+    assert any(made in shown(c.value) and "the 2 other instance(s) stored now" in c.value
+               and "as opened from the PACS" in c.value for c in app.caption)
+    app.button(key="pacs.store").click().run()
+    no_exception(app)
+    assert not errors(app), errors(app)
+    (message,) = [m.value for m in app.success if m.value.startswith("Stored ")]
+    assert message.startswith(
+        "Stored 2 instance(s) on the PACS Lab PACS as new instances in a new series, and "
+        "3 DICOM SEGs, 3 presentation states and 3 burned-in Secondary Captures (one new series per kind)")
+    assert app.multiselect(key="pacs.derived").value == []  # cleared: a second click stores nothing again
+    assert app.button(key="pacs.store").disabled
+    report = app.session_state[pacs.REPORT]["stored"]
+    images = {s.file_id: s for s in report if s.kind == "image"}
+    assert set(images) == {two.id, three.id}
+    derived = _derived(app)
+    assert sorted((s.kind, s.file_id) for s in derived) == sorted(
+        (k, e.id) for k in KIND_MODALITY for e in (one, two, three))
+    series_of = {k: {s.series_uid for s in derived if s.kind == k} for k in KIND_MODALITY}
+    assert all(len(uids) == 1 for uids in series_of.values())  # one new series per kind ...
+    new_series = {uid for uids in series_of.values() for uid in uids}
+    assert len(new_series) == 3 and orthanc.series_uid not in new_series  # ... each new
+
+    # On the server, found by QIDO: each kind's series in the study, holding exactly its three files.
+    client = PacsClient(Server("check", orthanc.server.url))
+    listed = {s.series_uid: s for s in client.search_series(orthanc.study_uid)}
+    for kind, (uid,) in series_of.items():
+        assert listed[uid].modality == KIND_MODALITY[kind] and listed[uid].instance_count == 3
+        assert set(client.instance_uids(orthanc.study_uid, uid)) == {
+            s.sop_uid for s in derived if s.kind == kind}
+    # Each references its instance as the PACS holds it: 1 as opened, 2 and 3 as stored just now.
+    held = {one.id: (orthanc.series_uid, str(one.original.SOPInstanceUID)),
+            two.id: (images[two.id].series_uid, images[two.id].sop_uid),
+            three.id: (images[three.id].series_uid, images[three.id].sop_uid)}
+    expected_bits = {one.id: orthanc.masks[0], two.id: orthanc.masks[1] | strokes[two.id],
+                     three.id: orthanc.masks[2] | strokes[three.id]}
+    for item in derived:
+        data = client.retrieve(orthanc.study_uid, item.series_uid, item.sop_uid).data
+        back = load(data)
+        series, sop = held[item.file_id]
+        assert str(back.StudyInstanceUID) == orthanc.study_uid
+        sops, referenced_series = _references(back)
+        assert sops == {sop} and referenced_series <= {series}, (item.kind, item.instance)
+        if item.kind == "seg":
+            assert (_seg_pixels(data, sop) == expected_bits[item.file_id]).all()
+        if item.kind == "sc":
+            colour = back.pixel_array.astype(int)
+            painted = (colour[..., 0] != colour[..., 1]) | (colour[..., 1] != colour[..., 2])
+            assert (painted == expected_bits[item.file_id]).all()
+    segs = {s.file_id: s for s in derived if s.kind == "seg"}
+    labels = {fid: load(client.retrieve(orthanc.study_uid, s.series_uid, s.sop_uid).data)
+              .SegmentSequence[0].SegmentLabel for fid, s in segs.items()}
+    assert labels == {one.id: "Lesion A", two.id: "slice 2", three.id: "slice 3"}
+
+    # Nothing pending: a SEG of instance 2 alone references the copy stored above, not the original.
+    series_mod.navigate(app.session_state, one.id, two.id)
+    app.run()
+    assert app.button(key="pacs.store").disabled
+    app.multiselect(key="pacs.derived").set_value(["seg"]).run()
+    assert not app.button(key="pacs.store").disabled
+    assert any("MR-instance-0002.dcm as stored there earlier" in shown(c.value) for c in app.caption)
+    app.button(key="pacs.store").click().run()
+    no_exception(app)
+    assert not errors(app), errors(app)
+    assert any(m.value.startswith("Stored 1 DICOM SEG on the PACS Lab PACS (one new series")
+               for m in app.success)
+    (seg,) = _derived(app)
+    assert [s.kind for s in app.session_state[pacs.REPORT]["stored"]] == ["seg"]  # no instance sent again
+    data = client.retrieve(orthanc.study_uid, seg.series_uid, seg.sop_uid).data
+    assert _references(load(data)) == ({images[two.id].sop_uid}, {images[two.id].series_uid})
+    assert (_seg_pixels(data, images[two.id].sop_uid) == expected_bits[two.id]).all()
+
+
+def test_a_derived_file_the_server_drops_leaves_the_session_as_it_was(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pacs_support.require_orthanc()
+    lua = 'function ReceivedInstanceFilter(dicom, origin, info)\n  return dicom.Modality ~= "SEG"\nend\n'
+    with running_orthanc(lua=lua) as server:
+        entry, _ = _open_draw_export(app, monkeypatch, server, row=2)
+        app.multiselect(key="pacs.derived").set_value(["gsps", "seg"]).run()
+        app.button(key="pacs.store").click().run()
+        no_exception(app)
+        assert errors(app) == [f"The PACS 'PACS' accepted the DICOM SEG of {entry.name} but does not return "
+                               "it (HTTP 404): it may have filtered it out."]
+        assert series_mod.unsaved(app.session_state, entry)  # not marked as stored
+        assert pacs.REPORT not in app.session_state and entry.id not in app.session_state.get(pacs.STORED, {})
+        assert app.multiselect(key="pacs.derived").value == ["gsps", "seg"]  # the choice is kept
+        assert not app.button(key="pacs.store").disabled
+
+
+def test_derived_files_of_an_uploaded_instance_need_it_stored(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An uploaded file is not on the PACS: its derived files can only go with it, once edited."""
+    monkeypatch.setenv(ENV, f"http://127.0.0.1:{free_port()}/dicom-web")  # never asked: nothing is stored
+    (ds,), _ = pacs_support.series_datasets(1)
+    app.run()
+    app.file_uploader(key="upload").set_value(("one.dcm", to_file_bytes(ds), "application/dicom")).run()
+    goto(app, "export")
+    app.multiselect(key="pacs.derived").set_value(["sc"]).run()
+    no_exception(app)
+    why = ("one.dcm is not on the PACS PACS as it is now (not opened from there, or edits not stored there), "
+           "so there is nothing to make them from.")
+    assert any(shown(c.value) == why for c in app.caption)
+    assert app.button(key="pacs.store").disabled
+    entry = state.active(app.session_state)
+    stroke = np.zeros((pacs_support.ROWS, pacs_support.COLS), bool)
+    stroke[3, :] = True
+    editing.run(entry, "draw", lambda d: edit.apply_mask(d, 0x6000, stroke, "draw"))
+    app.run()
+    assert not app.button(key="pacs.store").disabled
+    assert any(shown(c.value).endswith("(one.dcm as stored now).") for c in app.caption)

@@ -3,15 +3,18 @@
 The app runs with ``OVERLAY_STUDIO_DICOMWEB_URL`` pointing at a throw-away Orthanc holding
 a three-instance series. The test searches by patient name, opens the series, steps to
 instance 2 with the Shift+PageDown shortcut, draws a brush stroke with the mouse (applied on release),
-stores from Export, and then reads the stored instance back from Orthanc: its plane must
-hold the stroke where it was drawn (mapped through the page's own view geometry).
+stores from Export with a DICOM SEG chosen under *Also store*, and then reads the stored
+instance back from Orthanc: its plane must hold the stroke where it was drawn (mapped
+through the page's own view geometry), and the SEG must reference it with the same bits.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
 
+import highdicom as hd
 import numpy as np
 import pytest
 
@@ -74,16 +77,28 @@ def test_search_open_draw_on_instance_2_store(browser: Any, pacs_server: str, or
         store = page.locator(".st-key-pacs-store button")
         store.wait_for()
         wait_idle(page)
+        page.locator(".st-key-pacs-derived").click()
+        page.get_by_role("option", name="DICOM SEG", exact=True).click()
+        page.keyboard.press("Escape")
+        page.get_by_text("Made from MR-instance-0002.dcm").wait_for()
+        wait_idle(page)
         store.click()
-        page.get_by_text("Stored 1 instance(s) on the PACS Orthanc").wait_for()
+        page.get_by_text("Stored 1 instance(s) on the PACS Orthanc as new instances in a new series, and "
+                         "1 DICOM SEG (one new series per kind)").wait_for()
     finally:
         context.close()
 
     client = PacsClient(Server("check", orthanc.server.url))
-    (new_series,) = [s.series_uid for s in client.search_series(orthanc.study_uid)
-                     if s.series_uid != orthanc.series_uid]
+    listed = client.search_series(orthanc.study_uid)
+    (new_series,) = [s.series_uid for s in listed
+                     if s.series_uid != orthanc.series_uid and s.modality == "MR"]
+    (seg_series,) = [s.series_uid for s in listed if s.modality == "SEG"]
     (sop,) = client.instance_uids(orthanc.study_uid, new_series)
     stored = load(client.retrieve(orthanc.study_uid, new_series, sop).data)
+    (seg_sop,) = client.instance_uids(orthanc.study_uid, seg_series)
+    seg = hd.seg.segread(io.BytesIO(client.retrieve(orthanc.study_uid, seg_series, seg_sop).data))
+    segment = seg.get_pixels_by_source_instance([sop], combine_segments=False, ignore_spatial_locations=True)
+    assert (np.asarray(segment)[0, :, :, 0] == plane_bits(stored, 0x6000)[0]).all()  # the SEG of the stored
     assert int(stored.InstanceNumber) == 2
     bits = plane_bits(stored, 0x6000)[0]
     new = bits & ~orthanc.masks[1]

@@ -230,7 +230,8 @@ def _offer(entry: LoadedFile, kind: DerivedKind, label: str, help_text: str, **o
         st.error(plain(f"{label}: {exc}"))
         return
     st.download_button(f"{label} ({plain(name)})", data=data, file_name=name, mime="application/dicom",
-                       key=f"export.{kind}", icon=":material/download:", help=help_text)
+                       key=f"export.{kind}", icon=":material/download:", help=help_text,
+                       on_click="ignore")
 
 
 def export_section(entry: LoadedFile) -> None:

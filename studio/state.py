@@ -280,7 +280,14 @@ def discard_all(state: State) -> None:
 
 
 def _discard(entry: LoadedFile) -> None:
-    """Drop what an entry holds that is large: its datasets, history and downloads."""
+    """Drop what an entry holds that is large: its datasets, history and downloads.
+
+    The datasets are emptied too: a page's globals outlive its run (its widgets' callbacks
+    keep them), and one naming a dataset kept the whole image after its session closed.
+    """
+    for ds in (entry.original, entry.dataset):
+        if ds is not None:
+            ds.clear()
     entry.original = entry.dataset = None
     entry.history = None
     entry.export_memo.clear()

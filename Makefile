@@ -81,6 +81,8 @@ bench: $(VENV)/.dev system-deps
 	$(PY) benchmarks/batch_throughput.py
 	# The editor in Chromium (mouse-up to applied, rapid strokes, idle reruns): prints a table.
 	$(PY) benchmarks/bench_editor.py
+	# Ten browser sessions at once, and the server memory one opened file costs: two tables.
+	$(PY) benchmarks/bench_sessions.py
 
 # Reliability (issue 10): >= 10,000 mutated files through the core and the CLI, each in a
 # worker subprocess with a time and a memory limit; any error but OverlayError, hang or

@@ -11,8 +11,9 @@ from studio.ui import sidebar
 # A local icon: ":material/…" page icons make every page load fetch the favicon from a CDN.
 ICON = str(Path(__file__).parent / "studio" / "icon.png")
 st.set_page_config(page_title="Overlay Studio", page_icon=ICON, layout="wide")
-state.init(st.session_state)
 memory.start_janitor()  # closed sessions' files freed within server.disconnectedSessionTTL
+memory.prepare_process()  # once per process, before any session holds a file (see studio/memory.py)
+state.init(st.session_state)
 
 page = st.navigation([
     st.Page("pages/open.py", title="Open", url_path="", default=True, icon=":material/folder_open:"),

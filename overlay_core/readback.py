@@ -12,10 +12,11 @@ from dataclasses import fields
 
 import numpy as np
 from pydicom.dataset import Dataset
+from pydicom.tag import Tag
 
 from .errors import OverlayError, WriteCheckError
 from .model import OverlayPlane, group_hex
-from .reading import load, overlay_groups, unpack_plane
+from .reading import DATA, load, overlay_groups, unpack_plane
 
 __all__ = ["check_readback", "plane_differences"]
 
@@ -86,13 +87,18 @@ def plane_differences(expected: Dataset, found: Dataset) -> list[str]:
 def check_readback(ds: Dataset, data: bytes) -> None:
     """Read ``data`` back and raise unless it holds exactly ``ds``'s overlay planes.
 
+    Pixel Data is read back only when a plane is embedded in it (the overlay groups come
+    before it in the file), so checking a large file does not hold its image twice.
+
     Raises
     ------
     WriteCheckError
         Naming the first difference (and how many more there are).
     """
+    # A group without Overlay Data may be a plane embedded in Pixel Data: read it then.
+    pixels = any(Tag(group, DATA) not in ds for group in overlay_groups(ds))
     try:
-        reread = load(data)
+        reread = load(data, pixels=pixels)
     except OverlayError as exc:
         raise WriteCheckError(f"The written file cannot be read back ({exc}).") from None
     differences = plane_differences(ds, reread)

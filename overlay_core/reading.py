@@ -56,7 +56,7 @@ ROWS, COLUMNS, FRAMES, DESCRIPTION, TYPE, SUBTYPE = 0x0010, 0x0011, 0x0015, 0x00
 ORIGIN, FRAME_ORIGIN, BITS_ALLOCATED, BIT_POSITION = 0x0050, 0x0051, 0x0100, 0x0102
 ACTIVATION_LAYER, ROI_AREA, ROI_MEAN, ROI_STD, LABEL, DATA = 0x1001, 0x1301, 0x1302, 0x1303, 0x1500, 0x3000
 
-def load(data: bytes) -> Dataset:
+def load(data: bytes, pixels: bool = True) -> Dataset:
     """Read a DICOM file from bytes in memory.
 
     Files without the 128-byte preamble and ``DICM`` prefix are accepted. Every element
@@ -66,6 +66,9 @@ def load(data: bytes) -> Dataset:
     ----------
     data : bytes
         The whole file.
+    pixels : bool
+        ``False`` stops before Pixel Data (overlay groups come before it), so checking a
+        file's standalone planes does not hold a second copy of its image.
 
     Returns
     -------
@@ -86,9 +89,9 @@ def load(data: bytes) -> Dataset:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                ds = pydicom.dcmread(io.BytesIO(data))
+                ds = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=not pixels)
             except InvalidDicomError:
-                ds = pydicom.dcmread(io.BytesIO(data), force=True)
+                ds = pydicom.dcmread(io.BytesIO(data), force=True, stop_before_pixels=not pixels)
                 _check_headerless(ds)
             if len(ds) == 0:
                 raise NotDicomError("The file holds no DICOM data elements: it is empty or truncated.")
@@ -101,6 +104,9 @@ def load(data: bytes) -> Dataset:
             image_info(ds)  # the image's claimed size, against the limits, for every syntax
             _check_pixel_data_binary(ds)
             _check_pixel_data_length(ds)
+            # pydicom keeps the file's bytes for deferred reads; every value is read by now,
+            # so holding them would double what an open file costs.
+            ds.buffer = None
     except OverlayError:
         raise
     except RecursionError:

@@ -45,6 +45,7 @@ else:
     st.download_button(
         f"Download {plain(download_name(entry))}", data=data, file_name=download_name(entry),
         mime="application/dicom", key="download", type="primary", icon=":material/download:",
+        on_click="ignore",  # a download needs no rerun of the page
     )
 
 readable = [e for e in state.files(st.session_state) if e.ok]
@@ -57,7 +58,7 @@ if len(readable) > 1:
         st.download_button(
             f"Download all {len(readable)} files as a zip", data=archive,
             file_name="overlay-studio.zip", mime="application/zip", key="export.zip",
-            icon=":material/folder_zip:",
+            icon=":material/folder_zip:", on_click="ignore",
         )
 
 pacs.store_section(entry)  # "Store to PACS": only when the operator configured a DICOMweb server
@@ -86,7 +87,7 @@ if planes:
                 f"Plane {plane.group_hex}{suffix} PNG",
                 data=lambda g=plane.group, f=frame: operations.export_png(entry.dataset, g, f, space),
                 file_name=f"{entry.stem}-{plane.group_hex}{suffix}-{space}.png", mime="image/png",
-                key=f"export.png.{plane.group_hex}", icon=":material/image:",
+                key=f"export.png.{plane.group_hex}", icon=":material/image:", on_click="ignore",
             )
 
 export_section(entry)  # SEG, presentation state, burned-in Secondary Capture

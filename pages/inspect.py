@@ -118,5 +118,5 @@ with view_col:
         "Burn-in PNG (full resolution)",
         data=lambda: burn_in_png(ds, frame=frame, voi=view.voi or voi, styles=styles),
         file_name=f"{entry.stem}-frame{frame + 1}-burnin.png", mime="image/png",
-        key="inspect.burnin", icon=":material/image:",
+        key="inspect.burnin", icon=":material/image:", on_click="ignore",
     )

@@ -1,6 +1,7 @@
 """Open: upload DICOM files or the bundled sample; choose the active file; remove files."""
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from studio import memory, pacs, state
 from studio.text import plain
@@ -10,19 +11,20 @@ st.title("Open")
 st.caption(SESSION_NOTE)
 
 
+def _ingest(uploads: list[UploadedFile] | None) -> None:
+    # The session keeps its own dataset; Streamlit's copy of each upload goes at once, and
+    # nothing on this page keeps the uploads (a page's globals outlive its run).
+    state.ingest_uploads(st.session_state, uploads)
+    memory.release_uploads(uploads or [])
 
-def _ingest() -> None:
-    # Runs before the page, so the sidebar already shows the new active file.
-    state.ingest_uploads(st.session_state, st.session_state.get("upload"))
 
-
-uploads = st.file_uploader(
+# on_change runs before the page, so the sidebar already shows the new active file; the
+# call around the widget takes what the callback did not (files already seen are skipped).
+_ingest(st.file_uploader(
     "DICOM files (any extension)", type=None, accept_multiple_files=True, key="upload",
-    on_change=_ingest,
+    on_change=lambda: _ingest(st.session_state.get("upload")),
     help="Select one or more DICOM files. The newest file you open becomes the active one.",
-)
-state.ingest_uploads(st.session_state, uploads)  # files already ingested are skipped
-memory.release_uploads(u.file_id for u in uploads or [])  # the session keeps its own copy only
+))
 
 st.button("Open the bundled sample", key="open.sample", icon=":material/science:",
           on_click=state.add_sample, args=(st.session_state,))

@@ -1,8 +1,8 @@
 """The per-session memory budget: what a session's files hold, and refusing what would not fit.
 
-A session holds, per file, the uploaded bytes and the loaded dataset (whose Pixel Data is a
-second copy; the edited dataset shares it), plus its undo history and the last checked
-download. :func:`file_cost` counts those; :func:`check_upload` refuses a file before it is
+A session holds, per file, the loaded dataset (the uploaded bytes are not kept; the edited
+dataset shares the Pixel Data), its undo history, the last checked download and the
+derived files made of it. :func:`file_cost` counts those; :func:`check_upload` refuses a file before it is
 parsed when it is larger than the whole budget, or when opening it would take the session
 over its budget (``OVERLAY_STUDIO_SESSION_BYTES``, 1 GB by default; see
 :mod:`overlay_core.limits`).
@@ -18,18 +18,18 @@ from overlay_core.limits import ENV_SESSION_BYTES, Limits, current, format_bytes
 
 __all__ = ["LOAD_FACTOR", "check_upload", "file_cost", "session_bytes"]
 
-#: Bytes held per uploaded byte once a file is open: the upload and its loaded Pixel Data.
+#: Bytes needed per uploaded byte while a file opens: the upload and its loaded dataset.
 LOAD_FACTOR = 2
 
 
 def file_cost(entry: Any) -> int:
     """Return the bytes one :class:`~studio.state.LoadedFile` holds (estimated from its parts)."""
-    data = len(entry.data or b"")
-    cost = data * (LOAD_FACTOR if entry.dataset is not None else 1)
+    cost = int(entry.size) if entry.dataset is not None else 0  # the dataset is about the file's size
     history = getattr(entry, "history", None)
     if history is not None:
         cost += int(getattr(history, "nbytes", 0))
     cost += sum(len(v) for v in getattr(entry, "export_memo", {}).values())
+    cost += sum(len(data) for _, data in getattr(entry, "derived_memo", {}).values())
     return cost
 
 

@@ -26,7 +26,7 @@ __all__ = ["checked_bytes", "download_name", "zip_files"]
 def download_name(entry: LoadedFile) -> str:
     """Return the name offered for the edited file, e.g. ``"scan-edited.dcm"``.
 
-    >>> download_name(LoadedFile("f1", "scan.dcm", b"", ""))
+    >>> download_name(LoadedFile("f1", "scan.dcm", 0, ""))
     'scan-edited.dcm'
     """
     return f"{entry.stem}-edited.dcm"

@@ -59,6 +59,7 @@ __all__ = [
 DerivedKind = Literal["seg", "gsps", "sc"]
 _KINDS: dict[DerivedKind, str] = {"seg": "seg", "gsps": "pr", "sc": "sc"}
 _FLASH = "edit.seg_flash"
+_WANTED = "export.derived_wanted"  # ids of the files whose derived files the user asked for
 #: Derived files kept per loaded file (an RGB Secondary Capture of 4096 x 4096 is 48 MB).
 _MEMO_ENTRIES = 6
 
@@ -70,7 +71,7 @@ def _session() -> state.State:
 def derived_name(entry: LoadedFile, kind: DerivedKind, frame: int | None = None) -> str:
     """Return the download name of a derived file, e.g. ``"scan-seg.dcm"``.
 
-    >>> derived_name(LoadedFile("f1", "scan.dcm", b"", ""), "sc", 2)
+    >>> derived_name(LoadedFile("f1", "scan.dcm", 0, ""), "sc", 2)
     'scan-frame3-sc.dcm'
     """
     where = f"-frame{frame + 1}" if frame is not None else ""
@@ -229,7 +230,8 @@ def _offer(entry: LoadedFile, kind: DerivedKind, label: str, help_text: str, **o
         st.error(plain(f"{label}: {exc}"))
         return
     st.download_button(f"{label} ({plain(name)})", data=data, file_name=name, mime="application/dicom",
-                       key=f"export.{kind}", icon=":material/download:", help=help_text)
+                       key=f"export.{kind}", icon=":material/download:", help=help_text,
+                       on_click="ignore")
 
 
 def export_section(entry: LoadedFile) -> None:
@@ -245,7 +247,8 @@ def export_section(entry: LoadedFile) -> None:
             uid = written_uid(entry)
         except OverlayError:
             uid = None  # the download above says why
-    st.caption("Each file is written, read back and checked before it is offered. All three keep the "
+    st.caption("Each file is made when you ask, then written, read back and checked before it is offered. "
+               "All three keep the "
                "patient and study, start a new series and reference the image"
                + (" under the new SOP Instance UID of the download above." if uid else "."))
     names = {p.group: f"{p.group_hex} {p.label or p.description}".strip() for p in planes}
@@ -266,6 +269,12 @@ def export_section(entry: LoadedFile) -> None:
                 labels[plane.group] = st.text_input(
                     f"Segment label of {plane.group_hex}", segment_label(plane), max_chars=64,
                     key=f"export.seg_label.{entry.id}.{plane.group_hex}")
+    wanted: set[str] = st.session_state.setdefault(_WANTED, set())
+    if entry.id not in wanted:  # made on request: three writes and checks the user may not need
+        st.button("Make the SEG, presentation state and burned-in image", key=f"export.make.{entry.id}",
+                  icon=":material/build:", on_click=wanted.add, args=(entry.id,),
+                  help="Once asked, they are made again whenever this file changes.")
+        return
     _offer(entry, "seg", "DICOM SEG", "One segment per plane, placed on the image as it is shown.",
            groups=groups, labels=labels, sop_instance_uid=uid)
     _offer(entry, "gsps", "Presentation state",

@@ -119,7 +119,7 @@ def _held(session: State) -> tuple[int, int]:
     """Instances and bytes the session now holds from PACS servers."""
     origins: dict[str, Origin] = session.get(ORIGINS, {})
     held = [f for f in state.files(session) if f.id in origins]
-    return len(held), sum(len(f.data) for f in held)
+    return len(held), sum(f.size for f in held)
 
 
 def _name(ds: Dataset, fallback: int) -> str:
@@ -169,7 +169,7 @@ def open_series(
     added = []
     for position, index in enumerate(series_order([ds for _, ds in loaded]), 1):
         item, ds = loaded[index]
-        entry = state.add_file(session, _name(ds, position), item.data)
+        entry = state.add_file(session, _name(ds, position), item.data, dataset=ds)
         origins[entry.id] = Origin(server.name, item.study_uid, item.series_uid, item.sop_uid)
         added.append(entry)
     if added:

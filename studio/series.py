@@ -69,7 +69,7 @@ def _table(session: State, name: str) -> dict[str, str]:
 def _opened_key(session: State, entry: LoadedFile) -> str:
     opened = _table(session, OPENED)
     if entry.id not in opened:
-        opened[entry.id] = content_key(LoadedFile(entry.id, entry.name, entry.data, entry.sha256,
+        opened[entry.id] = content_key(LoadedFile(entry.id, entry.name, entry.size, entry.sha256,
                                                   dataset=entry.original))
     return opened[entry.id]
 

@@ -2,9 +2,10 @@
 
 Patient data never leaves the session: no file is written to disk and nothing is put in
 ``st.cache_resource`` (shared by every user). Each loaded file is a :class:`LoadedFile`
-holding the bytes as uploaded, the dataset as loaded (for the list of changes) and the
-dataset being edited. A file that cannot be read stays in the list with its error, so
-the user sees why, and every other file stays usable.
+holding the dataset as loaded (for the list of changes) and the dataset being edited,
+which shares its Pixel Data; the uploaded bytes are not kept once read (only their size
+and digest), so an open file costs about its own size. A file that cannot be read stays
+in the list with its error, so the user sees why, and every other file stays usable.
 
 Every function takes the session-state mapping (``st.session_state`` in the app, a
 plain ``dict`` in tests).
@@ -79,10 +80,10 @@ class LoadedFile:
         Unique within the session; used in widget keys.
     name : str
         The uploaded file name.
-    data : bytes
-        The bytes as uploaded.
+    size : int
+        The number of bytes uploaded (the bytes themselves are not kept).
     sha256 : str
-        Hex digest of ``data``.
+        Hex digest of the bytes uploaded.
     original, dataset : Dataset or None
         The dataset as loaded (never changed) and the one being edited; ``None`` when
         the file could not be read.
@@ -94,7 +95,7 @@ class LoadedFile:
 
     id: str
     name: str
-    data: bytes
+    size: int
     sha256: str
     original: Dataset | None = None
     dataset: Dataset | None = None
@@ -181,12 +182,14 @@ def activate(state: State, file_id: str) -> None:
         state[ACTIVE] = file_id
 
 
-def add_file(state: State, name: str, data: bytes) -> LoadedFile:
+def add_file(state: State, name: str, data: bytes, dataset: Dataset | None = None) -> LoadedFile:
     """Read ``data`` and add it to the session; a readable file becomes the active one.
 
     A file that cannot be read, or that does not fit the session's memory budget
     (:mod:`studio.budget`, checked before parsing), is added with its
-    :attr:`LoadedFile.error` set and the active file stays as it was.
+    :attr:`LoadedFile.error` set and the active file stays as it was. ``dataset`` is
+    ``data`` already loaded (:func:`overlay_core.reading.load`), so it is not parsed twice.
+    ``data`` is not kept.
     """
     state.setdefault(FILES, {})
     number = state.get("studio.counter", 0) + 1
@@ -195,12 +198,12 @@ def add_file(state: State, name: str, data: bytes) -> LoadedFile:
     try:  # the session's memory budget, before anything is parsed (studio.budget)
         budget.check_upload(name, len(data), budget.session_bytes(state[FILES].values()))
     except OverlayError as exc:
-        entry = LoadedFile(id=f"f{number}", name=name, data=b"", sha256="", error=str(exc))
+        entry = LoadedFile(id=f"f{number}", name=name, size=len(data), sha256="", error=str(exc))
         state[FILES][entry.id] = entry
         return entry
-    entry = LoadedFile(id=f"f{number}", name=name, data=data, sha256=hashlib.sha256(data).hexdigest())
+    entry = LoadedFile(id=f"f{number}", name=name, size=len(data), sha256=hashlib.sha256(data).hexdigest())
     try:
-        entry.original = load(data)
+        entry.original = load(data) if dataset is None else dataset
         entry.dataset = copy_dataset(entry.original)
     except OverlayError as exc:
         entry.error = str(exc)
@@ -256,26 +259,40 @@ def ingest_uploads(state: State, uploads: Iterable[Upload] | None) -> list[Loade
 def remove(state: State, file_id: str) -> None:
     """Remove a file; the newest remaining readable file becomes active if it was active."""
     entries: dict[str, LoadedFile] = state.get(FILES, {})
-    entries.pop(file_id, None)
+    removed = entries.pop(file_id, None)
+    if removed is not None:
+        _discard(removed)  # a stale reference (a widget callback's arguments) keeps nothing large
     if state.get(ACTIVE) == file_id or state.get(ACTIVE) not in entries:
         readable = [f.id for f in entries.values() if f.ok]
         state[ACTIVE] = readable[-1] if readable else None
 
 
 def discard_all(state: State) -> None:
-    """Drop every file's bytes, datasets, history and downloads (the session is over).
+    """Drop every file's datasets, history and downloads (the session is over).
 
     The :class:`LoadedFile` objects stay (something may still refer to them) but hold
     nothing large.
     """
     for entry in files(state):
-        entry.data = b""
-        entry.original = entry.dataset = None
-        entry.history = None
-        entry.export_memo.clear()
-        entry._pixel_ref = None
+        _discard(entry)
     if FILES in state:
         state[FILES] = {}
+
+
+def _discard(entry: LoadedFile) -> None:
+    """Drop what an entry holds that is large: its datasets, history and downloads.
+
+    The datasets are emptied too: a page's globals outlive its run (its widgets' callbacks
+    keep them), and one naming a dataset kept the whole image after its session closed.
+    """
+    for ds in (entry.original, entry.dataset):
+        if ds is not None:
+            ds.clear()
+    entry.original = entry.dataset = None
+    entry.history = None
+    entry.export_memo.clear()
+    entry.derived_memo.clear()
+    entry._pixel_ref = None
 
 
 def content_key(entry: LoadedFile) -> str:

@@ -36,9 +36,32 @@ def open_files(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
     return at
 
 
-def test_export_offers_checked_seg_gsps_and_sc(app: AppTest, downloads: Downloads) -> None:
+def make(at: AppTest) -> AppTest:
+    """Ask the Export page for the SEG, presentation state and burned-in image."""
+    at.button(key=f"export.make.{state.active(at.session_state).id}").click().run()
+    no_exception(at)
+    return at
+
+
+def test_derived_files_are_made_when_asked_then_kept_up_to_date(app: AppTest, downloads: Downloads) -> None:
     data, _ = two_plane_file()
     goto(open_files(app, ("two.dcm", data)), "export")
+    entry = state.active(app.session_state)
+    keys = {b.key for b in app.get("download_button")}
+    assert not keys & {"export.seg", "export.gsps", "export.sc"} and not entry.derived_memo  # nothing made
+    make(app)
+    assert {"export.seg", "export.gsps", "export.sc"} <= {b.key for b in app.get("download_button")}
+    first = downloads.get_bytes("two-seg.dcm")
+    set_plane(entry.dataset, 0x6000, np.eye(16, 20, dtype=bool))  # an edit: made again, unasked
+    goto(app, "inspect")
+    goto(app, "export")
+    assert "export.seg" in {b.key for b in app.get("download_button")}
+    assert downloads.get_bytes("two-seg.dcm") != first
+
+
+def test_export_offers_checked_seg_gsps_and_sc(app: AppTest, downloads: Downloads) -> None:
+    data, _ = two_plane_file()
+    make(goto(open_files(app, ("two.dcm", data)), "export"))
     source = load(data)
     assert not errors(app)
     labels = {b.key: as_text(b.proto.label) for b in app.get("download_button")}
@@ -57,7 +80,7 @@ def test_export_offers_checked_seg_gsps_and_sc(app: AppTest, downloads: Download
 
 def test_export_planes_and_labels_are_chosen(app: AppTest, downloads: Downloads) -> None:
     data, _ = two_plane_file()
-    goto(open_files(app, ("two.dcm", data)), "export")
+    make(goto(open_files(app, ("two.dcm", data)), "export"))
     entry = state.active(app.session_state)
     app.multiselect(key=f"export.interop_planes.{entry.id}").set_value([0x6002]).run()
     app.text_input(key=f"export.seg_label.{entry.id}.6002").input("Lesion A").run()
@@ -70,7 +93,7 @@ def test_export_planes_and_labels_are_chosen(app: AppTest, downloads: Downloads)
 
 def test_multi_frame_exports_use_the_chosen_frame(app: AppTest, downloads: Downloads) -> None:
     data, _ = multiframe_file(image_frames=4, plane_frames=2, image_frame_origin=2)
-    goto(open_files(app, ("multi.dcm", data)), "export")
+    make(goto(open_files(app, ("multi.dcm", data)), "export"))
     entry = state.active(app.session_state)
     app.number_input(key=f"export.interop_frame.{entry.id}").set_value(3).run()
     no_exception(app)
@@ -155,7 +178,7 @@ def test_edit_refuses_a_seg_of_another_image(app: AppTest) -> None:
 
 def test_with_a_new_uid_exports_reference_the_file_as_downloaded(app: AppTest, downloads: Downloads) -> None:
     data, _ = two_plane_file()
-    goto(open_files(app, ("two.dcm", data)), "export")
+    make(goto(open_files(app, ("two.dcm", data)), "export"))
     app.checkbox(key="export.new_uid").check().run()
     no_exception(app)
     written = load(downloads.get_bytes("two-edited.dcm"))
@@ -190,7 +213,7 @@ def test_single_frame_presentation_state_name_has_no_frame(app: AppTest, downloa
 
     ds = image_dataset(16, 20)
     add_plane(ds, 0x6000, np.ones((1, 4, 5), bool), frames_attr=1)
-    goto(open_files(app, ("one.dcm", to_file_bytes(ds))), "export")
+    make(goto(open_files(app, ("one.dcm", to_file_bytes(ds))), "export"))
     assert not errors(app)
     labels = {b.key: as_text(b.proto.label) for b in app.get("download_button")}
     assert (labels["export.gsps"], labels["export.sc"]) == (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from overlay_core.reading import load, read_planes
+from overlay_core.reading import read_planes
 from studio import state
 from tests.app.support import APP, PAGES, errors, goto, no_exception, shown
 from tests.builders import roi_file, two_plane_file
@@ -64,7 +64,8 @@ def test_upload_several_files_newest_becomes_active(app: AppTest) -> None:
     assert names == ["first.dcm", "second.img"]
     active = state.active(app.session_state)
     assert active is not None and active.name == "second.img"
-    assert [p.group for p in read_planes(load(active.data))] == [0x6000]
+    assert [p.group for p in read_planes(active.original)] == [0x6000]
+    assert active.size == len(second) and active.original.buffer is None  # the bytes are not kept
     assert "second.img" in shown(app.sidebar.markdown[0].value)
     app.run()  # the uploader still holds both files: nothing is added twice
     assert len(state.files(app.session_state)) == 2

@@ -99,8 +99,8 @@ def test_canvas_key_names_file_plane_frame_view_and_nonce() -> None:
 
 
 def test_download_name() -> None:
-    assert download_name(state.LoadedFile("f1", "scan.dcm", b"", "")) == "scan-edited.dcm"
-    assert download_name(state.LoadedFile("f1", "IM0001", b"", "")) == "IM0001-edited.dcm"
+    assert download_name(state.LoadedFile("f1", "scan.dcm", 0, "")) == "scan-edited.dcm"
+    assert download_name(state.LoadedFile("f1", "IM0001", 0, "")) == "IM0001-edited.dcm"
 
 
 def test_the_sample_opens_once() -> None:

@@ -172,6 +172,9 @@ def test_every_shortcut(page: Any, server: str, tmp_path: Path) -> None:
 def test_frame_keys_and_the_shared_frame(page: Any, server: str, tmp_path: Path) -> None:
     open_file(page, server, synthetic(tmp_path, frames=3, name="frames.dcm"))
     goto(page, "Edit")
+    # The editor reruns once the browser reports its size; a key pressed during that rerun is lost.
+    page.locator(".st-key-edit-status").get_by_text("applied on release", exact=False).wait_for()
+    wait_idle(page)
     value = page.locator(".st-key-edit-frame-f1 [data-testid=stSliderThumbValue]")
     expect(value).to_have_text("1")
     key(page, "PageDown")

@@ -117,8 +117,9 @@ def test_closed_sessions_give_their_memory_back_without_a_new_connection(
 ) -> None:
     """A closed tab's 64 MB file is freed within server.disconnectedSessionTTL, nobody connecting.
 
-    Before studio/memory.py nothing was freed until another session connected. What the
-    server keeps afterwards (allocator and Streamlit caches) is printed, not asserted.
+    Before studio/memory.py nothing was freed until another session connected; before
+    issue 10's second pass the open file was held three times (upload, pydicom's buffer,
+    dataset) and a page's globals kept its dataset after the session closed.
     """
     ttl = 8
     ds = b.image_dataset(2048, 2048, frames=8, seed=3)  # 64 MiB of Pixel Data
@@ -148,8 +149,8 @@ def test_closed_sessions_give_their_memory_back_without_a_new_connection(
     mb = 1 << 20
     print(f"server RSS: {before // mb} MB idle, {opened // mb} MB with the {size // mb} MB file open, "
           f"{after // mb} MB {ttl + 2} s after the tab closed")
-    assert opened - before >= size  # the file was held ...
-    assert peak - after >= size, (before, opened, peak, after)  # ... and at least one copy given back
+    assert size <= opened - before <= 1.5 * size, (before, opened)  # held once (not the upload too)
+    assert after - before <= size / 4, (before, opened, peak, after)  # and given back
 def test_the_server_binds_locally_and_looks_nothing_up() -> None:
     """.streamlit/config.toml: 127.0.0.1 unless told otherwise; no external-IP lookup at start."""
     with e2e.streamlit_server() as (url, process):

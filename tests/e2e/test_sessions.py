@@ -4,7 +4,12 @@ Each session uploads its own file, opens Inspect and Export and downloads the ch
 file. Every download must hold exactly its own file's planes (nothing lost, nothing from
 another session), and the server's memory must come back within 20 % of its warm, idle
 level once the tabs are closed. The times of each flow alone and ten at once are printed,
-not asserted (speed goals are not timed tests; this machine is shared and noisy).
+not asserted (speed goals are not timed tests; this machine is shared and noisy):
+``benchmarks/bench_sessions.py`` measures them.
+
+The ten sessions are ten tabs of one browser profile whose cache already holds the app's
+static files, as a returning user's browser does (each tab is its own Streamlit session:
+its own websocket and session state). ``cold=True`` gives each session a fresh profile.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ def _rss(pid: int) -> int:
     return int(found.group(1)) * 1024
 
 
-def _file(tmp_path: Path, number: int) -> tuple[Path, np.ndarray]:
+def session_file(tmp_path: Path, number: int) -> tuple[Path, np.ndarray]:
     rows, cols = 200 + 8 * number, 240 + 4 * number
     ds = b.image_dataset(rows, cols, seed=number)
     mask = b.random_mask((1, rows, cols), seed=100 + number)
@@ -48,10 +53,19 @@ def _file(tmp_path: Path, number: int) -> tuple[Path, np.ndarray]:
     return path, mask
 
 
-async def _flow(browser: Any, url: str, path: Path, downloads: Path) -> tuple[float, bytes]:
-    context = await browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+VIEWPORT = {"width": 1400, "height": 1000}
+
+
+async def _flow(
+    browser: Any, url: str, path: Path, downloads: Path, shared: Any = None
+) -> tuple[float, bytes]:
+    """Upload ``path``, open Inspect and Export, download; return the time and the download.
+
+    ``shared`` is a browser context (one profile) to open a tab in; else a new profile.
+    """
+    context = shared or await browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    page = await context.new_page()
     try:
-        page = await context.new_page()
         page.set_default_timeout(180_000)
         started = time.monotonic()
         await page.goto(url)
@@ -74,26 +88,31 @@ async def _flow(browser: Any, url: str, path: Path, downloads: Path) -> tuple[fl
         await download.save_as(target)
         return time.monotonic() - started, target.read_bytes()
     finally:
-        await context.close()
+        await (page.close() if shared else context.close())
 
 
-def _run(url: str, files: list[tuple[Path, np.ndarray]], downloads: Path) -> list[tuple[float, bytes]]:
+def run_flows(url: str, paths: list[Path], downloads: Path, cold: bool = False) -> list[tuple[float, bytes]]:
     """Run one flow per file at once, in one browser (in a thread of its own: the other
     browser tests' Playwright keeps an event loop running in this one)."""
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, _run_async(url, files, downloads)).result()
+        return pool.submit(asyncio.run, _run_async(url, paths, downloads, cold)).result()
 
 
-async def _run_async(
-    url: str, files: list[tuple[Path, np.ndarray]], downloads: Path
-) -> list[tuple[float, bytes]]:
+async def _run_async(url: str, paths: list[Path], downloads: Path, cold: bool) -> list[tuple[float, bytes]]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=e2e.chromium_path(),
                                                    args=e2e.CHROMIUM_ARGS)
         try:
-            return list(await asyncio.gather(*(_flow(browser, url, p, downloads) for p, _ in files)))
+            shared = None
+            if not cold:  # a returning user's browser: the app's static files are cached
+                shared = await browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+                warm = await shared.new_page()
+                await warm.goto(url)
+                await warm.wait_for_function(IDLE)
+                await warm.close()
+            return list(await asyncio.gather(*(_flow(browser, url, p, downloads, shared) for p in paths)))
         finally:
             await browser.close()
 
@@ -101,15 +120,17 @@ async def _run_async(
 def test_ten_sessions_at_once_keep_their_own_files(tmp_path: Path) -> None:
     if e2e.chromium_path() is None:
         pytest.skip("Debian's chromium is not installed (/usr/bin/chromium); `make test` installs it")
-    files = [_file(tmp_path, n) for n in range(SESSIONS)]
+    files = [session_file(tmp_path, n) for n in range(SESSIONS)]
     with e2e.streamlit_server("--server.disconnectedSessionTTL", str(TTL)) as (url, process):
-        [(alone, _)] = _run(url, files[:1], tmp_path)  # also warms the server up
+        [(alone, _)] = run_flows(url, [p for p, _ in files[:1]], tmp_path)  # also warms the server up
         time.sleep(TTL + 3)
         before = _rss(process.pid)  # the starting level: a warm server without sessions
-        together = _run(url, files, tmp_path)
+        together = run_flows(url, [p for p, _ in files], tmp_path)
         busy = _rss(process.pid)
         time.sleep(TTL + 3)  # nobody connects: the janitor frees the closed sessions
         after = _rss(process.pid)
+    log = process.stdout.read() if process.stdout else ""
+    assert "objects frozen" in log  # studio.memory.prepare_process ran once, before the sessions
     times = [t for t, _ in together]
     mb = 1 << 20
     print(f"alone {alone:.1f} s; {SESSIONS} at once: {min(times):.1f}-{max(times):.1f} s; "

@@ -5,10 +5,9 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from studio import memory, pacs, state
 from studio.text import plain
-from studio.ui import SESSION_NOTE, severity_icon
+from studio.ui import severity_icon
 
-st.title("Open")
-st.caption(SESSION_NOTE)
+st.title("Open")  # the session note (files stay in memory for this session) is in the sidebar
 
 
 def _ingest(uploads: list[UploadedFile] | None) -> None:

@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from overlay_core.reading import read_planes
 from studio import state
+from studio.ui import SESSION_NOTE
 from tests.app.support import APP, PAGES, errors, goto, no_exception, shown
 from tests.builders import roi_file, two_plane_file
 
@@ -115,3 +116,13 @@ def test_switch_and_remove_files(app: AppTest) -> None:
     app.button(key=f"open.remove.{ids[1]}").click().run()
     assert state.active(app.session_state) is None
     assert "No file open yet" in app.info[0].value
+
+
+def test_the_session_note_is_shown_once_on_open(app: AppTest) -> None:
+    data, _ = two_plane_file()
+    app.run()
+    app.file_uploader(key="upload").set_value(("two.dcm", data, "application/dicom")).run()
+    no_exception(app)
+    notes = [c.value for c in app.caption if c.value == SESSION_NOTE]
+    assert notes == [SESSION_NOTE]  # in the sidebar (on every page), not repeated on Open
+    assert SESSION_NOTE in [c.value for c in app.sidebar.caption]

@@ -281,12 +281,14 @@ def _editor(
             # yet) says nothing: forgetting then would apply every stroke again.
             done.clear()
         if release and fresh:
+            refused = False
             for index, obj in enumerate(fresh):
                 try:
                     _apply(entry, plane, [obj], view, frame)
                 except OverlayError as exc:
                     message = str(exc)
                     mark_applied(done, obj)  # a stroke that cannot apply is reported once
+                    refused = True
                     continue
                 mark_applied(done, obj)
                 memory["strokes"] = int(memory.get("strokes", 0)) + 1
@@ -296,6 +298,10 @@ def _editor(
                     state[editing.select_key(entry)] = plane.group
                     st.rerun(scope="app")
             fresh = []
+            if refused:  # it changed nothing, so it must not stay painted: a new, empty canvas
+                memory["canvas_serial"] = int(memory["canvas_serial"]) + 1
+                key = canvas_key(entry.id, plane.group, frame, view, int(memory["canvas_serial"]))
+                done = applied(memory, key)
 
     # --- tools (right) ---
     with tools_col:

@@ -247,3 +247,27 @@ def test_laptop_screen_shows_tools_canvas_and_undo_without_scrolling(
         assert page.evaluate("window.scrollY") == 0
     finally:
         context.close()
+
+
+def test_a_stroke_beside_a_small_plane_is_refused_and_not_left_painted(
+    page: Any, server: str, tmp_path: Path
+) -> None:
+    ds = image_dataset(96, 128)
+    add_plane(ds, 0x6000, np.zeros((1, 20, 20), bool), label="SMALL")  # top-left corner only
+    path = tmp_path / "small-plane.dcm"
+    path.write_bytes(to_file_bytes(ds))
+    open_file(page, server, path)
+    goto(page, "Edit")
+    page.locator(".st-key-edit-status").get_by_text("applied on release", exact=False).wait_for()
+    wait_idle(page)
+    box = canvas_box(page)
+    page.mouse.move(0, 0)
+    before = page.locator(CANVAS).last.screenshot()
+    w, h = box["width"], box["height"]
+    stroke(page, [(0.6 * w, 0.6 * h), (0.9 * w, 0.9 * h)])  # far from the plane
+    page.get_by_text("Nothing you drew lies on plane 6000", exact=False).first.wait_for()
+    page.mouse.move(0, 0)
+    canvas_box(page)  # the new, empty canvas
+    page.wait_for_timeout(300)
+    assert page.locator(CANVAS).last.screenshot() == before  # the refused stroke is gone
+    assert "0 applied" in page.locator(".st-key-edit-status").inner_text()

@@ -31,7 +31,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -39,16 +38,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests import builders as b  # noqa: E402
-from tests.e2e.browser import CHROMIUM_ARGS, chromium_path, streamlit_server  # noqa: E402
-from tests.e2e.test_sessions import IDLE, run_flows, session_file  # noqa: E402
+from tests.e2e.browser import CHROMIUM_ARGS, chromium_path, server_rss, streamlit_server  # noqa: E402
+from tests.e2e.test_sessions import run_flows, session_file  # noqa: E402
 
 MB = 1 << 20
 TICK = os.sysconf("SC_CLK_TCK")  # /proc counts CPU time in these
-
-
-def _rss(pid: int) -> int:
-    found = re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
-    return int(found.group(1)) * 1024 if found else 0
 
 
 def _cpu(pid: int) -> float:
@@ -86,12 +80,12 @@ def sessions(tmp: Path, count: int) -> list[tuple[str, str]]:
 
 @contextmanager
 def _peaks(pid: int) -> Iterator[list[int]]:
-    peak = [_rss(pid)]
+    peak = [server_rss(pid)]
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
-            peak[0] = max(peak[0], _rss(pid))
+            peak[0] = max(peak[0], server_rss(pid))
             time.sleep(0.02)
 
     thread = threading.Thread(target=sample, daemon=True)
@@ -106,7 +100,7 @@ def _peaks(pid: int) -> Iterator[list[int]]:
 def memory(tmp: Path) -> list[tuple[str, str]]:
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.editor import wait_idle
+    from tests.e2e.editor import goto, upload, wait_idle
 
     ds = b.image_dataset(2048, 2048, frames=8, seed=3)
     b.add_plane(ds, 0x6000, np.eye(2048, dtype=bool))
@@ -122,16 +116,6 @@ def memory(tmp: Path) -> list[tuple[str, str]]:
             sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
 
-        def visit(page: Any, name: str) -> None:
-            page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
-            page.wait_for_function(IDLE)
-            wait_idle(page)
-
-        def upload(page: Any, path: Path) -> None:
-            page.locator(".st-key-upload input[type=file]").set_input_files(str(path))
-            page.get_by_test_id("stSidebar").get_by_text(path.name).wait_for()
-            wait_idle(page)
-
         warm = browser.new_context(viewport={"width": 1500, "height": 1100})
         page = warm.new_page()
         page.set_default_timeout(120_000)
@@ -139,7 +123,7 @@ def memory(tmp: Path) -> list[tuple[str, str]]:
         wait_idle(page)
         upload(page, small)
         for name in ("Inspect", "Edit", "Export"):
-            visit(page, name)
+            goto(page, name)
         page.get_by_role("button", name=re.compile("Make the SEG")).click()
         wait_idle(page)
         warm.close()
@@ -149,10 +133,10 @@ def memory(tmp: Path) -> list[tuple[str, str]]:
         page.goto(url)
         wait_idle(page)
         time.sleep(1)
-        idle = _rss(process.pid)
+        idle = server_rss(process.pid)
 
         def row(step: str, peak: list[int]) -> None:
-            now = _rss(process.pid)
+            now = server_rss(process.pid)
             rows.append((step, f"{(now - idle) / size:.2f}x held, {(peak[0] - idle) / size:.2f}x peak"))
 
         with _peaks(process.pid) as peak:
@@ -161,7 +145,7 @@ def memory(tmp: Path) -> list[tuple[str, str]]:
         row("open", peak)
         for name in ("Inspect", "Edit", "Export"):
             with _peaks(process.pid) as peak:
-                visit(page, name)
+                goto(page, name)
                 time.sleep(1)
             row(name, peak)
         with _peaks(process.pid) as peak:
@@ -172,7 +156,7 @@ def memory(tmp: Path) -> list[tuple[str, str]]:
         row("Export with SEG, presentation state, burned-in image", peak)
         context.close()
         time.sleep(8 + 3)
-        rows.append(("11 s after the tab closed", f"{(_rss(process.pid) - idle) / size:.2f}x held"))
+        rows.append(("11 s after the tab closed", f"{(server_rss(process.pid) - idle) / size:.2f}x held"))
         browser.close()
     rows.insert(0, ("file", f"{size / MB:.0f} MB; server {idle / MB:.0f} MB warm and idle"))
     return rows

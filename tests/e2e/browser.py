@@ -11,6 +11,7 @@ is absent.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -35,6 +36,13 @@ def chromium_path() -> str | None:
         if candidate and Path(candidate).exists():
             return candidate
     return None
+
+
+def server_rss(pid: int) -> int:
+    """Resident memory of a process, in bytes (Linux: /proc/PID/status)."""
+    found = re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
+    assert found, f"no VmRSS for process {pid}"
+    return int(found.group(1)) * 1024
 
 
 def free_port() -> int:

@@ -25,8 +25,13 @@ def wait_idle(page: Any) -> None:
 
 
 def open_file(page: Any, server: str, path: Path) -> None:
-    """Upload ``path`` on the Open page and wait until it is the active file."""
+    """Load the app, upload ``path`` on the Open page and wait until it is the active file."""
     page.goto(server)
+    upload(page, path)
+
+
+def upload(page: Any, path: Path) -> None:
+    """Upload ``path`` on the Open page (shown) and wait until it is the active file."""
     page.locator(".st-key-upload input[type=file]").set_input_files(str(path))
     page.get_by_test_id("stSidebar").get_by_text(path.name).wait_for()
     wait_idle(page)

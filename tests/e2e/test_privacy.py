@@ -105,13 +105,6 @@ def test_metrics_say_nothing_about_files(page: Any, server: str, tmp_path: Path)
     assert "6000" not in labels
 
 
-def _rss(pid: int) -> int:
-    status = Path(f"/proc/{pid}/status").read_text()
-    found = re.search(r"VmRSS:\s+(\d+) kB", status)
-    assert found
-    return int(found.group(1)) * 1024
-
-
 def test_closed_sessions_give_their_memory_back_without_a_new_connection(
     browser: Any, tmp_path: Path
 ) -> None:
@@ -134,18 +127,18 @@ def test_closed_sessions_give_their_memory_back_without_a_new_connection(
         page.set_default_timeout(60_000)
         page.goto(url)
         wait_idle(page)
-        before = _rss(process.pid)
+        before = e2e.server_rss(process.pid)
         upload(page, path)
         page.get_by_test_id("stSidebar").get_by_text("big.dcm").wait_for()
         wait_idle(page)
-        opened = _rss(process.pid)
+        opened = e2e.server_rss(process.pid)
         context.close()  # the tab closes; nobody else connects
         closed_at = time.monotonic()
         peak = opened
         while time.monotonic() - closed_at < ttl + 2:
-            peak = max(peak, _rss(process.pid))
+            peak = max(peak, e2e.server_rss(process.pid))
             time.sleep(0.5)
-        after = _rss(process.pid)
+        after = e2e.server_rss(process.pid)
     mb = 1 << 20
     print(f"server RSS: {before // mb} MB idle, {opened // mb} MB with the {size // mb} MB file open, "
           f"{after // mb} MB {ttl + 2} s after the tab closed")

@@ -15,7 +15,6 @@ its own websocket and session state). ``cold=True`` gives each session a fresh p
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -35,12 +34,6 @@ TTL = 10
 
 IDLE = """() => document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState === 'notRunning'
               && document.querySelectorAll('[data-stale="true"]').length === 0"""
-
-
-def _rss(pid: int) -> int:
-    found = re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
-    assert found
-    return int(found.group(1)) * 1024
 
 
 def session_file(tmp_path: Path, number: int) -> tuple[Path, np.ndarray]:
@@ -124,11 +117,11 @@ def test_ten_sessions_at_once_keep_their_own_files(tmp_path: Path) -> None:
     with e2e.streamlit_server("--server.disconnectedSessionTTL", str(TTL)) as (url, process):
         [(alone, _)] = run_flows(url, [p for p, _ in files[:1]], tmp_path)  # also warms the server up
         time.sleep(TTL + 3)
-        before = _rss(process.pid)  # the starting level: a warm server without sessions
+        before = e2e.server_rss(process.pid)  # the starting level: a warm server without sessions
         together = run_flows(url, [p for p, _ in files], tmp_path)
-        busy = _rss(process.pid)
+        busy = e2e.server_rss(process.pid)
         time.sleep(TTL + 3)  # nobody connects: the janitor frees the closed sessions
-        after = _rss(process.pid)
+        after = e2e.server_rss(process.pid)
     log = process.stdout.read() if process.stdout else ""
     assert "objects frozen" in log  # studio.memory.prepare_process ran once, before the sessions
     times = [t for t, _ in together]

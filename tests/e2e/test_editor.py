@@ -138,12 +138,17 @@ def test_every_shortcut(page: Any, server: str, tmp_path: Path) -> None:
     status = page.locator(".st-key-edit-status")
     # the rows and columns shown only: the rest of the line says whether the canvas is loading
     before = status.inner_text().split(" · ")[1]
+    # Each pan mounts a new canvas, which reruns once it reports its size: a key pressed
+    # during that rerun is lost, so each waits for the new canvas (canvas_box).
     key(page, "ArrowRight")
     expect(status).not_to_contain_text(before)  # the columns shown moved right
+    canvas_box(page)
     key(page, "ArrowLeft")
     expect(status).to_contain_text(before)
+    canvas_box(page)
     key(page, "ArrowDown")
     expect(status).not_to_contain_text(before)
+    canvas_box(page)
     key(page, "ArrowUp")
     expect(status).to_contain_text(before)
     key(page, "-")

@@ -4,6 +4,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from studio import memory, pacs, state
+from studio.guard import guarded
 from studio.text import plain
 from studio.ui import severity_icon
 
@@ -12,9 +13,11 @@ st.title("Open")  # the session note (files stay in memory for this session) is 
 
 def _ingest(uploads: list[UploadedFile] | None) -> None:
     # The session keeps its own dataset; Streamlit's copy of each upload goes at once, and
-    # nothing on this page keeps the uploads (a page's globals outlive its run).
-    state.ingest_uploads(st.session_state, uploads)
-    memory.release_uploads(uploads or [])
+    # nothing on this page keeps the uploads (a page's globals outlive its run). Guarded
+    # here too: as an on_change callback it runs outside the page's guard.
+    with guarded("opening the uploaded files"):
+        state.ingest_uploads(st.session_state, uploads)
+        memory.release_uploads(uploads or [])
 
 
 # on_change runs before the page, so the sidebar already shows the new active file; the

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import io
 import logging
 import threading
 import time
@@ -65,11 +66,13 @@ def _runtime() -> Any:
 def release_uploads(uploads: Iterable[Any]) -> int:
     """Let go of uploads this session has read: Streamlit's stored copy and the widget's.
 
-    ``uploads`` are ``UploadedFile`` objects (a ``BytesIO`` each); they are emptied.
+    ``uploads`` are the uploader's value: ``UploadedFile`` objects (a ``BytesIO`` each) are
+    emptied; ``DeletedFile`` placeholders of uploads released earlier are skipped.
     Returns how many were removed from the uploaded-file manager (0 outside a running
     server).
     """
-    chosen = list(uploads)
+    # An upload released in an earlier run comes back as a DeletedFile (no bytes, nothing to do).
+    chosen: list[Any] = [u for u in uploads if isinstance(u, io.BytesIO)]
     for upload in chosen:  # kept as the uploader's value until the next run: hold no bytes
         upload.seek(0)
         upload.truncate()

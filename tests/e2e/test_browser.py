@@ -20,7 +20,7 @@ from overlay_core.navigation import zoom_window
 from overlay_core.placement import origin_offset
 from overlay_core.reading import plane_bits, read_plane
 from tests.builders import add_plane, image_dataset, to_file_bytes
-from tests.e2e.editor import canvas_box, commit, download, goto, open_file, press, stroke
+from tests.e2e.editor import canvas_box, commit, download, goto, open_file, press, stroke, upload
 
 # The fixtures `server`, `browser` and `page` (see tests/e2e/browser.py).
 
@@ -96,3 +96,21 @@ def test_strokes_drawn_with_the_mouse_land_on_the_right_pixels(
     check_stroke(upper, fit, x1a, x1b, y1)
     check_stroke(lower, zoomed, x2a, x2b, y2)
     assert before[0].all() and bits[0].all()  # the plane's own line is kept
+
+
+def test_files_uploaded_one_after_another_all_open(page: Any, server: str, tmp_path: Path) -> None:
+    """Regression: the uploader's second value holds the first upload as a DeletedFile
+    (released from Streamlit's manager once read), and emptying it raised in the callback."""
+    paths = []
+    for n in range(3):
+        ds = image_dataset(32, 40, seed=n)
+        add_plane(ds, 0x6000, np.eye(32, 40, dtype=bool), label=f"N{n}")
+        paths.append(tmp_path / f"one-by-one-{n}.dcm")
+        paths[-1].write_bytes(to_file_bytes(ds))
+    open_file(page, server, paths[0])
+    for path in paths[1:]:
+        upload(page, path)  # waits until the sidebar shows it as the active file
+    files = page.locator('[class*="st-key-open-file-"]')
+    assert files.count() == 3
+    assert page.get_by_test_id("stException").count() == 0
+    assert "one-by-one-0.dcm" in files.last.inner_text()  # the first is still open (newest on top)

@@ -63,6 +63,8 @@ pacs: $(VENV)/.runtime orthanc-deps
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check overlay_core studio pages app.py tests benchmarks tools
+	# The core's layers (pyproject.toml [tool.importlinter]): no upward import, no loop.
+	$(VENV)/bin/lint-imports
 
 typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy

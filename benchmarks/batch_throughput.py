@@ -34,7 +34,7 @@ from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from overlay_core.writing import set_plane, to_bytes  # noqa: E402
+from overlay_core.planes.writing import set_plane, to_bytes  # noqa: E402
 
 SIZE = 512
 

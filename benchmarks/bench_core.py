@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from pydicom.dataset import Dataset
 
-from overlay_core import placement, reading, writing
+from overlay_core.planes import placement, reading, writing
 from tests.builders import image_dataset
 
 SIZE = 4096

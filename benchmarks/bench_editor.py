@@ -35,7 +35,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from overlay_core.reading import plane_bits  # noqa: E402
+from overlay_core.planes.reading import plane_bits  # noqa: E402
 from tests.builders import add_plane, image_dataset, to_file_bytes  # noqa: E402
 from tests.e2e.browser import CHROMIUM_ARGS, chromium_path, streamlit_server  # noqa: E402
 from tests.e2e.editor import canvas_box, download, goto, open_file, wait_idle  # noqa: E402

@@ -12,7 +12,8 @@ import pytest
 from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
 
-from overlay_core import gsps, reading, secondary_capture, seg, writing
+from overlay_core.interop import gsps, secondary_capture, seg
+from overlay_core.planes import reading, writing
 
 
 def _image(size: int, frames: int) -> Dataset:

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 import pytest
 from pydicom.uid import generate_uid
 
-from overlay_core.changes import same_planes
-from overlay_core.dicomweb import PacsClient, Server, StudyQuery
-from overlay_core.reading import load
-from overlay_core.series import derive_instance
+from overlay_core.dataset.series import derive_instance
+from overlay_core.pacs.dicomweb import PacsClient, Server, StudyQuery
+from overlay_core.planes.changes import same_planes
+from overlay_core.planes.reading import load
 from tests.builders import to_file_bytes
 from tests.pacs_support import LoadedStudy, require_orthanc, series_datasets
 from tools.orthanc import running_orthanc

@@ -13,8 +13,10 @@ import pytest
 from pydicom.dataset import Dataset
 from pydicom.uid import JPEG2000Lossless
 
-from overlay_core import pixels, reading, render, writing
-from overlay_core.geometry import Region
+from overlay_core.planes import reading, writing
+from overlay_core.render import compose as render
+from overlay_core.render import pixels
+from overlay_core.render.geometry import Region
 from tests.builders import image_dataset
 
 SIZE = 4096

@@ -13,9 +13,9 @@ files (``python -m overlay_core info``) never loads rendering or Pillow's image 
 
 from typing import TYPE_CHECKING, Any
 
-from .diagnostics import diagnose
-from .edit import Mode, Space, apply_canvas, apply_mask
-from .errors import (
+from overlay_core.audit.diagnostics import diagnose
+from overlay_core.edit.apply import Mode, Space, apply_canvas, apply_mask
+from overlay_core.errors import (
     InvalidArgumentError,
     InvalidOverlayError,
     NotDicomError,
@@ -23,10 +23,10 @@ from .errors import (
     PlaneNotFoundError,
     UnsupportedError,
 )
-from .model import Finding, ImageInfo, OverlayPlane, OverlayType, Severity, parse_group
-from .placement import combined_mask, image_mask, origin_offset
-from .reading import image_info, load, plane_bits, read_plane, read_planes, unpack_plane
-from .writing import (
+from overlay_core.model import Finding, ImageInfo, OverlayPlane, OverlayType, Severity, parse_group
+from overlay_core.planes.placement import combined_mask, image_mask, origin_offset
+from overlay_core.planes.reading import image_info, load, plane_bits, read_plane, read_planes, unpack_plane
+from overlay_core.planes.writing import (
     Attributes,
     delete_plane,
     first_free_group,
@@ -38,9 +38,9 @@ from .writing import (
 )
 
 if TYPE_CHECKING:
-    from .pixels import frame_image
-    from .render import burn_in_png
-    from .styles import PlaneStyle, default_styles
+    from overlay_core.render.compose import burn_in_png
+    from overlay_core.render.pixels import frame_image
+    from overlay_core.render.styles import PlaneStyle, default_styles
 
 #: Re-exported names whose module is imported on first access.
 _LAZY = {"frame_image": "pixels", "burn_in_png": "render", "PlaneStyle": "styles", "default_styles": "styles"}

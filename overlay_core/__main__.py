@@ -1,5 +1,5 @@
 """Run the command line: ``python -m overlay_core --help``."""
 
-from .cli import main
+from overlay_core.cli.main import main
 
 raise SystemExit(main())

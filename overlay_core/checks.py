@@ -14,8 +14,8 @@ Frame index 2 is out of range: overlay group 6000 has 2 frame(s), indices 0 to 1
 
 from __future__ import annotations
 
-from .errors import InvalidArgumentError
-from .model import ImageInfo
+from overlay_core.errors import InvalidArgumentError
+from overlay_core.model import ImageInfo
 
 __all__ = ["check_frame_index", "check_frame_number", "require_image"]
 

@@ -5,7 +5,7 @@ Conventions used throughout :mod:`overlay_core`:
 * Masks are ``numpy.bool_`` arrays indexed ``(frame, row, col)`` from the top-left.
 * :attr:`OverlayPlane.origin` is (60xx,0050) *Overlay Origin* exactly as stored:
   ``(row, col)``, 1-based, so ``(1, 1)`` is the image's top-left pixel. It is turned
-  into a 0-based offset in one place only, :func:`overlay_core.placement.origin_offset`.
+  into a 0-based offset in one place only, :func:`overlay_core.planes.placement.origin_offset`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Self, TypeVar
 
-from .errors import InvalidArgumentError
+from overlay_core.errors import InvalidArgumentError
 
 __all__ = [
     "FIRST_GROUP",

@@ -2,16 +2,23 @@
 
 import streamlit as st
 
-from overlay_core import edit, operations
+from overlay_core.edit import apply as edit
+from overlay_core.edit import operations
+from overlay_core.edit.frames import copy_frame
 from overlay_core.errors import OverlayError
-from overlay_core.frames import copy_frame
 from overlay_core.model import OverlayPlane, OverlayType
-from overlay_core.writing import Attributes, delete_plane, first_free_group, migrate_embedded, set_attributes
-from studio import editing
-from studio.editor import NEW, editor
+from overlay_core.planes.writing import (
+    Attributes,
+    delete_plane,
+    first_free_group,
+    migrate_embedded,
+    set_attributes,
+)
+from studio.editor import editing
+from studio.editor.fragment import NEW, editor
+from studio.editor.layers import plane_frame_for
 from studio.frames import frame_control
 from studio.interop import seg_import_section
-from studio.layers import plane_frame_for
 from studio.series import series_nav
 from studio.ui import require_active
 from studio.view import intensity_range

@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from overlay_core import operations
-from overlay_core.changes import ChangeKind, plane_changes
+from overlay_core.edit import operations
 from overlay_core.errors import OverlayError
-from studio import pacs, state
+from overlay_core.planes.changes import ChangeKind, plane_changes
+from studio import state
 from studio.export import checked_bytes, download_name, zip_files
 from studio.interop import export_section
+from studio.pacs import sections as pacs
 from studio.text import plain
 from studio.ui import require_active
 

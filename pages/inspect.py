@@ -3,9 +3,9 @@
 import streamlit as st
 
 from overlay_core.errors import OverlayError
-from overlay_core.render import burn_in_png
-from overlay_core.styles import PlaneStyle, default_style
-from overlay_core.windowing import AUTOMATIC, VoiKind, default_voi, file_presets, manual_window
+from overlay_core.render.compose import burn_in_png
+from overlay_core.render.styles import PlaneStyle, default_style
+from overlay_core.render.windowing import AUTOMATIC, VoiKind, default_voi, file_presets, manual_window
 from studio.frames import frame_control
 from studio.interop import presentation_state_section
 from studio.series import series_nav

@@ -3,8 +3,9 @@
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from studio import memory, pacs, state
+from studio import memory, state
 from studio.guard import guarded
+from studio.pacs import sections as pacs
 from studio.text import plain
 from studio.ui import severity_icon
 

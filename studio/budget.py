@@ -5,7 +5,7 @@ dataset shares the Pixel Data), its undo history, the last checked download and 
 derived files made of it. :func:`file_cost` counts those; :func:`check_upload` refuses a file before it is
 parsed when it is larger than the whole budget, or when opening it would take the session
 over its budget (``OVERLAY_STUDIO_SESSION_BYTES``, 1 GB by default; see
-:mod:`overlay_core.limits`).
+:mod:`overlay_core.dataset.limits`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from overlay_core.dataset.limits import ENV_SESSION_BYTES, Limits, current, format_bytes
 from overlay_core.errors import LimitError
-from overlay_core.limits import ENV_SESSION_BYTES, Limits, current, format_bytes
 
 __all__ = ["LOAD_FACTOR", "check_upload", "file_cost", "session_bytes"]
 

@@ -1,8 +1,8 @@
 """Bytes for download, re-read and checked before they are offered.
 
-:func:`checked_bytes` serialises a file with :func:`overlay_core.writing.to_bytes`, reads
-the bytes back with :func:`overlay_core.reading.load` and checks that the planes read
-back are exactly the planes being edited. A file that fails the check is never offered.
+:func:`checked_bytes` runs the core's one write path,
+:func:`overlay_core.planes.writing.checked_bytes`
+(write, read back, compare the planes). A file that fails the check is never offered.
 Results are memoised on the :class:`~studio.state.LoadedFile` (this session only) by
 content digest and options, so a rerun does not serialise again and a new SOP Instance
 UID stays the same until the content changes.
@@ -14,11 +14,9 @@ import io
 import zipfile
 from collections.abc import Iterable
 
-from overlay_core.errors import OverlayError
-from overlay_core.readback import check_readback
-from overlay_core.writing import to_bytes
-
-from .state import LoadedFile, content_key
+from overlay_core.errors import OverlayError, WriteCheckError
+from overlay_core.planes import writing
+from studio.state import LoadedFile, content_key
 
 __all__ = ["checked_bytes", "download_name", "zip_files"]
 
@@ -47,10 +45,9 @@ def checked_bytes(entry: LoadedFile, new_sop_instance_uid: bool = False) -> byte
     memo = entry.export_memo
     if key in memo:
         return bytes(memo[key])
-    data = to_bytes(entry.dataset, new_sop_instance_uid=new_sop_instance_uid)
     try:
-        check_readback(entry.dataset, data)
-    except OverlayError as exc:
+        data = writing.checked_bytes(entry.dataset, new_sop_instance_uid=new_sop_instance_uid)
+    except WriteCheckError as exc:
         raise OverlayError(f"{str(exc).rstrip('.')}, so it is not offered for download.") from None
     memo.clear()  # keep only the latest content
     memo[key] = data

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .state import LoadedFile, State
+from studio.state import LoadedFile, State
 
 __all__ = ["current_frame", "frame_control", "frame_key", "set_frame"]
 

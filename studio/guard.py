@@ -20,8 +20,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from overlay_core.errors import OverlayError
-
-from .text import plain
+from studio.text import plain
 
 __all__ = ["LOGGER", "guarded", "unexpected_message"]
 

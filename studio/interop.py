@@ -4,8 +4,8 @@ Three pieces, each called with one line from its page:
 
 * :func:`export_section` (Export): one download each for a SEG, a presentation state and
   a Secondary Capture of the active file, each written, read back and checked by the
-  core (:func:`overlay_core.seg.seg_bytes`, :func:`overlay_core.gsps.gsps_bytes`,
-  :func:`overlay_core.secondary_capture.sc_bytes`) before it is offered;
+  core (:func:`overlay_core.interop.seg.seg_bytes`, :func:`overlay_core.interop.gsps.gsps_bytes`,
+  :func:`overlay_core.interop.secondary_capture.sc_bytes`) before it is offered;
 * :func:`presentation_state_section` (Inspect): the planes a presentation state shows on
   the image it references, when both are open;
 * :func:`seg_import_section` (Edit): upload a SEG of the active image and add its
@@ -28,19 +28,19 @@ import streamlit as st
 from pydicom.dataset import Dataset, FileMetaDataset
 
 from overlay_core.errors import OverlayError
-from overlay_core.gsps import gsps_bytes, is_presentation_state, referenced_frames, state_planes
+from overlay_core.interop.gsps import gsps_bytes, is_presentation_state, referenced_frames, state_planes
+from overlay_core.interop.secondary_capture import sc_bytes
+from overlay_core.interop.seg import import_seg, read_segments, seg_bytes, segment_label
 from overlay_core.model import OverlayPlane, group_hex
-from overlay_core.reading import image_info, load, read_planes
-from overlay_core.render import render
-from overlay_core.secondary_capture import sc_bytes
-from overlay_core.seg import import_seg, read_segments, seg_bytes, segment_label
-from overlay_core.styles import PlaneStyle, default_color
-
-from . import editing, state
-from .export import checked_bytes
-from .state import LoadedFile, content_key
-from .text import plain
-from .view import MAX_DISPLAY
+from overlay_core.planes.reading import image_info, load, read_planes
+from overlay_core.render.compose import render
+from overlay_core.render.styles import PlaneStyle, default_color
+from studio import state
+from studio.editor import editing
+from studio.export import checked_bytes
+from studio.state import LoadedFile, content_key
+from studio.text import plain
+from studio.view import MAX_DISPLAY
 
 __all__ = [
     "DerivedKind",

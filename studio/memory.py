@@ -42,7 +42,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from . import state
+from studio import state
 
 __all__ = ["disconnected_sessions", "prepare_process", "release_uploads", "start_janitor", "sweep"]
 
@@ -205,12 +205,12 @@ def _warm_up() -> None:
     """Make each kind of file once from the bundled sample, loading every library and table."""
     from pydicom import examples
 
-    from overlay_core.gsps import gsps_bytes
-    from overlay_core.reading import load
-    from overlay_core.render import render
-    from overlay_core.secondary_capture import sc_bytes
-    from overlay_core.seg import seg_bytes
-    from overlay_core.writing import to_bytes
+    from overlay_core.interop.gsps import gsps_bytes
+    from overlay_core.interop.secondary_capture import sc_bytes
+    from overlay_core.interop.seg import seg_bytes
+    from overlay_core.planes.reading import load
+    from overlay_core.planes.writing import to_bytes
+    from overlay_core.render.compose import render
 
     with open(examples.get_path("overlay"), "rb") as f:
         sample = load(f.read())

@@ -2,7 +2,7 @@
 
 A series is whatever the session holds of one (0020,000E) *Series Instance UID*: a series
 opened from a PACS, several uploaded files of one series, or the members of a ``.zip``.
-:func:`members` orders them with :func:`overlay_core.series.series_order` (Instance Number,
+:func:`members` orders them with :func:`overlay_core.dataset.series.series_order` (Instance Number,
 then slice position) on the files as loaded. :func:`series_nav` draws previous/next buttons
 (Shift+PageUp/Shift+PageDown) that Inspect and Edit call in one line; stepping keeps the selected plane
 group, the zoom and the window, by copying those widget values to the next file's keys.
@@ -16,10 +16,9 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from overlay_core.series import series_order, series_uid
-
-from . import state
-from .state import LoadedFile, State, content_key
+from overlay_core.dataset.series import series_order, series_uid
+from studio import state
+from studio.state import LoadedFile, State, content_key
 
 __all__ = [
     "CARRIED", "changed", "mark_saved", "members", "navigate", "series_nav", "session", "sidebar_series",
@@ -109,7 +108,7 @@ def _carry(session: State, source: LoadedFile, target: LoadedFile) -> None:
 
 
 def _has_window(entry: LoadedFile, name: object) -> bool:
-    from overlay_core.windowing import AUTOMATIC, file_presets
+    from overlay_core.render.windowing import AUTOMATIC, file_presets
 
     assert entry.dataset is not None
     return name in {AUTOMATIC.name, "Manual", *(p.name for p in file_presets(entry.dataset))}

@@ -23,14 +23,13 @@ from typing import Any, Protocol
 
 from pydicom.dataset import Dataset
 
-from overlay_core.archive import is_zip, zip_members
-from overlay_core.copies import copy_dataset
+from overlay_core.dataset.copies import copy_dataset
+from overlay_core.edit.history import History
 from overlay_core.errors import OverlayError
-from overlay_core.history import History
+from overlay_core.files.archive import is_zip, zip_members
 from overlay_core.model import Finding, ImageInfo, OverlayPlane
-from overlay_core.reading import image_info, load, read_planes
-
-from . import budget
+from overlay_core.planes.reading import image_info, load, read_planes
+from studio import budget
 
 __all__ = [
     "FILES",
@@ -118,7 +117,7 @@ class LoadedFile:
         return stem or self.id
 
     def image_info(self) -> ImageInfo:
-        """Return the image of the dataset being edited (see :func:`overlay_core.reading.image_info`)."""
+        """Return the image of the dataset being edited (:func:`overlay_core.planes.reading.image_info`)."""
         assert self.dataset is not None
         return image_info(self.dataset)
 
@@ -130,7 +129,7 @@ class LoadedFile:
         """Return the diagnostics of the dataset being edited."""
         if self.dataset is None:
             return []
-        from overlay_core.diagnostics import diagnose
+        from overlay_core.audit.diagnostics import diagnose
 
         return list(diagnose(self.dataset))
 
@@ -188,7 +187,7 @@ def add_file(state: State, name: str, data: bytes, dataset: Dataset | None = Non
     A file that cannot be read, or that does not fit the session's memory budget
     (:mod:`studio.budget`, checked before parsing), is added with its
     :attr:`LoadedFile.error` set and the active file stays as it was. ``dataset`` is
-    ``data`` already loaded (:func:`overlay_core.reading.load`), so it is not parsed twice.
+    ``data`` already loaded (:func:`overlay_core.planes.reading.load`), so it is not parsed twice.
     ``data`` is not kept.
     """
     state.setdefault(FILES, {})
@@ -234,7 +233,7 @@ def ingest_uploads(state: State, uploads: Iterable[Upload] | None) -> list[Loade
 
     The uploader returns every file it holds on every rerun; each is added once, by
     its upload id, so removing a file from the list does not bring it back. A ``.zip``
-    adds its members (see :func:`overlay_core.archive.zip_members`).
+    adds its members (see :func:`overlay_core.files.archive.zip_members`).
     """
     seen: set[str] = state.setdefault(SEEN_UPLOADS, set())
     added = []

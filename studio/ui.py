@@ -5,11 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from overlay_core.model import Severity
-
-from . import state
-from .series import sidebar_series
-from .state import LoadedFile
-from .text import plain
+from studio import state
+from studio.series import sidebar_series
+from studio.state import LoadedFile
+from studio.text import plain
 
 __all__ = ["SESSION_NOTE", "require_active", "severity_icon", "sidebar"]
 

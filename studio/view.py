@@ -1,6 +1,6 @@
 """Cached rendering of a file's view to PNG, keyed by content digest and view.
 
-:func:`overlay_core.render.render` does the work; this module only caches its PNG in a
+:func:`overlay_core.render.compose.render` does the work; this module only caches its PNG in a
 bounded ``st.cache_data``. The cache key is the file's content digest
 (:func:`studio.state.content_key`) and the view's parameters, so two sessions share an
 entry only when they hold exactly the same content; the dataset itself is passed as an
@@ -15,13 +15,12 @@ import streamlit as st
 from pydicom.dataset import Dataset
 
 from overlay_core.errors import OverlayError
-from overlay_core.geometry import Region, ViewGeometry
-from overlay_core.pixels import modality_frame
-from overlay_core.render import render
-from overlay_core.styles import PlaneStyle
-from overlay_core.windowing import Voi
-
-from .state import LoadedFile, content_key
+from overlay_core.render.compose import render
+from overlay_core.render.geometry import Region, ViewGeometry
+from overlay_core.render.pixels import modality_frame
+from overlay_core.render.styles import PlaneStyle
+from overlay_core.render.windowing import Voi
+from studio.state import LoadedFile, content_key
 
 __all__ = ["MAX_DISPLAY", "Rendered", "intensity_range", "render_view"]
 
@@ -66,14 +65,14 @@ def render_view(
     region: Region | None = None,
     width: int | None = None,
 ) -> Rendered:
-    """Render ``entry``'s dataset as :func:`overlay_core.render.render` does, cached.
+    """Render ``entry``'s dataset as :func:`overlay_core.render.compose.render` does, cached.
 
     ``styles=None`` draws every usable plane in its default style.
 
     Raises
     ------
     OverlayError
-        As :func:`overlay_core.render.render`.
+        As :func:`overlay_core.render.compose.render`.
     """
     assert entry.dataset is not None
     chosen = None if styles is None else tuple(styles)

@@ -1,7 +1,7 @@
 r"""Synthetic DICOM files built in code, for what the shared corpus lacks.
 
 Everything here is deliberately *raw*: the builders write elements as given, without
-going through :mod:`overlay_core.writing`, so that tests can build faulty files (odd
+going through :mod:`overlay_core.planes.writing`, so that tests can build faulty files (odd
 lengths, wrong VRs, missing attributes) and check the reader against values that come
 from the standard rather than from our own writer.
 
@@ -11,7 +11,7 @@ Conventions:
 * ``origin`` is the 1-based (60xx,0050) ``(row, col)`` as stored;
 * :func:`encode_mask` packs bits with plain Python (PS3.5 8.1.1: first pixel in the
   least significant bit of the first byte, padded to even length), independently of
-  :mod:`overlay_core.bits`, so tests can compare the two.
+  :mod:`overlay_core.planes.bits`, so tests can compare the two.
 
 Main entry points: :func:`image_dataset`, :func:`add_plane`, :func:`add_embedded_plane`,
 :func:`to_file_bytes`, and the ready-made files ``*_file()`` at the end.
@@ -398,8 +398,8 @@ def edit_helpers(rows: int, cols: int) -> tuple[
     Callable[..., Dataset], Callable[..., Dataset], Callable[..., NDArray[np.bool_]]
 ]:
     """``image(frames)``, ``with_plane(mask, origin, frames)`` and ``bits(ds, group)`` for one image size."""
-    from overlay_core.reading import unpack_plane
-    from overlay_core.writing import Attributes, set_plane
+    from overlay_core.planes.reading import unpack_plane
+    from overlay_core.planes.writing import Attributes, set_plane
 
     def image(frames: int = 1) -> Dataset:
         return image_dataset(rows, cols, frames=frames)

@@ -267,12 +267,13 @@ def make_case(number: int, seeds: list[tuple[str, bytes]]) -> tuple[str, str, by
 
 def exercise(data: bytes, workdir: Path) -> list[str]:
     """Run ``data`` through every stage; return the stages that raised OverlayError."""
-    from overlay_core import cli, diagnose, image_info, image_mask, load, read_planes, unpack_plane
+    from overlay_core import diagnose, image_info, image_mask, load, read_planes, unpack_plane
+    from overlay_core.cli import main as cli
+    from overlay_core.edit.history import History
     from overlay_core.errors import OverlayError
-    from overlay_core.history import History
-    from overlay_core.readback import check_readback
-    from overlay_core.render import burn_in_png, render
-    from overlay_core.writing import set_plane, to_bytes
+    from overlay_core.planes.readback import check_readback
+    from overlay_core.planes.writing import set_plane, to_bytes
+    from overlay_core.render.compose import burn_in_png, render
 
     refused: list[str] = []
 

@@ -26,8 +26,8 @@ from pydicom.uid import generate_uid
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from overlay_core.reading import plane_bits
-from overlay_core.writing import set_plane
+from overlay_core.planes.reading import plane_bits
+from overlay_core.planes.writing import set_plane
 from tools.orthanc import missing, running_orthanc
 
 

@@ -4,7 +4,7 @@ attributes and plane operations, and the edited file downloaded.
 
 AppTest cannot draw, so a test puts a fabric.js drawing where streamlit-drawable-canvas
 keeps the value its browser side sends: ``st.session_state[<canvas key>]["drawing"]["raw"]``
-(:func:`studio.canvas.inject_drawing`), and the browser's size where the editor's key
+(:func:`studio.editor.canvas.inject_drawing`), and the browser's size where the editor's key
 listener keeps it (``st.session_state["edit.keys"]``), so the view's scale is known. The
 page reads them as it does in a browser. The real-browser tests in tests/e2e draw with the
 mouse.
@@ -22,13 +22,13 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from overlay_core.geometry import fit_view
-from overlay_core.navigation import canvas_width, zoom_window
-from overlay_core.reading import load, plane_bits, read_plane, read_planes
-from overlay_core.writing import to_bytes
+from overlay_core.planes.reading import load, plane_bits, read_plane, read_planes
+from overlay_core.planes.writing import to_bytes
+from overlay_core.render.geometry import fit_view
+from overlay_core.render.navigation import canvas_width, zoom_window
 from studio import state
-from studio.canvas import inject_drawing
-from studio.strokes import ERASE_FILL, ERASE_STROKE
+from studio.editor.canvas import inject_drawing
+from studio.editor.strokes import ERASE_FILL, ERASE_STROKE
 from tests import builders as b
 from tests.app.support import Downloads, errors, goto, no_exception, shown
 from tests.builders import add_plane, embedded_file, image_dataset, multiframe_file, to_file_bytes

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import studio.export as export
-from overlay_core.maskio import read_mask
-from overlay_core.reading import load, plane_bits, read_planes
-from overlay_core.writing import Attributes, set_attributes, set_plane
+import overlay_core.planes.writing as core_writing
+from overlay_core.files.masks import read_mask
+from overlay_core.planes.reading import load, plane_bits, read_planes
+from overlay_core.planes.writing import Attributes, set_attributes, set_plane
 from studio import state
 from studio.export import checked_bytes
 from tests.app.support import Downloads, errors, goto, shown
@@ -81,7 +81,7 @@ def test_a_file_that_does_not_read_back_is_not_offered(
     data, _ = two_plane_file()
     open_files(app, ("two.dcm", data))
     # Simulate a writer fault: the bytes written lose plane 6002.
-    good = export.to_bytes
+    good = core_writing.to_bytes
 
     def lossy(ds, new_sop_instance_uid=False):  # type: ignore[no-untyped-def]
         written = load(good(ds, new_sop_instance_uid))
@@ -90,14 +90,14 @@ def test_a_file_that_does_not_read_back_is_not_offered(
                 del written[elem.tag]
         return good(written)
 
-    monkeypatch.setattr(export, "to_bytes", lossy)
+    monkeypatch.setattr(core_writing, "to_bytes", lossy)
     goto(app, "export")
     assert errors(app) == [
         "The written file does not read back as edited (group 6002 is missing from the written file), "
         "so it is not offered for download."
     ]
     assert not [b for b in app.download_button if b.key == "download"]
-    monkeypatch.setattr(export, "to_bytes", good)
+    monkeypatch.setattr(core_writing, "to_bytes", good)
     assert checked_bytes(state.active(app.session_state))
 
 

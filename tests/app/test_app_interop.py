@@ -11,13 +11,13 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from overlay_core.gsps import gsps_bytes, state_planes
-from overlay_core.placement import image_mask
-from overlay_core.reading import load, read_planes
-from overlay_core.render import render
-from overlay_core.seg import seg_bytes
-from overlay_core.styles import PlaneStyle, default_color
-from overlay_core.writing import set_plane
+from overlay_core.interop.gsps import gsps_bytes, state_planes
+from overlay_core.interop.seg import seg_bytes
+from overlay_core.planes.placement import image_mask
+from overlay_core.planes.reading import load, read_planes
+from overlay_core.planes.writing import set_plane
+from overlay_core.render.compose import render
+from overlay_core.render.styles import PlaneStyle, default_color
 from studio import state
 from studio.interop import derived_files
 from tests.app import support

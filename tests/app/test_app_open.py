@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from overlay_core.reading import read_planes
+from overlay_core.planes.reading import read_planes
 from studio import state
 from studio.ui import SESSION_NOTE
 from tests.app.support import APP, PAGES, errors, goto, no_exception, shown

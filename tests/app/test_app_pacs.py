@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from overlay_core import edit
-from overlay_core.dicomweb import PacsClient, PacsError, Server
-from overlay_core.reading import load, plane_bits
-from overlay_core.windowing import AUTOMATIC
-from studio import editing, pacs, state
+from overlay_core.edit import apply as edit
+from overlay_core.pacs.dicomweb import PacsClient, PacsError, Server
+from overlay_core.planes.reading import load, plane_bits
+from overlay_core.render.windowing import AUTOMATIC
 from studio import series as series_mod
+from studio import state
+from studio.editor import editing
+from studio.pacs import sections as pacs
 from tests import pacs_support
 from tests.app.support import errors, goto, no_exception, shown
 from tests.builders import to_file_bytes
@@ -378,7 +380,7 @@ def _seg_pixels(data: bytes, sop: str) -> np.ndarray:
 
 
 def _references(ds: object) -> tuple[set[str], set[str]]:
-    from overlay_core.derived_check import referenced_uids
+    from overlay_core.interop.roundtrip import referenced_uids
 
     return referenced_uids(ds)  # type: ignore[arg-type]
 

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from overlay_core.errors import LimitError
-from overlay_core.writing import Attributes, set_attributes
+from overlay_core.planes.writing import Attributes, set_attributes
 from studio import budget, state
 from studio.guard import unexpected_message
 from tests import builders as b
@@ -79,7 +79,7 @@ def test_an_unexpected_error_is_one_sentence_and_the_session_stays_usable(
 
     (AppTest runs a page other than the first without app.py, so the Open page is used.)
     """
-    import overlay_core.diagnostics
+    import overlay_core.audit.diagnostics
 
     data, _ = b.two_plane_file()
     app.run()
@@ -89,7 +89,7 @@ def test_an_unexpected_error_is_one_sentence_and_the_session_stays_usable(
     def broken(*args: object, **kwargs: object) -> object:
         raise KeyError("/srv/secret/path/diagnostics.py line 1")  # an internal fault, not an OverlayError
 
-    monkeypatch.setattr(overlay_core.diagnostics, "diagnose", broken)
+    monkeypatch.setattr(overlay_core.audit.diagnostics, "diagnose", broken)
     with caplog.at_level(logging.ERROR, logger="overlay_studio"):
         app.run()
     no_exception(app)

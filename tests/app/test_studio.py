@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from overlay_core.geometry import Region, fit_view
-from overlay_core.writing import delete_plane, set_plane
+from overlay_core.planes.writing import delete_plane, set_plane
+from overlay_core.render.geometry import Region, fit_view
 from studio import state
-from studio.canvas import canvas_key
+from studio.editor.canvas import canvas_key
 from studio.export import download_name
 from tests.builders import embedded_file, two_plane_file
 

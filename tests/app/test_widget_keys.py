@@ -1,6 +1,6 @@
 """Every widget key names its page (``edit.width``), except the documented keys that
 scripts outside the project drive the app by: ``upload``, ``apply``, ``download`` and the
-canvas keys (``canvas.…``, from :func:`studio.canvas.canvas_key`)."""
+canvas keys (``canvas.…``, from :func:`studio.editor.canvas.canvas_key`)."""
 
 from __future__ import annotations
 

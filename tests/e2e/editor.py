@@ -11,7 +11,7 @@ from typing import Any
 
 from pydicom.dataset import Dataset
 
-from overlay_core.reading import load
+from overlay_core.planes.reading import load
 
 CANVAS = '[class*="st-key-canvas-"] canvas.dc-canvas'
 

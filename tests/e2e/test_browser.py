@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from overlay_core.geometry import ViewGeometry, fit_view
-from overlay_core.navigation import zoom_window
-from overlay_core.placement import origin_offset
-from overlay_core.reading import plane_bits, read_plane
+from overlay_core.planes.placement import origin_offset
+from overlay_core.planes.reading import plane_bits, read_plane
+from overlay_core.render.geometry import ViewGeometry, fit_view
+from overlay_core.render.navigation import zoom_window
 from tests.builders import add_plane, image_dataset, to_file_bytes
 from tests.e2e.editor import canvas_box, commit, download, goto, open_file, press, stroke, upload
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from overlay_core.reading import load, plane_bits, read_plane
+from overlay_core.planes.reading import load, plane_bits, read_plane
 from tests.builders import add_plane, image_dataset, to_file_bytes
 from tests.e2e.editor import (
     CANVAS,

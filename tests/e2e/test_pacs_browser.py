@@ -18,9 +18,9 @@ import highdicom as hd
 import numpy as np
 import pytest
 
-from overlay_core.dicomweb import PacsClient, Server
-from overlay_core.geometry import fit_view
-from overlay_core.reading import load, plane_bits
+from overlay_core.pacs.dicomweb import PacsClient, Server
+from overlay_core.planes.reading import load, plane_bits
+from overlay_core.render.geometry import fit_view
 from tests import pacs_support
 from tests.e2e import browser
 from tests.e2e.editor import canvas_box, commit, stroke, wait_idle

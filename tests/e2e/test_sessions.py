@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from overlay_core.reading import load, plane_bits
+from overlay_core.planes.reading import load, plane_bits
 from tests import builders as b
 from tests.e2e import browser as e2e
 

@@ -1,0 +1,286 @@
+r"""What a batch does to one file: audit, migrate, strip, render, masks or seg.
+
+:func:`run_task` is the one task function a batch sends to its workers (a process pool
+or a Dask cluster). It takes an :class:`~overlay_core.batch.sources.Item`, writes the file's
+outputs under the output folder, at the item's ``relative`` path, and returns the file's
+report record, a JSON-ready dict. It never raises: a file that fails returns
+``status: "failed"`` and a one-line ``error``, and the batch goes on.
+
+Every record has ``file`` (the item's key), ``task``, ``status`` (``"ok"`` or
+``"failed"``), ``error`` (``None`` or one line) and ``outputs`` (paths relative to the
+output folder). Each task adds its own fields:
+
+``audit``
+    ``image``, ``overlays`` and ``diagnostics`` exactly as ``info --json`` prints them.
+``migrate``
+    ``migrated``: the groups moved from Pixel Data to (60xx,3000). Writes the file to
+    ``relative`` (unchanged bytes when nothing was embedded).
+``strip``
+    ``removed``: each overlay group removed, with its size, type, label, set pixels and
+    whether it was embedded (or why it was unusable); ``removed_other_groups``: odd or
+    out-of-range 60xx groups removed too. Writes the file to ``relative``.
+``render``
+    One PNG per frame with every plane burnt in (``relative + ".png"``, or
+    ``".0001.png"``, ``".0002.png"``… for a multi-frame image).
+``masks``
+    ``masks``: each usable plane placed on the image, saved as ``relative + ".6000.npy"``
+    (uint8 0/1, ``(image frames, rows, cols)``); ``unusable_groups`` lists the others.
+``seg``
+    One DICOM Segmentation per file, ``relative + ".seg.dcm"``, a BINARY segment per plane
+    that has pixels on the image (:func:`overlay_core.interop.seg.seg_bytes`, read back and checked);
+    ``segments``: their groups, in segment order; ``left_out``: planes with no pixel on the image.
+
+Outputs are written to a temporary name and renamed, so a worker killed mid-write leaves
+no half file under the final name, and no output ever replaces its input file.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from overlay_core.batch.sources import Item, same_file
+from overlay_core.errors import InvalidArgumentError, OverlayError
+from overlay_core.model import FIRST_GROUP, group_hex
+from overlay_core.planes.reading import image_info, load, overlay_groups, read_planes, unpack_plane
+
+__all__ = ["TASKS", "Options", "failure_record", "one_line", "run_task", "worker_modules"]
+
+#: The highest group number of the overlay repeating groups' range, odd groups included.
+_LAST_60XX = 0x60FF
+
+
+@dataclass(frozen=True)
+class Options:
+    """Settings of a batch that some tasks use.
+
+    Attributes
+    ----------
+    max_size : int or None
+        ``render``: the longest side of each PNG in pixels (default: full resolution).
+    """
+
+    max_size: int | None = None
+
+
+def one_line(exc: BaseException, limit: int = 400) -> str:
+    r"""Return an exception as one line: our own messages as they are, others with their type.
+
+    >>> one_line(ValueError("bad\n  value"))
+    'ValueError: bad value'
+    >>> one_line(InvalidArgumentError("The frame is out of range."))
+    'The frame is out of range.'
+    """
+    text = " ".join(str(exc).split())
+    if not isinstance(exc, OverlayError):
+        text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _record(task: str, item: Item) -> dict[str, Any]:
+    record: dict[str, Any] = {"file": item.key, "task": task, "status": "ok", "error": None, "outputs": []}
+    if task == "audit":
+        record.update(image=None, overlays=[], diagnostics=[])
+    return record
+
+
+def failure_record(task: str, item: Item, error: str) -> dict[str, Any]:
+    """Return the record of a file that failed outside :func:`run_task` (e.g. its worker died)."""
+    record = _record(task, item)
+    record.update(status="failed", error=error)
+    return record
+
+
+class _Writer:
+    """Writes one item's outputs under ``out``, never over the input, atomically."""
+
+    def __init__(self, out: Path, item: Item, record: dict[str, Any]) -> None:
+        self.out, self.item, self.record = out, item, record
+
+    def write(self, suffix: str, data: bytes) -> None:
+        item = self.item
+        if not item.relative:
+            raise InvalidArgumentError(f"{item.key} has no place in the output folder.")
+        relative = item.relative + suffix
+        target = self.out / relative
+        if item.member is None and same_file(target, item.path):
+            raise InvalidArgumentError(f"Refusing to overwrite the input file {item.key}.")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+            partial.write_bytes(data)
+            os.replace(partial, target)
+        except OSError as exc:
+            reason = exc.strerror or exc
+            raise InvalidArgumentError(f"The output {relative} could not be written ({reason}).") from None
+        self.record["outputs"].append(relative)
+
+
+# --------------------------------------------------------------------------- the tasks
+
+
+def _audit(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
+    from overlay_core.audit.summary import info_document
+
+    doc = info_document(load(item.read()), item.key)
+    record.update(image=doc["image"], overlays=doc["overlays"], diagnostics=doc["diagnostics"])
+
+
+def _migrate(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
+    from overlay_core.planes.writing import migrate_embedded, to_bytes
+
+    raw = item.read()
+    ds = load(raw)
+    migrated = [p.group for p in read_planes(ds) if p.embedded]
+    for group in migrated:
+        migrate_embedded(ds, group)
+    record["migrated"] = [group_hex(g) for g in migrated]
+    out.write("", to_bytes(ds) if migrated else raw)
+
+
+def _strip(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
+    from overlay_core.planes.writing import delete_plane, to_bytes
+
+    raw = item.read()
+    ds = load(raw)
+    removed: list[dict[str, Any]] = []
+    for group in overlay_groups(ds):
+        entry: dict[str, Any] = {"group": group_hex(group)}
+        try:
+            plane = unpack_plane(ds, group)[0]
+            entry.update(rows=plane.rows, columns=plane.columns, frames=plane.frames,
+                         type=plane.type.value, label=plane.label, embedded=plane.embedded,
+                         set_bits=plane.set_bits)
+        except OverlayError as exc:
+            entry["unusable"] = one_line(exc)
+        delete_plane(ds, group)
+        removed.append(entry)
+    others = sorted({int(t) >> 16 for t in ds.keys() if FIRST_GROUP <= int(t) >> 16 <= _LAST_60XX})
+    for group in others:
+        for t in [t for t in ds.keys() if int(t) >> 16 == group]:
+            del ds[t]
+    record["removed"] = removed
+    record["removed_other_groups"] = [f"{g:04X}" for g in others]
+    out.write("", to_bytes(ds) if removed or others else raw)
+
+
+def _render(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
+    from overlay_core.cli.planes import render_png
+
+    ds = load(item.read())
+    info = image_info(ds)
+    if info.rows == 0:
+        record["note"] = "The file has no image to render."
+        return
+    digits = len(str(info.frames))
+    for frame in range(1, info.frames + 1):
+        png = render_png(ds, frame=frame, max_size=options.max_size)
+        out.write(".png" if info.frames == 1 else f".{frame:0{max(4, digits)}d}.png", png)
+
+
+def _masks(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
+    from overlay_core.planes.placement import image_mask
+
+    ds = load(item.read())
+    planes = read_planes(ds)
+    usable = {p.group for p in planes}
+    record["unusable_groups"] = [group_hex(g) for g in overlay_groups(ds) if g not in usable]
+    record["masks"] = []
+    if image_info(ds).rows == 0:
+        record["note"] = "The file has no image to place its planes on."
+        return
+    for plane in planes:
+        placed = image_mask(ds, plane.group)
+        buffer = io.BytesIO()
+        np.save(buffer, placed.astype(np.uint8))
+        out.write(f".{plane.group_hex}.npy", buffer.getvalue())
+        record["masks"].append({"group": plane.group_hex, "set_pixels": int(np.count_nonzero(placed))})
+
+
+def _seg(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
+    from overlay_core.interop.seg import seg_bytes
+    from overlay_core.planes.placement import image_mask
+
+    ds = load(item.read())
+    record.update(segments=[], left_out=[])
+    if image_info(ds).rows == 0:
+        record["note"] = "The file has no image for a SEG to reference."
+        return
+    groups = [p.group for p in read_planes(ds)]
+    shown = [g for g in groups if image_mask(ds, g).any()]
+    record["left_out"] = [group_hex(g) for g in groups if g not in shown]
+    if not shown:
+        record["note"] = "The file has no plane with pixels on the image, so no SEG."
+        return
+    out.write(".seg.dcm", seg_bytes(ds, shown))
+    record["segments"] = [group_hex(g) for g in shown]
+
+
+Task = Callable[[Item, _Writer, Options, dict[str, Any]], None]
+
+#: Every batch task by name, in the order ``--help`` lists them.
+TASKS: dict[str, Task] = {
+    "audit": _audit,
+    "migrate": _migrate,
+    "strip": _strip,
+    "render": _render,
+    "masks": _masks,
+    "seg": _seg,
+}
+
+
+def worker_modules(task: str) -> list[str]:
+    """Return the modules a worker needs for ``task``, to import once before any file.
+
+    >>> compose = "overlay_core.render.compose"
+    >>> compose in worker_modules("render"), compose in worker_modules("audit")
+    (True, False)
+    """
+    modules = ["overlay_core.batch.tasks", "overlay_core.audit.summary"]
+    if task == "render":
+        modules += ["overlay_core.cli.planes", "overlay_core.render.compose", "overlay_core.render.pixels"]
+    if task == "seg":
+        modules += ["overlay_core.interop.seg", "highdicom"]
+    return modules
+
+
+def run_task(task: str, out: str, options: Options, item: Item) -> dict[str, Any]:
+    """Do ``task`` to one file and return its report record; never raise for a bad file.
+
+    Parameters
+    ----------
+    task : str
+        A key of :data:`TASKS`.
+    out : str
+        The output folder (absolute, so that workers elsewhere agree on it).
+    options : Options
+        Task settings.
+    item : Item
+        The file.
+
+    Returns
+    -------
+    dict
+        The record described in the module's docstring.
+
+    Examples
+    --------
+    >>> r = run_task("audit", "/tmp", Options(), Item("x", "x", "/no/such/file"))
+    >>> r["status"], r["error"]
+    ('failed', 'The file x could not be read (No such file or directory).')
+    """
+    record = _record(task, item)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            TASKS[task](item, _Writer(Path(out), item, record), options, record)
+    except Exception as exc:  # one bad file must never stop the batch
+        record.update(status="failed", error=one_line(exc))
+    return record

@@ -1,0 +1,83 @@
+"""``batch``: one task over folders, zips and PACS sources, on worker processes or Dask."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from overlay_core.cli.common import PROG, Command
+from overlay_core.errors import InvalidArgumentError
+
+__all__ = ["BATCH_TASKS", "COMMANDS"]
+
+
+#: The batch tasks (:data:`overlay_core.batch.tasks.TASKS`, named here so that parsing imports nothing).
+BATCH_TASKS = ("audit", "migrate", "strip", "render", "masks", "seg")
+
+
+def _configure_batch(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("task", choices=BATCH_TASKS, metavar="TASK",
+                        help=f"what to do to each file: {', '.join(BATCH_TASKS)}")
+    parser.add_argument("sources", nargs="+", metavar="SOURCE",
+                        help="folders (recursive), .zip files or files")
+    parser.add_argument("--out", required=True, metavar="DIR",
+                        help="the output folder: report.jsonl, summary.csv, outputs mirroring the sources")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on a Dask cluster: a scheduler address (tcp://host:8786), or local "
+                             "to start a LocalCluster of --workers processes")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="local worker processes (default: the number of CPUs)")
+    parser.add_argument("--resume", action="store_true",
+                        help="skip the files the report in DIR has as done, and append to it")
+    parser.add_argument("--max-size", type=int, metavar="N",
+                        help="render: the longest side of each PNG (default: full resolution)")
+
+
+#: Files per Dask task: amortises the scheduler's few milliseconds per task.
+DASK_CHUNK = 8
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    import time
+
+    from overlay_core.batch.engine import dask_executor, run_batch
+    from overlay_core.batch.tasks import Options, worker_modules
+
+    if args.workers is not None and args.workers < 1:
+        raise InvalidArgumentError(f"--workers must be at least 1, not {args.workers}.")
+    if args.scheduler and args.scheduler != "local" and args.workers is not None:
+        raise InvalidArgumentError(
+            "--workers applies to the local pool or --scheduler local, not to a cluster."
+        )
+    if args.max_size is not None and args.max_size < 1:
+        raise InvalidArgumentError(f"--max-size must be at least 1 pixel, not {args.max_size}.")
+    options = Options(max_size=args.max_size)
+    start = time.perf_counter()
+    try:
+        if args.scheduler:
+            modules = worker_modules(args.task)
+            with dask_executor(args.scheduler, args.workers, modules) as (executor, threads):
+                result = run_batch(args.task, args.sources, args.out, workers=executor, resume=args.resume,
+                                   options=options, chunk=DASK_CHUNK, in_flight=2 * threads)
+        else:
+            result = run_batch(args.task, args.sources, args.out, workers=args.workers, resume=args.resume,
+                               options=options)
+    except KeyboardInterrupt:
+        print(f"{PROG} batch: interrupted; the report so far is in {args.out}; add --resume to continue.",
+              file=sys.stderr)
+        return 130
+    skipped = f", {result.skipped} skipped as done before" if result.skipped else ""
+    print(f"{args.task}: {result.processed} file(s) in {time.perf_counter() - start:.1f} s, "
+          f"{result.processed - result.failed} ok, {result.failed} failed{skipped}; "
+          f"report {result.report}, summary {result.summary}.")
+    if result.failed:
+        print(f"{PROG} batch: {result.failed} of {result.processed} file(s) failed; see {result.report}.",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+COMMANDS: dict[str, Command] = {
+    "batch": Command("run a task (audit, migrate, strip, render, masks, seg) over folders and .zip files "
+                     "on worker processes or a Dask cluster", _configure_batch, _run_batch),
+}

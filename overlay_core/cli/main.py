@@ -1,0 +1,66 @@
+r"""``python -m overlay_core``: inspect, extract and edit overlay planes from scripts.
+
+Exit status 0 on success and 2 for bad input (unreadable or non-DICOM files, unusable
+planes, bad arguments), with exactly one line on stderr and no traceback. The input file
+is never overwritten: every ``--out`` (and ``--npy``/``--png``) that resolves to the
+input is refused.
+
+Each command family is a module of this package with a ``COMMANDS`` table (name to
+:class:`~overlay_core.cli.common.Command`: help, a function adding its arguments, and its
+runner); :data:`COMMANDS` joins them in the order ``--help`` lists them. To add a family,
+write its module and add it to :data:`FAMILIES`.
+
+Examples
+--------
+>>> build_parser().parse_args(["delete", "in.dcm", "--group", "6002", "--out", "o.dcm"]).group
+24578
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from overlay_core.cli import batch, interop, planes
+from overlay_core.cli.common import PROG, Command, Parser
+from overlay_core.errors import OverlayError
+
+__all__ = ["COMMANDS", "FAMILIES", "build_parser", "main"]
+
+#: The command families, in the order ``--help`` lists them.
+FAMILIES = (planes, batch, interop)
+
+#: Every subcommand, by name.
+COMMANDS: dict[str, Command] = {
+    name: command for family in FAMILIES for name, command in family.COMMANDS.items()
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with one subparser per entry of :data:`COMMANDS`."""
+    parser = Parser(prog=PROG, description="Inspect, extract and edit DICOM overlay planes.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, command in COMMANDS.items():
+        child = sub.add_parser(name, help=command.help, description=command.help)
+        command.configure(child)
+        child.set_defaults(run=command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 success, 2 bad input).
+
+    Usage errors exit through :class:`SystemExit` with status 2, as argparse does.
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        status: int = args.run(args)
+    except OverlayError as exc:
+        print(f"{PROG} {args.command}: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. `info FILE | head`: stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    return status

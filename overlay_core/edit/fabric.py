@@ -1,0 +1,432 @@
+"""Fabric.js drawings from streamlit-drawable-canvas, parsed into polygons and rasterised.
+
+The component (0.13, fabric.js 7) reports its drawing as ``json_data``: a dict whose
+``"objects"`` are fabric objects in *display* pixels, ``(x, y)`` with x to the right.
+:func:`rasterize` turns them into a ``numpy.bool_`` mask of a plane, ``(row, col)`` at
+the plane's native resolution:
+
+1. each object's own geometry (a path, the end points of a line, a rectangle, ...) is
+   built around its centre and moved by fabric's full object transform: position
+   from ``left``/``top`` and ``originX``/``originY``, then ``angle``, ``scaleX``/``scaleY``,
+   ``flipX``/``flipY`` and ``skewX``/``skewY``, as ``fabric.Object.calcOwnMatrix`` does;
+2. display ``(x, y)`` goes to image ``(row, col)`` through
+   :meth:`~overlay_core.render.geometry.ViewGeometry.display_to_image` (scale and zoom region);
+3. image ``(row, col)`` goes to plane ``(row, col)`` through
+   :func:`~overlay_core.planes.placement.origin_offset`, the only place the 1-based Overlay
+   Origin is converted;
+4. everything is scan-converted as polygons (:mod:`overlay_core.edit.raster`) straight into a
+   bool array: a pixel is set when its centre lies in the shape (nonzero winding, as fabric fills), so no
+   anti-aliasing can reach the bits. (Pillow's ``ImageDraw.polygon`` is not used: it
+   rounds vertices to whole pixels, which shifts sub-pixel strokes on a downscaled view.)
+
+Strokes keep their width in image pixels (the display width divided by the view scale,
+never thinner than one plane pixel), with fabric's caps (butt, round, square) and joins
+(round, bevel, miter up to the miter limit).
+Parts outside the plane are clipped; a drawing with nothing on the plane gives an empty
+mask.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from overlay_core.edit import raster
+from overlay_core.errors import InvalidArgumentError
+from overlay_core.model import FIRST_GROUP, OverlayPlane
+from overlay_core.planes.placement import origin_offset
+from overlay_core.render.geometry import ViewGeometry
+
+__all__ = ["SUPPORTED_TYPES", "is_transparent", "rasterize"]
+
+#: Fabric object types that can be drawn into a plane (compared case-insensitively).
+SUPPORTED_TYPES = (
+    "path", "line", "rect", "labeledrect", "circle", "ellipse", "triangle", "polygon", "polyline",
+)
+_AREA_TYPES = {"rect", "labeledrect", "circle", "ellipse", "triangle", "polygon"}
+# fabric's resolveOrigin: a named origin as a fraction of the size, from the centre
+_ORIGINS = {"left": -0.5, "top": -0.5, "center": 0.0, "right": 0.5, "bottom": 0.5}
+_ALPHA = re.compile(r"^(?:rgba|hsla)\(.*[,/]\s*([0-9.]+%?)\s*\)$")
+
+Affine = raster.Affine
+Polygon = raster.Polygon
+
+
+class _Malformed(Exception):
+    """Raised inside the parser; turned into one InvalidArgumentError sentence."""
+
+
+def is_transparent(color: object) -> bool:
+    """Whether a fabric ``fill`` or ``stroke`` value paints nothing.
+
+    ``None``, ``""``, ``"transparent"``, ``"none"`` and colours with a zero alpha
+    (``rgba(...)``, ``hsla(...)``, ``#rgba``, ``#rrggbbaa``) are transparent; anything
+    else, gradients and patterns included, paints.
+
+    >>> is_transparent("rgba(0, 0, 0, 0)"), is_transparent("#eee"), is_transparent(None)
+    (True, False, True)
+    """
+    if color is None:
+        return True
+    if not isinstance(color, str):
+        return False
+    text = color.strip().lower()
+    if text in ("", "transparent", "none"):
+        return True
+    if text.startswith("#") and len(text) in (5, 9):
+        return int(text[-1 if len(text) == 5 else -2:], 16) == 0
+    match = _ALPHA.match(text)
+    if match:
+        alpha = match.group(1)
+        try:
+            return float(alpha.rstrip("%")) == 0
+        except ValueError:
+            return False
+    return False
+
+
+# --- reading values --------------------------------------------------------------------
+
+
+def _num(obj: Mapping[str, Any], key: str, default: float | None = None) -> float:
+    value = obj.get(key, default)
+    if value is None and default is not None:
+        value = default
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Malformed(f'its "{key}" is {value!r}, not a number')
+    if not math.isfinite(value):
+        raise _Malformed(f'its "{key}" is not a finite number')
+    return float(value)
+
+
+def _flag(obj: Mapping[str, Any], key: str) -> bool:
+    value = obj.get(key, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise _Malformed(f'its "{key}" is {value!r}, not true or false')
+    return value
+
+
+def _origin(obj: Mapping[str, Any], key: str, default: str) -> float:
+    value = obj.get(key, default)
+    if isinstance(value, str) and value in _ORIGINS:
+        return _ORIGINS[value]
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value) - 0.5
+    raise _Malformed(f'its "{key}" is {value!r}, not left, center, right, top, bottom or a number')
+
+
+def _points(value: object, key: str) -> Polygon:
+    if not isinstance(value, Sequence) or isinstance(value, str) or not value:
+        raise _Malformed(f'its "{key}" is not a list of points')
+    out = []
+    for point in value:
+        if not isinstance(point, Mapping):
+            raise _Malformed(f'its "{key}" holds {point!r}, not an {{"x", "y"}} point')
+        out.append((_num(point, "x"), _num(point, "y")))
+    return np.array(out, dtype=float)
+
+
+@dataclass
+class _Shape:
+    """An object's drawing in its own (local) coordinates, before its transform."""
+
+    fill: list[Polygon]  # filled areas
+    rings: list[tuple[Polygon, Polygon | None]]  # closed outlines: outer area minus inner area
+    lines: list[tuple[Polygon, bool]]  # centre lines to stroke: (points, closed)
+    width: float  # the shape's own size, for the origin
+    height: float
+    round_shape: bool = False  # circles and ellipses: rings are built by the caller per width
+
+
+def _parse_path(value: object) -> tuple[list[tuple[Polygon, bool]], Polygon]:
+    """Check a fabric path's absolute M/L/H/V/Q/C/Z commands and flatten them with raster."""
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        raise _Malformed('its "path" is not a list of commands')
+    commands: list[tuple[str, list[float]]] = []
+    for command in value:
+        if not isinstance(command, Sequence) or isinstance(command, str) or not command:
+            raise _Malformed(f"its path holds {command!r}, not a command")
+        letter, *args = command
+        nums = []
+        for arg in args:
+            if isinstance(arg, bool) or not isinstance(arg, (int, float)) or not math.isfinite(arg):
+                raise _Malformed(f"its path command {command!r} has a value that is not a number")
+            nums.append(float(arg))
+        arity = {"M": 2, "L": 2, "H": 1, "V": 1, "Q": 4, "C": 6, "Z": 0}.get(str(letter).upper())
+        if not isinstance(letter, str) or letter != letter.upper() or arity is None:
+            raise _Malformed(f"its path command {letter!r} is not one of M, L, H, V, Q, C and Z")
+        if len(nums) != arity:
+            raise _Malformed(f"its path command {letter} has {len(nums)} values, not {arity}")
+        commands.append((letter, nums))
+    subpaths, bounds = raster.flatten_path(commands)
+    if not subpaths:
+        raise _Malformed("its path has no points")
+    return subpaths, bounds
+
+
+def _centre_bbox(pts: Polygon) -> tuple[NDArray[np.float64], float, float]:
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    return (lo + hi) / 2, float(hi[0] - lo[0]), float(hi[1] - lo[1])
+
+
+def _shape(kind: str, obj: Mapping[str, Any], filled: bool) -> _Shape:
+    """Build an object's geometry around its centre, as fabric renders it."""
+    if kind in ("rect", "labeledrect"):
+        w, h = _num(obj, "width"), _num(obj, "height")
+        corners = np.array([[-w / 2, -h / 2], [w / 2, -h / 2], [w / 2, h / 2], [-w / 2, h / 2]])
+        return _Shape([corners] if filled else [], [], [(corners, True)], w, h)
+    if kind in ("circle", "ellipse"):
+        if kind == "circle":
+            rx = ry = _num(obj, "radius")
+        else:
+            rx, ry = _num(obj, "rx"), _num(obj, "ry")
+        if rx < 0 or ry < 0:
+            raise _Malformed("its radius is negative")
+        return _Shape([], [], [], 2 * rx, 2 * ry, round_shape=True)
+    if kind == "triangle":
+        w, h = _num(obj, "width"), _num(obj, "height")
+        corners = np.array([[-w / 2, h / 2], [0.0, -h / 2], [w / 2, h / 2]])
+        return _Shape([corners] if filled else [], [], [(corners, True)], w, h)
+    if kind == "line":
+        x1, y1, x2, y2 = (_num(obj, k, 0.0) for k in ("x1", "y1", "x2", "y2"))
+        # fabric 6/7 export the end points relative to the line's centre (calcLinePoints)
+        ends = np.array([[x1, y1], [x2, y2]])
+        return _Shape([], [], [(ends, False)], abs(x2 - x1), abs(y2 - y1))
+    if kind in ("polygon", "polyline"):
+        pts = _points(obj.get("points"), "points")
+        centre, w, h = _centre_bbox(pts)
+        local = pts - centre
+        closed = kind == "polygon"
+        return _Shape([local] if filled else [], [], [(local, closed)], w, h)
+    # path
+    subpaths, bound_points = _parse_path(obj.get("path"))
+    centre, w, h = _centre_bbox(bound_points)
+    lines = [(sp - centre, closed) for sp, closed in subpaths]
+    return _Shape([sp for sp, _ in lines] if filled else [], [], lines, w, h)
+
+
+def _object_matrix(obj: Mapping[str, Any], width: float, height: float, default_origin: str) -> Affine:
+    """``fabric.Object.calcOwnMatrix``: local (centred) coordinates to display ``(x, y)``."""
+    scale_x, scale_y = _num(obj, "scaleX", 1.0), _num(obj, "scaleY", 1.0)
+    skew_x, skew_y = _num(obj, "skewX", 0.0), _num(obj, "skewY", 0.0)
+    angle = math.radians(_num(obj, "angle", 0.0))
+    stroke = _num(obj, "strokeWidth", 1.0)
+    flip_x, flip_y = _flag(obj, "flipX"), _flag(obj, "flipY")
+    uniform = _flag(obj, "strokeUniform")
+    ox = _origin(obj, "originX", "center" if default_origin == "center" else "left")
+    oy = _origin(obj, "originY", "center" if default_origin == "center" else "top")
+
+    # the size fabric uses to move between origins (_getTransformedDimensions)
+    pre, post = (0.0, stroke) if uniform else (stroke, 0.0)
+    dim_x, dim_y = width + pre, height + pre
+    dims = raster.affine(scale_x, 0.0, 0.0, scale_y)
+    if skew_x:
+        dims = raster.compose(raster.affine(1.0, 0.0, math.tan(math.radians(skew_x)), 1.0), dims)
+    if skew_y:
+        dims = raster.compose(raster.affine(1.0, math.tan(math.radians(skew_y)), 0.0, 1.0), dims)
+    if skew_x or skew_y:
+        box = raster.apply(dims, np.array([[-dim_x / 2, -dim_y / 2], [dim_x / 2, -dim_y / 2],
+                                     [dim_x / 2, dim_y / 2], [-dim_x / 2, dim_y / 2]]))
+        size_x, size_y = np.ptp(box, axis=0)
+    else:
+        size_x, size_y = dim_x * scale_x, dim_y * scale_y
+    size_x, size_y = size_x + post, size_y + post
+
+    cos, sin = math.cos(angle), math.sin(angle)
+    off_x, off_y = -ox * size_x, -oy * size_y
+    centre_x = _num(obj, "left", 0.0) + cos * off_x - sin * off_y
+    centre_y = _num(obj, "top", 0.0) + sin * off_x + cos * off_y
+
+    linear = raster.affine(-scale_x if flip_x else scale_x, 0.0, 0.0, -scale_y if flip_y else scale_y)
+    if skew_x:
+        linear = raster.compose(raster.affine(1.0, 0.0, math.tan(math.radians(skew_x)), 1.0), linear)
+    if skew_y:
+        linear = raster.compose(raster.affine(1.0, math.tan(math.radians(skew_y)), 0.0, 1.0), linear)
+    return raster.compose(linear, raster.affine(cos, sin, -sin, cos, centre_x, centre_y))
+
+
+# --- drawing ---------------------------------------------------------------------------
+
+
+def _display_to_plane(view: ViewGeometry, plane_offset: tuple[int, int]) -> Affine:
+    """Display ``(x, y)`` to plane ``(x = col, y = row)``, pixel ``c`` covering ``[c, c + 1)``."""
+    r0, c0 = view.display_to_image(0.0, 0.0)
+    r1, _ = view.display_to_image(0.0, 1.0)
+    _, c1 = view.display_to_image(1.0, 0.0)
+    row_off, col_off = plane_offset
+    return raster.affine(c1 - c0, 0.0, 0.0, r1 - r0, c0 - col_off, r0 - row_off)
+
+
+def _draw_object(
+    kind: str, obj: Mapping[str, Any], to_plane: Affine, fill: bool | None,
+    default_origin: str, rows: int, cols: int,
+) -> tuple[tuple[int, int], NDArray[np.bool_]] | None:
+    own_fill = kind != "line" and not is_transparent(obj.get("fill"))
+    filled = own_fill if fill is None else (fill and (kind in _AREA_TYPES or own_fill))
+    shape = _shape(kind, obj, filled)
+    local_to_plane = raster.compose(_object_matrix(obj, shape.width, shape.height, default_origin), to_plane)
+    det = abs(float(np.linalg.det(local_to_plane[:, :2])))
+    if det == 0:
+        return None
+    pixel = math.sqrt(det)  # plane pixels per local unit (geometric mean)
+    stroke_width = _num(obj, "strokeWidth", 1.0)
+    has_stroke = stroke_width > 0 and not is_transparent(obj.get("stroke"))
+    if kind == "line" and not has_stroke:
+        return None
+    # half the stroke width in local units, along the local x and y axes: fabric scales
+    # the stroke with the object unless strokeUniform keeps it in display pixels
+    hx = hy = stroke_width / 2
+    if _flag(obj, "strokeUniform"):
+        sx, sy = abs(_num(obj, "scaleX", 1.0)), abs(_num(obj, "scaleY", 1.0))
+        hx, hy = (hx / sx if sx else hx), (hy / sy if sy else hy)
+    # never thinner than one plane pixel
+    hx = max(hx, 0.5 / float(np.hypot(*local_to_plane[:, 0])))
+    hy = max(hy, 0.5 / float(np.hypot(*local_to_plane[:, 1])))
+    half = max(math.sqrt(hx * hy), 0.5 / pixel)
+
+    # layers painted in order: (local polygons, value, union); the polygons of a layer
+    # are filled together with the nonzero rule; a union layer's are first oriented
+    # alike, so that the stroke's pieces (segments, joins, caps) make their union
+    polygons: list[tuple[list[Polygon], bool, bool]] = []
+    if shape.round_shape:
+        rx, ry = shape.width / 2, shape.height / 2
+        outer = (rx + hx, ry + hy) if has_stroke else (rx, ry)
+        n = int(min(4096, max(32, 2 * math.pi * max(outer) * pixel)))
+        if filled or has_stroke:
+            polygons.append(([raster.ellipse(0.0, 0.0, *outer, n)], True, False))
+        if has_stroke and not filled and rx > hx and ry > hy:
+            polygons.append(([raster.ellipse(0.0, 0.0, rx - hx, ry - hy, n)], False, False))
+    else:
+        for area in shape.fill:
+            if len(area) >= 3:
+                polygons.append(([area], True, False))
+        if has_stroke:
+            if kind in ("rect", "labeledrect"):  # mitred corners: outer box minus inner box
+                w, h = shape.width / 2, shape.height / 2
+                polygons.append(([raster.box(w + hx, h + hy)], True, False))
+                if not filled and w > hx and h > hy:
+                    polygons.append(([raster.box(w - hx, h - hy)], False, False))
+            else:
+                cap = str(obj.get("strokeLineCap") or "butt")
+                join = str(obj.get("strokeLineJoin") or "miter")
+                limit = _num(obj, "strokeMiterLimit", 4.0)
+                n_disc = int(min(256, max(12, 2 * math.pi * half * pixel)))
+                pieces = raster.stroke_polygons(shape.lines, half, cap, join, limit, n_disc)
+                polygons.append((pieces, True, True))
+    if not polygons:
+        return None
+
+    placed = []
+    for layer, value, union in polygons:
+        moved = [raster.apply(local_to_plane, p) for p in layer]
+        placed.append(([raster.oriented(p) for p in moved] if union else moved, value))
+    everything = np.vstack([p for layer, _ in placed for p in layer])
+    lo = np.floor(everything.min(axis=0)).astype(int) - 1
+    hi = np.ceil(everything.max(axis=0)).astype(int) + 1
+    x0, y0 = max(int(lo[0]), 0), max(int(lo[1]), 0)
+    x1, y1 = min(int(hi[0]), cols), min(int(hi[1]), rows)
+    if x0 >= x1 or y0 >= y1:
+        return None
+    out = np.zeros((y1 - y0, x1 - x0), dtype=bool)
+    for layer, value in placed:
+        inside = raster.fill_polygons([poly - (x0, y0) for poly in layer], y1 - y0, x1 - x0)
+        if value:
+            out |= inside
+        else:
+            out &= ~inside
+    return (y0, x0), out
+
+
+def rasterize(
+    json_data: Mapping[str, Any] | None,
+    view: ViewGeometry,
+    plane: OverlayPlane | None = None,
+    *,
+    fill: bool | None = None,
+) -> NDArray[np.bool_]:
+    r"""Rasterise the canvas' ``json_data`` into a plane's bits at native resolution.
+
+    Parameters
+    ----------
+    json_data : dict or None
+        ``st_canvas(...).json_data``: ``{"objects": [...], ...}`` in display pixels.
+        ``None`` or no objects give an empty mask.
+    view : ViewGeometry
+        How the canvas shows the image: its size is the canvas size, its region the
+        zoomed part (see :func:`overlay_core.render.geometry.fit_view`).
+    plane : OverlayPlane, optional
+        Gives the mask's size (Overlay Rows and Columns) and where it lies on the image
+        (Overlay Origin). By default the mask covers the image, origin ``1\1``.
+    fill : bool or None
+        ``None`` (the default) follows each object's own ``fill``: a shape is filled
+        unless its fill colour is transparent (``None``, ``"transparent"``, zero alpha).
+        ``True`` fills every shape with an inside (rectangle, circle, ellipse, triangle,
+        polygon); ``False`` draws outlines only. Lines and brush strokes are strokes.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``numpy.bool_``, shape ``(plane rows, plane columns)``, indexed ``(row, col)``.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If ``json_data`` or one of its objects is malformed or of a type that cannot be
+        drawn (text, images, groups); the message names the object.
+
+    Examples
+    --------
+    A 2-pixel-wide vertical line on a 4 x 4 image shown at twice its size:
+
+    >>> from overlay_core.render.geometry import fit_view
+    >>> line = {"type": "Line", "left": 4, "top": 4, "originX": "center", "originY": "center",
+    ...         "x1": 0, "y1": -4, "x2": 0, "y2": 4, "stroke": "black", "strokeWidth": 4}
+    >>> rasterize({"objects": [line]}, fit_view(4, 4, width=8)).astype(int).tolist()
+    [[0, 1, 1, 0], [0, 1, 1, 0], [0, 1, 1, 0], [0, 1, 1, 0]]
+    """
+    if plane is None:
+        plane = OverlayPlane(FIRST_GROUP, view.image_rows, view.image_cols, origin=(1, 1))
+    mask = np.zeros((plane.rows, plane.columns), dtype=bool)
+    if json_data is None:
+        return mask
+    if not isinstance(json_data, Mapping):
+        raise InvalidArgumentError(
+            f"The canvas drawing must be a dict with an \"objects\" list, not {type(json_data).__name__}."
+        )
+    objects = json_data.get("objects", [])
+    if objects is None:
+        return mask
+    if not isinstance(objects, Sequence) or isinstance(objects, str):
+        raise InvalidArgumentError('The canvas drawing\'s "objects" must be a list.')
+    to_plane = _display_to_plane(view, origin_offset(plane.origin))
+    for index, obj in enumerate(objects, start=1):
+        if not isinstance(obj, Mapping):
+            raise InvalidArgumentError(f"Canvas object {index} is {obj!r}, not a fabric object.")
+        kind = str(obj.get("type", "")).lower().replace("-", "").replace("_", "")
+        if kind not in SUPPORTED_TYPES:
+            raise InvalidArgumentError(
+                f'Canvas object {index} is of type "{obj.get("type")}", which cannot be drawn into an '
+                "overlay plane (use the brush, line, rectangle, circle, polygon or point tools)."
+            )
+        if obj.get("visible", True) is False or obj.get("opacity", 1) == 0:
+            continue
+        version = str(obj.get("version", json_data.get("version", "7")))
+        default_origin = "center" if version[:1].isdigit() and int(version.split(".")[0]) >= 7 else "left"
+        try:
+            drawn = _draw_object(kind, obj, to_plane, fill, default_origin, plane.rows, plane.columns)
+        except _Malformed as exc:
+            raise InvalidArgumentError(
+                f"Canvas object {index} ({obj.get('type')}) is malformed: {exc}."
+            ) from None
+        if drawn is not None:
+            (r0, c0), bits = drawn
+            mask[r0:r0 + bits.shape[0], c0:c0 + bits.shape[1]] |= bits
+    return mask

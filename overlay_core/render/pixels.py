@@ -1,0 +1,306 @@
+"""Pixels: one frame of Pixel Data decoded, and turned into grey levels or colours to show.
+
+1. :func:`decode_frame`: pydicom's :func:`~pydicom.pixels.pixel_array` decodes one frame
+   (compressed syntaxes through the installed plugins: GDCM, pylibjpeg-openjpeg,
+   pylibjpeg-rle, pyjpegls, Pillow). Bits above (0028,0102) *High Bit* are removed (taken as
+   *Bits Stored* - 1, as pydicom does), so the retired overlay bits embedded in Pixel Data
+   never reach the image.
+2. :func:`frame_image`: greyscale frames go through the Modality and VOI LUTs
+   (:mod:`overlay_core.render.windowing`); PALETTE COLOR through its palette
+   (:func:`~pydicom.pixels.apply_color_lut`); RGB and YBR in colour (pydicom converts YBR to
+   RGB while decoding). When a frame cannot be decoded, a black frame of the image's size is
+   returned with the reason, so planes can still be inspected and edited.
+
+Frames are 0-based here, as everywhere in the core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.pixels.decoders.base import get_decoder
+from pydicom.pixels.processing import apply_color_lut
+from pydicom.uid import UID
+
+from overlay_core.checks import check_frame_index, require_image
+from overlay_core.errors import InvalidArgumentError, UnsupportedError
+from overlay_core.model import ImageInfo
+from overlay_core.planes.reading import image_info
+from overlay_core.render import decoders
+from overlay_core.render.windowing import (
+    Voi,
+    VoiKind,
+    automatic_window,
+    default_voi,
+    grey_levels,
+    is_inverted,
+    modality_values,
+    voi_unit,
+)
+
+__all__ = ["FrameImage", "check_frame", "decode_frame", "frame_image", "modality_frame"]
+
+_COLOUR_PHOTOMETRICS = ("RGB", "YBR_FULL", "YBR_FULL_422", "YBR_ICT", "YBR_RCT")
+
+
+# --- decoding -------------------------------------------------------------------------------
+
+
+def check_frame(info: ImageInfo, frame: int) -> None:
+    """Raise unless the file has an image and ``frame`` (0-based) is one of its frames."""
+    require_image(info, "to render")
+    check_frame_index(frame, info.frames, "the image")
+
+
+def _pixel_dataset(ds: Dataset, info: ImageInfo) -> Dataset:
+    """Build a dataset holding only what decoding and the LUTs need.
+
+    It shares the file's elements and has the transfer syntax in its file meta even when
+    the file had none.
+    """
+    pm = Dataset()
+    pm.file_meta = FileMetaDataset()
+    pm.file_meta.TransferSyntaxUID = UID(info.transfer_syntax)
+    for elem in ds.group_dataset(0x0028):
+        if elem.value is None or elem.value == "" or (elem.VR == "SQ" and not _usable_lut(elem.value)):
+            continue  # empty attributes, as some writers leave them, mean "absent"
+        pm.add(elem)
+    for tag in (0x20500020, 0x7FE00001, 0x7FE00002, 0x7FE00010):
+        if tag in ds:
+            pm.add(ds[tag])
+    return pm
+
+
+def _usable_lut(items: Sequence[Dataset]) -> bool:
+    """Whether a LUT sequence's first item has a LUT Descriptor and LUT Data."""
+    return bool(items) and all(items[0].get(k) is not None for k in ("LUTDescriptor", "LUTData"))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__).rstrip(".")
+
+
+def _strip_high_bits(arr: NDArray[Any], info: ImageInfo) -> NDArray[Any]:
+    """Keep only the low ``Bits Stored`` bits of each value, sign-extending signed values.
+
+    pydicom's decoders already do this; it is repeated here (one cheap pass) because the
+    overlay bits embedded above High Bit must never reach the image. As in pydicom, High
+    Bit is taken to be ``Bits Stored - 1`` (PS3.5 8.1.1).
+
+    >>> info = ImageInfo(1, 2, 1, True, "MONOCHROME2", 16, 12, 11, 1, "", "", False)
+    >>> _strip_high_bits(np.array([0x8FFF, 0x4001], np.uint16), info).tolist()
+    [4095, 1]
+    >>> _strip_high_bits(np.array([0x0FFF, 0x87FF], np.uint16).view(np.int16), info).tolist()
+    [-1, 2047]
+    """
+    if arr.dtype.kind not in "iu":
+        return arr
+    bits = arr.dtype.itemsize * 8
+    stored = info.bits_stored if 0 < info.bits_stored <= bits else bits
+    if stored == bits:
+        return arr
+    if not arr.flags.writeable:
+        arr = arr.copy()
+    if arr.dtype.kind == "i":
+        np.left_shift(arr, bits - stored, out=arr)
+        np.right_shift(arr, bits - stored, out=arr)
+    else:
+        np.bitwise_and(arr, arr.dtype.type((1 << stored) - 1), out=arr)
+    return arr
+
+
+def decode_frame(ds: Dataset, frame: int = 0) -> NDArray[Any]:
+    """Decode one frame's stored pixel values with pydicom.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        The image.
+    frame : int, optional
+        0-based frame index.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(rows, cols)`` for one sample per pixel, ``(rows, cols, 3)`` RGB for three (YBR
+        is converted by pydicom); bits above High Bit removed, signed values sign-extended.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If the file has no image or ``frame`` is out of range.
+    UnsupportedError
+        If the frame cannot be decoded; the message says why, in one sentence.
+    """
+    info = image_info(ds)
+    check_frame(info, frame)
+    if not info.has_pixel_data:
+        raise UnsupportedError("The image cannot be shown because the file has no Pixel Data.")
+    name = info.transfer_syntax_name
+    try:
+        decoder = get_decoder(UID(info.transfer_syntax))
+    except NotImplementedError:
+        raise UnsupportedError(
+            f"The image cannot be shown because no decoder exists for its transfer syntax, {name}."
+        ) from None
+    if not decoder.is_available:
+        raise UnsupportedError(
+            f"The image cannot be shown because no installed plugin decodes its transfer syntax, {name}."
+        )
+    arr = decoders.decode(_pixel_dataset(ds, info), info, frame)  # checked before any native decoder
+    return _strip_high_bits(arr, info)
+
+
+# --- display values -------------------------------------------------------------------------
+
+
+def modality_frame(ds: Dataset, frame: int = 0) -> NDArray[np.float64]:
+    """Return one greyscale frame's Modality LUT values (rescaled units such as HU).
+
+    Empty Modality LUT attributes, as some writers leave them, count as absent, as they
+    do when the frame is shown.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If the file has no image or ``frame`` is out of range.
+    UnsupportedError
+        If the frame cannot be decoded, is in colour, or its Modality LUT is unusable.
+    """
+    info = image_info(ds)
+    check_frame(info, frame)
+    stored = decode_frame(ds, frame)
+    if stored.ndim != 2:
+        raise UnsupportedError("This image is in colour; intensity values need a greyscale image.")
+    try:
+        return modality_values(stored, _pixel_dataset(ds, info))
+    except Exception as exc:
+        raise UnsupportedError(
+            f"The image's values cannot be read because its Modality LUT is unusable ({_first_line(exc)})."
+        ) from exc
+
+
+@dataclass(frozen=True, eq=False)
+class FrameImage:
+    """One frame, ready to show at full resolution.
+
+    Attributes
+    ----------
+    pixels : numpy.ndarray
+        ``uint8``: ``(rows, cols)`` grey levels or ``(rows, cols, 3)`` RGB.
+    frame : int
+        The 0-based frame index.
+    voi : Voi or None
+        The VOI transform applied (the automatic window resolved to its values); ``None``
+        for colour images and missing images.
+    missing_reason : str or None
+        Why the image is black: the frame could not be decoded or shown.
+    """
+
+    pixels: NDArray[np.uint8]
+    frame: int
+    voi: Voi | None = None
+    missing_reason: str | None = None
+
+    @property
+    def rows(self) -> int:
+        """The frame's number of rows."""
+        return int(self.pixels.shape[0])
+
+    @property
+    def cols(self) -> int:
+        """The frame's number of columns."""
+        return int(self.pixels.shape[1])
+
+
+def _grey(arr: NDArray[Any], pm: Dataset, voi: Voi) -> tuple[NDArray[np.uint8], Voi]:
+    """Turn stored values into grey levels: Modality LUT, VOI, inversion."""
+    inverted = is_inverted(pm)
+    if arr.dtype.kind in "iu" and arr.dtype.itemsize <= 2:
+        # A lookup table over every possible stored bit pattern: one gather per pixel.
+        patterns = np.dtype(f"u{arr.dtype.itemsize}")
+        domain = np.arange(2 ** (8 * arr.dtype.itemsize), dtype=patterns).view(arr.dtype)
+        modality = modality_values(domain, pm)
+        if voi.kind is VoiKind.AUTO:
+            present = (domain >= arr.min()) & (domain <= arr.max())
+            voi = automatic_window(modality[present].min(), modality[present].max())
+        lut = grey_levels(voi_unit(modality, pm, voi), inverted)
+        return np.take(lut, arr.view(patterns)), voi
+    values = modality_values(arr, pm)
+    if voi.kind is VoiKind.AUTO:
+        voi = automatic_window(values.min(), values.max())
+    return grey_levels(voi_unit(values, pm, voi), inverted), voi
+
+
+def _to_8bit(arr: NDArray[Any], bits: int) -> NDArray[np.uint8]:
+    if arr.dtype == np.uint8:
+        return arr.astype(np.uint8, copy=False)
+    shift = max(bits - 8, 0)
+    return np.asarray(arr >> shift if arr.dtype.kind in "iu" else arr, dtype=np.uint8)
+
+
+def _display(arr: NDArray[Any], ds: Dataset, info: ImageInfo, voi: Voi | None
+             ) -> tuple[NDArray[np.uint8], Voi | None]:
+    pm = _pixel_dataset(ds, info)
+    photometric = info.photometric.strip().upper()
+    if info.samples_per_pixel == 1 and photometric in ("MONOCHROME1", "MONOCHROME2", ""):
+        try:
+            return _grey(arr, pm, voi or default_voi(pm))
+        except InvalidArgumentError:
+            raise
+        except Exception as exc:
+            raise UnsupportedError(
+                f"The image cannot be shown because its Modality or VOI LUT is unusable ({_first_line(exc)})."
+            ) from exc
+    if info.samples_per_pixel == 1 and photometric == "PALETTE COLOR":
+        try:
+            rgb = np.asarray(apply_color_lut(arr, pm))[..., :3]
+        except Exception as exc:
+            raise UnsupportedError(
+                f"The image cannot be shown because its palette is unusable ({_first_line(exc)})."
+            ) from exc
+        return _to_8bit(rgb, 8 * rgb.dtype.itemsize), None
+    if arr.ndim == 3 and arr.shape[2] == 3 and photometric in _COLOUR_PHOTOMETRICS:
+        return _to_8bit(arr, info.bits_stored), None
+    raise UnsupportedError(
+        f"The image cannot be shown because its Photometric Interpretation {photometric or '(none)'} "
+        f"with {info.samples_per_pixel} sample(s) per pixel is not supported."
+    )
+
+
+def frame_image(ds: Dataset, frame: int = 0, voi: Voi | None = None) -> FrameImage:
+    """Decode and window one frame; a black frame with the reason when that fails.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        The image.
+    frame : int, optional
+        0-based frame index.
+    voi : Voi, optional
+        The VOI transform of a greyscale image; default: the file's first preset, else the
+        automatic window (:func:`overlay_core.render.windowing.default_voi`). Ignored for colour.
+
+    Returns
+    -------
+    FrameImage
+
+    Raises
+    ------
+    InvalidArgumentError
+        If the file has no image, ``frame`` is out of range, or ``voi`` names a VOI LUT
+        table the file does not have.
+    """
+    info = image_info(ds)
+    check_frame(info, frame)
+    try:
+        pixels, used = _display(decode_frame(ds, frame), ds, info, voi)
+    except UnsupportedError as exc:
+        return FrameImage(np.zeros((info.rows, info.columns), np.uint8), frame, None, str(exc))
+    return FrameImage(pixels, frame, used)

@@ -1,0 +1,106 @@
+"""The drawing canvas: ``streamlit_drawable_canvas.st_canvas`` with keys that never go stale.
+
+The component is imported inside :func:`draw_canvas` only (importing it outside a running
+app raises). Its key is :func:`canvas_key`: it names the file, the plane, the frame, the
+view and a nonce, so a new background (another plane, frame, zoom, or an applied
+drawing) always starts an empty canvas instead of keeping strokes drawn on the old one.
+
+The component keeps its value in ``st.session_state[key]`` as
+``{"drawing": {"raw": json_data, "data": ...}, "backgroundFit": ...}``; tests inject a
+drawing there (see :func:`inject_drawing`), which is what the browser sends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from overlay_core.render.geometry import ViewGeometry
+from studio.state import State
+
+__all__ = ["TOOLS", "background_url", "canvas_key", "draw_canvas", "inject_drawing"]
+
+#: The tools a user picks, by name, and the component's drawing mode for each.
+TOOLS = {"Brush": "freedraw", "Line": "line", "Rectangle": "rect", "Circle": "circle", "Polygon": "polygon"}
+
+
+def canvas_key(file_id: str, group: int, frame: int, view: ViewGeometry, nonce: int) -> str:
+    """Return the canvas key for this file, plane, frame, view and nonce.
+
+    >>> from overlay_core.render.geometry import fit_view
+    >>> canvas_key("f1", 0x6000, 0, fit_view(10, 10, width=100), 3)[:18]
+    'canvas.f1.6000.0.n'
+    """
+    w = view.region
+    digest = hashlib.sha1(
+        f"{view.image_rows}x{view.image_cols}:{w.row0},{w.col0},{w.rows},{w.cols}:"
+        f"{view.display_width}x{view.display_height}".encode()
+    ).hexdigest()[:10]
+    return f"canvas.{file_id}.{group:04X}.{frame}.n{nonce}.{digest}"
+
+
+def inject_drawing(state: State, key: str, json_data: dict[str, Any]) -> None:
+    """Put ``json_data`` where the component stores the drawing it sends (for tests).
+
+    ``backgroundFit`` is what the component reports once its background has loaded (the
+    editor shows the canvas as ready from then on); a stretched background has scale 1.
+    """
+    fit = {"naturalWidth": 0, "naturalHeight": 0, "scaleX": 1, "scaleY": 1, "offsetX": 0, "offsetY": 0}
+    state[key] = {"drawing": {"raw": json_data, "data": None}, "backgroundFit": fit}
+
+
+def background_url(png: bytes, key: str) -> str | bytes:
+    """Serve the background PNG from Streamlit's media endpoint and return its URL.
+
+    A data URL would resend the whole image on every rerun (half a megabyte for a noisy
+    image), and the browser would decode it again; a URL is a few bytes, and an unchanged
+    background keeps its URL (the media manager names files by content), so the canvas does
+    not reload it. The file belongs to this session and is dropped once a newer background
+    takes its place. Outside a served app (AppTest) the PNG bytes are returned instead.
+    """
+    from urllib.parse import urlsplit
+
+    import streamlit as st
+    from streamlit import runtime
+
+    page = st.context.url if runtime.exists() else None
+    if not page:
+        return png
+    parts = urlsplit(page)
+    path = runtime.get_instance().media_file_mgr.add(png, "image/png", f"{key}.background")
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"{parts.scheme}://{parts.netloc}{'/' + base if base else ''}{path}"
+
+
+def draw_canvas(
+    *,
+    key: str,
+    background_png: bytes,
+    view: ViewGeometry,
+    tool: str,
+    stroke_width: float,
+    stroke_color: str,
+    fill_color: str,
+    clear: int = 0,
+) -> dict[str, Any] | None:
+    """Show the canvas over ``background_png`` (already ``view``-sized) and return its drawing.
+
+    A new ``clear`` value empties the mounted canvas (its initial drawing changes) without
+    remounting it.
+    """
+    from streamlit_drawable_canvas import st_canvas
+
+    result = st_canvas(
+        key=key,
+        background_image=background_url(background_png, key),
+        width=view.display_width,
+        height=view.display_height,
+        drawing_mode=TOOLS[tool],
+        stroke_width=stroke_width,
+        stroke_color=stroke_color,
+        fill_color=fill_color,
+        update_streamlit=True,
+        initial_drawing={"objects": [], "clear": clear},
+    )
+    data = result.json_data
+    return dict(data) if data else None

@@ -1,0 +1,171 @@
+"""The editor's background, redrawn only where something changed.
+
+A stroke changes one plane, so the editor keeps, per browser session, the layers a view
+is made of and rebuilds only the stale ones:
+
+* the decoded, windowed frame (full resolution), keyed by the Pixel Data's digest;
+* the frame cut to the view and resized (the *base*), keyed by that and the view;
+* each plane's frame pooled to the view, keyed by a digest of that plane's elements.
+
+Painting the planes on the base (:func:`overlay_core.render.compose.compose` at display size) and
+encoding the PNG are then all a stroke costs. The memo lives in ``st.session_state`` (never
+shared between sessions) and holds a few entries only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pydicom.dataset import Dataset
+
+from overlay_core.files.masks import encode_png
+from overlay_core.model import OverlayPlane
+from overlay_core.planes.placement import frame_map, origin_offset
+from overlay_core.planes.reading import frame_bits, read_plane
+from overlay_core.render.compose import compose, pool_mask, resize_image
+from overlay_core.render.geometry import Region, ViewGeometry, fit_view
+from overlay_core.render.pixels import frame_image
+from overlay_core.render.styles import PlaneStyle
+from studio.state import LoadedFile, State
+
+__all__ = ["MEMO", "Background", "background", "group_digest", "plane_frame_for"]
+
+#: Session-state key of the memo.
+MEMO = "edit.layers"
+#: Entries kept: a few frames, bases and plane layers.
+MEMO_ENTRIES = 48
+
+
+@dataclass(frozen=True)
+class Background:
+    """A rendered view: PNG bytes, its geometry and why the image is black (if it is)."""
+
+    png: bytes
+    geometry: ViewGeometry
+    missing_reason: str | None
+
+
+def _memo(state: State) -> OrderedDict[tuple[Any, ...], Any]:
+    memo = state.get(MEMO)
+    if not isinstance(memo, OrderedDict):
+        memo = OrderedDict()
+        state[MEMO] = memo
+    return memo
+
+
+def _cached(memo: OrderedDict[tuple[Any, ...], Any], key: tuple[Any, ...], make: Any) -> Any:
+    if key in memo:
+        memo.move_to_end(key)
+        return memo[key]
+    value = make()
+    memo[key] = value
+    while len(memo) > MEMO_ENTRIES:
+        memo.popitem(last=False)
+    return value
+
+
+def group_digest(ds: Dataset, group: int) -> str:
+    """Return a digest of every element of one overlay group (changes when the plane does).
+
+    >>> from overlay_core.planes.writing import set_plane
+    >>> ds = Dataset(); _ = set_plane(ds, 0x6000, np.eye(2, dtype=bool))
+    >>> a = group_digest(ds, 0x6000); _ = set_plane(ds, 0x6000, np.ones((2, 2), bool))
+    >>> a == group_digest(ds, 0x6000)
+    False
+    """
+    h = hashlib.sha1()
+    for elem in ds.group_dataset(group):
+        value = elem.value
+        h.update(f"{int(elem.tag):08X}{elem.VR}".encode())
+        h.update(bytes(value) if isinstance(value, (bytes, bytearray)) else repr(value).encode())
+    return h.hexdigest()
+
+
+def _pixel_digest(ds: Dataset, memo: OrderedDict[tuple[Any, ...], Any]) -> str:
+    value = ds.get("PixelData")
+    known = memo.get(("pixel-ref",))
+    if known is not None and known[0] is value:
+        return str(known[1])
+    digest = hashlib.sha1(bytes(value or b"")).hexdigest()
+    memo[("pixel-ref",)] = (value, digest)
+    return digest
+
+
+def plane_frame_for(plane: OverlayPlane, image_frame: int, image_frames: int) -> int | None:
+    """Return the plane frame that lies on ``image_frame`` (0-based), or ``None``.
+
+    >>> p = OverlayPlane(0x6000, 2, 2, frames=2, image_frame_origin=2, frame_specific=True)
+    >>> [plane_frame_for(p, f, 4) for f in range(4)]
+    [None, 0, 1, None]
+    """
+    for k, f in frame_map(plane, max(image_frames, 1)):
+        if f == image_frame:
+            return k
+    return None
+
+
+def _window_mask(plane: OverlayPlane, bits: NDArray[np.bool_], window: Region) -> NDArray[np.bool_]:
+    """Return the part of one plane frame that lies in ``window``, in window coordinates."""
+    out = np.zeros((window.rows, window.cols), dtype=bool)
+    r0, c0 = origin_offset(plane.origin)
+    rs, cs = max(r0, window.row0), max(c0, window.col0)
+    re = min(r0 + plane.rows, window.row0 + window.rows)
+    ce = min(c0 + plane.columns, window.col0 + window.cols)
+    if rs < re and cs < ce:
+        out[rs - window.row0:re - window.row0, cs - window.col0:ce - window.col0] = \
+            bits[rs - r0:re - r0, cs - c0:ce - c0]
+    return out
+
+
+def background(
+    entry: LoadedFile,
+    frame: int,
+    view: ViewGeometry,
+    styles: Sequence[PlaneStyle],
+    state: State,
+) -> Background:
+    """Render image frame ``frame`` in ``view`` with the planes ``styles`` names.
+
+    Each plane is drawn with its frame that lies on ``frame`` (a plane without one is left
+    out). Only layers whose content changed since the last call are rebuilt.
+
+    Raises
+    ------
+    OverlayError
+        If the frame is out of range or a plane cannot be read.
+    """
+    ds = entry.dataset
+    assert ds is not None
+    memo = _memo(state)
+    pixels = _pixel_digest(ds, memo)
+    w = view.region
+    size = (view.display_height, view.display_width)
+    shown = _cached(memo, ("frame", entry.id, pixels, frame), lambda: frame_image(ds, frame))
+    base = _cached(memo, ("base", entry.id, pixels, frame, w, size), lambda: resize_image(shown.pixels, view))
+    window_view = fit_view(w.rows, w.cols, width=view.display_width)
+    info_frames = entry.image_info().frames
+    masks: dict[int, NDArray[np.bool_]] = {}
+    for style in styles:
+        if not style.visible:
+            continue
+        digest = group_digest(ds, style.group)
+
+        def layer(group: int = style.group) -> NDArray[np.bool_] | None:
+            k = plane_frame_for(read_plane(ds, group), frame, info_frames)
+            if k is None:
+                return None
+            plane, bits = frame_bits(ds, group, k)  # that frame only
+            return pool_mask(_window_mask(plane, bits, w), window_view)
+
+        pooled = _cached(memo, ("plane", entry.id, style.group, digest, frame, w, size), layer)
+        if pooled is not None:
+            masks[style.group] = pooled
+    display = fit_view(*size)
+    pixels_out = compose(base, masks, list(styles), display)
+    return Background(encode_png(pixels_out, compress_level=1), view, shown.missing_reason)

@@ -1,0 +1,72 @@
+"""Decoder safety: nothing a file claims reaches a native decoder unchecked (issue 10)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydicom.uid import JPEG2000, JPEGLosslessSV1, RLELossless
+
+from overlay_core.errors import UnsupportedError
+from overlay_core.planes.reading import load
+from overlay_core.render.decoders import jpeg_header, plugins_for
+from overlay_core.render.pixels import decode_frame, frame_image
+from tests.conftest import ROOT
+
+JPEG_LOSSLESS_FILE = "OutOfBoundsOverlay.dcm"  # JPEG Lossless SV1, 16-bit words, 12 bits stored
+
+
+def _render_in_subprocess(path: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "overlay_core", "render", str(path), "--out", str(out)],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value", "message"),
+    [
+        ("BitsAllocated", 32, "Bits Allocated 32 and Bits Stored 12, which this transfer syntax cannot hold"),
+        ("BitsAllocated", 8, "Bits Stored 12 (expected 1 to Bits Allocated, 8)"),
+        ("Rows", 1000, "frame 1 is 788 x 1318 with 1 component(s), but the header says 1000 x 1318"),
+        ("SamplesPerPixel", 3, 'Photometric Interpretation "MONOCHROME2" with 3 sample(s)'),
+    ],
+)
+def test_gdcm_never_sees_a_jpeg_lossless_header_it_would_abort_on(
+    corpus: Path, tmp_path: Path, attribute: str, value: int, message: str
+) -> None:
+    """GDCM aborted the process (signal 6) on Bits Allocated 32; now one sentence, exit 2."""
+    ds = load((corpus / JPEG_LOSSLESS_FILE).read_bytes())
+    assert ds.file_meta.TransferSyntaxUID == JPEGLosslessSV1
+    setattr(ds, attribute, value)
+    with pytest.raises(UnsupportedError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        decode_frame(ds)
+    assert frame_image(ds).missing_reason is not None  # the view is black and says why
+    path = tmp_path / "bad.dcm"
+    ds.save_as(path)
+    result = _render_in_subprocess(path, tmp_path / "out.png")
+    assert result.returncode == 2, result.stderr[-500:]
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_the_unchanged_jpeg_lossless_file_still_decodes(corpus: Path) -> None:
+    ds = load((corpus / JPEG_LOSSLESS_FILE).read_bytes())
+    assert decode_frame(ds).shape == (788, 1318)
+
+
+def test_jpeg_header_is_read_from_the_sof_segment() -> None:
+    app0 = "ffe000104a46494600010100000100010000"
+    sof3 = "ffc3000e10" "0003" "0004" "02" "011100" "021100"  # 16-bit, 3 rows, 4 columns, 2 components
+    stream = bytes.fromhex("ffd8" + app0 + sof3 + "ffda")
+    assert jpeg_header(stream) == (16, 3, 4, 2)
+    assert jpeg_header(b"not a jpeg") is None
+    assert jpeg_header(bytes.fromhex("ffd8ffda0002")) is None  # a scan before any frame header
+    assert jpeg_header(bytes.fromhex("ffd8ffe0ffff")) is None  # a segment running off the end
+
+
+def test_decoders_that_raise_python_errors_come_first() -> None:
+    assert plugins_for(JPEG2000)[0] == "pylibjpeg" and plugins_for(JPEG2000)[-1] == "gdcm"
+    assert plugins_for(RLELossless)[0] == "pylibjpeg"
+    assert plugins_for(JPEGLosslessSV1) == ["gdcm"]  # nothing else here decodes it: checked first

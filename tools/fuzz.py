@@ -271,7 +271,7 @@ def exercise(data: bytes, workdir: Path) -> list[str]:
     from overlay_core.cli import main as cli
     from overlay_core.edit.history import History
     from overlay_core.errors import OverlayError
-    from overlay_core.planes.readback import check_readback
+    from overlay_core.planes.compare import check_readback
     from overlay_core.planes.writing import set_plane, to_bytes
     from overlay_core.render.compose import burn_in_png, render
 

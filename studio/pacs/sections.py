@@ -40,7 +40,8 @@ from overlay_core.pacs.dicomweb import (
     StudySummary,
     load_config,
 )
-from overlay_core.planes.changes import plane_changes, same_planes
+from overlay_core.planes.changes import plane_changes
+from overlay_core.planes.compare import no_difference as same_planes
 from overlay_core.planes.reading import load
 from studio import series as series_mod
 from studio import state

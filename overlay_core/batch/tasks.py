@@ -30,8 +30,11 @@ output folder). Each task adds its own fields:
     that has pixels on the image (:func:`overlay_core.interop.seg.seg_bytes`, read back and checked);
     ``segments``: their groups, in segment order; ``left_out``: planes with no pixel on the image.
 
-Outputs are written to a temporary name and renamed, so a worker killed mid-write leaves
-no half file under the final name, and no output ever replaces its input file.
+A DICOM file written (``migrate``, ``strip``) is read back and checked first
+(:func:`overlay_core.planes.writing.checked_bytes`): one that does not read back as
+edited fails the file and writes nothing. Outputs are written to a temporary name and
+renamed, so a worker killed mid-write leaves no half file under the final name, and no
+output ever replaces its input file.
 """
 
 from __future__ import annotations
@@ -134,7 +137,7 @@ def _audit(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -
 
 
 def _migrate(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
-    from overlay_core.planes.writing import migrate_embedded, to_bytes
+    from overlay_core.planes.writing import checked_bytes, migrate_embedded
 
     raw = item.read()
     ds = load(raw)
@@ -142,11 +145,11 @@ def _migrate(item: Item, out: _Writer, options: Options, record: dict[str, Any])
     for group in migrated:
         migrate_embedded(ds, group)
     record["migrated"] = [group_hex(g) for g in migrated]
-    out.write("", to_bytes(ds) if migrated else raw)
+    out.write("", checked_bytes(ds) if migrated else raw)
 
 
 def _strip(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
-    from overlay_core.planes.writing import delete_plane, to_bytes
+    from overlay_core.planes.writing import checked_bytes, delete_plane
 
     raw = item.read()
     ds = load(raw)
@@ -168,7 +171,7 @@ def _strip(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -
             del ds[t]
     record["removed"] = removed
     record["removed_other_groups"] = [f"{g:04X}" for g in others]
-    out.write("", to_bytes(ds) if removed or others else raw)
+    out.write("", checked_bytes(ds) if removed or others else raw)
 
 
 def _render(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:

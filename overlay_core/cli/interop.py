@@ -22,7 +22,7 @@ from overlay_core.cli.common import (
     write,
 )
 from overlay_core.planes.reading import read_planes
-from overlay_core.planes.writing import to_bytes
+from overlay_core.planes.writing import checked_bytes
 
 __all__ = ["COMMANDS"]
 
@@ -62,7 +62,7 @@ def _run_import_seg(args: argparse.Namespace) -> int:
     check_output(args.out, args.seg)
     seg = read_dataset(args.seg)
     planes = import_seg(ds, seg, args.segments, crop=args.crop)
-    write(args.out, args.file, to_bytes(ds, new_sop_instance_uid=args.new_uid))
+    write(args.out, args.file, checked_bytes(ds, new_sop_instance_uid=args.new_uid))
     groups = ", ".join(p.group_hex for p in planes)
     print(f"Imported {len(planes)} segment(s) into group(s) {groups} and wrote {args.out}.")
     return 0

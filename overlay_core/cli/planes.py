@@ -31,7 +31,7 @@ from overlay_core.errors import InvalidArgumentError, OverlayError, UnsupportedE
 from overlay_core.model import group_hex, parse_groups
 from overlay_core.planes.placement import image_mask
 from overlay_core.planes.reading import image_info, overlay_groups, read_plane, read_planes, unpack_plane
-from overlay_core.planes.writing import delete_plane, migrate_embedded, new_plane, to_bytes
+from overlay_core.planes.writing import checked_bytes, delete_plane, migrate_embedded, new_plane
 
 __all__ = ["COMMANDS", "render_png"]
 
@@ -135,7 +135,7 @@ def _run_apply(args: argparse.Namespace) -> int:
     except OverlayError:
         frames = None
     result = apply_mask(ds, args.group, load_mask(args.mask, frames), mode, space, frame=None)
-    write(args.out, args.file, to_bytes(ds, new_sop_instance_uid=args.new_uid))
+    write(args.out, args.file, checked_bytes(ds, new_sop_instance_uid=args.new_uid))
     report(args.out, result, "Set")
     return 0
 
@@ -160,7 +160,7 @@ def _run_new(args: argparse.Namespace) -> int:
     check_output(args.out, args.file)
     mask = load_mask(args.mask) if args.mask else None
     plane = new_plane(ds, mask, attributes(args))
-    write(args.out, args.file, to_bytes(ds, new_sop_instance_uid=args.new_uid))
+    write(args.out, args.file, checked_bytes(ds, new_sop_instance_uid=args.new_uid))
     report(args.out, plane, "Created")
     return 0
 
@@ -174,7 +174,7 @@ def _run_delete(args: argparse.Namespace) -> int:
     ds = read_dataset(args.file)
     check_output(args.out, args.file)
     delete_plane(ds, args.group)
-    write(args.out, args.file, to_bytes(ds, new_sop_instance_uid=args.new_uid))
+    write(args.out, args.file, checked_bytes(ds, new_sop_instance_uid=args.new_uid))
     print(f"Deleted group {group_hex(args.group)} and wrote {args.out}.")
     return 0
 
@@ -183,7 +183,7 @@ def _run_migrate(args: argparse.Namespace) -> int:
     ds = read_dataset(args.file)
     check_output(args.out, args.file)
     plane = migrate_embedded(ds, args.group)
-    write(args.out, args.file, to_bytes(ds, new_sop_instance_uid=args.new_uid))
+    write(args.out, args.file, checked_bytes(ds, new_sop_instance_uid=args.new_uid))
     report(args.out, plane, "Migrated")
     return 0
 

@@ -175,7 +175,7 @@ def _strip(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -
 
 
 def _render(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
-    from overlay_core.cli.planes import render_png
+    from overlay_core.render.burn_in import burn_in_png
 
     ds = load(item.read())
     info = image_info(ds)
@@ -183,9 +183,9 @@ def _render(item: Item, out: _Writer, options: Options, record: dict[str, Any]) 
         record["note"] = "The file has no image to render."
         return
     digits = len(str(info.frames))
-    for frame in range(1, info.frames + 1):
-        png = render_png(ds, frame=frame, max_size=options.max_size)
-        out.write(".png" if info.frames == 1 else f".{frame:0{max(4, digits)}d}.png", png)
+    for frame in range(info.frames):
+        png = burn_in_png(ds, frame=frame, max_size=options.max_size)
+        out.write(".png" if info.frames == 1 else f".{frame + 1:0{max(4, digits)}d}.png", png)
 
 
 def _masks(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
@@ -245,10 +245,13 @@ def worker_modules(task: str) -> list[str]:
     >>> compose = "overlay_core.render.compose"
     >>> compose in worker_modules("render"), compose in worker_modules("audit")
     (True, False)
+    >>> [m for m in worker_modules("render") if m.startswith("overlay_core.cli")]
+    []
     """
     modules = ["overlay_core.batch.tasks", "overlay_core.audit.summary"]
     if task == "render":
-        modules += ["overlay_core.cli.planes", "overlay_core.render.compose", "overlay_core.render.pixels"]
+        modules += ["overlay_core.render.burn_in", "overlay_core.render.compose",
+                    "overlay_core.render.pixels"]
     if task == "seg":
         modules += ["overlay_core.interop.seg", "highdicom"]
     return modules

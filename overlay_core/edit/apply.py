@@ -46,7 +46,7 @@ __all__ = [
     "Space",
     "apply_canvas",
     "apply_mask",
-    "check_frame",
+    "check_plane_frame",
     "combine",
 ]
 
@@ -86,7 +86,7 @@ def combine(bits: NDArray[np.bool_], stroke: NDArray[np.bool_], mode: Mode | str
     return stroke.copy()
 
 
-def check_frame(plane: OverlayPlane, frame: int) -> None:
+def check_plane_frame(plane: OverlayPlane, frame: int) -> None:
     """Raise unless ``frame`` is a 0-based index of one of the plane's frames."""
     check_frame_index(frame, plane.frames, f"overlay group {plane.group_hex}")
 
@@ -239,7 +239,7 @@ def apply_mask(
         new = _image_space_bits(plane, bits, stroke, mode, shape)
     elif shape is not None:
         assert frame is not None
-        check_frame(plane, frame)
+        check_plane_frame(plane, frame)
         _check_shape(stroke, 1, shape[1], shape[2], "the image")
         new = bits.copy()
         new[frame] = combine(bits[frame], to_plane_space(plane, stroke), mode)
@@ -252,7 +252,7 @@ def apply_mask(
             new = combine(bits, stack, mode)
     else:
         assert frame is not None
-        check_frame(plane, frame)
+        check_plane_frame(plane, frame)
         _check_shape(stroke, 1, plane.rows, plane.columns, what)
         new = bits.copy()
         new[frame] = combine(bits[frame], stroke, mode)
@@ -299,7 +299,7 @@ def apply_canvas(
     else:
         plane = OverlayPlane(parse_group(group), view.image_rows, view.image_cols)
         bits = np.zeros((1, view.image_rows, view.image_cols), bool)
-    check_frame(plane, frame)
+    check_plane_frame(plane, frame)
     stroke = rasterize(json_data, view, plane, fill=fill)
     if not stroke.any():
         raise InvalidArgumentError(_outside_message(plane, view.image_rows, view.image_cols))

@@ -27,11 +27,11 @@ from overlay_core.model import group_hex
 from overlay_core.planes.placement import image_mask
 from overlay_core.planes.reading import image_info, read_planes
 from overlay_core.render.geometry import Region, ViewGeometry, fit_view
-from overlay_core.render.pixels import FrameImage, check_frame, frame_image
+from overlay_core.render.pixels import FrameImage, check_image_frame, frame_image
 from overlay_core.render.styles import PlaneStyle, default_styles
 from overlay_core.render.windowing import Voi
 
-__all__ = ["RenderedView", "burn_in_png", "compose", "pool_mask", "render", "resize_image"]
+__all__ = ["RenderedView", "compose", "full_view_png", "pool_mask", "render", "resize_image"]
 
 
 # --- display size ---------------------------------------------------------------------------
@@ -271,7 +271,7 @@ def render(
         If a style names a group that ``ds`` lacks or cannot use (and no mask is given).
     """
     info = image_info(ds)
-    check_frame(info, frame)
+    check_image_frame(info, frame)
     shown = frame_image(ds, frame, voi) if image is None else image
     geometry = fit_view(info.rows, info.columns, max_size=max_size, region=region, width=width)
     chosen = default_styles(read_planes(ds)) if styles is None else list(styles)
@@ -283,7 +283,7 @@ def render(
     return RenderedView(pixels, geometry, frame, shown.voi, shown.missing_reason, chosen)
 
 
-def burn_in_png(
+def full_view_png(
     ds: Dataset,
     *,
     frame: int = 0,

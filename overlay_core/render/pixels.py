@@ -43,7 +43,7 @@ from overlay_core.render.windowing import (
     voi_unit,
 )
 
-__all__ = ["FrameImage", "check_frame", "decode_frame", "frame_image", "modality_frame"]
+__all__ = ["FrameImage", "check_image_frame", "decode_frame", "frame_image", "modality_frame"]
 
 _COLOUR_PHOTOMETRICS = ("RGB", "YBR_FULL", "YBR_FULL_422", "YBR_ICT", "YBR_RCT")
 
@@ -51,7 +51,7 @@ _COLOUR_PHOTOMETRICS = ("RGB", "YBR_FULL", "YBR_FULL_422", "YBR_ICT", "YBR_RCT")
 # --- decoding -------------------------------------------------------------------------------
 
 
-def check_frame(info: ImageInfo, frame: int) -> None:
+def check_image_frame(info: ImageInfo, frame: int) -> None:
     """Raise unless the file has an image and ``frame`` (0-based) is one of its frames."""
     require_image(info, "to render")
     check_frame_index(frame, info.frames, "the image")
@@ -139,7 +139,7 @@ def decode_frame(ds: Dataset, frame: int = 0) -> NDArray[Any]:
         If the frame cannot be decoded; the message says why, in one sentence.
     """
     info = image_info(ds)
-    check_frame(info, frame)
+    check_image_frame(info, frame)
     if not info.has_pixel_data:
         raise UnsupportedError("The image cannot be shown because the file has no Pixel Data.")
     name = info.transfer_syntax_name
@@ -174,7 +174,7 @@ def modality_frame(ds: Dataset, frame: int = 0) -> NDArray[np.float64]:
         If the frame cannot be decoded, is in colour, or its Modality LUT is unusable.
     """
     info = image_info(ds)
-    check_frame(info, frame)
+    check_image_frame(info, frame)
     stored = decode_frame(ds, frame)
     if stored.ndim != 2:
         raise UnsupportedError("This image is in colour; intensity values need a greyscale image.")
@@ -298,7 +298,7 @@ def frame_image(ds: Dataset, frame: int = 0, voi: Voi | None = None) -> FrameIma
         table the file does not have.
     """
     info = image_info(ds)
-    check_frame(info, frame)
+    check_image_frame(info, frame)
     try:
         pixels, used = _display(decode_frame(ds, frame), ds, info, voi)
     except UnsupportedError as exc:

@@ -27,7 +27,7 @@ output folder). Each task adds its own fields:
     (uint8 0/1, ``(image frames, rows, cols)``); ``unusable_groups`` lists the others.
 ``seg``
     One DICOM Segmentation per file, ``relative + ".seg.dcm"``, a BINARY segment per plane
-    that has pixels on the image (:func:`overlay_core.interop.seg.seg_bytes`, read back and checked);
+    that has pixels on the image (:func:`overlay_core.interop.kinds.derived_bytes`, read back and checked);
     ``segments``: their groups, in segment order; ``left_out``: planes with no pixel on the image.
 
 A DICOM file written (``migrate``, ``strip``) is read back and checked first
@@ -208,7 +208,7 @@ def _masks(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -
 
 
 def _seg(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
-    from overlay_core.interop.seg import seg_bytes
+    from overlay_core.interop.kinds import DerivedKind, derived_bytes
     from overlay_core.planes.placement import image_mask
 
     ds = load(item.read())
@@ -222,7 +222,7 @@ def _seg(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> 
     if not shown:
         record["note"] = "The file has no plane with pixels on the image, so no SEG."
         return
-    out.write(".seg.dcm", seg_bytes(ds, shown))
+    out.write(".seg.dcm", derived_bytes(ds, DerivedKind.SEG, shown))
     record["segments"] = [group_hex(g) for g in shown]
 
 
@@ -253,7 +253,7 @@ def worker_modules(task: str) -> list[str]:
         modules += ["overlay_core.render.burn_in", "overlay_core.render.compose",
                     "overlay_core.render.pixels"]
     if task == "seg":
-        modules += ["overlay_core.interop.seg", "highdicom"]
+        modules += ["overlay_core.interop.kinds", "overlay_core.interop.seg", "highdicom"]
     return modules
 
 

@@ -38,8 +38,9 @@ if TYPE_CHECKING:
     from overlay_core.pacs.dicomweb import PacsClient, PacsConfig, Server
 
 from overlay_core.errors import InvalidArgumentError
+from overlay_core.files.archive import skipped
 
-__all__ = ["MAX_MEMBER_BYTES", "Item", "check_sources", "is_url", "is_zip", "same_file", "walk"]
+__all__ = ["MAX_MEMBER_BYTES", "Item", "check_sources", "is_url", "is_zip", "walk"]
 
 #: A zip member larger than this (uncompressed) is refused rather than inflated in memory.
 MAX_MEMBER_BYTES = 2 << 30
@@ -123,21 +124,6 @@ def _open_zip(path: str, mtime_ns: int, size: int) -> zipfile.ZipFile:
     return zipfile.ZipFile(path)
 
 
-def same_file(target: str | Path, source: str | Path) -> bool:
-    """Whether writing ``target`` would write over ``source``: the same path, or the same file.
-
-    >>> same_file("a/../b.dcm", "b.dcm"), same_file("b.dcm", "c.dcm")
-    (True, False)
-    """
-    target, source = Path(target), Path(source)
-    if target.resolve() == source.resolve():
-        return True
-    try:
-        return target.exists() and os.path.samefile(target, source)
-    except OSError:
-        return False
-
-
 # --------------------------------------------------------------------------- DICOMweb
 
 
@@ -219,17 +205,6 @@ def is_zip(path: str | Path) -> bool:
     return p.suffix.lower() == ".zip" and p.is_file()
 
 
-def _skipped(name: str) -> bool:
-    """Whether a file or member is never an input: hidden files, macOS resource forks, DICOMDIR.
-
-    >>> [_skipped(n) for n in (".DS_Store", "__MACOSX/._a.dcm", "a/DICOMDIR", "a/b.dcm")]
-    [True, True, True, False]
-    """
-    parts = name.replace("\\", "/").split("/")
-    return parts[-1] == "DICOMDIR" or any((p.startswith(".") and p not in (".", "..")) or p == "__MACOSX"
-                                          for p in parts)
-
-
 def _safe_member(name: str) -> str | None:
     """Return a member's normalised POSIX path, or ``None`` if it would leave its folder.
 
@@ -254,7 +229,7 @@ def _zip_items(path: Path, key: str, relative: str) -> Iterator[Item]:
         return
     absolute = str(path.resolve())
     for info in infos:
-        if info.is_dir() or _skipped(info.filename):
+        if info.is_dir() or skipped(info.filename):
             continue
         name = _safe_member(info.filename)
         if name is None:
@@ -273,7 +248,7 @@ def _walk_folder(folder: Path, key: str, relative: str, skip: set[tuple[int, int
                    problem=f"The folder {key} could not be read ({exc.strerror or exc}).")
         return
     for entry in entries:
-        if _skipped(entry.name):
+        if skipped(entry.name):
             continue
         try:
             st = entry.stat()  # follows symlinks to files; folders are not followed below
@@ -351,8 +326,9 @@ def walk(sources: Sequence[str], exclude: str | None = None) -> Iterator[Item]:
     ----------
     sources : sequence of str
         Folders (walked recursively; folder symlinks are not followed; ``*.zip`` files
-        inside are read as archives), ``.zip`` files, or single files. Hidden files and
-        folders, ``__MACOSX`` resource forks and ``DICOMDIR`` are skipped.
+        inside are read as archives), ``.zip`` files, or single files. What
+        :func:`overlay_core.files.archive.skipped` names is skipped (hidden files and
+        folders, ``__MACOSX`` resource forks, ``DICOMDIR``), as in an upload.
     exclude : str, optional
         A folder never walked into (the batch's output folder, when it lies inside a source).
 

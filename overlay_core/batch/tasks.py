@@ -49,8 +49,9 @@ from typing import Any
 
 import numpy as np
 
-from overlay_core.batch.sources import Item, same_file
+from overlay_core.batch.sources import Item
 from overlay_core.errors import InvalidArgumentError, OverlayError
+from overlay_core.files.paths import same_file
 from overlay_core.model import FIRST_GROUP, group_hex
 from overlay_core.planes.reading import image_info, load, overlay_groups, read_planes, unpack_plane
 

@@ -19,14 +19,13 @@ plane's own frames.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from pydicom.dataset import Dataset
 
 from overlay_core.checks import check_frame_index
-from overlay_core.edit.fabric import rasterize
 from overlay_core.errors import InvalidArgumentError, OverlayError, PlaneNotFoundError
 from overlay_core.files.masks import read_mask
 from overlay_core.model import Choice, OverlayPlane, group_hex, parse_group
@@ -39,7 +38,9 @@ from overlay_core.planes.placement import (
 )
 from overlay_core.planes.reading import overlay_groups, unpack_plane
 from overlay_core.planes.writing import Attributes, first_free_group, set_plane
-from overlay_core.render.geometry import ViewGeometry
+
+if TYPE_CHECKING:
+    from overlay_core.render.geometry import ViewGeometry
 
 __all__ = [
     "Mode",
@@ -300,6 +301,8 @@ def apply_canvas(
         plane = OverlayPlane(parse_group(group), view.image_rows, view.image_cols)
         bits = np.zeros((1, view.image_rows, view.image_cols), bool)
     check_plane_frame(plane, frame)
+    from overlay_core.edit.fabric import rasterize  # the canvas's drawing: the CLI never needs it
+
     stroke = rasterize(json_data, view, plane, fill=fill)
     if not stroke.any():
         raise InvalidArgumentError(_outside_message(plane, view.image_rows, view.image_cols))

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from overlay_core.pacs.dicomweb import PacsClient, PacsConfig, Server
 
-from overlay_core.errors import InvalidArgumentError
+from overlay_core.errors import InvalidArgumentError, clause
 from overlay_core.files.archive import skipped
 
 __all__ = ["MAX_MEMBER_BYTES", "Item", "check_sources", "is_url", "is_zip", "walk"]
@@ -109,7 +109,7 @@ class Item:
             reason = exc.strerror or exc
             raise InvalidArgumentError(f"The file {self.key} could not be read ({reason}).") from None
         except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError) as exc:
-            reason = " ".join(str(exc).split()).rstrip(".")
+            reason = clause(exc)
             raise InvalidArgumentError(f"The archive member {self.key} is unreadable ({reason}).") from None
 
 
@@ -222,7 +222,7 @@ def _zip_items(path: Path, key: str, relative: str) -> Iterator[Item]:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
     except (OSError, zipfile.BadZipFile) as exc:
-        reason = " ".join(str(exc).split()).rstrip(".")
+        reason = clause(exc)
         # One unreadable archive is one failed "file" of the batch, not the end of it.
         yield Item(key, relative, str(path.resolve()),
                    problem=f"The archive {key} could not be read ({reason}).")

@@ -28,7 +28,7 @@ from pydicom.pixels.processing import apply_color_lut
 from pydicom.uid import UID
 
 from overlay_core.checks import check_frame_index, require_image
-from overlay_core.errors import InvalidArgumentError, UnsupportedError
+from overlay_core.errors import InvalidArgumentError, UnsupportedError, clause
 from overlay_core.model import ImageInfo
 from overlay_core.planes.reading import image_info
 from overlay_core.render import decoders
@@ -79,11 +79,6 @@ def _pixel_dataset(ds: Dataset, info: ImageInfo) -> Dataset:
 def _usable_lut(items: Sequence[Dataset]) -> bool:
     """Whether a LUT sequence's first item has a LUT Descriptor and LUT Data."""
     return bool(items) and all(items[0].get(k) is not None for k in ("LUTDescriptor", "LUTData"))
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__).rstrip(".")
 
 
 def _strip_high_bits(arr: NDArray[Any], info: ImageInfo) -> NDArray[Any]:
@@ -182,7 +177,8 @@ def modality_frame(ds: Dataset, frame: int = 0) -> NDArray[np.float64]:
         return modality_values(stored, _pixel_dataset(ds, info))
     except Exception as exc:
         raise UnsupportedError(
-            f"The image's values cannot be read because its Modality LUT is unusable ({_first_line(exc)})."
+            "The image's values cannot be read because its Modality LUT is unusable "
+            f"({clause(exc, first_line=True)})."
         ) from exc
 
 
@@ -256,14 +252,15 @@ def _display(arr: NDArray[Any], ds: Dataset, info: ImageInfo, voi: Voi | None
             raise
         except Exception as exc:
             raise UnsupportedError(
-                f"The image cannot be shown because its Modality or VOI LUT is unusable ({_first_line(exc)})."
+                "The image cannot be shown because its Modality or VOI LUT is unusable "
+                f"({clause(exc, first_line=True)})."
             ) from exc
     if info.samples_per_pixel == 1 and photometric == "PALETTE COLOR":
         try:
             rgb = np.asarray(apply_color_lut(arr, pm))[..., :3]
         except Exception as exc:
             raise UnsupportedError(
-                f"The image cannot be shown because its palette is unusable ({_first_line(exc)})."
+                f"The image cannot be shown because its palette is unusable ({clause(exc, first_line=True)})."
             ) from exc
         return _to_8bit(rgb, 8 * rgb.dtype.itemsize), None
     if arr.ndim == 3 and arr.shape[2] == 3 and photometric in _COLOUR_PHOTOMETRICS:

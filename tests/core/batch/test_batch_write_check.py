@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from overlay_core.batch.engine import run_batch
+from overlay_core.batch.run import run_batch
 from tests import builders as b
 from tests.write_support import lossy_writer
 

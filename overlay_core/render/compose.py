@@ -72,9 +72,18 @@ def _pool_axis(a: NDArray[np.bool_], axis: int, n: int, d: int) -> NDArray[np.bo
     if d > n:
         return np.take(a, _nearest(0, n, d), axis=axis)
     if n % d == 0:
-        shape = list(a.shape)
-        shape[axis:axis + 1] = [d, n // d]
-        return np.asarray(a.reshape(shape).any(axis=axis + 1))
+        # OR of k strided slices, and k = 2, 4 or 8 neighbours along a row read as one 16-,
+        # 32- or 64-bit integer: an order of magnitude faster than any() over a short axis.
+        k = n // d
+        if axis == a.ndim - 1 and k in (2, 4, 8):
+            return np.asarray(np.ascontiguousarray(a).view(f"u{k}") != 0)
+        step: list[slice] = [slice(None)] * a.ndim
+        step[axis] = slice(0, None, k)
+        out = a[tuple(step)].copy()
+        for i in range(1, k):
+            step[axis] = slice(i, None, k)
+            out |= a[tuple(step)]
+        return out
     # Display pixel k covers [k n/d, (k+1) n/d) and gathers the source pixels whose centres
     # fall in it: the first is ceil(k n/d - 1/2).
     starts = (2 * np.arange(d, dtype=np.intp) * n + d - 1) // (2 * d)

@@ -9,7 +9,6 @@ from collections.abc import Iterable
 
 from pydicom.dataset import Dataset
 
-from overlay_core.audit.summary import info_document, info_lines
 from overlay_core.checks import check_frame_number, require_image
 from overlay_core.cli.common import (
     PROG,
@@ -46,6 +45,8 @@ def _configure_info(parser: argparse.ArgumentParser) -> None:
 
 def _run_info(args: argparse.Namespace) -> int:
     ds = read_dataset(args.file)
+    from overlay_core.audit.summary import info_document, info_lines  # the diagnostics: info only
+
     doc = info_document(ds, args.file)
     if args.json:
         print(json.dumps(doc, indent=2))

@@ -48,7 +48,8 @@ def two(tmp_path: Path) -> Path:
                                                                       "--npy", "m.npy"]])
 def test_reading_commands_load_no_rendering(two: Path, tmp_path: Path, command: list[str]) -> None:
     modules = imported(tmp_path, *command)
-    assert "overlay_core.audit.diagnostics" in modules and "pydicom" in modules
+    assert {"overlay_core.planes.reading", "pydicom"} <= modules  # the scan sees what is loaded
+    assert ("overlay_core.audit.diagnostics" in modules) == (command[0] == "info")
     assert modules & NOT_FOR_READING == set()
     unwanted = sorted(m for m in modules if m.startswith(PACKAGES_NOT_FOR_READING))
     assert unwanted == []

@@ -129,6 +129,35 @@ def _paint(out: NDArray[np.uint8], m: NDArray[np.bool_], color: tuple[int, int, 
     out[m] = np.rint(under * (1 - opacity) + over * opacity).astype(np.uint8)
 
 
+class _Solid:
+    """Solid paint gathered into one label image, then written to the RGB view in one pass.
+
+    Painting plane after plane writes three bytes per set pixel through a boolean mask over
+    the whole view each time; a label byte per pixel and one gather at the end is about
+    twice as fast for a full-resolution burn-in. Later labels overwrite earlier ones, so
+    the order of painting is kept; :meth:`flush` before any translucent paint.
+    """
+
+    def __init__(self, shape: tuple[int, int]) -> None:
+        self.shape = shape
+        self.label: NDArray[np.uint8] | None = None
+        self.colors: list[tuple[int, int, int]] = []
+
+    def add(self, m: NDArray[np.bool_], color: tuple[int, int, int]) -> None:
+        if self.label is None:
+            self.label = np.zeros(self.shape, np.uint8)
+        self.colors.append(color)
+        self.label[m] = len(self.colors)  # at most 16 planes and their outlines: fits a byte
+
+    def flush(self, out: NDArray[np.uint8]) -> None:
+        if self.label is not None:
+            where = np.flatnonzero(self.label)
+            if where.size:
+                palette = np.asarray(self.colors, np.uint8)
+                out.reshape(-1, 3)[where] = palette[self.label.reshape(-1)[where] - 1]
+        self.label, self.colors = None, []
+
+
 def compose(
     image: FrameImage | NDArray[np.uint8],
     masks: Mapping[int, NDArray[np.bool_]],
@@ -179,6 +208,7 @@ def compose(
         )
     base = resize_image(pixels, geometry)
     out = np.ascontiguousarray(np.repeat(base[..., None], 3, axis=2) if base.ndim == 2 else base)
+    solid = _Solid((geometry.display_height, geometry.display_width))
     for style in styles:
         mask = masks.get(style.group)
         if mask is None or not style.visible:
@@ -189,9 +219,14 @@ def compose(
                 f"{mask.shape[-1]}, but the frame is {rows} x {cols}."
             )
         shown = pool_mask(mask, geometry)
-        _paint(out, shown, style.color, style.opacity)
+        if style.opacity >= 1:
+            solid.add(shown, style.color)
+        elif style.opacity > 0:
+            solid.flush(out)  # what lies under a translucent plane is painted first
+            _paint(out, shown, style.color, style.opacity)
         if style.outline:
-            _paint(out, _edge(shown), style.color, 1.0)
+            solid.add(_edge(shown), style.color)
+    solid.flush(out)
     return out
 
 

@@ -80,6 +80,8 @@ test: $(VENV)/.dev system-deps lint typecheck
 
 bench: $(VENV)/.dev system-deps
 	$(PY) -m pytest -q benchmarks -o python_files="bench_*.py" --benchmark-only --benchmark-columns=min,median,max,rounds
+	# Whole-process render, mask and 1024-px render of a 4096² four-plane file against dcmj2pnm.
+	$(PY) benchmarks/bench_startup.py
 	$(PY) benchmarks/batch_throughput.py
 	# The editor in Chromium (mouse-up to applied, rapid strokes, idle reruns): prints a table.
 	$(PY) benchmarks/bench_editor.py

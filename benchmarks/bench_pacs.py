@@ -15,7 +15,7 @@ from pydicom.uid import generate_uid
 
 from overlay_core.dataset.series import derive_instance
 from overlay_core.pacs.dicomweb import PacsClient, Server, StudyQuery
-from overlay_core.planes.changes import same_planes
+from overlay_core.planes.compare import no_difference
 from overlay_core.planes.reading import load
 from tests.builders import to_file_bytes
 from tests.pacs_support import LoadedStudy, require_orthanc, series_datasets
@@ -64,6 +64,6 @@ def test_store_and_check_20(benchmark: pytest.FixtureRequest, study: LoadedStudy
         client.store(derived)
         for ds in derived:
             back = load(client.retrieve(study.study_uid, series, str(ds.SOPInstanceUID)).data)
-            assert same_planes(ds, back)
+            assert no_difference(ds, back)
 
     benchmark.pedantic(run, rounds=3, iterations=1)  # type: ignore[attr-defined]

@@ -69,8 +69,8 @@ def test_zoom_512_window_to_1024(benchmark, big):
               width=1024)
 
 
-def test_burn_in_png_4096(benchmark, big):
-    benchmark.pedantic(render.burn_in_png, args=(big,), rounds=3, iterations=1)
+def test_full_view_png_4096(benchmark, big):
+    benchmark.pedantic(render.full_view_png, args=(big,), rounds=3, iterations=1)
 
 
 def test_frame_image_jpeg2000_2048(benchmark):

@@ -16,6 +16,7 @@ __all__ = [
     "UnsupportedError",
     "WriteCheckError",
     "WrongReferenceError",
+    "clause",
 ]
 
 
@@ -56,3 +57,19 @@ class LimitError(OverlayError, ValueError):
 
 class WrongReferenceError(OverlayError, ValueError):
     """A derived object (SEG, presentation state) does not reference the image it is used with."""
+
+
+def clause(exc: BaseException, first_line: bool = False) -> str:
+    r"""Return an exception's message as one clause, to go inside a sentence.
+
+    Whitespace and line breaks become single spaces (or, with ``first_line``, only the first
+    line is kept: a decoder's traceback-like message) and the final full stop goes, so the
+    clause reads inside ``f"... ({clause(exc)})."``; an empty message gives the type's name.
+
+    >>> clause(ValueError("bad\n  value.")), clause(KeyError()), clause(OSError("a.\nb"), first_line=True)
+    ('bad value', 'KeyError', 'a')
+    """
+    text = str(exc).strip()
+    if first_line:
+        text = text.splitlines()[0] if text else ""
+    return " ".join(text.split()).rstrip(".") or type(exc).__name__

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from overlay_core.errors import OverlayError
-from overlay_core.render.compose import burn_in_png
+from overlay_core.render.compose import full_view_png
 from overlay_core.render.styles import PlaneStyle, default_style
 from overlay_core.render.windowing import AUTOMATIC, VoiKind, default_voi, file_presets, manual_window
 from studio.frames import frame_control
@@ -116,7 +116,7 @@ with view_col:
     st.image(view.png, caption=caption, width="content", output_format="PNG")
     st.download_button(
         "Burn-in PNG (full resolution)",
-        data=lambda: burn_in_png(ds, frame=frame, voi=view.voi or voi, styles=styles),
+        data=lambda: full_view_png(ds, frame=frame, voi=view.voi or voi, styles=styles),
         file_name=f"{entry.stem}-frame{frame + 1}-burnin.png", mime="image/png",
         key="inspect.burnin", icon=":material/image:", on_click="ignore",
     )

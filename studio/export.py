@@ -14,7 +14,7 @@ import io
 import zipfile
 from collections.abc import Iterable
 
-from overlay_core.errors import OverlayError, WriteCheckError
+from overlay_core.errors import OverlayError, WriteCheckError, clause
 from overlay_core.planes import writing
 from studio.state import LoadedFile, content_key
 
@@ -48,7 +48,7 @@ def checked_bytes(entry: LoadedFile, new_sop_instance_uid: bool = False) -> byte
     try:
         data = writing.checked_bytes(entry.dataset, new_sop_instance_uid=new_sop_instance_uid)
     except WriteCheckError as exc:
-        raise OverlayError(f"{str(exc).rstrip('.')}, so it is not offered for download.") from None
+        raise OverlayError(f"{clause(exc)}, so it is not offered for download.") from None
     memo.clear()  # keep only the latest content
     memo[key] = data
     return data

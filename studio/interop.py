@@ -21,18 +21,19 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import pydicom
 import streamlit as st
 from pydicom.dataset import Dataset, FileMetaDataset
 
 from overlay_core.errors import OverlayError
-from overlay_core.interop.gsps import gsps_bytes, is_presentation_state, referenced_frames, state_planes
-from overlay_core.interop.secondary_capture import sc_bytes
-from overlay_core.interop.seg import import_seg, read_segments, seg_bytes, segment_label
-from overlay_core.model import OverlayPlane, group_hex
-from overlay_core.planes.reading import image_info, load, read_planes
+from overlay_core.interop import kinds
+from overlay_core.interop.gsps import is_presentation_state, referenced_frames, state_planes
+from overlay_core.interop.kinds import DerivedKind
+from overlay_core.interop.seg import import_seg, read_segments, segment_label
+from overlay_core.model import group_hex
+from overlay_core.planes.reading import load
 from overlay_core.render.compose import render
 from overlay_core.render.styles import PlaneStyle, default_color
 from studio import state
@@ -55,9 +56,6 @@ __all__ = [
     "written_uid",
 ]
 
-#: The derived files: a DICOM Segmentation, a presentation state, a Secondary Capture.
-DerivedKind = Literal["seg", "gsps", "sc"]
-_KINDS: dict[DerivedKind, str] = {"seg": "seg", "gsps": "pr", "sc": "sc"}
 _FLASH = "edit.seg_flash"
 _WANTED = "export.derived_wanted"  # ids of the files whose derived files the user asked for
 #: Derived files kept per loaded file (an RGB Secondary Capture of 4096 x 4096 is 48 MB).
@@ -68,24 +66,19 @@ def _session() -> state.State:
     return cast(state.State, st.session_state)
 
 
-def derived_name(entry: LoadedFile, kind: DerivedKind, frame: int | None = None) -> str:
+def derived_name(entry: LoadedFile, kind: DerivedKind | str, frame: int | None = None) -> str:
     """Return the download name of a derived file, e.g. ``"scan-seg.dcm"``.
 
     >>> derived_name(LoadedFile("f1", "scan.dcm", 0, ""), "sc", 2)
     'scan-frame3-sc.dcm'
     """
     where = f"-frame{frame + 1}" if frame is not None else ""
-    return f"{entry.stem}{where}-{_KINDS[kind]}.dcm"
-
-
-def _gsps_frame(planes: Sequence[OverlayPlane], frame: int) -> int | None:
-    """Return the frame a presentation state needs: none unless some plane differs per frame."""
-    return frame if any(p.frame_specific or p.frames > 1 for p in planes) else None
+    return f"{entry.stem}{where}-{DerivedKind.coerce(kind).suffix}.dcm"
 
 
 def derived_bytes(
     entry: LoadedFile,
-    kind: DerivedKind,
+    kind: DerivedKind | str,
     groups: Sequence[int] | None = None,
     labels: Mapping[int, str] | None = None,
     frame: int = 0,
@@ -132,7 +125,7 @@ def derived_bytes(
 
 def make_derived(
     ds: Dataset,
-    kind: DerivedKind,
+    kind: DerivedKind | str,
     groups: Sequence[int],
     labels: Mapping[int, str] | None = None,
     frame: int = 0,
@@ -150,18 +143,10 @@ def make_derived(
     OverlayError
         When the file cannot be made or fails its check (the message says why).
     """
-    frames = image_info(ds).frames
-    if kind == "seg":
-        return None, seg_bytes(ds, groups, labels, series_uid=series_uid)
-    if kind == "gsps":
-        # A single-frame image needs no frame (nor "-frame1" in the name), as for the SC below.
-        planes = [p for p in read_planes(ds) if p.group in groups]
-        where = _gsps_frame(planes, frame) if frames > 1 else None
-        return where, gsps_bytes(ds, groups, where, series_uid=series_uid)
-    if kind == "sc":
-        styles = [PlaneStyle(g, default_color(g)) for g in groups]
-        return (frame if frames > 1 else None), sc_bytes(ds, frame, styles=styles, series_uid=series_uid)
-    raise OverlayError(f'The kind of file must be "seg", "gsps" or "sc", not "{kind}".')
+    kind = DerivedKind.coerce(kind)
+    where = kinds.covered_frame(ds, kind, groups, frame)
+    chosen = where if kind is DerivedKind.GSPS else frame
+    return where, kinds.derived_bytes(ds, kind, groups, labels=labels, frame=chosen, series_uid=series_uid)
 
 
 def chosen_options(session: state.State, entry: LoadedFile) -> tuple[list[int], dict[int, str], int]:
@@ -211,7 +196,7 @@ def derived_files(entry: LoadedFile, frame: int = 0, sop_instance_uid: str | Non
     are left out; :func:`derived_bytes` says why for one kind.
     """
     out: dict[str, bytes] = {}
-    for kind in _KINDS:
+    for kind in DerivedKind:
         try:
             name, data = derived_bytes(entry, kind, frame=frame, sop_instance_uid=sop_instance_uid)
         except OverlayError:
@@ -275,12 +260,12 @@ def export_section(entry: LoadedFile) -> None:
                   icon=":material/build:", on_click=wanted.add, args=(entry.id,),
                   help="Once asked, they are made again whenever this file changes.")
         return
-    _offer(entry, "seg", "DICOM SEG", "One segment per plane, placed on the image as it is shown.",
+    _offer(entry, DerivedKind.SEG, "DICOM SEG", "One segment per plane, placed on the image as it is shown.",
            groups=groups, labels=labels, sop_instance_uid=uid)
-    _offer(entry, "gsps", "Presentation state",
+    _offer(entry, DerivedKind.GSPS, "Presentation state",
            "A Grayscale Softcopy Presentation State that references this image and shows the planes.",
            groups=groups, frame=frame, sop_instance_uid=uid)
-    _offer(entry, "sc", "Burned-in Secondary Capture",
+    _offer(entry, DerivedKind.SC, "Burned-in Secondary Capture",
            "An RGB image of the frame with the planes painted in, for viewers that show no overlays.",
            groups=groups, frame=frame, sop_instance_uid=uid)
 

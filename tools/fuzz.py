@@ -271,9 +271,9 @@ def exercise(data: bytes, workdir: Path) -> list[str]:
     from overlay_core.cli import main as cli
     from overlay_core.edit.history import History
     from overlay_core.errors import OverlayError
-    from overlay_core.planes.readback import check_readback
+    from overlay_core.planes.compare import check_readback
     from overlay_core.planes.writing import set_plane, to_bytes
-    from overlay_core.render.compose import burn_in_png, render
+    from overlay_core.render.compose import full_view_png, render
 
     refused: list[str] = []
 
@@ -308,7 +308,7 @@ def exercise(data: bytes, workdir: Path) -> list[str]:
         stage("unpack", lambda g=plane.group: unpack_plane(ds, g))
         stage("image_mask", lambda g=plane.group: image_mask(ds, g))
     stage("render", lambda: render(ds, max_size=256))
-    stage("burn_in", lambda: burn_in_png(ds))
+    stage("burn_in", lambda: full_view_png(ds))
     history = History()
     if planes:
         group = planes[0].group

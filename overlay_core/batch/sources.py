@@ -37,9 +37,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from overlay_core.pacs.dicomweb import PacsClient, PacsConfig, Server
 
-from overlay_core.errors import InvalidArgumentError
+from overlay_core.errors import InvalidArgumentError, clause
+from overlay_core.files.archive import skipped
 
-__all__ = ["MAX_MEMBER_BYTES", "Item", "check_sources", "is_url", "is_zip", "same_file", "walk"]
+__all__ = ["MAX_MEMBER_BYTES", "Item", "check_sources", "is_url", "is_zip", "walk"]
 
 #: A zip member larger than this (uncompressed) is refused rather than inflated in memory.
 MAX_MEMBER_BYTES = 2 << 30
@@ -108,7 +109,7 @@ class Item:
             reason = exc.strerror or exc
             raise InvalidArgumentError(f"The file {self.key} could not be read ({reason}).") from None
         except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError) as exc:
-            reason = " ".join(str(exc).split()).rstrip(".")
+            reason = clause(exc)
             raise InvalidArgumentError(f"The archive member {self.key} is unreadable ({reason}).") from None
 
 
@@ -121,21 +122,6 @@ def _signature(path: str) -> tuple[int, int]:
 def _open_zip(path: str, mtime_ns: int, size: int) -> zipfile.ZipFile:
     """Keep the last archives open in each worker (re-opened when the file changes)."""
     return zipfile.ZipFile(path)
-
-
-def same_file(target: str | Path, source: str | Path) -> bool:
-    """Whether writing ``target`` would write over ``source``: the same path, or the same file.
-
-    >>> same_file("a/../b.dcm", "b.dcm"), same_file("b.dcm", "c.dcm")
-    (True, False)
-    """
-    target, source = Path(target), Path(source)
-    if target.resolve() == source.resolve():
-        return True
-    try:
-        return target.exists() and os.path.samefile(target, source)
-    except OSError:
-        return False
 
 
 # --------------------------------------------------------------------------- DICOMweb
@@ -219,17 +205,6 @@ def is_zip(path: str | Path) -> bool:
     return p.suffix.lower() == ".zip" and p.is_file()
 
 
-def _skipped(name: str) -> bool:
-    """Whether a file or member is never an input: hidden files, macOS resource forks, DICOMDIR.
-
-    >>> [_skipped(n) for n in (".DS_Store", "__MACOSX/._a.dcm", "a/DICOMDIR", "a/b.dcm")]
-    [True, True, True, False]
-    """
-    parts = name.replace("\\", "/").split("/")
-    return parts[-1] == "DICOMDIR" or any((p.startswith(".") and p not in (".", "..")) or p == "__MACOSX"
-                                          for p in parts)
-
-
 def _safe_member(name: str) -> str | None:
     """Return a member's normalised POSIX path, or ``None`` if it would leave its folder.
 
@@ -247,14 +222,14 @@ def _zip_items(path: Path, key: str, relative: str) -> Iterator[Item]:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
     except (OSError, zipfile.BadZipFile) as exc:
-        reason = " ".join(str(exc).split()).rstrip(".")
+        reason = clause(exc)
         # One unreadable archive is one failed "file" of the batch, not the end of it.
         yield Item(key, relative, str(path.resolve()),
                    problem=f"The archive {key} could not be read ({reason}).")
         return
     absolute = str(path.resolve())
     for info in infos:
-        if info.is_dir() or _skipped(info.filename):
+        if info.is_dir() or skipped(info.filename):
             continue
         name = _safe_member(info.filename)
         if name is None:
@@ -273,7 +248,7 @@ def _walk_folder(folder: Path, key: str, relative: str, skip: set[tuple[int, int
                    problem=f"The folder {key} could not be read ({exc.strerror or exc}).")
         return
     for entry in entries:
-        if _skipped(entry.name):
+        if skipped(entry.name):
             continue
         try:
             st = entry.stat()  # follows symlinks to files; folders are not followed below
@@ -351,8 +326,9 @@ def walk(sources: Sequence[str], exclude: str | None = None) -> Iterator[Item]:
     ----------
     sources : sequence of str
         Folders (walked recursively; folder symlinks are not followed; ``*.zip`` files
-        inside are read as archives), ``.zip`` files, or single files. Hidden files and
-        folders, ``__MACOSX`` resource forks and ``DICOMDIR`` are skipped.
+        inside are read as archives), ``.zip`` files, or single files. What
+        :func:`overlay_core.files.archive.skipped` names is skipped (hidden files and
+        folders, ``__MACOSX`` resource forks, ``DICOMDIR``), as in an upload.
     exclude : str, optional
         A folder never walked into (the batch's output folder, when it lies inside a source).
 

@@ -27,11 +27,14 @@ output folder). Each task adds its own fields:
     (uint8 0/1, ``(image frames, rows, cols)``); ``unusable_groups`` lists the others.
 ``seg``
     One DICOM Segmentation per file, ``relative + ".seg.dcm"``, a BINARY segment per plane
-    that has pixels on the image (:func:`overlay_core.interop.seg.seg_bytes`, read back and checked);
+    that has pixels on the image (:func:`overlay_core.interop.kinds.derived_bytes`, read back and checked);
     ``segments``: their groups, in segment order; ``left_out``: planes with no pixel on the image.
 
-Outputs are written to a temporary name and renamed, so a worker killed mid-write leaves
-no half file under the final name, and no output ever replaces its input file.
+A DICOM file written (``migrate``, ``strip``) is read back and checked first
+(:func:`overlay_core.planes.writing.checked_bytes`): one that does not read back as
+edited fails the file and writes nothing. Outputs are written to a temporary name and
+renamed, so a worker killed mid-write leaves no half file under the final name, and no
+output ever replaces its input file.
 """
 
 from __future__ import annotations
@@ -46,8 +49,9 @@ from typing import Any
 
 import numpy as np
 
-from overlay_core.batch.sources import Item, same_file
+from overlay_core.batch.sources import Item
 from overlay_core.errors import InvalidArgumentError, OverlayError
+from overlay_core.files.paths import same_file
 from overlay_core.model import FIRST_GROUP, group_hex
 from overlay_core.planes.reading import image_info, load, overlay_groups, read_planes, unpack_plane
 
@@ -134,7 +138,7 @@ def _audit(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -
 
 
 def _migrate(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
-    from overlay_core.planes.writing import migrate_embedded, to_bytes
+    from overlay_core.planes.writing import checked_bytes, migrate_embedded
 
     raw = item.read()
     ds = load(raw)
@@ -142,11 +146,11 @@ def _migrate(item: Item, out: _Writer, options: Options, record: dict[str, Any])
     for group in migrated:
         migrate_embedded(ds, group)
     record["migrated"] = [group_hex(g) for g in migrated]
-    out.write("", to_bytes(ds) if migrated else raw)
+    out.write("", checked_bytes(ds) if migrated else raw)
 
 
 def _strip(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
-    from overlay_core.planes.writing import delete_plane, to_bytes
+    from overlay_core.planes.writing import checked_bytes, delete_plane
 
     raw = item.read()
     ds = load(raw)
@@ -168,11 +172,11 @@ def _strip(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -
             del ds[t]
     record["removed"] = removed
     record["removed_other_groups"] = [f"{g:04X}" for g in others]
-    out.write("", to_bytes(ds) if removed or others else raw)
+    out.write("", checked_bytes(ds) if removed or others else raw)
 
 
 def _render(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
-    from overlay_core.cli.planes import render_png
+    from overlay_core.render.burn_in import burn_in_png
 
     ds = load(item.read())
     info = image_info(ds)
@@ -180,9 +184,9 @@ def _render(item: Item, out: _Writer, options: Options, record: dict[str, Any]) 
         record["note"] = "The file has no image to render."
         return
     digits = len(str(info.frames))
-    for frame in range(1, info.frames + 1):
-        png = render_png(ds, frame=frame, max_size=options.max_size)
-        out.write(".png" if info.frames == 1 else f".{frame:0{max(4, digits)}d}.png", png)
+    for frame in range(info.frames):
+        png = burn_in_png(ds, frame=frame, max_size=options.max_size)
+        out.write(".png" if info.frames == 1 else f".{frame + 1:0{max(4, digits)}d}.png", png)
 
 
 def _masks(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
@@ -205,7 +209,7 @@ def _masks(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -
 
 
 def _seg(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
-    from overlay_core.interop.seg import seg_bytes
+    from overlay_core.interop.kinds import DerivedKind, derived_bytes
     from overlay_core.planes.placement import image_mask
 
     ds = load(item.read())
@@ -219,7 +223,7 @@ def _seg(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> 
     if not shown:
         record["note"] = "The file has no plane with pixels on the image, so no SEG."
         return
-    out.write(".seg.dcm", seg_bytes(ds, shown))
+    out.write(".seg.dcm", derived_bytes(ds, DerivedKind.SEG, shown))
     record["segments"] = [group_hex(g) for g in shown]
 
 
@@ -242,12 +246,15 @@ def worker_modules(task: str) -> list[str]:
     >>> compose = "overlay_core.render.compose"
     >>> compose in worker_modules("render"), compose in worker_modules("audit")
     (True, False)
+    >>> [m for m in worker_modules("render") if m.startswith("overlay_core.cli")]
+    []
     """
     modules = ["overlay_core.batch.tasks", "overlay_core.audit.summary"]
     if task == "render":
-        modules += ["overlay_core.cli.planes", "overlay_core.render.compose", "overlay_core.render.pixels"]
+        modules += ["overlay_core.render.burn_in", "overlay_core.render.compose",
+                    "overlay_core.render.pixels"]
     if task == "seg":
-        modules += ["overlay_core.interop.seg", "highdicom"]
+        modules += ["overlay_core.interop.kinds", "overlay_core.interop.seg", "highdicom"]
     return modules
 
 

@@ -40,7 +40,8 @@ DASK_CHUNK = 8
 def _run_batch(args: argparse.Namespace) -> int:
     import time
 
-    from overlay_core.batch.engine import dask_executor, run_batch
+    from overlay_core.batch.engine import dask_executor
+    from overlay_core.batch.run import run_batch
     from overlay_core.batch.tasks import Options, worker_modules
 
     if args.workers is not None and args.workers < 1:

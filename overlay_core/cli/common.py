@@ -16,10 +16,10 @@ import numpy as np
 from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 
-from overlay_core.batch.sources import same_file
 from overlay_core.checks import check_frame_number
 from overlay_core.errors import InvalidArgumentError
 from overlay_core.files.masks import mask_png, read_mask
+from overlay_core.files.paths import same_file
 from overlay_core.model import OverlayPlane, parse_group
 from overlay_core.planes.reading import image_info, load
 from overlay_core.planes.writing import Attributes

@@ -1,8 +1,9 @@
 """Interoperability commands: ``export-seg``, ``import-seg``, ``export-gsps``, ``export-sc``.
 
-SEG, presentation states and burned-in Secondary Captures (:mod:`overlay_core.interop`); each
-exporter reads its file back and checks it before it is written. The exporters are imported
-when a command runs, so that the other commands start without highdicom.
+SEG, presentation states and burned-in Secondary Captures, each made by the one dispatcher
+:func:`overlay_core.interop.kinds.derived_bytes` (which reads the file back and checks it
+before it is written). The exporters are imported when a command runs, so that the other
+commands start without highdicom.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from overlay_core.cli.common import (
     write,
 )
 from overlay_core.planes.reading import read_planes
-from overlay_core.planes.writing import to_bytes
+from overlay_core.planes.writing import checked_bytes
 
 __all__ = ["COMMANDS"]
 
@@ -34,11 +35,11 @@ def _configure_export_seg(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_export_seg(args: argparse.Namespace) -> int:
-    from overlay_core.interop.seg import seg_bytes
+    from overlay_core.interop.kinds import DerivedKind, derived_bytes
 
     ds = read_dataset(args.file)
     check_output(args.out, args.file)
-    data = seg_bytes(ds, args.groups)
+    data = derived_bytes(ds, DerivedKind.SEG, args.groups)
     write(args.out, args.file, data)
     count = len(args.groups) if args.groups else len(read_planes(ds))
     print(f"Wrote a SEG with {count} segment(s) to {args.out}.")
@@ -62,7 +63,7 @@ def _run_import_seg(args: argparse.Namespace) -> int:
     check_output(args.out, args.seg)
     seg = read_dataset(args.seg)
     planes = import_seg(ds, seg, args.segments, crop=args.crop)
-    write(args.out, args.file, to_bytes(ds, new_sop_instance_uid=args.new_uid))
+    write(args.out, args.file, checked_bytes(ds, new_sop_instance_uid=args.new_uid))
     groups = ", ".join(p.group_hex for p in planes)
     print(f"Imported {len(planes)} segment(s) into group(s) {groups} and wrote {args.out}.")
     return 0
@@ -76,11 +77,11 @@ def _configure_export_gsps(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_export_gsps(args: argparse.Namespace) -> int:
-    from overlay_core.interop.gsps import gsps_bytes
+    from overlay_core.interop.kinds import DerivedKind, derived_bytes
 
     ds = read_dataset(args.file)
     check_output(args.out, args.file)
-    data = gsps_bytes(ds, args.groups, frame_index(ds, args.frame))
+    data = derived_bytes(ds, DerivedKind.GSPS, args.groups, frame=frame_index(ds, args.frame))
     write(args.out, args.file, data)
     print(f"Wrote a presentation state referencing {args.file} to {args.out}.")
     return 0
@@ -93,12 +94,11 @@ def _configure_export_sc(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_export_sc(args: argparse.Namespace) -> int:
-    from overlay_core.interop.secondary_capture import sc_bytes
+    from overlay_core.interop.kinds import DerivedKind, derived_bytes
 
     ds = read_dataset(args.file)
     check_output(args.out, args.file)
-    frame = frame_index(ds, args.frame)
-    data = sc_bytes(ds, frame or 0)
+    data = derived_bytes(ds, DerivedKind.SC, frame=frame_index(ds, args.frame))
     write(args.out, args.file, data)
     print(f"Wrote frame {args.frame} with its planes burned in as a Secondary Capture to {args.out}.")
     return 0

@@ -3,7 +3,9 @@ r"""``python -m overlay_core``: inspect, extract and edit overlay planes from sc
 Exit status 0 on success and 2 for bad input (unreadable or non-DICOM files, unusable
 planes, bad arguments), with exactly one line on stderr and no traceback. The input file
 is never overwritten: every ``--out`` (and ``--npy``/``--png``) that resolves to the
-input is refused.
+input is refused. Every DICOM file a command writes is read back and checked first
+(:func:`overlay_core.planes.writing.checked_bytes`); one that does not read back as edited
+is an error, and nothing is written.
 
 Each command family is a module of this package with a ``COMMANDS`` table (name to
 :class:`~overlay_core.cli.common.Command`: help, a function adding its arguments, and its

@@ -9,8 +9,7 @@ from collections.abc import Iterable
 
 from pydicom.dataset import Dataset
 
-from overlay_core.audit.summary import info_document, info_lines
-from overlay_core.checks import check_frame_number
+from overlay_core.checks import check_frame_number, require_image
 from overlay_core.cli.common import (
     PROG,
     Command,
@@ -27,11 +26,11 @@ from overlay_core.cli.common import (
     write,
 )
 from overlay_core.edit.apply import Mode, Space, apply_mask
-from overlay_core.errors import InvalidArgumentError, OverlayError, UnsupportedError
+from overlay_core.errors import OverlayError
 from overlay_core.model import group_hex, parse_groups
 from overlay_core.planes.placement import image_mask
-from overlay_core.planes.reading import image_info, overlay_groups, read_plane, read_planes, unpack_plane
-from overlay_core.planes.writing import delete_plane, migrate_embedded, new_plane, to_bytes
+from overlay_core.planes.reading import image_info, overlay_groups, read_plane, unpack_plane
+from overlay_core.planes.writing import checked_bytes, delete_plane, migrate_embedded, new_plane
 
 __all__ = ["COMMANDS", "render_png"]
 
@@ -46,6 +45,8 @@ def _configure_info(parser: argparse.ArgumentParser) -> None:
 
 def _run_info(args: argparse.Namespace) -> int:
     ds = read_dataset(args.file)
+    from overlay_core.audit.summary import info_document, info_lines  # the diagnostics: info only
+
     doc = info_document(ds, args.file)
     if args.json:
         print(json.dumps(doc, indent=2))
@@ -135,7 +136,7 @@ def _run_apply(args: argparse.Namespace) -> int:
     except OverlayError:
         frames = None
     result = apply_mask(ds, args.group, load_mask(args.mask, frames), mode, space, frame=None)
-    write(args.out, args.file, to_bytes(ds, new_sop_instance_uid=args.new_uid))
+    write(args.out, args.file, checked_bytes(ds, new_sop_instance_uid=args.new_uid))
     report(args.out, result, "Set")
     return 0
 
@@ -160,7 +161,7 @@ def _run_new(args: argparse.Namespace) -> int:
     check_output(args.out, args.file)
     mask = load_mask(args.mask) if args.mask else None
     plane = new_plane(ds, mask, attributes(args))
-    write(args.out, args.file, to_bytes(ds, new_sop_instance_uid=args.new_uid))
+    write(args.out, args.file, checked_bytes(ds, new_sop_instance_uid=args.new_uid))
     report(args.out, plane, "Created")
     return 0
 
@@ -174,7 +175,7 @@ def _run_delete(args: argparse.Namespace) -> int:
     ds = read_dataset(args.file)
     check_output(args.out, args.file)
     delete_plane(ds, args.group)
-    write(args.out, args.file, to_bytes(ds, new_sop_instance_uid=args.new_uid))
+    write(args.out, args.file, checked_bytes(ds, new_sop_instance_uid=args.new_uid))
     print(f"Deleted group {group_hex(args.group)} and wrote {args.out}.")
     return 0
 
@@ -183,7 +184,7 @@ def _run_migrate(args: argparse.Namespace) -> int:
     ds = read_dataset(args.file)
     check_output(args.out, args.file)
     plane = migrate_embedded(ds, args.group)
-    write(args.out, args.file, to_bytes(ds, new_sop_instance_uid=args.new_uid))
+    write(args.out, args.file, checked_bytes(ds, new_sop_instance_uid=args.new_uid))
     report(args.out, plane, "Migrated")
     return 0
 
@@ -211,10 +212,11 @@ def render_png(
     overlays: str | Iterable[int | str] = "all",
     max_size: int | None = None,
 ) -> bytes:
-    """Render a frame with its overlay planes to PNG bytes, as the CLI does.
+    """Render a frame with its overlay planes to PNG bytes: the CLI's 1-based edge of the burn-in.
 
-    Every shown plane, G and R alike, paints its set pixels in its palette colour at full
-    opacity; nothing else changes.
+    Checks the 1-based frame number and parses the window and the groups, then calls
+    :func:`overlay_core.render.burn_in.burn_in_png` (every shown plane in its palette colour,
+    solid).
 
     Parameters
     ----------
@@ -240,25 +242,14 @@ def render_png(
         If the image cannot be decoded (the message says why).
     """
     # Rendering is imported here, so that the other commands start without it.
-    from overlay_core.render.compose import render
-    from overlay_core.render.pixels import check_frame, frame_image
-    from overlay_core.render.styles import PlaneStyle, default_color, default_styles
+    from overlay_core.render.burn_in import burn_in_png
     from overlay_core.render.windowing import manual_window
 
     info = image_info(ds)
-    if info.rows == 0:
-        check_frame(info, 0)
+    require_image(info, "to render")
     check_frame_number(frame, info.frames)
-    if max_size is not None and max_size < 1:
-        raise InvalidArgumentError(f"The maximum size must be at least 1 pixel, not {max_size}.")
     voi = manual_window(*window) if window is not None else None
-    groups = parse_groups(overlays)
-    styles = (default_styles(read_planes(ds), roi_look=False) if groups is None
-              else [PlaneStyle(g, default_color(g)) for g in groups])
-    image = frame_image(ds, frame - 1, voi)
-    if image.missing_reason is not None:
-        raise UnsupportedError(image.missing_reason)
-    return render(ds, frame=frame - 1, styles=styles, max_size=max_size, image=image).png()
+    return burn_in_png(ds, frame=frame - 1, voi=voi, groups=parse_groups(overlays), max_size=max_size)
 
 
 def _run_render(args: argparse.Namespace) -> int:

@@ -19,14 +19,13 @@ plane's own frames.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from pydicom.dataset import Dataset
 
 from overlay_core.checks import check_frame_index
-from overlay_core.edit.fabric import rasterize
 from overlay_core.errors import InvalidArgumentError, OverlayError, PlaneNotFoundError
 from overlay_core.files.masks import read_mask
 from overlay_core.model import Choice, OverlayPlane, group_hex, parse_group
@@ -39,14 +38,16 @@ from overlay_core.planes.placement import (
 )
 from overlay_core.planes.reading import overlay_groups, unpack_plane
 from overlay_core.planes.writing import Attributes, first_free_group, set_plane
-from overlay_core.render.geometry import ViewGeometry
+
+if TYPE_CHECKING:
+    from overlay_core.render.geometry import ViewGeometry
 
 __all__ = [
     "Mode",
     "Space",
     "apply_canvas",
     "apply_mask",
-    "check_frame",
+    "check_plane_frame",
     "combine",
 ]
 
@@ -86,7 +87,7 @@ def combine(bits: NDArray[np.bool_], stroke: NDArray[np.bool_], mode: Mode | str
     return stroke.copy()
 
 
-def check_frame(plane: OverlayPlane, frame: int) -> None:
+def check_plane_frame(plane: OverlayPlane, frame: int) -> None:
     """Raise unless ``frame`` is a 0-based index of one of the plane's frames."""
     check_frame_index(frame, plane.frames, f"overlay group {plane.group_hex}")
 
@@ -239,7 +240,7 @@ def apply_mask(
         new = _image_space_bits(plane, bits, stroke, mode, shape)
     elif shape is not None:
         assert frame is not None
-        check_frame(plane, frame)
+        check_plane_frame(plane, frame)
         _check_shape(stroke, 1, shape[1], shape[2], "the image")
         new = bits.copy()
         new[frame] = combine(bits[frame], to_plane_space(plane, stroke), mode)
@@ -252,7 +253,7 @@ def apply_mask(
             new = combine(bits, stack, mode)
     else:
         assert frame is not None
-        check_frame(plane, frame)
+        check_plane_frame(plane, frame)
         _check_shape(stroke, 1, plane.rows, plane.columns, what)
         new = bits.copy()
         new[frame] = combine(bits[frame], stroke, mode)
@@ -299,7 +300,9 @@ def apply_canvas(
     else:
         plane = OverlayPlane(parse_group(group), view.image_rows, view.image_cols)
         bits = np.zeros((1, view.image_rows, view.image_cols), bool)
-    check_frame(plane, frame)
+    check_plane_frame(plane, frame)
+    from overlay_core.edit.fabric import rasterize  # the canvas's drawing: the CLI never needs it
+
     stroke = rasterize(json_data, view, plane, fill=fill)
     if not stroke.any():
         raise InvalidArgumentError(_outside_message(plane, view.image_rows, view.image_cols))

@@ -9,33 +9,26 @@ bad call raises an :class:`~overlay_core.errors.OverlayError` and changes nothin
 
 from __future__ import annotations
 
-import enum
-
 import numpy as np
 from pydicom.dataset import Dataset
 
 from overlay_core.errors import InvalidArgumentError
-from overlay_core.model import OverlayPlane, coerce_choice
+from overlay_core.model import Choice, OverlayPlane
 from overlay_core.planes.reading import image_info, unpack_plane
 from overlay_core.planes.writing import Attributes, set_plane
 
 __all__ = ["CopyTarget", "copy_frame"]
 
 
-class CopyTarget(enum.StrEnum):
-    """Where :func:`copy_frame` copies a frame: the ``next`` image frame or ``all`` of them."""
+class CopyTarget(Choice):
+    """Where :func:`copy_frame` copies a frame: the ``next`` image frame or ``all`` of them.
+
+    >>> CopyTarget.coerce("All")
+    <CopyTarget.ALL: 'all'>
+    """
 
     NEXT = "next"
     ALL = "all"
-
-    @classmethod
-    def coerce(cls, value: CopyTarget | str) -> CopyTarget:
-        """Return ``value`` as a :class:`CopyTarget`.
-
-        >>> CopyTarget.coerce("All")
-        <CopyTarget.ALL: 'all'>
-        """
-        return coerce_choice(cls, value, "copy target")
 
 
 def copy_frame(ds: Dataset, group: int, frame: int, to: CopyTarget | str = CopyTarget.NEXT) -> OverlayPlane:

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 
-from overlay_core.edit.apply import Space, check_frame
+from overlay_core.edit.apply import Space, check_plane_frame
 from overlay_core.errors import InvalidArgumentError
 from overlay_core.files.masks import mask_png
 from overlay_core.model import OverlayPlane
@@ -113,7 +113,7 @@ def _change_frames(
     if frame is None:
         new = change(new)
     else:
-        check_frame(plane, frame)
+        check_plane_frame(plane, frame)
         new[frame] = change(new[frame])
     return set_plane(ds, group, new)
 
@@ -211,7 +211,7 @@ def export_png(ds: Dataset, group: int, frame: int = 0, space: Space | str = Spa
     """
     space = Space.coerce(space)
     plane, bits, _ = unpack_plane(ds, group)
-    check_frame(plane, frame)
+    check_plane_frame(plane, frame)
     out = bits[frame]
     if space is Space.IMAGE:
         _, rows, cols = image_shape(ds, "to place the plane on")

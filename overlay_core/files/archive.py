@@ -3,8 +3,9 @@
 A zip of one series (as PACS exports and viewers write them) is opened as its members.
 Sizes are taken from the zip's directory and checked against :data:`MAX_MEMBERS` and
 :data:`MAX_BYTES` before a member is read; ``zipfile`` then refuses a member that inflates
-beyond the size it claims. Folders, ``__MACOSX/`` resource forks, hidden files and
-``DICOMDIR`` are skipped.
+beyond the size it claims. What is never an input, in an upload or a batch, is one rule,
+:func:`skipped`: hidden files and folders (``.git/``, ``.DS_Store``), macOS resource forks
+(``__MACOSX/``) and ``DICOMDIR`` in any case.
 """
 
 from __future__ import annotations
@@ -15,10 +16,27 @@ from pathlib import PurePosixPath
 
 from overlay_core.errors import InvalidArgumentError
 
-__all__ = ["MAX_BYTES", "MAX_MEMBERS", "is_zip", "zip_members"]
+__all__ = ["MAX_BYTES", "MAX_MEMBERS", "is_zip", "skipped", "zip_members"]
 
 MAX_MEMBERS = 2000
 MAX_BYTES = 2 * 2**30
+
+
+def skipped(name: str) -> bool:
+    r"""Whether a file or zip member is never an input: hidden, a macOS resource fork, or DICOMDIR.
+
+    ``name`` is a path (``/`` or ``\`` separated); any hidden folder or ``__MACOSX`` on
+    the way skips it, as does a ``DICOMDIR`` file in any case (a directory of the files,
+    not an image).
+
+    >>> names = (".DS_Store", ".git/x.dcm", "x/__MACOSX/y.dcm", "a/DICOMDIR", "a/dicomdir", "a/b.dcm")
+    >>> [skipped(n) for n in names]
+    [True, True, True, True, True, False]
+    """
+    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    if not parts or parts[-1].upper() == "DICOMDIR":
+        return True
+    return any(p.startswith(".") or p == "__MACOSX" for p in parts)
 
 
 def is_zip(name: str, data: bytes) -> bool:
@@ -52,12 +70,7 @@ def zip_members(
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = [
-            info for info in archive.infolist()
-            if not info.is_dir() and not info.filename.startswith("__MACOSX/")
-            and not PurePosixPath(info.filename).name.startswith(".")
-            and PurePosixPath(info.filename).name.upper() != "DICOMDIR"
-        ]
+        infos = [info for info in archive.infolist() if not info.is_dir() and not skipped(info.filename)]
         if not infos:
             raise InvalidArgumentError("The zip holds no file.")
         if len(infos) > max_members:

@@ -22,9 +22,9 @@ import warnings
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image
 
 from overlay_core.errors import InvalidArgumentError
+from overlay_core.files.png import png_bytes
 
 __all__ = ["PNG_SIGNATURE", "encode_png", "mask_png", "read_mask"]
 
@@ -33,6 +33,8 @@ _NPY_SIGNATURE = b"\x93NUMPY"
 
 
 def _png_mask(data: bytes) -> NDArray[np.bool_]:
+    from PIL import Image  # only to read a PNG: the other commands start without Pillow
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -105,12 +107,12 @@ def read_mask(data: bytes) -> NDArray[np.bool_]:
 def encode_png(pixels: NDArray[np.uint8], compress_level: int = 1) -> bytes:
     r"""Encode a ``uint8`` array as PNG: grey ``(rows, cols)``, RGB or RGBA ``(rows, cols, 3|4)``.
 
+    Lossless; ``compress_level`` is zlib's, 0 to 9 (:func:`overlay_core.files.png.png_bytes`).
+
     >>> encode_png(np.zeros((2, 2, 3), np.uint8))[:4]
     b'\x89PNG'
     """
-    buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(pixels)).save(buffer, format="PNG", compress_level=compress_level)
-    return buffer.getvalue()
+    return png_bytes(pixels, compress_level)
 
 
 def mask_png(mask: NDArray[np.bool_]) -> bytes:

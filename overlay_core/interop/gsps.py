@@ -28,7 +28,7 @@ from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
 from overlay_core.checks import check_frame_index, require_image
-from overlay_core.errors import InvalidArgumentError, OverlayError, WrongReferenceError
+from overlay_core.errors import InvalidArgumentError, OverlayError, WrongReferenceError, clause
 from overlay_core.interop.derived import (
     chosen_planes,
     new_instance,
@@ -189,7 +189,7 @@ def export_gsps(
                 graphic_layers=[hd.pr.GraphicLayer(LAYER, 1, "Overlay planes")],
             )
     except Exception as exc:
-        reason = " ".join(str(exc).split()).rstrip(".")
+        reason = clause(exc)
         raise InvalidArgumentError(f"highdicom could not make a presentation state: {reason}.") from None
     restore_class(state, str(header.SOPInstanceUID), UID(str(header.SOPClassUID)))
     if frame is not None and info.frames > 1:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 from pydicom.dataset import Dataset
 
-from overlay_core.errors import OverlayError
+from overlay_core.errors import OverlayError, clause
 from overlay_core.interop.gsps import GSPS_STORAGE, referenced_frames, state_planes
 from overlay_core.interop.secondary_capture import SECONDARY_CAPTURE_STORAGE
 from overlay_core.interop.seg import SEGMENTATION_STORAGE, read_segments, segment_masks
@@ -84,7 +84,7 @@ def _sc_difference(sent: Dataset, found: Dataset, image: Dataset) -> str | None:
     try:
         same = np.array_equal(found.pixel_array, sent.pixel_array)
     except Exception as exc:
-        return f"its pixels cannot be decoded ({' '.join(str(exc).split()).rstrip('.')})"
+        return f"its pixels cannot be decoded ({clause(exc)})"
     return None if same else "its pixels differ"
 
 
@@ -129,4 +129,4 @@ def derived_difference(sent: Dataset, found: Dataset, image: Dataset) -> str | N
     try:
         return content(sent, found, image)
     except OverlayError as exc:
-        return f"it cannot be read as sent ({str(exc).rstrip('.')})"
+        return f"it cannot be read as sent ({clause(exc)})"

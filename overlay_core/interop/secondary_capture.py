@@ -18,7 +18,7 @@ from pydicom.dataset import Dataset
 from pydicom.uid import UID, ExplicitVRLittleEndian
 
 from overlay_core.checks import check_frame_index
-from overlay_core.errors import InvalidArgumentError, OverlayError, UnsupportedError
+from overlay_core.errors import InvalidArgumentError, OverlayError, UnsupportedError, clause
 from overlay_core.interop.derived import MODEL_NAME, SOFTWARE_VERSION, new_instance, source_header
 from overlay_core.planes.reading import image_info, load
 from overlay_core.planes.writing import to_bytes
@@ -102,7 +102,7 @@ def export_sc(
                 transfer_syntax_uid=ExplicitVRLittleEndian,
             )
     except Exception as exc:
-        reason = " ".join(str(exc).split()).rstrip(".")
+        reason = clause(exc)
         raise InvalidArgumentError(f"highdicom could not make a Secondary Capture: {reason}.") from None
     # (0020,0020) is Type 2: the image's own value, or empty (unknown), never invented.
     sc.PatientOrientation = list(orientation) if orientation and len(orientation) == 2 else ""

@@ -42,7 +42,7 @@ from pydicom.uid import UID
 
 from overlay_core.dataset.copies import copy_element
 from overlay_core.edit.operations import crop_to_content
-from overlay_core.errors import InvalidArgumentError, OverlayError, WrongReferenceError
+from overlay_core.errors import InvalidArgumentError, OverlayError, WrongReferenceError, clause
 from overlay_core.interop.derived import (
     chosen_planes,
     new_instance,
@@ -208,12 +208,8 @@ def export_seg(
     except OverlayError:
         raise
     except Exception as exc:
-        raise InvalidArgumentError(f"highdicom could not make a SEG of this image: {_line(exc)}.") from None
+        raise InvalidArgumentError(f"highdicom could not make a SEG of this image: {clause(exc)}.") from None
     return seg
-
-
-def _line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()).rstrip(".") or type(exc).__name__
 
 
 def _multi_frame_seg(header: Dataset, masks: NDArray[np.bool_], common: dict[str, Any]) -> Dataset:
@@ -383,7 +379,7 @@ def segment_masks(
     except OverlayError:
         raise
     except Exception as exc:
-        raise InvalidArgumentError(f"highdicom could not read the SEG's pixels: {_line(exc)}.") from None
+        raise InvalidArgumentError(f"highdicom could not read the SEG's pixels: {clause(exc)}.") from None
     out: dict[int, NDArray[np.bool_]] = {}
     for i, number in enumerate(chosen):
         mask = np.asarray(pixels[..., i]) >= (0.5 if pixels.dtype.kind == "f" else 1)
@@ -527,5 +523,5 @@ def seg_bytes(
             warnings.simplefilter("ignore")
             hd.seg.segread(io.BytesIO(data))
     except Exception as exc:
-        raise OverlayError(f"highdicom cannot read the SEG written: {_line(exc)}.") from None
+        raise OverlayError(f"highdicom cannot read the SEG written: {clause(exc)}.") from None
     return data

@@ -20,27 +20,11 @@ from pydicom.dataset import Dataset
 
 from overlay_core.errors import OverlayError
 from overlay_core.model import OverlayPlane, group_hex
+from overlay_core.planes.compare import shown_on_export
 from overlay_core.planes.placement import place, plane_window
-from overlay_core.planes.reading import image_info, overlay_groups, plane_bits, read_planes, unpack_plane
+from overlay_core.planes.reading import image_info, overlay_groups, unpack_plane
 
-__all__ = ["AttributeChange", "ChangeKind", "PlaneChange", "plane_changes", "same_planes"]
-
-#: The plane attributes compared, as ``(OverlayPlane field, name shown to a person)``.
-COMPARED: tuple[tuple[str, str], ...] = (
-    ("rows", "Rows"),
-    ("columns", "Columns"),
-    ("origin", "Origin"),
-    ("type", "Type"),
-    ("subtype", "Subtype"),
-    ("label", "Label"),
-    ("description", "Description"),
-    ("frames", "Frames"),
-    ("image_frame_origin", "Image frame origin"),
-    ("embedded", "Embedded in Pixel Data"),
-    ("roi_area", "ROI area"),
-    ("roi_mean", "ROI mean"),
-    ("roi_standard_deviation", "ROI standard deviation"),
-)
+__all__ = ["AttributeChange", "ChangeKind", "PlaneChange", "plane_changes"]
 
 
 class ChangeKind(enum.StrEnum):
@@ -138,11 +122,11 @@ def _attributes(
     before: OverlayPlane | None, after: OverlayPlane | None
 ) -> tuple[AttributeChange, ...]:
     out = []
-    for field, name in COMPARED:
-        old = None if before is None else getattr(before, field)
-        new = None if after is None else getattr(after, field)
+    for attribute in shown_on_export():
+        old = None if before is None else getattr(before, attribute.field)
+        new = None if after is None else getattr(after, attribute.field)
         if old != new:
-            out.append(AttributeChange(name, _plain(old), _plain(new)))
+            out.append(AttributeChange(attribute.name, _plain(old), _plain(new)))
     return tuple(out)
 
 
@@ -254,21 +238,3 @@ def plane_changes(before: Dataset, after: Dataset) -> list[PlaneChange]:
         changes.append(PlaneChange(group, kind, attributes, pixels_set, pixels_cleared,
                                    pixels_dropped_outside=dropped, pixels_moved_outside=moved))
     return changes
-
-
-def same_planes(expected: Dataset, found: Dataset) -> bool:
-    """Say whether ``found`` holds exactly the usable planes of ``expected``, attributes and bits.
-
-    The check run on every written or stored file before it is trusted.
-
-    >>> import numpy as np
-    >>> from overlay_core.planes.writing import set_plane
-    >>> a, b = Dataset(), Dataset()
-    >>> _ = set_plane(a, 0x6000, np.eye(4, dtype=bool)); _ = set_plane(b, 0x6000, np.eye(4, dtype=bool))
-    >>> same_planes(a, b), same_planes(a, Dataset())
-    (True, False)
-    """
-    planes = read_planes(expected)
-    if planes != read_planes(found):
-        return False
-    return all(np.array_equal(plane_bits(expected, p.group), plane_bits(found, p.group)) for p in planes)

@@ -416,7 +416,7 @@ def checked_bytes(ds: Dataset, new_sop_instance_uid: bool = False) -> bytes:
     """Serialise the dataset, read the bytes back and return them only if the planes match.
 
     The one write path of the app, the CLI, batch and the PACS store: :func:`to_bytes`, then
-    :func:`overlay_core.planes.readback.check_readback`.
+    :func:`overlay_core.planes.compare.check_readback`.
 
     >>> from pydicom.dataset import Dataset
     >>> from pydicom.uid import generate_uid
@@ -432,7 +432,7 @@ def checked_bytes(ds: Dataset, new_sop_instance_uid: bool = False) -> bytes:
     WriteCheckError
         If the bytes do not read back with the same planes (the message names the first difference).
     """
-    from overlay_core.planes.readback import check_readback  # readback reads; it is not needed to write
+    from overlay_core.planes.compare import check_readback  # it reads; writing alone does not need it
 
     data = to_bytes(ds, new_sop_instance_uid=new_sop_instance_uid)
     check_readback(ds, data)

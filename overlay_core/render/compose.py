@@ -27,11 +27,11 @@ from overlay_core.model import group_hex
 from overlay_core.planes.placement import image_mask
 from overlay_core.planes.reading import image_info, read_planes
 from overlay_core.render.geometry import Region, ViewGeometry, fit_view
-from overlay_core.render.pixels import FrameImage, check_frame, frame_image
+from overlay_core.render.pixels import FrameImage, check_image_frame, frame_image
 from overlay_core.render.styles import PlaneStyle, default_styles
 from overlay_core.render.windowing import Voi
 
-__all__ = ["RenderedView", "burn_in_png", "compose", "pool_mask", "render", "resize_image"]
+__all__ = ["RenderedView", "compose", "full_view_png", "pool_mask", "render", "resize_image"]
 
 
 # --- display size ---------------------------------------------------------------------------
@@ -72,9 +72,18 @@ def _pool_axis(a: NDArray[np.bool_], axis: int, n: int, d: int) -> NDArray[np.bo
     if d > n:
         return np.take(a, _nearest(0, n, d), axis=axis)
     if n % d == 0:
-        shape = list(a.shape)
-        shape[axis:axis + 1] = [d, n // d]
-        return np.asarray(a.reshape(shape).any(axis=axis + 1))
+        # OR of k strided slices, and k = 2, 4 or 8 neighbours along a row read as one 16-,
+        # 32- or 64-bit integer: an order of magnitude faster than any() over a short axis.
+        k = n // d
+        if axis == a.ndim - 1 and k in (2, 4, 8):
+            return np.asarray(np.ascontiguousarray(a).view(f"u{k}") != 0)
+        step: list[slice] = [slice(None)] * a.ndim
+        step[axis] = slice(0, None, k)
+        out = a[tuple(step)].copy()
+        for i in range(1, k):
+            step[axis] = slice(i, None, k)
+            out |= a[tuple(step)]
+        return out
     # Display pixel k covers [k n/d, (k+1) n/d) and gathers the source pixels whose centres
     # fall in it: the first is ceil(k n/d - 1/2).
     starts = (2 * np.arange(d, dtype=np.intp) * n + d - 1) // (2 * d)
@@ -118,6 +127,35 @@ def _paint(out: NDArray[np.uint8], m: NDArray[np.bool_], color: tuple[int, int, 
     under = out[m].astype(np.float32)
     over = np.asarray(color, np.float32)
     out[m] = np.rint(under * (1 - opacity) + over * opacity).astype(np.uint8)
+
+
+class _Solid:
+    """Solid paint gathered into one label image, then written to the RGB view in one pass.
+
+    Painting plane after plane writes three bytes per set pixel through a boolean mask over
+    the whole view each time; a label byte per pixel and one gather at the end is about
+    twice as fast for a full-resolution burn-in. Later labels overwrite earlier ones, so
+    the order of painting is kept; :meth:`flush` before any translucent paint.
+    """
+
+    def __init__(self, shape: tuple[int, int]) -> None:
+        self.shape = shape
+        self.label: NDArray[np.uint8] | None = None
+        self.colors: list[tuple[int, int, int]] = []
+
+    def add(self, m: NDArray[np.bool_], color: tuple[int, int, int]) -> None:
+        if self.label is None:
+            self.label = np.zeros(self.shape, np.uint8)
+        self.colors.append(color)
+        self.label[m] = len(self.colors)  # at most 16 planes and their outlines: fits a byte
+
+    def flush(self, out: NDArray[np.uint8]) -> None:
+        if self.label is not None:
+            where = np.flatnonzero(self.label)
+            if where.size:
+                palette = np.asarray(self.colors, np.uint8)
+                out.reshape(-1, 3)[where] = palette[self.label.reshape(-1)[where] - 1]
+        self.label, self.colors = None, []
 
 
 def compose(
@@ -170,6 +208,7 @@ def compose(
         )
     base = resize_image(pixels, geometry)
     out = np.ascontiguousarray(np.repeat(base[..., None], 3, axis=2) if base.ndim == 2 else base)
+    solid = _Solid((geometry.display_height, geometry.display_width))
     for style in styles:
         mask = masks.get(style.group)
         if mask is None or not style.visible:
@@ -180,9 +219,14 @@ def compose(
                 f"{mask.shape[-1]}, but the frame is {rows} x {cols}."
             )
         shown = pool_mask(mask, geometry)
-        _paint(out, shown, style.color, style.opacity)
+        if style.opacity >= 1:
+            solid.add(shown, style.color)
+        elif style.opacity > 0:
+            solid.flush(out)  # what lies under a translucent plane is painted first
+            _paint(out, shown, style.color, style.opacity)
         if style.outline:
-            _paint(out, _edge(shown), style.color, 1.0)
+            solid.add(_edge(shown), style.color)
+    solid.flush(out)
     return out
 
 
@@ -271,7 +315,7 @@ def render(
         If a style names a group that ``ds`` lacks or cannot use (and no mask is given).
     """
     info = image_info(ds)
-    check_frame(info, frame)
+    check_image_frame(info, frame)
     shown = frame_image(ds, frame, voi) if image is None else image
     geometry = fit_view(info.rows, info.columns, max_size=max_size, region=region, width=width)
     chosen = default_styles(read_planes(ds)) if styles is None else list(styles)
@@ -283,7 +327,7 @@ def render(
     return RenderedView(pixels, geometry, frame, shown.voi, shown.missing_reason, chosen)
 
 
-def burn_in_png(
+def full_view_png(
     ds: Dataset,
     *,
     frame: int = 0,

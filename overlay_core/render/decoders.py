@@ -31,7 +31,7 @@ from pydicom.pixels.decoders.base import get_decoder
 from pydicom.pixels.utils import pixel_array
 from pydicom.uid import UID
 
-from overlay_core.errors import UnsupportedError
+from overlay_core.errors import UnsupportedError, clause
 from overlay_core.model import ImageInfo
 
 __all__ = ["PLUGIN_PREFERENCE", "check_header", "check_jpeg_frame", "decode", "jpeg_header", "plugins_for"]
@@ -191,6 +191,5 @@ def decode(ds: Dataset, info: ImageInfo, frame: int) -> NDArray[Any]:
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:  # the plugin's error (Rust plugins panic with a BaseException)
-            text = str(exc).strip().splitlines()
-            reasons.append(text[0].rstrip(".") if text else type(exc).__name__)
+            reasons.append(clause(exc, first_line=True))
     raise _refuse(info, f"could not be decoded ({reasons[0][:200]})")

@@ -28,7 +28,7 @@ from pydicom.pixels.processing import apply_color_lut
 from pydicom.uid import UID
 
 from overlay_core.checks import check_frame_index, require_image
-from overlay_core.errors import InvalidArgumentError, UnsupportedError
+from overlay_core.errors import InvalidArgumentError, UnsupportedError, clause
 from overlay_core.model import ImageInfo
 from overlay_core.planes.reading import image_info
 from overlay_core.render import decoders
@@ -43,7 +43,7 @@ from overlay_core.render.windowing import (
     voi_unit,
 )
 
-__all__ = ["FrameImage", "check_frame", "decode_frame", "frame_image", "modality_frame"]
+__all__ = ["FrameImage", "check_image_frame", "decode_frame", "frame_image", "modality_frame"]
 
 _COLOUR_PHOTOMETRICS = ("RGB", "YBR_FULL", "YBR_FULL_422", "YBR_ICT", "YBR_RCT")
 
@@ -51,7 +51,7 @@ _COLOUR_PHOTOMETRICS = ("RGB", "YBR_FULL", "YBR_FULL_422", "YBR_ICT", "YBR_RCT")
 # --- decoding -------------------------------------------------------------------------------
 
 
-def check_frame(info: ImageInfo, frame: int) -> None:
+def check_image_frame(info: ImageInfo, frame: int) -> None:
     """Raise unless the file has an image and ``frame`` (0-based) is one of its frames."""
     require_image(info, "to render")
     check_frame_index(frame, info.frames, "the image")
@@ -79,11 +79,6 @@ def _pixel_dataset(ds: Dataset, info: ImageInfo) -> Dataset:
 def _usable_lut(items: Sequence[Dataset]) -> bool:
     """Whether a LUT sequence's first item has a LUT Descriptor and LUT Data."""
     return bool(items) and all(items[0].get(k) is not None for k in ("LUTDescriptor", "LUTData"))
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__).rstrip(".")
 
 
 def _strip_high_bits(arr: NDArray[Any], info: ImageInfo) -> NDArray[Any]:
@@ -139,7 +134,7 @@ def decode_frame(ds: Dataset, frame: int = 0) -> NDArray[Any]:
         If the frame cannot be decoded; the message says why, in one sentence.
     """
     info = image_info(ds)
-    check_frame(info, frame)
+    check_image_frame(info, frame)
     if not info.has_pixel_data:
         raise UnsupportedError("The image cannot be shown because the file has no Pixel Data.")
     name = info.transfer_syntax_name
@@ -174,7 +169,7 @@ def modality_frame(ds: Dataset, frame: int = 0) -> NDArray[np.float64]:
         If the frame cannot be decoded, is in colour, or its Modality LUT is unusable.
     """
     info = image_info(ds)
-    check_frame(info, frame)
+    check_image_frame(info, frame)
     stored = decode_frame(ds, frame)
     if stored.ndim != 2:
         raise UnsupportedError("This image is in colour; intensity values need a greyscale image.")
@@ -182,7 +177,8 @@ def modality_frame(ds: Dataset, frame: int = 0) -> NDArray[np.float64]:
         return modality_values(stored, _pixel_dataset(ds, info))
     except Exception as exc:
         raise UnsupportedError(
-            f"The image's values cannot be read because its Modality LUT is unusable ({_first_line(exc)})."
+            "The image's values cannot be read because its Modality LUT is unusable "
+            f"({clause(exc, first_line=True)})."
         ) from exc
 
 
@@ -256,14 +252,15 @@ def _display(arr: NDArray[Any], ds: Dataset, info: ImageInfo, voi: Voi | None
             raise
         except Exception as exc:
             raise UnsupportedError(
-                f"The image cannot be shown because its Modality or VOI LUT is unusable ({_first_line(exc)})."
+                "The image cannot be shown because its Modality or VOI LUT is unusable "
+                f"({clause(exc, first_line=True)})."
             ) from exc
     if info.samples_per_pixel == 1 and photometric == "PALETTE COLOR":
         try:
             rgb = np.asarray(apply_color_lut(arr, pm))[..., :3]
         except Exception as exc:
             raise UnsupportedError(
-                f"The image cannot be shown because its palette is unusable ({_first_line(exc)})."
+                f"The image cannot be shown because its palette is unusable ({clause(exc, first_line=True)})."
             ) from exc
         return _to_8bit(rgb, 8 * rgb.dtype.itemsize), None
     if arr.ndim == 3 and arr.shape[2] == 3 and photometric in _COLOUR_PHOTOMETRICS:
@@ -298,7 +295,7 @@ def frame_image(ds: Dataset, frame: int = 0, voi: Voi | None = None) -> FrameIma
         table the file does not have.
     """
     info = image_info(ds)
-    check_frame(info, frame)
+    check_image_frame(info, frame)
     try:
         pixels, used = _display(decode_frame(ds, frame), ds, info, voi)
     except UnsupportedError as exc:

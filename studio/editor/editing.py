@@ -11,29 +11,25 @@ empty canvas.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import streamlit as st
 from pydicom.dataset import Dataset
 
-from overlay_core.edit import apply as edit
 from overlay_core.edit.history import History
 from overlay_core.errors import OverlayError
 from overlay_core.model import OverlayPlane
-from overlay_core.render.geometry import ViewGeometry
 from studio.state import LoadedFile, State
 from studio.text import plain
 
 __all__ = [
     "bump_nonce",
-    "drawing_action",
     "history",
     "nonce",
     "run",
     "run_and_rerun",
     "select_key",
-    "step_and_rerun",
 ]
 
 T = TypeVar("T")
@@ -97,25 +93,3 @@ def run_and_rerun(
         after()
     bump_nonce(st.session_state)
     st.rerun()
-
-
-def step_and_rerun(entry: LoadedFile, redo: bool = False) -> None:
-    """Undo (or redo) the file's last edit, start an empty canvas and rerun the page."""
-    assert entry.dataset is not None
-    steps = history(entry)
-    (steps.redo if redo else steps.undo)(entry.dataset)
-    bump_nonce(st.session_state)
-    st.rerun()
-
-
-def drawing_action(
-    group: int, drawing: Mapping[str, Any] | None, view: ViewGeometry, mode: edit.Mode | str, frame: int,
-    fill: bool,
-) -> Callable[[Dataset], OverlayPlane]:
-    """Return the edit that writes a canvas drawing into a plane.
-
-    See :func:`overlay_core.edit.apply.apply_canvas`. A missing group becomes an image-sized
-    plane; run it with :func:`run_and_rerun`, labelled
-    by the mode, as one undo step.
-    """
-    return lambda ds: edit.apply_canvas(ds, group, drawing, view, mode, frame, fill)

@@ -24,10 +24,11 @@ from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
 
 from overlay_core.errors import OverlayError
+from overlay_core.interop.kinds import KindName as DerivedKind
 from overlay_core.interop.roundtrip import derived_difference
 from overlay_core.pacs.dicomweb import PacsClient, PacsError, PacsNotFoundError, PacsResponseError
 from overlay_core.planes.reading import load, read_planes
-from studio.interop import DerivedKind, chosen_options, make_derived
+from studio.interop import chosen_options, make_derived
 from studio.state import LoadedFile, State
 from studio.text import plain
 

@@ -28,6 +28,7 @@ from pydicom.uid import generate_uid
 
 from overlay_core.dataset.series import derive_instance, series_order, series_uid
 from overlay_core.errors import OverlayError
+from overlay_core.interop.kinds import KindName as DerivedKind
 from overlay_core.pacs.dicomweb import (
     PacsClient,
     PacsConfig,
@@ -40,11 +41,11 @@ from overlay_core.pacs.dicomweb import (
     StudySummary,
     load_config,
 )
-from overlay_core.planes.changes import plane_changes, same_planes
+from overlay_core.planes.changes import plane_changes
+from overlay_core.planes.compare import no_difference as same_planes
 from overlay_core.planes.reading import load
 from studio import series as series_mod
 from studio import state
-from studio.interop import DerivedKind
 from studio.pacs import derived as pacs_derived
 from studio.pacs.derived import KINDS, Target
 from studio.state import LoadedFile, State

@@ -18,16 +18,9 @@ from typing import Any
 import psutil
 import pytest
 
-from overlay_core.batch.engine import (
-    MAX_ERROR_ROWS,
-    POOL_BROKEN,
-    WORKER_DIED,
-    dask_executor,
-    done_files,
-    execute,
-    run_batch,
-    write_summary,
-)
+from overlay_core.batch.engine import POOL_BROKEN, WORKER_DIED, dask_executor, execute
+from overlay_core.batch.report import MAX_ERROR_ROWS, done_files, write_summary
+from overlay_core.batch.run import run_batch
 from overlay_core.batch.sources import Item
 from overlay_core.batch.tasks import Options, run_task
 from overlay_core.cli.main import main

@@ -320,6 +320,8 @@ def test_render_writes_a_png_and_numbers_frames_from_one(
     out = tmp_path / "out.png"
     assert main(["render", str(src), "--out", str(out), "--overlays", "none", "--window", "2048", "4096"]) \
         == 0
+    assert np.asarray(Image.open(out)).shape == (10, 12)  # no plane painted: a grey PNG
+    assert main(["render", str(src), "--out", str(out)]) == 0
     assert np.asarray(Image.open(out)).shape == (10, 12, 3)
     assert src.read_bytes() == data
     capsys.readouterr()

@@ -15,11 +15,11 @@ ROOT = Path(__file__).resolve().parents[3]
 
 #: What reading and checking a file never needs: rendering, PNG writing, batch engines. (pydicom's own
 #: ``import pydicom`` loads its decoder plug-ins, gdcm, pylibjpeg, jpeg_ls, and PIL.Image; we cannot.)
-NOT_FOR_READING = {
-    "overlay_core.render.compose", "overlay_core.render.windowing", "overlay_core.batch.engine",
-    "overlay_core.batch.tasks",
-    "PIL.PngImagePlugin", "dask", "distributed", "highdicom", "overlay_core.interop.seg",
-}
+NOT_FOR_READING = {"PIL.PngImagePlugin", "dask", "distributed", "highdicom", "scipy", "skimage"}
+
+#: Sub-packages whose modules ``info`` and ``mask`` never import (so their start-up does not grow).
+PACKAGES_NOT_FOR_READING = ("overlay_core.render", "overlay_core.batch", "overlay_core.interop",
+                            "overlay_core.pacs", "overlay_core.edit.fabric")
 
 
 def imported(tmp_path: Path, *args: str) -> set[str]:
@@ -48,11 +48,24 @@ def two(tmp_path: Path) -> Path:
                                                                       "--npy", "m.npy"]])
 def test_reading_commands_load_no_rendering(two: Path, tmp_path: Path, command: list[str]) -> None:
     modules = imported(tmp_path, *command)
-    assert "overlay_core.audit.diagnostics" in modules and "pydicom" in modules
+    assert {"overlay_core.planes.reading", "pydicom"} <= modules  # the scan sees what is loaded
+    assert ("overlay_core.audit.diagnostics" in modules) == (command[0] == "info")
     assert modules & NOT_FOR_READING == set()
+    unwanted = sorted(m for m in modules if m.startswith(PACKAGES_NOT_FOR_READING))
+    assert unwanted == []
+
+
+def test_the_package_re_exports_lazily(tmp_path: Path) -> None:
+    """``import overlay_core`` loads no sub-package module until one of its names is used."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    code = ("import sys, overlay_core; before = {m for m in sys.modules if m.startswith('overlay_core.')}; "
+            "overlay_core.burn_in_png; print(sorted(before), 'overlay_core.render.burn_in' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                            env=env, timeout=120, check=True)
+    assert result.stdout.strip() == "['overlay_core.errors', 'overlay_core.model'] True"
 
 
 def test_render_loads_rendering(two: Path, tmp_path: Path) -> None:
     modules = imported(tmp_path, "render", "two.dcm", "--out", "x.png")
-    assert {"overlay_core.render.compose", "PIL.PngImagePlugin"} <= modules  # the scan sees what is loaded
-    assert {"dask", "distributed", "overlay_core.batch.engine"} & modules == set()
+    assert {"overlay_core.render.burn_in", "overlay_core.render.compose"} <= modules  # the scan sees them
+    assert {"dask", "distributed", "overlay_core.batch.engine", "overlay_core.interop.seg"} & modules == set()

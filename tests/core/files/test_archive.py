@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 
+from overlay_core.batch.sources import walk
 from overlay_core.errors import InvalidArgumentError
-from overlay_core.files.archive import zip_members
+from overlay_core.files.archive import skipped, zip_members
+
+#: One rule for uploads and batches: what is skipped, and what is read.
+SKIPPED = [".git/x.dcm", "a/.git/objects/y.dcm", "__MACOSX/._a.dcm", "x/__MACOSX/y.dcm", "DICOMDIR",
+           "a/dicomdir", "a/DicomDir", ".DS_Store"]
+READ = ["a/1.dcm", "x/git/2.dcm", "MACOSX/3.dcm", "DICOMDIR.dcm", "dicomdir2"]
 
 
 def _zip(files: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
@@ -40,3 +47,21 @@ def test_a_bomb_is_refused_before_it_is_inflated() -> None:
 def test_unusable_zips(data: bytes, match: str) -> None:
     with pytest.raises(InvalidArgumentError, match=match):
         zip_members(data, max_members=4)
+
+
+def test_one_skip_rule_for_uploads_and_batches(tmp_path: Path) -> None:
+    assert [skipped(n) for n in SKIPPED] == [True] * len(SKIPPED)
+    assert [skipped(n) for n in READ] == [False] * len(READ)
+    files = {name: name.encode() for name in SKIPPED + READ}
+    data = _zip(files)
+    # The upload: members by their base names.
+    assert sorted(name for name, _ in zip_members(data)) == sorted(Path(n).name for n in READ)
+    # A batch over the same zip, and over the same tree as a folder.
+    (tmp_path / "up.zip").write_bytes(data)
+    folder = tmp_path / "tree"
+    for name, content in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(content)
+    from_zip = sorted(item.member or "" for item in walk([str(tmp_path / "up.zip")]))
+    from_folder = sorted(item.relative.removeprefix("tree/") for item in walk([str(folder)]))
+    assert from_zip == from_folder == sorted(READ)

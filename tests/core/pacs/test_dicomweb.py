@@ -30,7 +30,7 @@ from overlay_core.pacs.dicomweb import (
     StudyQuery,
     load_config,
 )
-from overlay_core.planes.changes import same_planes
+from overlay_core.planes.compare import no_difference
 from overlay_core.planes.reading import load, plane_bits
 from tests import pacs_support
 from tests.pacs_support import (
@@ -148,7 +148,7 @@ def test_series_list_and_retrieve_in_series_order(orthanc: LoadedStudy) -> None:
     by_uid = {str(ds.SOPInstanceUID): ds for ds in orthanc.datasets}
     for item in items:
         ds = load(item.data)
-        assert item.sop_uid in by_uid and same_planes(by_uid[item.sop_uid], ds)
+        assert item.sop_uid in by_uid and no_difference(by_uid[item.sop_uid], ds)
         assert ds.PixelData == by_uid[item.sop_uid].PixelData
 
 
@@ -185,7 +185,7 @@ def test_edit_store_as_derived_series_and_compare_bits(orthanc: LoadedStudy) -> 
     assert report.stored == (str(derived.SOPInstanceUID),)
 
     back = load(pacs.retrieve(orthanc.study_uid, new_series, str(derived.SOPInstanceUID)).data)
-    assert same_planes(edited, back)
+    assert no_difference(edited, back)
     bits = plane_bits(back, 0x6000)[0]
     assert bits[20:23, 10:50].all() and (bits == (plane_bits(original, 0x6000)[0] | stroke)).all()
     assert back.SourceImageSequence[0].ReferencedSOPInstanceUID == original.SOPInstanceUID
@@ -321,7 +321,7 @@ def test_a_dataset_built_in_memory_is_stored_as_a_part10_file(orthanc: LoadedStu
     pacs.store([ds])
     uids = str(ds.StudyInstanceUID), str(ds.SeriesInstanceUID), str(ds.SOPInstanceUID)
     data = pacs.retrieve(*uids).data
-    assert data[128:132] == b"DICM" and same_planes(ds, load(data))
+    assert data[128:132] == b"DICM" and no_difference(ds, load(data))
     assert getattr(ds, "preamble", None) is None  # the caller's dataset is unchanged
 
 

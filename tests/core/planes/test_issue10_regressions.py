@@ -12,7 +12,7 @@ from overlay_core.dataset.copies import copy_dataset
 from overlay_core.edit import operations
 from overlay_core.edit.history import History
 from overlay_core.errors import LimitError, NotDicomError, OverlayError, WriteCheckError
-from overlay_core.planes.readback import check_readback, plane_differences
+from overlay_core.planes.compare import check_readback, differences
 from overlay_core.planes.reading import load, plane_bits, read_planes
 from overlay_core.planes.writing import delete_plane, set_plane, to_bytes
 from studio import state
@@ -101,8 +101,7 @@ def test_readback_says_what_differs() -> None:
     bits = plane_bits(other, 0x6002)
     bits[0, 0, :3] = ~bits[0, 0, :3]
     set_plane(other, 0x6002, bits)
-    differences = plane_differences(ds, other)
-    assert differences == ["Group 6002 differs in 3 of its 35 pixels (frame 1 first)."]
+    assert differences(ds, other) == ["Group 6002 differs in 3 of its 35 pixels (frame 1 first)."]
     with pytest.raises(WriteCheckError, match=r"group 6002 differs in 3 of its 35 pixels"):
         check_readback(ds, to_bytes(other))
     check_readback(ds, to_bytes(ds))

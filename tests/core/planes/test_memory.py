@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from overlay_core.errors import WriteCheckError
-from overlay_core.planes.readback import check_readback
+from overlay_core.planes.compare import check_readback
 from overlay_core.planes.reading import load
 from overlay_core.planes.writing import to_bytes
 from tests import builders as b

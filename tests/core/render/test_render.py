@@ -23,7 +23,7 @@ from overlay_core.errors import InvalidArgumentError, PlaneNotFoundError, Unsupp
 from overlay_core.model import OverlayType, parse_groups
 from overlay_core.planes.placement import image_mask
 from overlay_core.planes.reading import image_info, load, read_planes
-from overlay_core.render.compose import burn_in_png, compose, pool_mask, render
+from overlay_core.render.compose import compose, full_view_png, pool_mask, render
 from overlay_core.render.geometry import Region, fit_view
 from overlay_core.render.pixels import decode_frame, frame_image
 from overlay_core.render.styles import (
@@ -58,7 +58,8 @@ def assert_grey_close(got: NDArray[np.uint8], want: NDArray[np.float64]) -> None
 
 
 def read_png(data: bytes) -> NDArray[np.uint8]:
-    return np.asarray(Image.open(io.BytesIO(data)))
+    """The PNG's pixels as RGB (a render without planes is a grey PNG of the same pixels)."""
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
 
 
 def loaded(ds: Dataset) -> Dataset:
@@ -535,14 +536,14 @@ def test_compose_checks_the_geometry():
 # --- export and CLI -------------------------------------------------------------------------
 
 
-def test_burn_in_png_is_full_resolution_with_the_visible_planes():
+def test_full_view_png_is_full_resolution_with_the_visible_planes():
     data, mask = roi_file()
     ds = load(data)
-    png = burn_in_png(ds)
+    png = full_view_png(ds)
     image = read_png(png)
     assert image.shape == (10, 12, 3)
     np.testing.assert_array_equal(image, render(ds).image)
-    plain = read_png(burn_in_png(ds, styles=[PlaneStyle(0x6000, (0, 0, 0), visible=False)]))
+    plain = read_png(full_view_png(ds, styles=[PlaneStyle(0x6000, (0, 0, 0), visible=False)]))
     assert ((image != plain).any(axis=2) == mask[0]).all()
 
 

@@ -45,6 +45,7 @@ from overlay_core.edit.operations import crop_to_content
 from overlay_core.errors import InvalidArgumentError, OverlayError, WrongReferenceError
 from overlay_core.interop.derived import (
     chosen_planes,
+    complete_derived,
     new_instance,
     restore_class,
     single_frame_view,
@@ -209,6 +210,7 @@ def export_seg(
         raise
     except Exception as exc:
         raise InvalidArgumentError(f"highdicom could not make a SEG of this image: {_line(exc)}.") from None
+    complete_derived(seg, header)
     return seg
 
 

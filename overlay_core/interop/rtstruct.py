@@ -1,0 +1,554 @@
+r"""Overlay planes to and from RT Structure Sets (RTSTRUCT), built with pydicom.
+
+Export (:func:`export_rtstruct`): one ROI per overlay group over an image or a series of
+images (ordered as :func:`overlay_core.dataset.series.series_order` orders a series):
+
+=======================================  =============================================
+plane                                    ROI
+=======================================  =============================================
+(60xx,1500) *Overlay Label*              (3006,0026) *ROI Name* (else the description,
+                                         else ``Overlay 6000``)
+(60xx,0022) *Overlay Description*        (3006,0028) *ROI Description*
+(60xx,0045) *Overlay Subtype*            (3006,0036) *ROI Generation Algorithm*
+                                         (MANUAL for ``USER``, AUTOMATIC, SEMIAUTOMATIC)
+the group's colour in the app            (3006,002A) *ROI Display Color*
+=======================================  =============================================
+
+Each image frame the plane covers (placed as :func:`overlay_core.planes.placement.image_mask`
+places it) gets CLOSED_PLANAR contours in patient coordinates (LPS mm, from Image
+Position/Orientation and Pixel Spacing: :mod:`overlay_core.interop.geometry`): outer
+boundaries, holes and islands in holes, so that the even-odd reading every planning
+system makes gives the plane back (:mod:`overlay_core.interop.contours`). Each contour
+names its image in (3006,0016) *Contour Image Sequence*.
+
+Import (:func:`import_rtstruct`): each ROI becomes a plane on the images it has
+contours on, found by that reference or, for files that give none, by the plane the
+contour lies in; contours are filled by the even-odd rule.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from pydicom import dcmread
+from pydicom.dataelem import RawDataElement
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.multival import MultiValue
+from pydicom.sequence import Sequence as DicomSequence
+from pydicom.tag import BaseTag
+from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
+
+from overlay_core.dataset.copies import copy_element
+from overlay_core.dataset.series import series_order
+from overlay_core.errors import InvalidArgumentError, OverlayError, WrongReferenceError
+from overlay_core.interop.contours import fill_polygons, mask_contours
+from overlay_core.interop.derived import (
+    DEVICE_SERIAL_NUMBER,
+    MANUFACTURER,
+    MODEL_NAME,
+    SOFTWARE_VERSION,
+    complete_derived,
+    is_multi_frame_class,
+    source_header,
+)
+from overlay_core.interop.geometry import FrameGeometry, series_geometries
+from overlay_core.interop.seg import algorithm_type, segment_label
+from overlay_core.model import OVERLAY_GROUPS, OverlayPlane, group_hex
+from overlay_core.planes.placement import image_mask
+from overlay_core.planes.reading import image_info, overlay_groups, read_planes
+from overlay_core.planes.writing import USER_SUBTYPE, Attributes, set_plane, to_bytes
+from overlay_core.render.styles import default_color
+
+__all__ = [
+    "RTSTRUCT_STORAGE",
+    "RoiInfo",
+    "export_rtstruct",
+    "import_rtstruct",
+    "is_rtstruct",
+    "read_rois",
+    "roi_masks",
+    "rtstruct_bytes",
+]
+
+RTSTRUCT_STORAGE = UID("1.2.840.10008.5.1.4.1.1.481.3")
+_PATIENT_STUDY = (
+    "SpecificCharacterSet", "PatientName", "PatientID", "IssuerOfPatientID", "PatientBirthDate",
+    "PatientSex", "PatientAge", "PatientSize", "PatientWeight", "StudyInstanceUID", "StudyDate",
+    "StudyTime", "ReferringPhysicianName", "StudyID", "AccessionNumber", "StudyDescription",
+)
+
+
+@dataclass(frozen=True)
+class RoiInfo:
+    """One ROI of a structure set.
+
+    Attributes
+    ----------
+    number : int
+        (3006,0022) *ROI Number*.
+    name, description, algorithm : str
+        (3006,0026), (3006,0028), (3006,0036).
+    """
+
+    number: int
+    name: str
+    description: str
+    algorithm: str
+
+
+def is_rtstruct(ds: Dataset) -> bool:
+    """Say whether a dataset is an RT Structure Set.
+
+    >>> ds = Dataset(); ds.SOPClassUID = RTSTRUCT_STORAGE; is_rtstruct(ds)
+    True
+    """
+    sop_class = str(ds.get("SOPClassUID", "") or "")
+    return sop_class == RTSTRUCT_STORAGE or str(ds.get("Modality", "")) == "RTSTRUCT"
+
+
+# --------------------------------------------------------------------------- export
+
+
+def _ordered(datasets: Sequence[Dataset]) -> list[Dataset]:
+    """Return the images in series order; refuse two with one SOP Instance UID."""
+    if not datasets:
+        raise InvalidArgumentError("Give at least one image.")
+    ordered = [datasets[i] for i in series_order(datasets)]
+    uids = [str(ds.get("SOPInstanceUID", "") or "") for ds in ordered]
+    if len(set(uids)) != len(uids):
+        raise InvalidArgumentError("Two of the images have the same SOP Instance UID; give each image once.")
+    studies = {str(ds.get("StudyInstanceUID", "") or "") for ds in ordered}
+    if len(studies) > 1:
+        raise InvalidArgumentError("The images belong to different studies; give the images of one series.")
+    return ordered
+
+
+def _chosen_groups(ordered: Sequence[Dataset], groups: Iterable[int] | None) -> dict[int, OverlayPlane]:
+    """Return the plane (from the first image that has it) of each chosen group, in order."""
+    found: dict[int, OverlayPlane] = {}
+    for ds in ordered:
+        for plane in read_planes(ds):
+            found.setdefault(plane.group, plane)
+    chosen = sorted(found) if groups is None else list(dict.fromkeys(groups))
+    for group in chosen:
+        if group not in found:
+            raise InvalidArgumentError(f"No image has a usable overlay plane in group {group_hex(group)}.")
+    if not chosen:
+        raise InvalidArgumentError("The images have no overlay plane to export.")
+    return {g: found[g] for g in chosen}
+
+
+_CONTOUR_DATA = 0x30060050
+
+
+def _contour_data(values: NDArray[np.float64]) -> RawDataElement:
+    """Return (3006,0050) *Contour Data* already encoded (Explicit VR Little Endian).
+
+    pydicom turns each DS value into an object on the way in and out, which costs
+    seconds for the ~10^5 numbers of a series; the encoded value is written as it is.
+    DS holds at most 16 characters: 10 significant digits always fit.
+    """
+    text = "\\".join(f"{v:.10g}" for v in values.ravel().tolist()).encode("ascii")
+    if len(text) % 2:
+        text += b" "
+    return RawDataElement(BaseTag(_CONTOUR_DATA), "DS", len(text), text, 0, False, True)
+
+
+def _image_reference(ds: Dataset, frame: int | None) -> Dataset:
+    item = Dataset()
+    item.ReferencedSOPClassUID = ds.SOPClassUID
+    item.ReferencedSOPInstanceUID = ds.SOPInstanceUID
+    if frame is not None and is_multi_frame_class(ds):
+        item.ReferencedFrameNumber = frame + 1
+    return item
+
+
+def _contours(ds: Dataset, geometry: FrameGeometry, frame: int | None, mask: NDArray[np.bool_],
+              start: int) -> list[Dataset]:
+    out = []
+    for number, polygon in enumerate(mask_contours(mask), start=start):
+        points = geometry.to_patient(polygon[:, 0], polygon[:, 1])
+        item = Dataset()
+        item.ContourImageSequence = [_image_reference(ds, frame)]
+        item.ContourGeometricType = "CLOSED_PLANAR"
+        item.NumberOfContourPoints = len(points)
+        item.ContourNumber = number
+        item[_CONTOUR_DATA] = _contour_data(points)
+        item.set_original_encoding(False, True, "iso8859")  # so pydicom writes the encoded value as is
+        out.append(item)
+    return out
+
+
+def export_rtstruct(
+    datasets: Sequence[Dataset],
+    groups: Iterable[int] | None = None,
+    labels: Mapping[int, str] | None = None,
+    series_number: int = 1,
+    series_uid: str | None = None,
+) -> Dataset:
+    """Return a new RT Structure Set with one ROI per overlay group over the images.
+
+    Parameters
+    ----------
+    datasets : sequence of pydicom.dataset.Dataset
+        One image (single- or enhanced multi-frame) or the images of one series, in any
+        order; not changed.
+    groups : iterable of int, optional
+        The groups to export, in ROI order; default every group with a usable plane.
+    labels : mapping of int to str, optional
+        ROI names by group, overriding the plane's label.
+    series_number : int, optional
+        (0020,0011) of the new series.
+    series_uid : str, optional
+        (0020,000E) of the series to put the structure set in; default a new one.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If an image has no patient geometry (nothing is made), the images do not share a
+        Frame of Reference, a group has no plane or no pixel on any image, or a name is
+        not a valid LO.
+    """
+    ordered = _ordered(datasets)
+    planes = _chosen_groups(ordered, groups)
+    geometries = series_geometries(ordered, "contours")
+    header = source_header(ordered[0], "an RT Structure Set")
+    rs = Dataset()
+    for keyword in _PATIENT_STUDY:
+        if keyword in header:
+            rs.add(copy_element(header[keyword]))
+    for keyword in ("PatientName", "PatientID", "PatientBirthDate", "PatientSex", "StudyDate", "StudyTime",
+                    "ReferringPhysicianName", "StudyID", "AccessionNumber"):
+        if keyword not in rs:
+            setattr(rs, keyword, "")
+    uid = generate_uid()
+    rs.SOPClassUID = RTSTRUCT_STORAGE
+    rs.SOPInstanceUID = uid
+    rs.Modality = "RTSTRUCT"
+    rs.SeriesInstanceUID = series_uid or generate_uid()
+    rs.SeriesNumber = series_number
+    rs.SeriesDescription = "Overlay planes as structures"
+    rs.OperatorsName = ""
+    rs.Manufacturer = MANUFACTURER
+    rs.ManufacturerModelName = MODEL_NAME
+    rs.SoftwareVersions = SOFTWARE_VERSION
+    rs.DeviceSerialNumber = DEVICE_SERIAL_NUMBER
+    rs.InstanceNumber = 1
+    rs.FrameOfReferenceUID = geometries[0][0].frame_of_reference
+    rs.PositionReferenceIndicator = header.get("PositionReferenceIndicator", "") or ""
+    rs.StructureSetLabel = "OVERLAYS"
+    rs.StructureSetName = "Overlay planes"
+    rs.StructureSetDate = ""
+    rs.StructureSetTime = ""
+    frame_of_reference = geometries[0][0].frame_of_reference
+    series_item = Dataset()
+    series_item.SeriesInstanceUID = header.SeriesInstanceUID
+    series_item.ContourImageSequence = [
+        _image_reference(ds, f if len(g) > 1 else None)
+        for ds, g in zip(ordered, geometries, strict=True) for f in range(len(g))
+    ]
+    study_item = Dataset()
+    study_item.ReferencedSOPClassUID = UID("1.2.840.10008.3.1.2.3.1")  # Detached Study Management (retired)
+    study_item.ReferencedSOPInstanceUID = header.StudyInstanceUID
+    study_item.RTReferencedSeriesSequence = [series_item]
+    reference = Dataset()
+    reference.FrameOfReferenceUID = frame_of_reference
+    reference.RTReferencedStudySequence = [study_item]
+    rs.ReferencedFrameOfReferenceSequence = [reference]
+    rois, contours, observations = [], [], []
+    for number, (group, plane) in enumerate(planes.items(), start=1):
+        name = _roi_name(plane, (labels or {}).get(group))
+        items: list[Dataset] = []
+        for ds, frames in zip(ordered, geometries, strict=True):
+            if group not in overlay_groups(ds):
+                continue
+            placed = image_mask(ds, group)
+            for f, geometry in enumerate(frames):
+                if placed[f].any():
+                    frame = f if len(frames) > 1 else None
+                    items += _contours(ds, geometry, frame, placed[f], len(items) + 1)
+        if not items:
+            raise InvalidArgumentError(
+                f"Overlay group {group_hex(group)} has no pixel on the images, so it would be an empty "
+                "structure; leave it out."
+            )
+        roi = Dataset()
+        roi.ROINumber = number
+        roi.ReferencedFrameOfReferenceUID = frame_of_reference
+        roi.ROIName = name
+        if plane.description:
+            roi.ROIDescription = _clean(plane.description)
+        roi.ROIGenerationAlgorithm = algorithm_type(plane)
+        rois.append(roi)
+        contour = Dataset()
+        contour.ROIDisplayColor = list(default_color(group))
+        contour.ContourSequence = DicomSequence(items)
+        contour.ReferencedROINumber = number
+        contours.append(contour)
+        observation = Dataset()
+        observation.ObservationNumber = number
+        observation.ReferencedROINumber = number
+        observation.RTROIInterpretedType = ""
+        observation.ROIInterpreter = ""
+        observations.append(observation)
+    rs.StructureSetROISequence = rois
+    rs.ROIContourSequence = contours
+    rs.RTROIObservationsSequence = observations
+    complete_derived(rs, header)
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = RTSTRUCT_STORAGE
+    meta.MediaStorageSOPInstanceUID = uid
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    rs.file_meta = meta
+    return rs
+
+
+def _roi_name(plane: OverlayPlane, label: str | None) -> str:
+    text = (label if label is not None else segment_label(plane)).strip() or segment_label(plane)
+    if len(text) > 64 or "\\" in text or any(ord(ch) < 32 for ch in text):
+        raise InvalidArgumentError(
+            f"The ROI name of plane {plane.group_hex} must be at most 64 characters without "
+            "backslashes or control characters."
+        )
+    return text
+
+
+def _clean(text: str) -> str:
+    """Make text fit an LO: one line, no backslash, at most 64 characters."""
+    return " ".join(str(text).replace("\\", "/").split())[:64]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_rois(rs: Dataset) -> list[RoiInfo]:
+    """Return the ROIs a structure set describes, in ROI-number order.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If the dataset is not an RT Structure Set.
+    """
+    if not is_rtstruct(rs) or "StructureSetROISequence" not in rs:
+        raise InvalidArgumentError("The file is not an RT Structure Set (RTSTRUCT).")
+    out = []
+    for item in rs.StructureSetROISequence:
+        try:
+            number = int(item.ROINumber)
+        except (AttributeError, TypeError, ValueError):
+            raise InvalidArgumentError("The RT Structure Set has an ROI without a valid ROI Number.") \
+                from None
+        out.append(RoiInfo(number, str(item.get("ROIName", "") or "").strip(),
+                           str(item.get("ROIDescription", "") or "").strip(),
+                           str(item.get("ROIGenerationAlgorithm", "") or "").strip()))
+    return sorted(out, key=lambda r: r.number)
+
+
+def _points(item: Dataset) -> NDArray[np.float64] | None:
+    """Return a contour's points ``(n, 3)``, or None when it has fewer than three."""
+    if _CONTOUR_DATA not in item:
+        return None
+    raw = item.get_item(_CONTOUR_DATA)  # still encoded when read from a file: parse it at once
+    try:
+        if isinstance(raw, RawDataElement) and isinstance(raw.value, bytes):
+            array = np.asarray(raw.value.strip(b" \0").split(b"\\"), dtype=np.float64)
+        else:
+            value = item[_CONTOUR_DATA].value
+            values = value if isinstance(value, (MultiValue, list, tuple)) else [value]
+            array = np.asarray([float(v) for v in values], dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(
+            "The RT Structure Set has a contour whose Contour Data is not numbers."
+        ) from None
+    if array.size < 9 or array.size % 3 or not np.isfinite(array).all():
+        return None
+    return array.reshape(-1, 3)
+
+
+class _Frames:
+    """Every frame of the images, to find the one a contour lies on."""
+
+    def __init__(self, ordered: Sequence[Dataset], geometries: Sequence[Sequence[FrameGeometry]]) -> None:
+        self.by_uid = {str(ds.SOPInstanceUID): i for i, ds in enumerate(ordered)}
+        self.frames = [(i, f, g) for i, frames in enumerate(geometries) for f, g in enumerate(frames)]
+        positions = sorted({round(float(g.position @ g.normal), 4) for _, _, g in self.frames})
+        gaps = np.diff(positions) if len(positions) > 1 else np.array([2.0])
+        self.tolerance = max(float(np.min(gaps)) / 2, 1e-3)
+
+    def find(self, item: Dataset, points: NDArray[np.float64]) -> tuple[int, int] | None:
+        """Return (image index, frame) of a contour: by its reference, else by its plane."""
+        candidates = self.frames
+        for ref in item.get("ContourImageSequence") or []:
+            index = self.by_uid.get(str(ref.get("ReferencedSOPInstanceUID", "")))
+            if index is not None:
+                number = ref.get("ReferencedFrameNumber")
+                candidates = [c for c in self.frames if c[0] == index
+                              and (number in (None, "") or c[1] == int(number) - 1)]
+                break
+        best: tuple[float, int, int] | None = None
+        for index, frame, geometry in candidates:
+            off = float(np.max(np.abs(geometry.to_pixels(points)[2])))
+            if best is None or off < best[0]:
+                best = (off, index, frame)
+        if best is None or (len(candidates) > 1 and best[0] > self.tolerance):
+            return None
+        return best[1], best[2]
+
+
+def roi_masks(
+    datasets: Sequence[Dataset], rs: Dataset, rois: Sequence[int] | None = None
+) -> dict[int, list[NDArray[np.bool_]]]:
+    """Return each chosen ROI as image-space masks, one ``(frames, rows, cols)`` per image.
+
+    The masks follow the order of ``datasets``. Closed planar contours are filled by the
+    even-odd rule on the image frame they reference, or (without a reference to one of
+    these images) the frame whose plane they lie in; other contours are ignored.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If ``rs`` is not an RT Structure Set, an ROI number does not exist, or an image
+        has no patient geometry.
+    WrongReferenceError
+        If a chosen ROI has no contour on these images.
+    """
+    described = {r.number: r for r in read_rois(rs)}
+    chosen = list(described) if rois is None else list(dict.fromkeys(int(n) for n in rois))
+    for number in chosen:
+        if number not in described:
+            names = ", ".join(str(n) for n in described) or "none"
+            raise InvalidArgumentError(f"The RT Structure Set has no ROI {number}; its ROIs are {names}.")
+    geometries = series_geometries(list(datasets), "the structures")
+    frames = _Frames(datasets, geometries)
+    shapes = [image_info(ds).shape for ds in datasets]
+    polygons: dict[int, dict[tuple[int, int], list[NDArray[np.float64]]]] = {n: {} for n in chosen}
+    for contour in rs.get("ROIContourSequence") or []:
+        number = int(contour.get("ReferencedROINumber", -1))
+        if number not in polygons:
+            continue
+        for item in contour.get("ContourSequence") or []:
+            if str(item.get("ContourGeometricType", "")).strip() != "CLOSED_PLANAR":
+                continue
+            points = _points(item)
+            if points is None:
+                continue
+            where = frames.find(item, points)
+            if where is None:
+                continue
+            rows, cols, _ = geometries[where[0]][where[1]].to_pixels(points)
+            polygons[number].setdefault(where, []).append(np.stack([rows, cols], axis=1))
+    out: dict[int, list[NDArray[np.bool_]]] = {}
+    for number in chosen:
+        masks = [np.zeros(shape, dtype=bool) for shape in shapes]
+        for (index, frame), found in polygons[number].items():
+            masks[index][frame] = fill_polygons(found, shapes[index][1:])
+        if not any(m.any() for m in masks):
+            raise WrongReferenceError(f"{_roi_name_of(described[number])} has no contour on these images.")
+        out[number] = masks
+    return out
+
+
+def _roi_name_of(info: RoiInfo) -> str:
+    return f'ROI {info.number} ("{info.name}")' if info.name else f"ROI {info.number}"
+
+
+def _subtype(algorithm: str) -> str:
+    return {"MANUAL": USER_SUBTYPE, "AUTOMATIC": "AUTOMATED"}.get(algorithm.upper(), "")
+
+
+def import_rtstruct(
+    datasets: Sequence[Dataset], rs: Dataset, rois: Sequence[int] | None = None
+) -> list[list[OverlayPlane]]:
+    r"""Add a structure set's ROIs as planes on the images they have contours on.
+
+    Each ROI goes into one group, the first free on every image (so a series has each
+    structure in the same group), as an image-sized plane at origin ``1\1`` labelled with
+    the ROI name, on each image where it has pixels. All or nothing: on any error no
+    image is changed.
+
+    Returns
+    -------
+    list of list of OverlayPlane
+        The new planes of each image, in the order of ``datasets``.
+
+    Raises
+    ------
+    InvalidArgumentError, WrongReferenceError
+        As :func:`roi_masks`; also when there are more ROIs than free groups.
+    """
+    masks = roi_masks(datasets, rs, rois)
+    described = {r.number: r for r in read_rois(rs)}
+    used = {g for ds in datasets for g in overlay_groups(ds)}
+    free = [g for g in OVERLAY_GROUPS if g not in used]
+    if len(masks) > len(free):
+        raise InvalidArgumentError(
+            f"The RT Structure Set has {len(masks)} ROI(s) to import but only {len(free)} overlay group(s) "
+            "are free on every image; choose fewer ROIs."
+        )
+    planned = []
+    for group, (number, per_image) in zip(free, masks.items(), strict=False):
+        info = described[number]
+        attrs = Attributes(origin=(1, 1), type="R", subtype=_subtype(info.algorithm),
+                           label=_clean(info.name), description=_clean(info.description))
+        planned.append((group, per_image, attrs))
+    for index, ds in enumerate(datasets):  # validate on scratch headers first: all or nothing
+        scratch = Dataset()
+        for elem in ds:
+            if elem.keyword != "PixelData":
+                scratch.add(elem)
+        for group, per_image, attrs in planned:
+            if per_image[index].any():
+                set_plane(scratch, group, per_image[index], attrs)
+    out: list[list[OverlayPlane]] = [[] for _ in datasets]
+    for index, ds in enumerate(datasets):
+        for group, per_image, attrs in planned:
+            if per_image[index].any():
+                out[index].append(set_plane(ds, group, per_image[index], attrs))
+    return out
+
+
+# --------------------------------------------------------------------------- bytes, checked
+
+
+def rtstruct_bytes(
+    datasets: Sequence[Dataset],
+    groups: Iterable[int] | None = None,
+    labels: Mapping[int, str] | None = None,
+    series_uid: str | None = None,
+) -> bytes:
+    """Return an RT Structure Set of the planes as file bytes, read back and checked.
+
+    The bytes are read again and each ROI, filled by the even-odd rule, must equal its
+    plane as placed on each image, bit for bit.
+
+    Raises
+    ------
+    OverlayError
+        As :func:`export_rtstruct`, or when the structure set read back differs.
+    """
+    rs = export_rtstruct(datasets, groups, labels, series_uid=series_uid)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = to_bytes(rs)
+    try:  # pydicom directly: load() would decode every number of the contours
+        reread = dcmread(io.BytesIO(data))
+    except Exception as exc:
+        raise OverlayError(f"The RT Structure Set written cannot be read back ({exc}).") from None
+    ordered = _ordered(datasets)
+    masks = roi_masks(ordered, reread)
+    for item in reread.StructureSetROISequence:
+        number = int(item.ROINumber)
+        group = list(_chosen_groups(ordered, groups))[number - 1]
+        for ds, mask in zip(ordered, masks[number], strict=True):
+            expected = image_mask(ds, group) if group in overlay_groups(ds) else np.zeros_like(mask)
+            if not np.array_equal(mask, expected):
+                raise OverlayError(
+                    f"The RT Structure Set read back differs from plane {group_hex(group)}, "
+                    "so it is not offered."
+                )
+    return data

@@ -18,7 +18,12 @@ from pydicom.dataset import Dataset
 from overlay_core.errors import OverlayError
 from overlay_core.interop.gsps import GSPS_STORAGE, referenced_frames, state_planes
 from overlay_core.interop.secondary_capture import SECONDARY_CAPTURE_STORAGE
-from overlay_core.interop.seg import SEGMENTATION_STORAGE, read_segments, segment_masks
+from overlay_core.interop.seg import (
+    LABELMAP_SEGMENTATION_STORAGE,
+    SEGMENTATION_STORAGE,
+    read_segments,
+    segment_masks,
+)
 from overlay_core.model import group_hex
 
 __all__ = ["derived_difference", "referenced_uids"]
@@ -90,6 +95,7 @@ def _sc_difference(sent: Dataset, found: Dataset, image: Dataset) -> str | None:
 
 _CONTENT: dict[str, Callable[[Dataset, Dataset, Dataset], str | None]] = {
     str(SEGMENTATION_STORAGE): _seg_difference,
+    str(LABELMAP_SEGMENTATION_STORAGE): _seg_difference,
     str(GSPS_STORAGE): _gsps_difference,
     str(SECONDARY_CAPTURE_STORAGE): _sc_difference,
 }

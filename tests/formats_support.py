@@ -101,3 +101,25 @@ def write_series(datasets: Sequence[Dataset], folder: Path) -> list[Path]:
         path.write_bytes(b.to_file_bytes(ds))
         paths.append(path)
     return paths
+
+
+def ring_with_islands(rows: int, cols: int, shift: int = 0) -> np.ndarray:
+    """Return a mask with a hole, an island in the hole and a separate island."""
+    mask = np.zeros((rows, cols), bool)
+    mask[2 + shift:rows - 3, 3:cols - 4] = True
+    mask[5 + shift:rows - 6, 7:cols - 8] = False
+    mask[rows // 2, cols // 2] = True
+    mask[0, cols - 2:] = True
+    return mask
+
+
+def with_planes(datasets: Sequence[Dataset]) -> list[Dataset]:
+    """Add to each image of a series two planes: a small one at a negative origin, partly
+    outside the image (holes, islands), and an image-sized one that the middle image lacks."""
+    for k, ds in enumerate(datasets):
+        b.add_plane(ds, 0x6000, ring_with_islands(18, 24, shift=k % 2), origin=(-3, -4), label="lesion",
+                    description="drawn by hand")
+        if k != len(datasets) // 2:
+            b.add_plane(ds, 0x6002, b.random_mask((int(ds.Rows), int(ds.Columns)), seed=40 + k, density=0.02),
+                        origin=(1, 1), label="spots")
+    return list(datasets)

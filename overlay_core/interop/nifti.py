@@ -155,7 +155,8 @@ def _groups(datasets: Sequence[Dataset], groups: Iterable[int] | None) -> list[i
         if group not in found:
             raise InvalidArgumentError(f"No image has a usable overlay plane in group {group_hex(group)}.")
     if not chosen:
-        raise InvalidArgumentError("The images have no overlay plane to export.")
+        raise InvalidArgumentError(f"The {'file has' if len(datasets) == 1 else 'images have'} no "
+                                   "overlay plane to export.")
     if len(chosen) > 255:
         raise InvalidArgumentError("At most 255 planes fit in one label volume.")
     return chosen

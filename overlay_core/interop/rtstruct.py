@@ -139,7 +139,8 @@ def _chosen_groups(ordered: Sequence[Dataset], groups: Iterable[int] | None) -> 
         if group not in found:
             raise InvalidArgumentError(f"No image has a usable overlay plane in group {group_hex(group)}.")
     if not chosen:
-        raise InvalidArgumentError("The images have no overlay plane to export.")
+        raise InvalidArgumentError(f"The {'file has' if len(ordered) == 1 else 'images have'} no "
+                                   "overlay plane to export.")
     return {g: found[g] for g in chosen}
 
 
@@ -380,9 +381,9 @@ class _Frames:
         gaps = np.diff(positions) if len(positions) > 1 else np.array([2.0])
         self.tolerance = max(float(np.min(gaps)) / 2, 1e-3)
 
-    def find(self, item: Dataset, points: NDArray[np.float64]) -> tuple[int, int] | None:
-        """Return (image index, frame) of a contour: by its reference, else by its plane."""
-        candidates = self.frames
+    def find(self, item: Dataset, points: NDArray[np.float64], by_plane: bool) -> tuple[int, int] | None:
+        """Return (image index, frame) of a contour: by its reference, else (``by_plane``) by its plane."""
+        candidates = self.frames if by_plane else []
         for ref in item.get("ContourImageSequence") or []:
             index = self.by_uid.get(str(ref.get("ReferencedSOPInstanceUID", "")))
             if index is not None:
@@ -427,6 +428,11 @@ def roi_masks(
     frames = _Frames(datasets, geometries)
     shapes = [image_info(ds).shape for ds in datasets]
     polygons: dict[int, dict[tuple[int, int], list[NDArray[np.float64]]]] = {n: {} for n in chosen}
+    # A contour that names none of these images is placed by the plane it lies in, but only
+    # in the images' Frame of Reference: another one has other coordinates.
+    ours = geometries[0][0].frame_of_reference
+    same_frame = {int(item.ROINumber): str(item.get("ReferencedFrameOfReferenceUID", "") or "") in ("", ours)
+                  for item in rs.StructureSetROISequence}
     for contour in rs.get("ROIContourSequence") or []:
         number = int(contour.get("ReferencedROINumber", -1))
         if number not in polygons:
@@ -437,7 +443,7 @@ def roi_masks(
             points = _points(item)
             if points is None:
                 continue
-            where = frames.find(item, points)
+            where = frames.find(item, points, same_frame.get(number, False))
             if where is None:
                 continue
             rows, cols, _ = geometries[where[0]][where[1]].to_pixels(points)

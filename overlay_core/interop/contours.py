@@ -101,15 +101,19 @@ def fill_polygons(polygons: Sequence[NDArray[np.float64]], shape: tuple[int, int
     right = np.clip(np.ceil(x[1::2]), 0, cols).astype(np.int64)
     line = row[0::2]
     keep = right > left
-    diff = np.zeros((rows, cols + 1), dtype=np.int32)
-    flat = diff.reshape(-1)
-    width = cols + 1
-    flat += np.bincount(line[keep] * width + left[keep], minlength=flat.size).astype(np.int32)
-    flat -= np.bincount(line[keep] * width + right[keep], minlength=flat.size).astype(np.int32)
-    filled: NDArray[np.bool_] = np.cumsum(diff[:, :cols], axis=1) > 0
+    line, left, right = line[keep], left[keep], right[keep]
+    if line.size:  # only the window the spans cover: a small structure on a large image is cheap
+        r0, r1 = int(line.min()), int(line.max()) + 1
+        c0, c1 = int(left.min()), int(right.max())
+        width = c1 - c0 + 1
+        size = (r1 - r0) * width
+        opened = np.bincount((line - r0) * width + left - c0, minlength=size)
+        closed = np.bincount((line - r0) * width + right - c0, minlength=size)
+        diff = (opened - closed).reshape(r1 - r0, width)
+        out[r0:r1, c0:c1] = np.cumsum(diff[:, :-1], axis=1) > 0
     rr, cc = _on_edges(a, b, shape)
-    filled[rr, cc] = True
-    return filled
+    out[rr, cc] = True
+    return out
 
 
 def _on_edges(a: NDArray[np.float64], b: NDArray[np.float64], shape: tuple[int, int]

@@ -152,9 +152,10 @@ def _contour_data(values: NDArray[np.float64]) -> RawDataElement:
 
     pydicom turns each DS value into an object on the way in and out, which costs
     seconds for the ~10^5 numbers of a series; the encoded value is written as it is.
-    DS holds at most 16 characters: 10 significant digits always fit.
+    DS holds at most 16 characters.
     """
-    text = "\\".join(f"{v:.10g}" for v in values.ravel().tolist()).encode("ascii")
+    # Rounded to a nanometre: repr() of such a float needs at most 16 characters below 10^8 mm.
+    text = "\\".join(map(repr, np.round(values, 6).ravel().tolist())).encode("ascii")
     if len(text) % 2:
         text += b" "
     return RawDataElement(BaseTag(_CONTOUR_DATA), "DS", len(text), text, 0, False, True)
@@ -217,6 +218,25 @@ def export_rtstruct(
     """
     ordered = _ordered(datasets)
     planes = _chosen_groups(ordered, groups)
+    return _export(ordered, planes, _placed(ordered, planes), labels, series_number, series_uid)
+
+
+def _placed(ordered: Sequence[Dataset], planes: Mapping[int, OverlayPlane]
+            ) -> dict[tuple[int, int], NDArray[np.bool_]]:
+    """Return each chosen plane placed on each image that has it, by (image index, group)."""
+    return {(i, group): image_mask(ds, group) for i, ds in enumerate(ordered)
+            for group in planes if group in overlay_groups(ds)}
+
+
+def _export(
+    ordered: Sequence[Dataset],
+    planes: Mapping[int, OverlayPlane],
+    placed: Mapping[tuple[int, int], NDArray[np.bool_]],
+    labels: Mapping[int, str] | None,
+    series_number: int,
+    series_uid: str | None,
+) -> Dataset:
+    """Build the structure set of :func:`export_rtstruct` from the planes placed on the images."""
     geometries = series_geometries(ordered, "contours")
     header = source_header(ordered[0], "an RT Structure Set")
     rs = Dataset()
@@ -265,14 +285,14 @@ def export_rtstruct(
     for number, (group, plane) in enumerate(planes.items(), start=1):
         name = _roi_name(plane, (labels or {}).get(group))
         items: list[Dataset] = []
-        for ds, frames in zip(ordered, geometries, strict=True):
-            if group not in overlay_groups(ds):
+        for index, (ds, frames) in enumerate(zip(ordered, geometries, strict=True)):
+            mask = placed.get((index, group))
+            if mask is None:
                 continue
-            placed = image_mask(ds, group)
             for f, geometry in enumerate(frames):
-                if placed[f].any():
+                if mask[f].any():
                     frame = f if len(frames) > 1 else None
-                    items += _contours(ds, geometry, frame, placed[f], len(items) + 1)
+                    items += _contours(ds, geometry, frame, mask[f], len(items) + 1)
         if not items:
             raise InvalidArgumentError(
                 f"Overlay group {group_hex(group)} has no pixel on the images, so it would be an empty "
@@ -537,7 +557,10 @@ def rtstruct_bytes(
     OverlayError
         As :func:`export_rtstruct`, or when the structure set read back differs.
     """
-    rs = export_rtstruct(datasets, groups, labels, series_uid=series_uid)
+    ordered = _ordered(datasets)
+    planes = _chosen_groups(ordered, groups)
+    placed = _placed(ordered, planes)
+    rs = _export(ordered, planes, placed, labels, 1, series_uid)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         data = to_bytes(rs)
@@ -545,14 +568,14 @@ def rtstruct_bytes(
         reread = dcmread(io.BytesIO(data))
     except Exception as exc:
         raise OverlayError(f"The RT Structure Set written cannot be read back ({exc}).") from None
-    ordered = _ordered(datasets)
     masks = roi_masks(ordered, reread)
+    chosen = list(planes)
     for item in reread.StructureSetROISequence:
         number = int(item.ROINumber)
-        group = list(_chosen_groups(ordered, groups))[number - 1]
-        for ds, mask in zip(ordered, masks[number], strict=True):
-            expected = image_mask(ds, group) if group in overlay_groups(ds) else np.zeros_like(mask)
-            if not np.array_equal(mask, expected):
+        group = chosen[number - 1]
+        for index, mask in enumerate(masks[number]):
+            expected = placed.get((index, group))
+            if not np.array_equal(mask, expected if expected is not None else np.zeros_like(mask)):
                 raise OverlayError(
                     f"The RT Structure Set read back differs from plane {group_hex(group)}, "
                     "so it is not offered."

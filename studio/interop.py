@@ -29,6 +29,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 
 from overlay_core.errors import OverlayError
 from overlay_core.interop.gsps import gsps_bytes, is_presentation_state, referenced_frames, state_planes
+from overlay_core.interop.rtstruct import rtstruct_bytes
 from overlay_core.interop.secondary_capture import sc_bytes
 from overlay_core.interop.seg import import_seg, read_segments, seg_bytes, segment_label
 from overlay_core.model import OverlayPlane, group_hex
@@ -55,9 +56,10 @@ __all__ = [
     "written_uid",
 ]
 
-#: The derived files: a DICOM Segmentation, a presentation state, a Secondary Capture.
-DerivedKind = Literal["seg", "gsps", "sc"]
-_KINDS: dict[DerivedKind, str] = {"seg": "seg", "gsps": "pr", "sc": "sc"}
+#: The derived files: a DICOM Segmentation, a presentation state, a Secondary Capture, and
+#: an RT Structure Set of the one instance (:mod:`studio.formats` makes one of a whole series).
+DerivedKind = Literal["seg", "gsps", "sc", "rtstruct"]
+_KINDS: dict[DerivedKind, str] = {"seg": "seg", "gsps": "pr", "sc": "sc", "rtstruct": "rtstruct"}
 _FLASH = "edit.seg_flash"
 _WANTED = "export.derived_wanted"  # ids of the files whose derived files the user asked for
 #: Derived files kept per loaded file (an RGB Secondary Capture of 4096 x 4096 is 48 MB).
@@ -113,8 +115,9 @@ def derived_bytes(
     chosen = [p.group for p in planes]
     defaults = {p.group: segment_label(p) for p in planes}
     labels = {g: text for g, text in (labels or {}).items() if g in defaults and text != defaults[g]}
-    options = repr((kind, sop_instance_uid, chosen, sorted(labels.items()) if kind == "seg" else None,
-                    None if kind == "seg" else frame))
+    named = kind in ("seg", "rtstruct")  # segment labels and ROI names; the others have frames
+    options = repr((kind, sop_instance_uid, chosen, sorted(labels.items()) if named else None,
+                    None if named else frame))
     content = content_key(entry)
     key = f"{content}|{hashlib.sha256(options.encode()).hexdigest()}"
     memo = entry.derived_memo
@@ -161,7 +164,9 @@ def make_derived(
     if kind == "sc":
         styles = [PlaneStyle(g, default_color(g)) for g in groups]
         return (frame if frames > 1 else None), sc_bytes(ds, frame, styles=styles, series_uid=series_uid)
-    raise OverlayError(f'The kind of file must be "seg", "gsps" or "sc", not "{kind}".')
+    if kind == "rtstruct":
+        return None, rtstruct_bytes([ds], groups, labels, series_uid=series_uid)
+    raise OverlayError(f'The kind of file must be "seg", "gsps", "sc" or "rtstruct", not "{kind}".')
 
 
 def chosen_options(session: state.State, entry: LoadedFile) -> tuple[list[int], dict[int, str], int]:

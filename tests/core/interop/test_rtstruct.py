@@ -171,3 +171,14 @@ def test_validator_finds_no_error_the_image_lacks(tmp_path: Path) -> None:
     out = tmp_path / "rs.dcm"
     out.write_bytes(rtstruct_bytes(series))
     assert new_errors(out, source) == []
+
+
+def test_read_back_check_of_a_stored_structure_set() -> None:
+    from overlay_core.interop.roundtrip import derived_difference
+
+    [image] = with_planes(mr_series(3, 30, 40))[:1]
+    sent = load(rtstruct_bytes([image]))
+    assert derived_difference(sent, load(to_bytes(sent)), image) is None
+    changed = load(to_bytes(sent))
+    changed.ROIContourSequence[0].ContourSequence.pop()
+    assert derived_difference(sent, changed, image).startswith("ROI 1 differs in ")

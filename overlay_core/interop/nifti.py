@@ -125,17 +125,22 @@ def _thickness(ds: Dataset) -> float:
     return 1.0
 
 
-def _label_volume(datasets: Sequence[Dataset], grid: VolumeGrid, groups: Sequence[int]) -> NDArray[np.uint8]:
+_Placed = dict[tuple[int, int], NDArray[np.bool_]]
+
+
+def _placed(datasets: Sequence[Dataset], groups: Sequence[int]) -> _Placed:
+    """Return each plane placed on each image that has it, by (image index, group)."""
+    return {(i, group): image_mask(ds, group) for i, ds in enumerate(datasets)
+            for group in groups if group in overlay_groups(ds)}
+
+
+def _label_volume(grid: VolumeGrid, groups: Sequence[int], placed: _Placed) -> NDArray[np.uint8]:
     volume = np.zeros(grid.shape, dtype=np.uint8)
     for value, group in enumerate(groups, start=1):
-        for i, ds in enumerate(datasets):
-            if group not in overlay_groups(ds):
-                continue
-            placed = image_mask(ds, group)
-            for k, (index, frame) in enumerate(grid.slices):
-                if index != i:
-                    continue
-                voxels = placed[frame].T[:, ::-1]  # (cols, rows), rows flipped as dcm2niix does
+        for k, (index, frame) in enumerate(grid.slices):
+            mask = placed.get((index, group))
+            if mask is not None:
+                voxels = mask[frame].T[:, ::-1]  # (cols, rows), rows flipped as dcm2niix does
                 clash = voxels & (volume[:, :, k] > 0)
                 if clash.any():
                     other = groups[int(volume[:, :, k][clash][0]) - 1]
@@ -177,11 +182,14 @@ def export_nifti(datasets: Sequence[Dataset], groups: Iterable[int] | None = Non
     InvalidArgumentError
         As :func:`volume_grid`; also when a group has no plane, or two planes overlap.
     """
+    chosen = _groups(datasets, groups)
+    return _image(volume_grid(datasets), chosen, _placed(datasets, chosen))
+
+
+def _image(grid: VolumeGrid, chosen: Sequence[int], placed: _Placed) -> Any:
     import nibabel as nib
 
-    chosen = _groups(datasets, groups)
-    grid = volume_grid(datasets)
-    volume = _label_volume(datasets, grid, chosen)
+    volume = _label_volume(grid, chosen, placed)
     image = nib.Nifti1Image(volume, grid.affine)  # type: ignore[no-untyped-call]
     image.set_qform(grid.affine, code=1)  # type: ignore[no-untyped-call]
     image.set_sform(grid.affine, code=1)  # type: ignore[no-untyped-call]
@@ -222,13 +230,16 @@ def nifti_bytes(datasets: Sequence[Dataset], groups: Iterable[int] | None = None
         As :func:`export_nifti`, or when the volume read back differs.
     """
     chosen = _groups(datasets, groups)
-    data = _encode(export_nifti(datasets, chosen), compressed)
-    labels = nifti_labels(datasets, data)
+    placed = _placed(datasets, chosen)
+    grid = volume_grid(datasets)
+    data = _encode(_image(grid, chosen, placed), compressed)
+    labels = _labels(datasets, grid, data)
     shapes = [image_info(ds).shape for ds in datasets]
     for value, group in enumerate(chosen, start=1):
-        for index, ds in enumerate(datasets):
+        for index in range(len(datasets)):
             shape = shapes[index]
-            expected = image_mask(ds, group) if group in overlay_groups(ds) else np.zeros(shape, bool)
+            expected = placed.get((index, group))
+            expected = np.zeros(shape, bool) if expected is None else expected
             found = labels[value][index] if value in labels else np.zeros(shape, bool)
             if not np.array_equal(found, expected):
                 raise OverlayError(
@@ -248,8 +259,11 @@ def nifti_labels(datasets: Sequence[Dataset], data: bytes) -> dict[int, list[NDA
     InvalidArgumentError
         If the file is not NIfTI, or its grid (shape and affine) is not the images'.
     """
+    return _labels(datasets, volume_grid(datasets), data)
+
+
+def _labels(datasets: Sequence[Dataset], grid: VolumeGrid, data: bytes) -> dict[int, list[NDArray[np.bool_]]]:
     image = _decode(data)
-    grid = volume_grid(datasets)
     volume = np.asanyarray(image.dataobj)
     while volume.ndim > 3 and volume.shape[-1] == 1:
         volume = volume[..., 0]

@@ -121,3 +121,20 @@ def test_open_imports_a_nifti_mask_with_its_images(app: AppTest, downloads: Down
         assert overlay_groups(entry.dataset) == overlay_groups(load(source))
         for group in overlay_groups(load(source)):  # labels 1 and 2 go to 6000 and 6002
             assert np.array_equal(image_mask(entry.dataset, group), image_mask(load(source), group))
+
+
+def test_open_imports_a_seg_dropped_with_its_image(app: AppTest) -> None:
+    from overlay_core.interop.seg import seg_bytes
+
+    data, _ = b.two_plane_file()
+    source = load(data)
+    seg = seg_bytes(source)  # its planes overlap: a BINARY SEG
+    [(name, bare)] = without_planes([("two.dcm", data)])
+    upload(app, [(name, bare), ("two-seg.dcm", seg)])
+    button = next(x for x in app.get("button") if x.key and x.key.startswith("open.import_run."))
+    button.click().run()
+    no_exception(app)
+    entry = next(e for e in state.files(app.session_state) if e.name == "two.dcm")
+    assert entry.dataset is not None
+    for group in (0x6000, 0x6002):
+        assert np.array_equal(image_mask(entry.dataset, group), image_mask(source, group))

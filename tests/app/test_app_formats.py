@@ -138,3 +138,17 @@ def test_open_imports_a_seg_dropped_with_its_image(app: AppTest) -> None:
     assert entry.dataset is not None
     for group in (0x6000, 0x6002):
         assert np.array_equal(image_mask(entry.dataset, group), image_mask(source, group))
+
+
+def test_store_to_pacs_can_make_a_checked_structure_set() -> None:
+    from overlay_core.interop.roundtrip import derived_difference
+    from studio.pacs.derived import KINDS, Target, build
+
+    assert KINDS["rtstruct"] == "RT Structure Set"
+    session: dict[str | int, object] = {}
+    name, data = series_files()[0]
+    entry = state.add_file(session, name, data)
+    assert entry.dataset is not None
+    [made] = build(session, ["rtstruct"], [Target(entry, entry.dataset, shown=False)])
+    assert made.kind == "rtstruct" and str(made.dataset.Modality) == "RTSTRUCT"
+    assert derived_difference(made.dataset, made.dataset, entry.dataset) is None

@@ -245,16 +245,21 @@ def _export(
     rs.StructureSetDate = ""
     rs.StructureSetTime = ""
     frame_of_reference = geometries[0][0].frame_of_reference
-    series_item = Dataset()
-    series_item.SeriesInstanceUID = header.SeriesInstanceUID
-    series_item.ContourImageSequence = [
-        _image_reference(ds, f if len(g) > 1 else None)
-        for ds, g in zip(ordered, geometries, strict=True) for f in range(len(g))
-    ]
+    by_series: dict[str, list[Dataset]] = {}  # every image frame, under its own series
+    for ds, g in zip(ordered, geometries, strict=True):
+        series = str(ds.get("SeriesInstanceUID", "") or "")
+        by_series.setdefault(series, []).extend(_image_reference(ds, f if len(g) > 1 else None)
+                                             for f in range(len(g)))
+    series_items = []
+    for series, images in by_series.items():
+        series_item = Dataset()
+        series_item.SeriesInstanceUID = series
+        series_item.ContourImageSequence = images
+        series_items.append(series_item)
     study_item = Dataset()
     study_item.ReferencedSOPClassUID = UID("1.2.840.10008.3.1.2.3.1")  # Detached Study Management (retired)
     study_item.ReferencedSOPInstanceUID = header.StudyInstanceUID
-    study_item.RTReferencedSeriesSequence = [series_item]
+    study_item.RTReferencedSeriesSequence = series_items
     reference = Dataset()
     reference.FrameOfReferenceUID = frame_of_reference
     reference.RTReferencedStudySequence = [study_item]

@@ -134,19 +134,23 @@ class _Frames:
     def find(self, item: Dataset, points: NDArray[np.float64], by_plane: bool) -> tuple[int, int] | None:
         """Return (image index, frame) of a contour: by its reference, else (``by_plane``) by its plane."""
         candidates = self.frames if by_plane else []
+        referenced = False
         for ref in item.get("ContourImageSequence") or []:
             index = self.by_uid.get(str(ref.get("ReferencedSOPInstanceUID", "")))
             if index is not None:
                 number = ref.get("ReferencedFrameNumber")
                 candidates = [c for c in self.frames if c[0] == index
                               and (number in (None, "") or c[1] == int(number) - 1)]
+                referenced = True
                 break
         best: tuple[float, int, int] | None = None
         for index, frame, geometry in candidates:
             off = float(np.max(np.abs(geometry.to_pixels(points)[2])))
             if best is None or off < best[0]:
                 best = (off, index, frame)
-        if best is None or (len(candidates) > 1 and best[0] > self.tolerance):
+        # By its plane, a contour must lie on a slice (within half the gap to the next);
+        # a contour that names its image goes there (of several frames, the nearest).
+        if best is None or ((not referenced or len(candidates) > 1) and best[0] > self.tolerance):
             return None
         return best[1], best[2]
 

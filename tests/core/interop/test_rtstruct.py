@@ -109,6 +109,19 @@ def test_contours_without_image_references_are_placed_by_their_plane() -> None:
         assert np.array_equal(masks[1][k], placed(ds, 0x6000))
 
 
+def test_a_contour_off_every_slice_is_not_placed() -> None:
+    [image] = with_planes(mr_series(3, 30, 40))[:1]
+    rs = load(rtstruct_bytes([image], [0x6000]))
+    for contour in rs.ROIContourSequence[0].ContourSequence:
+        del contour.ContourImageSequence
+        points = np.array([float(v) for v in contour.ContourData]).reshape(-1, 3)
+        orientation = np.array(image.ImageOrientationPatient, float)
+        points += 10 * np.cross(orientation[:3], orientation[3:])  # 10 mm off the slice
+        contour.ContourData = [f"{v:.6f}" for v in points.ravel()]
+    with pytest.raises(WrongReferenceError, match="has no contour on these images"):
+        roi_masks([image], rs)
+
+
 def test_no_geometry_is_one_sentence_and_nothing_made() -> None:
     ds = b.image_dataset(8, 8)
     b.add_plane(ds, 0x6000, np.eye(8, dtype=bool))

@@ -197,7 +197,8 @@ def candidates(session: state.State) -> list[ImportCandidate]:
     """Return what can be imported now: each open RTSTRUCT or SEG, and each NIfTI kept, with its images.
 
     An RTSTRUCT goes to the open images it names (and the rest of their series), a SEG to
-    the images it references, a NIfTI mask to the active file's series.
+    the images it references, a NIfTI mask to the active file's series (or, when the
+    active file is no image, the series of the newest image).
     """
     images = _image_files(session)
     by_uid = {str(e.dataset.get("SOPInstanceUID", "")): e for e in images if e.dataset is not None}
@@ -217,9 +218,10 @@ def candidates(session: state.State) -> list[ImportCandidate]:
                 continue
             out.append(ImportCandidate(entry.id, entry.name, "seg", named, _seg_run(ds)))
     active = state.active(session)
+    anchor = active if active in images else (images[-1] if images else None)  # else the newest image
     held: dict[str, tuple[str, bytes]] = session.get(_HELD, {})
-    if active is not None and active in images:
-        targets = [e for e in series.members(session, active) if e in images]
+    if anchor is not None:
+        targets = [e for e in series.members(session, anchor) if e in images]
         for key, (name, data) in held.items():
             out.append(ImportCandidate(key, name, "nifti", targets, _nifti_run(data, name)))
     return out
@@ -275,7 +277,7 @@ def import_section() -> None:
         return
     st.subheader("Import as planes")
     for name in waiting:
-        st.info(plain(f"{name}: open its images and make one of them active to import this NIfTI mask."))
+        st.info(plain(f"{name}: open its images to import this NIfTI mask."))
     for candidate in found:
         with st.container(border=True, key=f"open.import.{candidate.key}"):
             more = " …" if len(candidate.images) > 4 else ""

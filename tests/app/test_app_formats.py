@@ -14,6 +14,7 @@ from overlay_core.planes.reading import load, overlay_groups
 from overlay_core.planes.writing import delete_plane
 from studio import state
 from tests import builders as b
+from tests import pacs_support
 from tests.app import support
 from tests.app.support import Downloads, errors, goto, no_exception
 from tests.formats_support import mr_series, ring_with_islands
@@ -152,3 +153,25 @@ def test_store_to_pacs_can_make_a_checked_structure_set() -> None:
     [made] = build(session, ["rtstruct"], [Target(entry, entry.dataset, shown=False)])
     assert made.kind == "rtstruct" and str(made.dataset.Modality) == "RTSTRUCT"
     assert derived_difference(made.dataset, made.dataset, entry.dataset) is None
+
+
+orthanc_fixture = pacs_support.orthanc_fixture
+
+
+def test_an_rt_structure_set_stored_on_orthanc_reads_back_the_same(orthanc: pacs_support.LoadedStudy) -> None:
+    """Store to PACS with "RT Structure Set": made of the instance as the PACS holds it, stored, checked."""
+    from pydicom import examples
+
+    from overlay_core.pacs.dicomweb import PacsClient, Server
+    from studio.pacs.derived import Target, build, check
+
+    with open(examples.get_path("overlay"), "rb") as sample:  # load_study stored it on the server
+        data = sample.read()
+    session: dict[str | int, object] = {}
+    entry = state.add_file(session, "sample.dcm", data)
+    [made] = build(session, ["rtstruct"], [Target(entry, load(data), shown=False)])
+    client = PacsClient(Server("lab", orthanc.server.url))
+    client.store([made.dataset])
+    study, series, sop = check(client, "lab", made)  # retrieved and compared: ROIs filled on the image
+    assert study == str(load(data).StudyInstanceUID)
+    assert (series, sop) == (str(made.dataset.SeriesInstanceUID), str(made.dataset.SOPInstanceUID))

@@ -36,21 +36,12 @@ import numpy as np
 from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
-from pydicom.pixels.utils import pack_bits
-from pydicom.sequence import Sequence as DicomSequence
 from pydicom.uid import UID
 
-from overlay_core.dataset.copies import copy_element
 from overlay_core.edit.operations import crop_to_content
 from overlay_core.errors import InvalidArgumentError, OverlayError, WrongReferenceError
-from overlay_core.interop.derived import (
-    chosen_planes,
-    complete_derived,
-    new_instance,
-    restore_class,
-    single_frame_view,
-    source_header,
-)
+from overlay_core.interop.derived import chosen_planes, complete_derived, new_instance, source_header
+from overlay_core.interop.seg_frames import multi_frame_labelmap, multi_frame_seg
 from overlay_core.model import OVERLAY_GROUPS, OverlayPlane
 from overlay_core.planes.placement import image_mask
 from overlay_core.planes.reading import image_info, load, overlay_groups, read_planes, unpack_plane
@@ -214,9 +205,9 @@ def export_seg(
                     source_images=[header], pixel_array=masks.astype(np.uint8), **common
                 )
             elif labelmap:
-                seg = _multi_frame_labelmap(header, masks, common)
+                seg = multi_frame_labelmap(header, masks, common)
             else:
-                seg = _multi_frame_seg(header, masks, common)
+                seg = multi_frame_seg(header, masks, common)
     except OverlayError:
         raise
     except Exception as exc:
@@ -237,97 +228,8 @@ def _refuse_overlap(planes: Sequence[OverlayPlane], masks: NDArray[np.bool_]) ->
                 )
 
 
-def _multi_frame_labelmap(header: Dataset, masks: NDArray[np.bool_], common: dict[str, Any]) -> Dataset:
-    """Build a LABELMAP SEG of a multi-frame image frame by frame (see :func:`_multi_frame_seg`).
-
-    A label map has one SEG frame per image frame with content (no per-segment frames),
-    whose pixels are the segment numbers.
-    """
-    import highdicom as hd
-
-    single = single_frame_view(header)
-    base: Dataset | None = None
-    items: list[Dataset] = []
-    pixels: list[bytes] = []
-    for f in range(masks.shape[0]):
-        if not masks[f].any():
-            continue
-        part = hd.seg.Segmentation(source_images=[single], pixel_array=masks[f:f + 1].astype(np.uint8),
-                                   **common)
-        base = base or part
-        shared = part.SharedFunctionalGroupsSequence[0]
-        for item in part.PerFrameFunctionalGroupsSequence:
-            for elem in shared:
-                if elem.tag not in item:
-                    item.add(copy_element(elem))
-            for derivation in item.DerivationImageSequence:
-                for source in derivation.SourceImageSequence:
-                    source.ReferencedFrameNumber = f + 1
-            items.append(item)
-        pixels.append(bytes(part.PixelData)[: int(part.Rows) * int(part.Columns) * int(part.NumberOfFrames)
-                                            * (int(part.BitsAllocated) // 8)])
-    assert base is not None  # every segment has a pixel on the image (checked by the caller)
-    base.PerFrameFunctionalGroupsSequence = DicomSequence(items)
-    base.SharedFunctionalGroupsSequence = DicomSequence([Dataset()])
-    base.NumberOfFrames = len(items)
-    data = b"".join(pixels)
-    base.PixelData = data + b"\0" * (len(data) % 2)
-    referenced = sorted({int(i.DerivationImageSequence[0].SourceImageSequence[0].ReferencedFrameNumber)
-                         for i in items})
-    for source in base.get("SourceImageSequence", []):
-        source.ReferencedFrameNumber = referenced if len(referenced) > 1 else referenced[0]
-    restore_class(base, str(header.SOPInstanceUID), UID(str(header.SOPClassUID)))
-    return base
-
-
 def _line(exc: BaseException) -> str:
     return " ".join(str(exc).split()).rstrip(".") or type(exc).__name__
-
-
-def _multi_frame_seg(header: Dataset, masks: NDArray[np.bool_], common: dict[str, Any]) -> Dataset:
-    """Build a SEG of a multi-frame image frame by frame, each SEG frame naming its image frame.
-
-    highdicom 0.28 refuses a multi-frame source without a patient coordinate system
-    (most multi-frame overlays: cine, Secondary Capture). So each image frame with
-    content becomes a SEG of a one-frame view of the image, and the frames are merged
-    into one SEG whose frames carry (0008,1160) *Referenced Frame Number*. The SEG has
-    no Frame of Reference (which would require plane positions for every frame): it is
-    aligned with the image pixel for pixel, through those references.
-    """
-    import highdicom as hd
-
-    single = single_frame_view(header)
-    base: Dataset | None = None
-    items: list[Dataset] = []
-    frames: list[NDArray[np.bool_]] = []
-    for f in range(masks.shape[0]):
-        if not masks[f].any():
-            continue
-        part = hd.seg.Segmentation(source_images=[single], pixel_array=masks[f:f + 1].astype(np.uint8),
-                                   **common)
-        base = base or part
-        shared = part.SharedFunctionalGroupsSequence[0]
-        for item in part.PerFrameFunctionalGroupsSequence:
-            for elem in shared:  # every functional group per frame: the frames differ
-                if elem.tag not in item:
-                    item.add(copy_element(elem))
-            number = int(item.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
-            for derivation in item.DerivationImageSequence:
-                for source in derivation.SourceImageSequence:
-                    source.ReferencedFrameNumber = f + 1
-            items.append(item)
-            frames.append(masks[f, :, :, number - 1])
-    assert base is not None  # every segment has a pixel on the image (checked by the caller)
-    base.PerFrameFunctionalGroupsSequence = DicomSequence(items)
-    base.SharedFunctionalGroupsSequence = DicomSequence([Dataset()])
-    base.NumberOfFrames = len(items)
-    base.PixelData = pack_bits(np.stack(frames).astype(np.uint8))
-    referenced = sorted({int(i.DerivationImageSequence[0].SourceImageSequence[0].ReferencedFrameNumber)
-                         for i in items})
-    for source in base.get("SourceImageSequence", []):
-        source.ReferencedFrameNumber = referenced if len(referenced) > 1 else referenced[0]
-    restore_class(base, str(header.SOPInstanceUID), UID(str(header.SOPClassUID)))
-    return base
 
 
 # --------------------------------------------------------------------------- reading

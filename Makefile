@@ -26,11 +26,14 @@ run: $(VENV)/.runtime
 	OVERLAY_STUDIO_SAMPLE=1 $(VENV)/bin/streamlit run app.py \
 		--server.port $(PORT) --server.address $(ADDRESS) --browser.gatherUsageStats false
 
-# Debian packages the tests use: chromium for the browser tests, dcmtk as an oracle.
+# Debian packages the tests use: chromium for the browser tests; dcmtk, dicom3tools (dciodvfy)
+# and dcm2niix as oracles.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v dcmj2pnm >/dev/null 2>&1 || missing="$$missing dcmtk"; \
+	command -v dciodvfy >/dev/null 2>&1 || missing="$$missing dicom3tools"; \
+	command -v dcm2niix >/dev/null 2>&1 || missing="$$missing dcm2niix"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \

@@ -7,6 +7,7 @@ from overlay_core.errors import OverlayError
 from overlay_core.planes.changes import ChangeKind, plane_changes
 from studio import state
 from studio.export import checked_bytes, download_name, zip_files
+from studio.formats import export_section as formats_section
 from studio.interop import export_section
 from studio.pacs import sections as pacs
 from studio.text import plain
@@ -92,3 +93,4 @@ if planes:
             )
 
 export_section(entry)  # SEG, presentation state, burned-in Secondary Capture
+formats_section(entry)  # RT Structure Set and NIfTI mask of the series

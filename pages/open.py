@@ -3,7 +3,7 @@
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from studio import memory, state
+from studio import formats, memory, state
 from studio.guard import guarded
 from studio.pacs import sections as pacs
 from studio.text import plain
@@ -17,6 +17,7 @@ def _ingest(uploads: list[UploadedFile] | None) -> None:
     # nothing on this page keeps the uploads (a page's globals outlive its run). Guarded
     # here too: as an on_change callback it runs outside the page's guard.
     with guarded("opening the uploaded files"):
+        formats.hold_masks(st.session_state, uploads)  # NIfTI masks: kept to import, not opened
         state.ingest_uploads(st.session_state, uploads)
         memory.release_uploads(uploads or [])
 
@@ -37,6 +38,8 @@ entries = state.files(st.session_state)
 if not entries:
     st.info("No file open yet: upload a DICOM file or open the bundled sample.")
     st.stop()
+
+formats.import_section()  # an RTSTRUCT, SEG or NIfTI mask opened with its images: import as planes
 
 st.subheader("Files in this session")
 current = state.active(st.session_state)

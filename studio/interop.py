@@ -106,8 +106,9 @@ def derived_bytes(
     chosen = [p.group for p in planes]
     defaults = {p.group: segment_label(p) for p in planes}
     labels = {g: text for g, text in (labels or {}).items() if g in defaults and text != defaults[g]}
-    options = repr((kind, sop_instance_uid, chosen, sorted(labels.items()) if kind == "seg" else None,
-                    None if kind == "seg" else frame))
+    named = kind in ("seg", "rtstruct")  # segment labels and ROI names; the others have frames
+    options = repr((kind, sop_instance_uid, chosen, sorted(labels.items()) if named else None,
+                    None if named else frame))
     content = content_key(entry)
     key = f"{content}|{hashlib.sha256(options.encode()).hexdigest()}"
     memo = entry.derived_memo

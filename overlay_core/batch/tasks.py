@@ -1,4 +1,4 @@
-r"""What a batch does to one file: audit, migrate, strip, render, masks or seg.
+r"""What a batch does to one file: audit, migrate, strip, render, masks, seg, rtstruct or nifti.
 
 :func:`run_task` is the one task function a batch sends to its workers (a process pool
 or a Dask cluster). It takes an :class:`~overlay_core.batch.sources.Item`, writes the file's
@@ -29,6 +29,16 @@ output folder). Each task adds its own fields:
     One DICOM Segmentation per file, ``relative + ".seg.dcm"``, a BINARY segment per plane
     that has pixels on the image (:func:`overlay_core.interop.kinds.derived_bytes`, read back and checked);
     ``segments``: their groups, in segment order; ``left_out``: planes with no pixel on the image.
+``rtstruct``
+    One RT Structure Set per file, ``relative + ".rtstruct.dcm"``, an ROI per plane with
+    pixels on the image (:func:`overlay_core.interop.rtstruct.rtstruct_bytes`, checked);
+    ``rois``: their groups, in ROI order; ``left_out`` as for ``seg``. A file without
+    patient geometry gets a ``note`` and no output.
+``nifti``
+    One 0/1 NIfTI mask per plane with pixels on the image, ``relative + ".6000.nii.gz"``,
+    on the voxel grid ``dcm2niix`` gives the image (:func:`overlay_core.interop.nifti.nifti_bytes`,
+    checked; one file per plane, since planes may overlap); ``planes``: their groups;
+    ``left_out`` as for ``seg``. A file without patient geometry gets a ``note``.
 
 A DICOM file written (``migrate``, ``strip``) is read back and checked first
 (:func:`overlay_core.planes.writing.checked_bytes`): one that does not read back as
@@ -227,6 +237,55 @@ def _seg(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> 
     record["segments"] = [group_hex(g) for g in shown]
 
 
+def _shown_planes(ds: Any, record: dict[str, Any], what: str) -> list[int]:
+    """Return the groups with pixels on the image; note why there are none."""
+    from overlay_core.planes.placement import image_mask
+
+    if image_info(ds).rows == 0:
+        record["note"] = f"The file has no image for {what} to reference."
+        return []
+    groups = [p.group for p in read_planes(ds)]
+    shown = [g for g in groups if image_mask(ds, g).any()]
+    record["left_out"] = [group_hex(g) for g in groups if g not in shown]
+    if not shown:
+        record["note"] = f"The file has no plane with pixels on the image, so no {what}."
+    return shown
+
+
+def _has_geometry(ds: Any, record: dict[str, Any], purpose: str) -> bool:
+    from overlay_core.interop.geometry import frame_geometries
+
+    try:
+        frame_geometries(ds, purpose)
+    except InvalidArgumentError as exc:
+        record["note"] = str(exc)
+        return False
+    return True
+
+
+def _rtstruct(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
+    from overlay_core.interop.rtstruct import rtstruct_bytes
+
+    ds = load(item.read())
+    record.update(rois=[], left_out=[])
+    shown = _shown_planes(ds, record, "RT Structure Set")
+    if shown and _has_geometry(ds, record, "contours"):
+        out.write(".rtstruct.dcm", rtstruct_bytes([ds], shown))
+        record["rois"] = [group_hex(g) for g in shown]
+
+
+def _nifti(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
+    from overlay_core.interop.nifti import nifti_bytes
+
+    ds = load(item.read())
+    record.update(planes=[], left_out=[])
+    shown = _shown_planes(ds, record, "NIfTI mask")
+    if shown and _has_geometry(ds, record, "a NIfTI volume"):
+        for group in shown:
+            out.write(f".{group_hex(group)}.nii.gz", nifti_bytes([ds], [group]))
+            record["planes"].append(group_hex(group))
+
+
 Task = Callable[[Item, _Writer, Options, dict[str, Any]], None]
 
 #: Every batch task by name, in the order ``--help`` lists them.
@@ -237,6 +296,8 @@ TASKS: dict[str, Task] = {
     "render": _render,
     "masks": _masks,
     "seg": _seg,
+    "rtstruct": _rtstruct,
+    "nifti": _nifti,
 }
 
 
@@ -255,6 +316,10 @@ def worker_modules(task: str) -> list[str]:
                     "overlay_core.render.pixels"]
     if task == "seg":
         modules += ["overlay_core.interop.kinds", "overlay_core.interop.seg", "highdicom"]
+    if task == "rtstruct":
+        modules += ["overlay_core.interop.rtstruct", "skimage.measure"]
+    if task == "nifti":
+        modules += ["overlay_core.interop.nifti", "nibabel"]
     return modules
 
 

@@ -12,7 +12,7 @@ __all__ = ["BATCH_TASKS", "COMMANDS"]
 
 
 #: The batch tasks (:data:`overlay_core.batch.tasks.TASKS`, named here so that parsing imports nothing).
-BATCH_TASKS = ("audit", "migrate", "strip", "render", "masks", "seg")
+BATCH_TASKS = ("audit", "migrate", "strip", "render", "masks", "seg", "rtstruct", "nifti")
 
 
 def _configure_batch(parser: argparse.ArgumentParser) -> None:
@@ -79,6 +79,6 @@ def _run_batch(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Command] = {
-    "batch": Command("run a task (audit, migrate, strip, render, masks, seg) over folders and .zip files "
-                     "on worker processes or a Dask cluster", _configure_batch, _run_batch),
+    "batch": Command("run a task (audit, migrate, strip, render, masks, seg, rtstruct, nifti) over folders "
+                     "and .zip files on worker processes or a Dask cluster", _configure_batch, _run_batch),
 }

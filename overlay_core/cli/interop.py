@@ -32,6 +32,8 @@ def _configure_export_seg(parser: argparse.ArgumentParser) -> None:
     add_file(parser, group=False)
     add_derived_out(parser, "DICOM Segmentation")
     add_groups(parser)
+    parser.add_argument("--labelmap", action="store_true",
+                        help="write a LABELMAP SEG (one label per pixel; the planes must not overlap)")
 
 
 def _run_export_seg(args: argparse.Namespace) -> int:
@@ -39,10 +41,10 @@ def _run_export_seg(args: argparse.Namespace) -> int:
 
     ds = read_dataset(args.file)
     check_output(args.out, args.file)
-    data = derived_bytes(ds, DerivedKind.SEG, args.groups)
+    data = derived_bytes(ds, DerivedKind.SEG, args.groups, labelmap=args.labelmap)
     write(args.out, args.file, data)
     count = len(args.groups) if args.groups else len(read_planes(ds))
-    print(f"Wrote a SEG with {count} segment(s) to {args.out}.")
+    print(f"Wrote a {'LABELMAP ' if args.labelmap else ''}SEG with {count} segment(s) to {args.out}.")
     return 0
 
 

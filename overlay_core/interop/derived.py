@@ -27,6 +27,8 @@ __all__ = [
     "SOFTWARE_VERSION",
     "TYPE2_PATIENT_STUDY",
     "chosen_planes",
+    "complete_derived",
+    "is_multi_frame_class",
     "new_instance",
     "restore_class",
     "single_frame_view",
@@ -49,6 +51,28 @@ _MULTI_FRAME_ONLY = {
     "SharedFunctionalGroupsSequence", "FrameOfReferenceUID", "PositionReferenceIndicator",
     "DimensionIndexSequence", "DimensionOrganizationSequence",
 }
+#: Patient Module attributes of a non-human patient (PS3.3 C.7.1.1), copied as a group.
+_SPECIES = (
+    "PatientSpeciesDescription", "PatientSpeciesCodeSequence", "PatientSexNeutered",
+    "PatientBreedDescription", "PatientBreedCodeSequence", "BreedRegistrationSequence",
+    "ResponsiblePerson", "ResponsiblePersonRole", "ResponsibleOrganization",
+)
+#: Body parts that are not paired structures: (0020,0060) *Laterality* is required unless
+#: (0018,0015) *Body Part Examined* is one of them, and not allowed when it is (so
+#: ``dciodvfy`` reads the Type 2C condition; an unknown or absent body part needs it).
+_UNPAIRED = frozenset("""
+    ABDOMEN ABDOMENPELVIS AORTA BLADDER BRAIN CEREBELLUM CHEST CHESTABDOMEN CHESTABDPELVIS COCCYX
+    COLON CSPINE DUODENUM ESOPHAGUS FACE GALLBLADDER HEAD HEADNECK HEART JAW LARYNX LIVER LSPINE
+    MEDIASTINUM MOUTH NECK NOSE PANCREAS PELVIS PROSTATE RECTUM SKULL SPINE SPLEEN SSPINE STERNUM
+    STOMACH THYROID TONGUE TRACHEA TSPINE UTERUS WHOLEBODY
+""".split())
+#: Words in the names of the storage SOP classes whose IOD has the Multi-frame Module.
+_MULTI_FRAME_WORDS = (
+    "Multi-frame", "Multi-Frame", "Enhanced", "Nuclear Medicine", "X-Ray Angiographic",
+    "X-Ray Radiofluoroscopic", "Breast Tomosynthesis", "Breast Projection", "Whole Slide",
+    "Segmentation", "Ophthalmic Tomography", "Optical Coherence", "Parametric Map",
+    "Photoacoustic", "Wide Field", "Ophthalmic Optical Coherence", "Dermoscopic",
+)
 _REQUIRED = {
     "SOPClassUID": "SOP Class UID",
     "SOPInstanceUID": "SOP Instance UID",
@@ -179,3 +203,92 @@ def new_instance(series_number: int = 1, equipment: bool = True, series_uid: str
         out.update(manufacturer_model_name=MODEL_NAME, software_versions=SOFTWARE_VERSION,
                    device_serial_number=DEVICE_SERIAL_NUMBER)
     return out
+
+
+def is_multi_frame_class(ds: Dataset) -> bool:
+    """Say whether the image's SOP Class is a multi-frame IOD (so references name frames).
+
+    (0008,1160) *Referenced Frame Number* is required, and allowed, only where the
+    referenced instance is multi-frame by its SOP Class (PS3.3 C.12.1.1.3); an unknown
+    class counts as multi-frame when the image has (0028,0008) *Number of Frames*.
+
+    >>> ds = Dataset(); ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.4"; ds.NumberOfFrames = 3
+    >>> is_multi_frame_class(ds)
+    False
+    >>> ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7.3"; is_multi_frame_class(ds)
+    True
+    """
+    uid = UID(str(ds.get("SOPClassUID", "") or ""))
+    if uid.is_valid and uid.name != str(uid):
+        return any(word in uid.name for word in _MULTI_FRAME_WORDS)
+    return "NumberOfFrames" in ds
+
+
+def complete_derived(derived: Dataset, header: Dataset, burned_in: bool = False) -> None:
+    """Copy from the image what the standard asks of a derived object and highdicom leaves out.
+
+    What ``dciodvfy`` finds missing in a derived object whose source has it:
+
+    * (0018,0015) *Body Part Examined*, when the image has one;
+    * (0020,0060) *Laterality* (General Series, Type 2C; not in a SEG or RTSTRUCT)
+      unless that body part is not a paired structure: the image's, else its
+      (0020,0062) *Image Laterality* when that is L or R, else empty (unknown);
+    * (0020,0020) *Patient Orientation* (General Image, Type 2C: required without an
+      image plane): the image's, else empty, never invented; only where ``derived``
+      has a General Image and no plane orientation;
+    * for a non-human patient, the species attributes of the Patient Module, with
+      (0010,2203) *Patient's Sex Neutered* empty when the image lacks it;
+    * (0028,0301) *Burned In Annotation* YES when ``burned_in``.
+
+    ``derived`` is changed in place; ``header`` is not.
+
+    >>> image = Dataset(); image.ImageLaterality = "L"; image.PatientSpeciesDescription = "PRIMATE"
+    >>> image.BodyPartExamined = "BREAST"
+    >>> out = Dataset(); out.Modality = "PR"
+    >>> complete_derived(out, image)
+    >>> out.Laterality, out.PatientSpeciesDescription, out.PatientSexNeutered
+    ('L', 'PRIMATE', '')
+    """
+    has_series = str(derived.get("Modality", "")) != "RTSTRUCT"  # RT Series: no body part, no laterality
+    body_part_given = str(header.get("BodyPartExamined", "") or "").strip()
+    if has_series and "BodyPartExamined" not in derived and body_part_given:
+        derived.BodyPartExamined = header.BodyPartExamined
+    body_part = str(derived.get("BodyPartExamined", "") or "").strip().upper()
+    # A SEG carries laterality in its segments, and dciodvfy refuses (0020,0060) in one;
+    # an RT Structure Set has no General Series.
+    series_laterality = str(derived.get("Modality", "")) not in ("SEG", "RTSTRUCT")
+    if series_laterality and "Laterality" not in derived and body_part not in _UNPAIRED:
+        laterality = str(header.get("Laterality", "") or "").strip()
+        image_side = str(header.get("ImageLaterality", "") or "").strip()
+        derived.Laterality = laterality or (image_side if image_side in ("L", "R") else "")
+    if _needs_patient_orientation(derived):
+        orientation = header.get("PatientOrientation")
+        derived.PatientOrientation = list(orientation) if orientation and len(orientation) == 2 else ""
+    if any(str(header.get(k, "") or "").strip() for k in ("PatientSpeciesDescription",)) or \
+            header.get("PatientSpeciesCodeSequence"):
+        for keyword in _SPECIES:
+            if keyword in header and keyword not in derived:
+                derived.add(copy_element(header[keyword]))
+        if "PatientSexNeutered" not in derived:
+            derived.PatientSexNeutered = ""
+        for keyword in ("PatientBreedDescription", "ResponsiblePerson", "ResponsibleOrganization"):
+            if keyword not in derived:  # Type 2C for a non-human patient
+                setattr(derived, keyword, "")
+        for keyword in ("PatientBreedCodeSequence", "BreedRegistrationSequence"):
+            if keyword not in derived:
+                setattr(derived, keyword, [])
+    if burned_in:
+        derived.BurnedInAnnotation = "YES"
+
+
+def _needs_patient_orientation(derived: Dataset) -> bool:
+    """Say whether a derived image lacks (0020,0020) where its General Image asks for it."""
+    if "PatientOrientation" in derived or "Rows" not in derived:
+        return False
+    if "ImageOrientationPatient" in derived:
+        return False
+    for keyword in ("SharedFunctionalGroupsSequence", "PerFrameFunctionalGroupsSequence"):
+        for item in derived.get(keyword) or []:
+            if "PlaneOrientationSequence" in item:
+                return False
+    return True

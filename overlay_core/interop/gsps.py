@@ -31,6 +31,8 @@ from overlay_core.checks import check_frame_index, require_image
 from overlay_core.errors import InvalidArgumentError, OverlayError, WrongReferenceError, clause
 from overlay_core.interop.derived import (
     chosen_planes,
+    complete_derived,
+    is_multi_frame_class,
     new_instance,
     restore_class,
     single_frame_view,
@@ -192,7 +194,8 @@ def export_gsps(
         reason = clause(exc)
         raise InvalidArgumentError(f"highdicom could not make a presentation state: {reason}.") from None
     restore_class(state, str(header.SOPInstanceUID), UID(str(header.SOPClassUID)))
-    if frame is not None and info.frames > 1:
+    complete_derived(state, header)
+    if frame is not None and info.frames > 1 and is_multi_frame_class(header):
         for series in state.ReferencedSeriesSequence:
             for item in series.ReferencedImageSequence:
                 item.ReferencedFrameNumber = frame + 1

@@ -19,7 +19,7 @@ from overlay_core.planes.reading import image_info, read_planes
 __all__ = ["DerivedKind", "KindName", "covered_frame", "derived_bytes"]
 
 #: The kinds' values, for code that holds them as plain strings (e.g. a widget's choice).
-KindName = Literal["seg", "gsps", "sc"]
+KindName = Literal["seg", "gsps", "sc", "rtstruct"]
 
 
 class DerivedKind(Choice):
@@ -32,6 +32,7 @@ class DerivedKind(Choice):
     SEG = "seg"
     GSPS = "gsps"
     SC = "sc"
+    RTSTRUCT = "rtstruct"
 
     @property
     def noun(self) -> str:
@@ -48,6 +49,7 @@ _NOUNS = {
     DerivedKind.SEG: "DICOM SEG",
     DerivedKind.GSPS: "presentation state",
     DerivedKind.SC: "burned-in Secondary Capture",
+    DerivedKind.RTSTRUCT: "RT Structure Set",
 }
 
 
@@ -56,15 +58,15 @@ def covered_frame(
 ) -> int | None:
     """Return the 0-based frame a derived file of ``frame`` covers, or ``None`` for the whole image.
 
-    A SEG covers every frame; a presentation state only ``frame`` when some chosen plane
-    differs per frame of a multi-frame image; a Secondary Capture ``frame`` of a multi-frame
-    image (a single-frame image needs no frame, nor ``-frame1`` in a file name).
+    A SEG or an RT Structure Set covers every frame; a presentation state only ``frame`` when
+    some chosen plane differs per frame of a multi-frame image; a Secondary Capture ``frame`` of a
+    multi-frame image (a single-frame image needs no frame, nor ``-frame1`` in a file name).
 
     >>> covered_frame(Dataset(), "sc", None, 0) is None
     True
     """
     kind = DerivedKind.coerce(kind)
-    if kind is DerivedKind.SEG or image_info(ds).frames <= 1:
+    if kind in (DerivedKind.SEG, DerivedKind.RTSTRUCT) or image_info(ds).frames <= 1:
         return None
     if kind is DerivedKind.SC:
         return frame
@@ -80,6 +82,7 @@ def derived_bytes(
     labels: Mapping[int, str] | None = None,
     frame: int | None = None,
     series_uid: str | None = None,
+    labelmap: bool = False,
 ) -> bytes:
     """Return the checked bytes of a derived file of ``ds``.
 
@@ -88,18 +91,21 @@ def derived_bytes(
     ds : pydicom.dataset.Dataset
         The image and its overlay planes.
     kind : DerivedKind or str
-        ``seg``, ``gsps`` or ``sc``.
+        ``seg``, ``gsps``, ``sc`` or ``rtstruct``.
     groups : sequence of int, optional
         The planes, in order (default: every usable plane): the segments of the SEG, the
         planes of the presentation state, the planes burned into the Secondary Capture.
     labels : mapping of int to str, optional
-        SEG segment labels by group (default: each plane's label).
+        SEG segment and RT Structure Set ROI labels by group (default: each plane's label).
     frame : int, optional
         0-based. Presentation state: the frame it shows (default: every frame, which fails
         when a plane differs per frame). Secondary Capture: the frame burned in (default 0).
-        Ignored for a SEG.
+        Ignored for a SEG and an RT Structure Set.
     series_uid : str, optional
         The new file's series (default: a new one).
+    labelmap : bool, optional
+        A SEG: write one LABELMAP segmentation instead of BINARY segments (the planes must not
+        overlap).
 
     Raises
     ------
@@ -110,7 +116,11 @@ def derived_bytes(
     if kind is DerivedKind.SEG:
         from overlay_core.interop.seg import seg_bytes  # highdicom: imported for a SEG only
 
-        return seg_bytes(ds, groups, labels, series_uid=series_uid)
+        return seg_bytes(ds, groups, labels, series_uid=series_uid, labelmap=labelmap)
+    if kind is DerivedKind.RTSTRUCT:
+        from overlay_core.interop.rtstruct import rtstruct_bytes  # contours: scikit-image
+
+        return rtstruct_bytes([ds], groups, labels, series_uid=series_uid)
     if kind is DerivedKind.GSPS:
         from overlay_core.interop.gsps import gsps_bytes
 

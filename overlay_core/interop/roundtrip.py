@@ -1,11 +1,12 @@
 """Check a derived object read back (e.g. from a PACS) against the one sent and its image.
 
-After a DICOM SEG, a presentation state or a burned-in Secondary Capture is stored
-somewhere and retrieved again, :func:`derived_difference` compares it with what was sent
-and with the image it must reference: the same SOP Class and UIDs, the image's study,
-references to the image's SOP Instance (and series) only, and the same content: for a
-SEG the same segments, read with highdicom and placed on the image; for a presentation
-state the same planes on the same frames; for a Secondary Capture the same pixels.
+After a DICOM SEG, a presentation state, a burned-in Secondary Capture or an RT Structure
+Set is stored somewhere and retrieved again, :func:`derived_difference` compares it with
+what was sent and with the image it must reference: the same SOP Class and UIDs, the
+image's study, references to the image's SOP Instance (and series) only, and the same
+content: for a SEG the same segments, read with highdicom and placed on the image; for a
+presentation state the same planes on the same frames; for a Secondary Capture the same
+pixels; for a structure set the same ROIs, filled on the image.
 """
 
 from __future__ import annotations
@@ -17,8 +18,14 @@ from pydicom.dataset import Dataset
 
 from overlay_core.errors import OverlayError, clause
 from overlay_core.interop.gsps import GSPS_STORAGE, referenced_frames, state_planes
+from overlay_core.interop.rtstruct import RTSTRUCT_STORAGE, read_rois, roi_masks
 from overlay_core.interop.secondary_capture import SECONDARY_CAPTURE_STORAGE
-from overlay_core.interop.seg import SEGMENTATION_STORAGE, read_segments, segment_masks
+from overlay_core.interop.seg import (
+    LABELMAP_SEGMENTATION_STORAGE,
+    SEGMENTATION_STORAGE,
+    read_segments,
+    segment_masks,
+)
 from overlay_core.model import group_hex
 
 __all__ = ["derived_difference", "referenced_uids"]
@@ -52,9 +59,16 @@ def referenced_uids(ds: Dataset) -> tuple[set[str], set[str]]:
     for elem in ds.iterall():
         if elem.keyword == "ReferencedSOPInstanceUID":
             sops.add(str(elem.value).strip())
-        elif elem.keyword == "ReferencedSeriesSequence":
+        elif elem.keyword in ("ReferencedSeriesSequence", "RTReferencedSeriesSequence"):
             series.update(_uid(item, "SeriesInstanceUID") for item in elem.value)
+    for item in _study_references(ds):  # an RTSTRUCT names its study by a Study "SOP Instance"
+        sops.discard(_uid(item, "ReferencedSOPInstanceUID"))
     return sops, series
+
+
+def _study_references(ds: Dataset) -> list[Dataset]:
+    return [study for frame in ds.get("ReferencedFrameOfReferenceSequence") or []
+            for study in frame.get("RTReferencedStudySequence") or []]
 
 
 def _seg_difference(sent: Dataset, found: Dataset, image: Dataset) -> str | None:
@@ -80,6 +94,16 @@ def _gsps_difference(sent: Dataset, found: Dataset, image: Dataset) -> str | Non
     return None
 
 
+def _rtstruct_difference(sent: Dataset, found: Dataset, image: Dataset) -> str | None:
+    if read_rois(found) != read_rois(sent):
+        return "its ROI names, descriptions or algorithms differ"
+    expected, back = roi_masks([image], sent), roi_masks([image], found)
+    for number, masks in expected.items():
+        if not np.array_equal(back[number][0], masks[0]):
+            return f"ROI {number} differs in {int((back[number][0] != masks[0]).sum())} pixels on the image"
+    return None
+
+
 def _sc_difference(sent: Dataset, found: Dataset, image: Dataset) -> str | None:
     try:
         same = np.array_equal(found.pixel_array, sent.pixel_array)
@@ -90,8 +114,10 @@ def _sc_difference(sent: Dataset, found: Dataset, image: Dataset) -> str | None:
 
 _CONTENT: dict[str, Callable[[Dataset, Dataset, Dataset], str | None]] = {
     str(SEGMENTATION_STORAGE): _seg_difference,
+    str(LABELMAP_SEGMENTATION_STORAGE): _seg_difference,
     str(GSPS_STORAGE): _gsps_difference,
     str(SECONDARY_CAPTURE_STORAGE): _sc_difference,
+    str(RTSTRUCT_STORAGE): _rtstruct_difference,
 }
 
 
@@ -125,7 +151,7 @@ def derived_difference(sent: Dataset, found: Dataset, image: Dataset) -> str | N
         return "it references another series than the image's"
     content = _CONTENT.get(_uid(sent, "SOPClassUID"))
     if content is None:
-        return "it is not a SEG, a presentation state or a Secondary Capture"
+        return "it is not a SEG, a presentation state, a Secondary Capture or an RT Structure Set"
     try:
         return content(sent, found, image)
     except OverlayError as exc:

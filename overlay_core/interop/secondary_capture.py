@@ -19,7 +19,14 @@ from pydicom.uid import UID, ExplicitVRLittleEndian
 
 from overlay_core.checks import check_frame_index
 from overlay_core.errors import InvalidArgumentError, OverlayError, UnsupportedError, clause
-from overlay_core.interop.derived import MODEL_NAME, SOFTWARE_VERSION, new_instance, source_header
+from overlay_core.interop.derived import (
+    MODEL_NAME,
+    SOFTWARE_VERSION,
+    complete_derived,
+    is_multi_frame_class,
+    new_instance,
+    source_header,
+)
 from overlay_core.planes.reading import image_info, load
 from overlay_core.planes.writing import to_bytes
 from overlay_core.render.compose import render
@@ -114,9 +121,10 @@ def export_sc(
     source = Dataset()
     source.ReferencedSOPClassUID = header.SOPClassUID
     source.ReferencedSOPInstanceUID = header.SOPInstanceUID
-    if info.frames > 1:
+    if info.frames > 1 and is_multi_frame_class(header):
         source.ReferencedFrameNumber = frame + 1
     sc.SourceImageSequence = [source]
+    complete_derived(sc, header, burned_in=True)  # the planes are painted into its pixels
     return sc
 
 

@@ -36,26 +36,19 @@ import numpy as np
 from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
-from pydicom.pixels.utils import pack_bits
-from pydicom.sequence import Sequence as DicomSequence
 from pydicom.uid import UID
 
-from overlay_core.dataset.copies import copy_element
 from overlay_core.edit.operations import crop_to_content
 from overlay_core.errors import InvalidArgumentError, OverlayError, WrongReferenceError, clause
-from overlay_core.interop.derived import (
-    chosen_planes,
-    new_instance,
-    restore_class,
-    single_frame_view,
-    source_header,
-)
+from overlay_core.interop.derived import chosen_planes, complete_derived, new_instance, source_header
+from overlay_core.interop.seg_frames import multi_frame_labelmap, multi_frame_seg
 from overlay_core.model import OVERLAY_GROUPS, OverlayPlane
 from overlay_core.planes.placement import image_mask
 from overlay_core.planes.reading import image_info, load, overlay_groups, read_planes, unpack_plane
 from overlay_core.planes.writing import USER_SUBTYPE, Attributes, set_plane, to_bytes
 
 __all__ = [
+    "LABELMAP_SEGMENTATION_STORAGE",
     "SEGMENTATION_STORAGE",
     "SegmentInfo",
     "algorithm_type",
@@ -68,6 +61,8 @@ __all__ = [
 ]
 
 SEGMENTATION_STORAGE = UID("1.2.840.10008.5.1.4.1.1.66.4")
+#: Label Map Segmentation Storage (Supplement 243): one label value per pixel.
+LABELMAP_SEGMENTATION_STORAGE = UID("1.2.840.10008.5.1.4.1.1.66.7")
 AUTOMATED_SUBTYPE = "AUTOMATED"
 
 
@@ -150,8 +145,9 @@ def export_seg(
     labels: Mapping[int, str] | None = None,
     series_number: int = 1,
     series_uid: str | None = None,
+    labelmap: bool = False,
 ) -> Dataset:
-    """Return a new BINARY DICOM Segmentation with one segment per plane.
+    """Return a new BINARY (or LABELMAP) DICOM Segmentation with one segment per plane.
 
     Parameters
     ----------
@@ -165,6 +161,9 @@ def export_seg(
         (0020,0011) of the new series.
     series_uid : str, optional
         (0020,000E) of the series to put the SEG in; default a new one.
+    labelmap : bool, optional
+        Write a LABELMAP SEG (Label Map Segmentation Storage): each pixel holds the
+        number of its segment, so the planes must not overlap.
 
     Returns
     -------
@@ -175,8 +174,8 @@ def export_seg(
     ------
     InvalidArgumentError
         If a group is not a usable plane, a plane has no pixel on the image (it would be
-        an empty segment), the image lacks what a SEG must reference, or ``series_uid``
-        is not a valid UID.
+        an empty segment), the image lacks what a SEG must reference, ``series_uid``
+        is not a valid UID, or (``labelmap``) two planes overlap.
     """
     import highdicom as hd
 
@@ -190,9 +189,11 @@ def export_seg(
                 f"Overlay group {plane.group_hex} has no pixel on the image, so it would be an "
                 "empty segment; leave it out."
             )
+    if labelmap:
+        _refuse_overlap(planes, masks)
     descriptions = [_description(p, i + 1, (labels or {}).get(p.group)) for i, p in enumerate(planes)]
     common: dict[str, Any] = dict(
-        segmentation_type="BINARY", segment_descriptions=descriptions,
+        segmentation_type="LABELMAP" if labelmap else "BINARY", segment_descriptions=descriptions,
         **new_instance(series_number, series_uid=series_uid), content_label="OVERLAYS",
         content_description="Overlay planes converted to segments",
     )
@@ -203,59 +204,28 @@ def export_seg(
                 seg: Dataset = hd.seg.Segmentation(
                     source_images=[header], pixel_array=masks.astype(np.uint8), **common
                 )
+            elif labelmap:
+                seg = multi_frame_labelmap(header, masks, common)
             else:
-                seg = _multi_frame_seg(header, masks, common)
+                seg = multi_frame_seg(header, masks, common)
     except OverlayError:
         raise
     except Exception as exc:
         raise InvalidArgumentError(f"highdicom could not make a SEG of this image: {clause(exc)}.") from None
+    complete_derived(seg, header)
     return seg
 
 
-def _multi_frame_seg(header: Dataset, masks: NDArray[np.bool_], common: dict[str, Any]) -> Dataset:
-    """Build a SEG of a multi-frame image frame by frame, each SEG frame naming its image frame.
-
-    highdicom 0.28 refuses a multi-frame source without a patient coordinate system
-    (most multi-frame overlays: cine, Secondary Capture). So each image frame with
-    content becomes a SEG of a one-frame view of the image, and the frames are merged
-    into one SEG whose frames carry (0008,1160) *Referenced Frame Number*. The SEG has
-    no Frame of Reference (which would require plane positions for every frame): it is
-    aligned with the image pixel for pixel, through those references.
-    """
-    import highdicom as hd
-
-    single = single_frame_view(header)
-    base: Dataset | None = None
-    items: list[Dataset] = []
-    frames: list[NDArray[np.bool_]] = []
-    for f in range(masks.shape[0]):
-        if not masks[f].any():
-            continue
-        part = hd.seg.Segmentation(source_images=[single], pixel_array=masks[f:f + 1].astype(np.uint8),
-                                   **common)
-        base = base or part
-        shared = part.SharedFunctionalGroupsSequence[0]
-        for item in part.PerFrameFunctionalGroupsSequence:
-            for elem in shared:  # every functional group per frame: the frames differ
-                if elem.tag not in item:
-                    item.add(copy_element(elem))
-            number = int(item.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
-            for derivation in item.DerivationImageSequence:
-                for source in derivation.SourceImageSequence:
-                    source.ReferencedFrameNumber = f + 1
-            items.append(item)
-            frames.append(masks[f, :, :, number - 1])
-    assert base is not None  # every segment has a pixel on the image (checked by the caller)
-    base.PerFrameFunctionalGroupsSequence = DicomSequence(items)
-    base.SharedFunctionalGroupsSequence = DicomSequence([Dataset()])
-    base.NumberOfFrames = len(items)
-    base.PixelData = pack_bits(np.stack(frames).astype(np.uint8))
-    referenced = sorted({int(i.DerivationImageSequence[0].SourceImageSequence[0].ReferencedFrameNumber)
-                         for i in items})
-    for source in base.get("SourceImageSequence", []):
-        source.ReferencedFrameNumber = referenced if len(referenced) > 1 else referenced[0]
-    restore_class(base, str(header.SOPInstanceUID), UID(str(header.SOPClassUID)))
-    return base
+def _refuse_overlap(planes: Sequence[OverlayPlane], masks: NDArray[np.bool_]) -> None:
+    """Refuse planes that share a pixel: a label map holds one segment per pixel."""
+    for i in range(len(planes)):
+        for j in range(i + 1, len(planes)):
+            shared = int(np.count_nonzero(masks[..., i] & masks[..., j]))
+            if shared:
+                raise InvalidArgumentError(
+                    f"Overlay groups {planes[i].group_hex} and {planes[j].group_hex} overlap in {shared} "
+                    "pixel(s), so they cannot share a LABELMAP SEG; export a BINARY SEG instead."
+                )
 
 
 # --------------------------------------------------------------------------- reading
@@ -269,10 +239,13 @@ def read_segments(seg: Dataset) -> list[SegmentInfo]:
     InvalidArgumentError
         If the dataset is not a DICOM Segmentation.
     """
-    if str(seg.get("SOPClassUID", "")) != SEGMENTATION_STORAGE or "SegmentSequence" not in seg:
+    if str(seg.get("SOPClassUID", "")) not in (SEGMENTATION_STORAGE, LABELMAP_SEGMENTATION_STORAGE) \
+            or "SegmentSequence" not in seg:
         raise InvalidArgumentError("The file is not a DICOM Segmentation (SEG).")
     out = []
     for item in seg.SegmentSequence:
+        if int(item.SegmentNumber) == 0:
+            continue  # a label map's background (highdicom describes it): not a segment to import
         out.append(SegmentInfo(
             number=int(item.SegmentNumber),
             label=str(item.get("SegmentLabel", "") or "").strip(),
@@ -290,28 +263,32 @@ def _group(seg: Dataset, item: Dataset, keyword: str) -> list[Dataset]:
     return list(shared[0].get(keyword) or [])
 
 
-def _segment_of(seg: Dataset, item: Dataset) -> int:
+def _segments_of(seg: Dataset, item: Dataset) -> list[int]:
+    """Return the segments one SEG frame holds: the one it names, or every one of a label map."""
+    if str(seg.get("SegmentationType", "")).strip().upper() == "LABELMAP":
+        return [int(s.SegmentNumber) for s in seg.SegmentSequence]
     found = _group(seg, item, "SegmentIdentificationSequence")
     if not found:
         raise InvalidArgumentError("The SEG has a frame that names no segment.")
-    return int(found[0].ReferencedSegmentNumber)
+    return [int(found[0].ReferencedSegmentNumber)]
 
 
 def _frame_references(seg: Dataset, sop_instance_uid: str) -> dict[int, set[int | None]]:
     """Map segment number to the image frame numbers (None: unnamed) its frames reference."""
     refs: dict[int, set[int | None]] = {}
     for item in seg.get("PerFrameFunctionalGroupsSequence", []):
-        number = _segment_of(seg, item)
+        numbers = _segments_of(seg, item)
         for derivation in _group(seg, item, "DerivationImageSequence"):
             for source in derivation.get("SourceImageSequence", []):
                 if str(source.get("ReferencedSOPInstanceUID", "")) != sop_instance_uid:
                     continue
                 value = source.get("ReferencedFrameNumber")
-                if value is None or value == "":
-                    refs.setdefault(number, set()).add(None)
-                else:
+                found: set[int | None] = {None}
+                if value is not None and value != "":
                     values = value if isinstance(value, (list, tuple, MultiValue)) else [value]
-                    refs.setdefault(number, set()).update(int(v) for v in values)
+                    found = {int(v) for v in values}
+                for number in numbers:
+                    refs.setdefault(number, set()).update(found)
     return refs
 
 
@@ -351,7 +328,8 @@ def segment_masks(
         raise InvalidArgumentError(
             f"The SEG is {seg.Rows} x {seg.Columns} pixels but the image is {info.rows} x {info.columns}."
         )
-    frames_present = {_segment_of(seg, item) for item in seg.get("PerFrameFunctionalGroupsSequence", [])}
+    frames_present = {n for item in seg.get("PerFrameFunctionalGroupsSequence", [])
+                      for n in _segments_of(seg, item)}
     for number in chosen:
         name = _segment_name(described[number])
         if number not in frames_present:
@@ -494,12 +472,14 @@ def seg_bytes(
     groups: Iterable[int] | None = None,
     labels: Mapping[int, str] | None = None,
     series_uid: str | None = None,
+    labelmap: bool = False,
 ) -> bytes:
     """Return a SEG of the planes as file bytes, after reading them back and checking them.
 
     The bytes are read with :func:`overlay_core.planes.reading.load` and highdicom, and every
     segment must equal its plane as placed on the image, bit for bit. The SEG goes into
-    the series ``series_uid``, or a new one (see :func:`export_seg`).
+    the series ``series_uid``, or a new one (see :func:`export_seg`); ``labelmap``
+    writes a LABELMAP SEG.
 
     Raises
     ------
@@ -507,7 +487,7 @@ def seg_bytes(
         As :func:`export_seg`, or when the SEG read back differs.
     """
     planes = chosen_planes(ds, groups)
-    seg = export_seg(ds, [p.group for p in planes], labels, series_uid=series_uid)
+    seg = export_seg(ds, [p.group for p in planes], labels, series_uid=series_uid, labelmap=labelmap)
     data = to_bytes(seg)
     reread = load(data)
     masks = segment_masks(ds, reread)

@@ -39,6 +39,7 @@ __all__ = [
 #: The derived files, as sentences name them.
 KINDS: dict[DerivedKind, str] = {
     "seg": "DICOM SEG", "gsps": "presentation state", "sc": "burned-in Secondary Capture",
+    "rtstruct": "RT Structure Set",
 }
 #: Widget key of the choice, and the flag that clears it on the next run.
 CHOICE, _RESET = "pacs.derived", "pacs.derived_reset"

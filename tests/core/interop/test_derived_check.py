@@ -99,4 +99,4 @@ def test_the_check_names_segment_attributes(image: Dataset) -> None:
     found = load(data)
     found.SOPClassUID = sent.SOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
     assert derived_difference(sent, found, image) == (
-        "it is not a SEG, a presentation state or a Secondary Capture")
+        "it is not a SEG, a presentation state, a Secondary Capture or an RT Structure Set")

@@ -11,17 +11,20 @@ from overlay_core.planes.placement import image_mask
 from overlay_core.planes.reading import load
 from overlay_core.render.styles import default_color
 from tests import builders as b
+from tests.formats_support import mr_series, with_planes
 
 SOP_CLASSES = {
     DerivedKind.SEG: "1.2.840.10008.5.1.4.1.1.66.4",
     DerivedKind.GSPS: "1.2.840.10008.5.1.4.1.1.11.1",
     DerivedKind.SC: "1.2.840.10008.5.1.4.1.1.7",
+    DerivedKind.RTSTRUCT: "1.2.840.10008.5.1.4.1.1.481.3",
 }
 
 
 @pytest.mark.parametrize("kind", list(DerivedKind))
 def test_each_kind_is_made_and_references_the_image(kind: DerivedKind) -> None:
-    ds = load(b.two_plane_file()[0])
+    # An RT Structure Set needs patient geometry, which the plain two-plane file lacks.
+    ds = with_planes(mr_series(count=1))[0] if kind is DerivedKind.RTSTRUCT else load(b.two_plane_file()[0])
     made = load(derived_bytes(ds, kind.value.upper(), series_uid="1.2.3.4"))
     assert made.SOPClassUID == SOP_CLASSES[kind]
     assert made.SeriesInstanceUID == "1.2.3.4" and made.StudyInstanceUID == ds.StudyInstanceUID
@@ -39,7 +42,7 @@ def test_the_burned_in_image_paints_each_chosen_plane_solid() -> None:
 
 def test_kinds_are_a_choice_with_one_message() -> None:
     assert DerivedKind.coerce("Gsps") is DerivedKind.GSPS and DerivedKind.GSPS.suffix == "pr"
-    message = 'The derived kind must be "seg", "gsps" or "sc", not "png"'
+    message = 'The derived kind must be "seg", "gsps", "sc" or "rtstruct", not "png"'
     with pytest.raises(InvalidArgumentError, match=message):
         DerivedKind.coerce("png")
 

@@ -1,4 +1,4 @@
-r"""What a batch does to one file: audit, migrate, strip, render, masks or seg.
+r"""What a batch does to one file: audit, migrate, strip, render, masks, seg or deid.
 
 :func:`run_task` is the one task function a batch sends to its workers (a process pool
 or a Dask cluster). It takes an :class:`~overlay_core.batch.sources.Item`, writes the file's
@@ -29,6 +29,10 @@ output folder). Each task adds its own fields:
     One DICOM Segmentation per file, ``relative + ".seg.dcm"``, a BINARY segment per plane
     that has pixels on the image (:func:`overlay_core.interop.seg.seg_bytes`, read back and checked);
     ``segments``: their groups, in segment order; ``left_out``: planes with no pixel on the image.
+``deid``
+    The overlays de-identified with ``Options.profile`` (:func:`overlay_core.deid.profiles.deidentify`),
+    written to ``relative`` through the checked write path; ``deid``: the file's report (per
+    plane and frame the words found, their boxes, what was removed or kept).
 
 Outputs are written to a temporary name and renamed, so a worker killed mid-write leaves
 no half file under the final name, and no output ever replaces its input file.
@@ -65,9 +69,15 @@ class Options:
     ----------
     max_size : int or None
         ``render``: the longest side of each PNG in pixels (default: full resolution).
+    profile : str
+        ``deid``: ``"remove"`` or ``"clean-graphics"``.
+    decompress : bool
+        ``deid``: decode compressed Pixel Data that holds embedded overlays.
     """
 
     max_size: int | None = None
+    profile: str = "remove"
+    decompress: bool = False
 
 
 def one_line(exc: BaseException, limit: int = 400) -> str:
@@ -223,6 +233,16 @@ def _seg(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> 
     record["segments"] = [group_hex(g) for g in shown]
 
 
+def _deid(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
+    from overlay_core.deid.profiles import deidentify
+    from overlay_core.planes.writing import checked_bytes
+
+    ds = load(item.read())
+    report = deidentify(ds, options.profile, decompress_image=options.decompress)
+    out.write("", checked_bytes(ds))
+    record["deid"] = report
+
+
 Task = Callable[[Item, _Writer, Options, dict[str, Any]], None]
 
 #: Every batch task by name, in the order ``--help`` lists them.
@@ -233,6 +253,7 @@ TASKS: dict[str, Task] = {
     "render": _render,
     "masks": _masks,
     "seg": _seg,
+    "deid": _deid,
 }
 
 
@@ -248,6 +269,8 @@ def worker_modules(task: str) -> list[str]:
         modules += ["overlay_core.cli.planes", "overlay_core.render.compose", "overlay_core.render.pixels"]
     if task == "seg":
         modules += ["overlay_core.interop.seg", "highdicom"]
+    if task == "deid":
+        modules += ["overlay_core.deid.profiles", "pytesseract", "scipy.ndimage"]
     return modules
 
 

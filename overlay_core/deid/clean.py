@@ -48,6 +48,10 @@ COMMENTS = 0x4000
 #: Pixels added around each engine box before erasing.
 GROW = 1
 
+#: The tallest word taken as overlay text, in plane pixels: overlay text is 8-16 px high,
+#: and a line or an arrow read as letters gives a box as tall as the shape.
+MAX_TEXT_HEIGHT = 48
+
 _TEXT_ATTRIBUTES = (
     (LABEL, "Overlay Label"), (DESCRIPTION, "Overlay Description"), (COMMENTS, "Overlay Comments"),
 )
@@ -104,6 +108,9 @@ def _glyph_share(labels: NDArray[np.int32], objects: Sequence[Any], box: ocr.Box
 def frame_text(bits: NDArray[np.bool_]) -> list[ocr.Word]:
     """Return the words of one frame that are text, not graphics read as letters.
 
+    A word is text when its box is at most :data:`MAX_TEXT_HEIGHT` high and at least half
+    of the set pixels in it belong to connected components about the box's size.
+
     >>> frame_text(np.zeros((4, 4), bool))
     []
     """
@@ -112,7 +119,8 @@ def frame_text(bits: NDArray[np.bool_]) -> list[ocr.Word]:
         return []
     labels, _ = ndimage.label(bits, structure=np.ones((3, 3), bool))
     objects = ndimage.find_objects(labels)
-    return [w for w in words if _glyph_share(labels, objects, w.box) >= 0.5]
+    return [w for w in words
+            if w.box[2] - w.box[0] <= MAX_TEXT_HEIGHT and _glyph_share(labels, objects, w.box) >= 0.5]
 
 
 def find_text(ds: Dataset, decompress_image: bool = False) -> list[FoundText]:

@@ -19,7 +19,8 @@ from PIL import Image, ImageDraw, ImageFont
 FONTS = Path("/usr/share/fonts/truetype/dejavu")
 
 #: Names, IDs and dates as they appear burned into overlays.
-WORDS = ("SMITH", "JOHN", "MUELLER", "ANNA", "PID48213", "123-45-6789", "1962-04-12", "03/11/2024", "ACC77120")
+WORDS = ("SMITH", "JOHN", "MUELLER", "ANNA", "PID48213", "123-45-6789", "1962-04-12", "03/11/2024",
+         "ACC77120")
 
 
 def font(size: int, name: str = "DejaVuSans.ttf") -> ImageFont.FreeTypeFont:
@@ -88,7 +89,8 @@ def found_words(words_read: list[str], expected: tuple[str, ...]) -> set[str]:
     """Return the expected words that occur in what OCR read (each read word normalised)."""
     read = {normalise(w) for w in words_read}
     joined = "".join(normalise(w) for w in words_read)
-    return {w for w in expected if normalise(w) in read or (len(normalise(w)) >= 5 and normalise(w) in joined)}
+    return {w for w in expected
+            if normalise(w) in read or (len(normalise(w)) >= 5 and normalise(w) in joined)}
 
 
 def kept_share(before: NDArray[np.bool_], after: NDArray[np.bool_]) -> float:

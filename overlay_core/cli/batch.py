@@ -34,7 +34,8 @@ def _configure_batch(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", choices=("remove", "clean-graphics"), default="remove",
                         help="deid: remove every overlay (default) or erase the text in them")
     parser.add_argument("--decompress", action="store_true",
-                        help="deid: decode compressed Pixel Data holding embedded overlays, write it uncompressed")
+                        help="deid: decode compressed Pixel Data holding embedded overlays "
+                             "and write it uncompressed")
 
 
 #: Files per Dask task: amortises the scheduler's few milliseconds per task.
@@ -82,6 +83,6 @@ def _run_batch(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Command] = {
-    "batch": Command("run a task (audit, migrate, strip, render, masks, seg, deid) over folders and .zip files "
-                     "on worker processes or a Dask cluster", _configure_batch, _run_batch),
+    "batch": Command("run a task (audit, migrate, strip, render, masks, seg, deid) over folders and "
+                     ".zip files on worker processes or a Dask cluster", _configure_batch, _run_batch),
 }

@@ -130,7 +130,7 @@ def glyph_scale(bits: NDArray[np.bool_]) -> int:
     >>> glyph_scale(frame)
     2
     """
-    labels, count = ndimage.label(bits, structure=np.ones((3, 3), bool))
+    labels, _ = ndimage.label(bits, structure=np.ones((3, 3), bool))
     heights = [s[0].stop - s[0].start for s in ndimage.find_objects(labels)
                if 3 <= s[0].stop - s[0].start <= 40 and s[1].stop - s[1].start <= 40]
     return 1 if heights and float(np.median(heights)) > 24 else 2

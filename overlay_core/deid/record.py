@@ -53,9 +53,9 @@ def record(ds: Dataset, profile: str, engine: str = "", header_deidentified: boo
     """Append the method text and code of ``profile`` to ``ds``; see the module docstring."""
     value, meaning = CODES[profile]
     text = method_text(profile, engine)
-    current = ds.get("DeidentificationMethod")
-    values = [] if current is None or current.value in (None, "") else (
-        list(current.value) if isinstance(current.value, MultiValue) else [str(current.value)])
+    current = ds.get("DeidentificationMethod")  # a keyword gives the value, not the element
+    values = [] if current in (None, "") else (
+        [str(v) for v in current] if isinstance(current, MultiValue) else [str(current)])
     if text not in values:
         ds.DeidentificationMethod = [*values, text] if values else text
     items = list(ds.get("DeidentificationMethodCodeSequence") or [])

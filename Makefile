@@ -26,11 +26,16 @@ run: $(VENV)/.runtime
 	OVERLAY_STUDIO_SAMPLE=1 $(VENV)/bin/streamlit run app.py \
 		--server.port $(PORT) --server.address $(ADDRESS) --browser.gatherUsageStats false
 
-# Debian packages the tests use: chromium for the browser tests, dcmtk as an oracle.
+# Debian packages the tests use: chromium for the browser tests, dcmtk as an oracle; and what
+# overlay de-identification needs: Tesseract with its English model (the OCR of Clean
+# Graphics), and the DejaVu fonts its tests render text with.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v dcmj2pnm >/dev/null 2>&1 || missing="$$missing dcmtk"; \
+	command -v tesseract >/dev/null 2>&1 || missing="$$missing tesseract-ocr"; \
+	ls /usr/share/tesseract-ocr/*/tessdata/eng.traineddata >/dev/null 2>&1 || missing="$$missing tesseract-ocr-eng"; \
+	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \

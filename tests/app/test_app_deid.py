@@ -1,0 +1,87 @@
+"""Export → De-identify overlays: Remove, and Clean Graphics with a review of the words found."""
+
+from __future__ import annotations
+
+import numpy as np
+from pydicom.uid import RLELossless
+from streamlit.testing.v1 import AppTest
+
+from overlay_core.planes.reading import load, overlay_groups, unpack_plane
+from studio import state
+from tests import builders as b
+from tests.app import support
+from tests.app.support import Downloads, errors, goto, no_exception
+from tests.deid_support import kept_share, text_plane
+
+app_fixture = support.app_fixture
+downloads_fixture = support.downloads_fixture
+
+
+def _open(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.run()
+    at.file_uploader(key="upload").set_value([(name, data, "application/dicom")]).run()
+    no_exception(at)
+    return goto(at, "export")
+
+
+def _text_file() -> tuple[bytes, object]:
+    plane = text_plane(200, 300, sizes=(10, 14))
+    ds = b.image_dataset(200, 300)
+    b.add_plane(ds, 0x6000, plane.bits, label="SMITH")
+    return b.to_file_bytes(ds), plane
+
+
+def test_clean_graphics_review_keep_one_erase_the_rest_then_undo(app: AppTest, downloads: Downloads) -> None:
+    data, plane = _text_file()
+    _open(app, "text.dcm", data)
+    entry = state.active(app.session_state)
+    app.radio(key="export.deid.profile").set_value("clean-graphics").run()
+    app.button(key="export.deid.find").click().run()
+    no_exception(app)
+    boxes = [c for c in app.checkbox if c.key.startswith(f"export.deid.remove.{entry.id}.")]
+    assert len(boxes) >= 3 and all(c.value for c in boxes)
+    images = len(downloads.images)
+    boxes[0].uncheck().run()  # keep the first word
+    assert len(downloads.images) > images  # the review image is drawn again, with a green box
+    kept_id = boxes[0].key[len(f"export.deid.remove.{entry.id}."):]
+    search = app.session_state["export.deid.search"][entry.id]
+    kept = next(w for w in search.found if w.id == kept_id)
+    app.button(key="export.deid.apply").click().run()
+    no_exception(app)
+    assert any("Clean Graphics Option (113103)" in s.value for s in app.success)
+    _, bits, _ = unpack_plane(entry.dataset, 0x6000)
+    top, left, bottom, right = kept.box
+    assert np.array_equal(bits[0, top:bottom, left:right], plane.bits[0, top:bottom, left:right])
+    assert kept_share(plane.graphics, bits) >= 0.95
+    assert int(np.count_nonzero(bits)) < int(np.count_nonzero(plane.bits))
+    written = load(downloads.get_bytes("text-edited.dcm"))  # the download is the de-identified file
+    assert written.DeidentificationMethodCodeSequence[0].CodeValue == "113103"
+    assert 0x60001500 not in written
+    app.button(key="export.deid.undo").click().run()  # one step: planes, label and record come back together
+    no_exception(app)
+    _, restored, _ = unpack_plane(entry.dataset, 0x6000)
+    assert np.array_equal(restored, plane.bits)
+    assert "DeidentificationMethodCodeSequence" not in entry.dataset
+    assert entry.dataset[0x60001500].value == "SMITH"
+
+
+def test_remove(app: AppTest, downloads: Downloads) -> None:
+    data, _ = b.embedded_file(16)
+    _open(app, "emb.dcm", data)
+    entry = state.active(app.session_state)
+    app.button(key="export.deid.remove").click().run()
+    no_exception(app)
+    assert overlay_groups(entry.dataset) == []
+    written = load(downloads.get_bytes("emb-edited.dcm"))
+    assert overlay_groups(written) == []
+    assert not (np.frombuffer(written.PixelData, "<u2") >> 12).any()
+    assert written.DeidentificationMethodCodeSequence[0].CodeValue == "113100"
+
+
+def test_compressed_pixel_data_with_embedded_planes_is_one_sentence(app: AppTest) -> None:
+    ds = b.image_dataset(16, 16, bits_stored=12)
+    b.add_embedded_plane(ds, 0x6000, np.eye(16, dtype=bool), bit_position=15)
+    ds.compress(RLELossless, encoding_plugin="pydicom")
+    _open(app, "rle.dcm", b.to_file_bytes(ds))
+    assert any("cannot be cleaned without decompressing" in e for e in errors(app))
+    assert not [x for x in app.button if x.key == "export.deid.remove"]

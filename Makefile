@@ -86,6 +86,8 @@ test: $(VENV)/.dev system-deps lint typecheck
 bench: $(VENV)/.dev system-deps
 	$(PY) -m pytest -q benchmarks -o python_files="bench_*.py" --benchmark-only --benchmark-columns=min,median,max,rounds
 	$(PY) benchmarks/batch_throughput.py
+	# Clean Graphics over a 300-file archive on 2 workers (goal <= 3 min; --files 30 for a quick run).
+	$(PY) benchmarks/bench_deid.py --files 300 --workers 2
 	# The editor in Chromium (mouse-up to applied, rapid strokes, idle reruns): prints a table.
 	$(PY) benchmarks/bench_editor.py
 	# Ten browser sessions at once, and the server memory one opened file costs: two tables.

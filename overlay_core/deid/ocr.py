@@ -52,6 +52,8 @@ MIN_CONFIDENCE = 0.0
 
 _PAD = 16  # white pixels around the page: Tesseract misses text touching the border
 _MARGIN = 4  # pixels kept around the set pixels when cropping
+#: The page is always black on white, so Tesseract need not retry each line inverted.
+_NO_INVERT = "-c tessedit_do_invert=0"
 
 #: ``(top, left, bottom, right)`` in the frame's pixels, bottom and right exclusive.
 Box = tuple[int, int, int, int]
@@ -151,7 +153,7 @@ def _ocr(page: Image.Image) -> dict[str, list[Any]]:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     try:
         data: dict[str, list[Any]] = pytesseract.image_to_data(
-            page, lang="eng", config="--psm 11", output_type=pytesseract.Output.DICT)
+            page, lang="eng", config=f"--psm 11 {_NO_INVERT}", output_type=pytesseract.Output.DICT)
     except Exception as exc:
         text = " ".join(str(exc).split())[:200]
         raise UnsupportedError(f"Tesseract could not read the overlay frame ({text}).") from None

@@ -198,9 +198,9 @@ def clean_graphics(
     -------
     dict
         ``planes``: per group its action (``"cleaned"``, ``"unchanged"`` or ``"removed"``),
-        per frame the words with their boxes and whether each was removed, the pixels
-        erased and the text attributes removed; ``attributes``: Overlay Date/Time
-        removed; ``decompressed``.
+        ``frames_read``, per frame with words the words with their boxes and whether each
+        was removed, the pixels erased and the text attributes removed; ``attributes``:
+        Overlay Date/Time removed; ``decompressed``.
 
     Raises
     ------
@@ -226,7 +226,7 @@ def clean_graphics(
                     del ds[t]
             planes.append(entry)
             continue
-        entry.update(embedded=plane.embedded, frames=[])
+        entry.update(embedded=plane.embedded, frames_read=int(bits.shape[0]), frames=[])
         cleaned = bits.copy()
         for frame in range(bits.shape[0]):
             words = [w for w in found if w.group == group and w.frame == frame]

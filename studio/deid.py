@@ -31,12 +31,15 @@ from overlay_core.deid.profiles import Profile, finish
 from overlay_core.deid.remove import remove_overlays
 from overlay_core.errors import OverlayError
 from overlay_core.model import group_hex
-from overlay_core.planes.reading import frame_bits
+from overlay_core.planes.placement import frame_map, origin_offset
+from overlay_core.planes.reading import frame_bits, image_info, read_plane
+from overlay_core.render.compose import render
 from studio.editor import editing
 from studio.state import LoadedFile, content_key
 from studio.text import plain
+from studio.view import MAX_DISPLAY
 
-__all__ = ["Search", "deid_section", "review_image"]
+__all__ = ["Search", "boxes_on_image", "deid_section", "review_image"]
 
 _SEARCH = "export.deid.search"  # session key: {file id: Search}
 _FLASH = "export.deid.flash"
@@ -77,6 +80,43 @@ def review_image(bits: NDArray[np.bool_], words: Sequence[FoundText], keep: set[
                (right + GROW) * scale - 1, (bottom + GROW) * scale - 1)
         draw.rectangle(box, outline=_KEEP_RGB if word.id in keep else _REMOVE_RGB, width=max(1, scale))
     return np.asarray(picture)
+
+
+def boxes_on_image(ds: Any, group: int, frame: int, words: Sequence[FoundText], keep: set[str]
+                   ) -> tuple[NDArray[np.uint8], int] | None:
+    """Return the image frame a plane frame lies on, rendered with its planes, and the boxes drawn.
+
+    The app's own rendering (:func:`overlay_core.render.compose.render`, at most
+    :data:`studio.view.MAX_DISPLAY` wide) with each box moved by the plane's Overlay Origin
+    and scaled to the view. ``None`` when the file has no image or the plane frame lies on
+    no image frame; the caller then shows the plane alone (:func:`review_image`).
+
+    Returns
+    -------
+    (numpy.ndarray, int)
+        The RGB view and the 0-based image frame shown.
+    """
+    info = image_info(ds)
+    if info.rows == 0:
+        return None
+    plane = read_plane(ds, group)
+    frames = dict(frame_map(plane, info.frames))
+    if frame not in frames:
+        return None
+    try:
+        view = render(ds, frame=frames[frame], max_size=MAX_DISPLAY)
+    except OverlayError:
+        return None
+    picture = Image.fromarray(view.image)
+    draw = ImageDraw.Draw(picture)
+    r0, c0 = origin_offset(plane.origin)
+    scale = view.scale
+    for word in words:
+        top, left, bottom, right = word.box
+        box = ((c0 + left - GROW) * scale, (r0 + top - GROW) * scale,
+               (c0 + right + GROW) * scale, (r0 + bottom + GROW) * scale)
+        draw.rectangle(box, outline=_KEEP_RGB if word.id in keep else _REMOVE_RGB, width=2)
+    return np.asarray(picture), frames[frame]
 
 
 def _searches() -> dict[str, Search]:
@@ -132,6 +172,11 @@ def _review(entry: LoadedFile, search: Search) -> None:
                 "Description and Comments and records the method.")
     keep = {w.id for w in search.found if not st.session_state.get(_word_key(entry, w), True)}
     groups = sorted({w.group for w in search.found})
+    where = "image"
+    if groups:
+        where = str(st.radio("Show the boxes", ["image", "plane"], horizontal=True,
+                             key=f"export.deid.where.{entry.id}",
+                             format_func={"image": "on the image", "plane": "on the plane alone"}.get))
     for group in groups:
         words = [w for w in search.found if w.group == group]
         frames = sorted({w.frame for w in words})
@@ -146,8 +191,14 @@ def _review(entry: LoadedFile, search: Search) -> None:
             st.error(plain(str(exc)))
             continue
         shown = [w for w in words if w.frame == frame]
-        st.image(review_image(bits, shown, keep), width="content", output_format="PNG",
-                 caption=f"Plane {group_hex(group)}, frame {frame + 1}: red boxes are erased, green kept")
+        on_image = boxes_on_image(entry.dataset, group, frame, shown, keep) if where == "image" else None
+        if on_image is not None:
+            st.image(on_image[0], width="content", output_format="PNG",
+                     caption=f"Plane {group_hex(group)}, frame {frame + 1}, on image frame "
+                             f"{on_image[1] + 1}: red boxes are erased, green kept")
+        else:
+            st.image(review_image(bits, shown, keep), width="content", output_format="PNG",
+                     caption=f"Plane {group_hex(group)}, frame {frame + 1}: red boxes are erased, green kept")
         for word in words:
             st.checkbox(f"Erase {plain(repr(word.text))} (plane {group_hex(group)}, frame {word.frame + 1}, "
                         f"rows {word.box[0] + 1}–{word.box[2]}, columns {word.box[1] + 1}–{word.box[3]}, "

@@ -6,8 +6,10 @@ import numpy as np
 from pydicom.uid import RLELossless
 from streamlit.testing.v1 import AppTest
 
+from overlay_core.deid.clean import FoundText
 from overlay_core.planes.reading import load, overlay_groups, unpack_plane
 from studio import state
+from studio.deid import boxes_on_image
 from tests import builders as b
 from tests.app import support
 from tests.app.support import Downloads, errors, goto, no_exception
@@ -40,9 +42,12 @@ def test_clean_graphics_review_keep_one_erase_the_rest_then_undo(app: AppTest, d
     no_exception(app)
     boxes = [c for c in app.checkbox if c.key.startswith(f"export.deid.remove.{entry.id}.")]
     assert len(boxes) >= 3 and all(c.value for c in boxes)
+    assert any("on image frame 1" in i.proto.imgs[0].caption for i in app.get("image"))  # on the image by default
     images = len(downloads.images)
     boxes[0].uncheck().run()  # keep the first word
     assert len(downloads.images) > images  # the review image is drawn again, with a green box
+    app.radio(key=f"export.deid.where.{entry.id}").set_value("plane").run()
+    assert not any("on image frame" in i.proto.imgs[0].caption for i in app.get("image"))
     kept_id = boxes[0].key[len(f"export.deid.remove.{entry.id}."):]
     search = app.session_state["export.deid.search"][entry.id]
     kept = next(w for w in search.found if w.id == kept_id)
@@ -63,6 +68,22 @@ def test_clean_graphics_review_keep_one_erase_the_rest_then_undo(app: AppTest, d
     assert np.array_equal(restored, plane.bits)
     assert "DeidentificationMethodCodeSequence" not in entry.dataset
     assert entry.dataset[0x60001500].value == "SMITH"
+
+
+def test_boxes_on_image_follow_the_overlay_origin() -> None:
+    ds = b.image_dataset(64, 80)
+    b.add_plane(ds, 0x6000, np.zeros((10, 20), bool), origin=(11, 21))  # 1-based: row 10, col 20 (0-based)
+    word = FoundText("6000/1/0", 0x6000, 0, "AB", (2, 3, 6, 9), 50.0)
+    shown = boxes_on_image(ds, 0x6000, 0, [word], set())
+    assert shown is not None and shown[1] == 0
+    view = shown[0]
+    assert view.shape == (64, 80, 3)
+    # the erased box (grown by 1 px) starts at image row 10 + 2 - 1, column 20 + 3 - 1
+    assert view[11, 22].tolist() == [230, 40, 40] and view[11, 30].tolist() == [230, 40, 40]
+    kept = boxes_on_image(ds, 0x6000, 0, [word], {word.id})
+    assert kept is not None and kept[0][11, 22].tolist() == [40, 180, 60]
+    state_ds = load(b.presentation_state_file()[0])  # no image: the plane is shown alone
+    assert boxes_on_image(state_ds, 0x6002, 0, [word], set()) is None
 
 
 def test_remove(app: AppTest, downloads: Downloads) -> None:

@@ -88,3 +88,17 @@ def test_batch_task_reports_each_file(text_file: tuple[Path, object], tmp_path: 
     written = load((out / a["outputs"][0]).read_bytes())
     assert written.DeidentificationMethodCodeSequence[0].CodeValue == "113103"
     assert records["b.dcm"]["status"] == "ok"
+
+
+def test_batch_task_on_a_dask_local_cluster(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(3):
+        (src / f"{i}.dcm").write_bytes(b.embedded_file(16)[0])
+    out = tmp_path / "out"
+    assert main(["batch", "deid", str(src), "--out", str(out), "--scheduler", "local", "--workers", "1"]) == 0
+    records = [json.loads(line) for line in (out / "report.jsonl").read_text().splitlines()]
+    assert len(records) == 3
+    assert all(r["status"] == "ok" and r["deid"]["profile"] == "remove" for r in records)
+    for r in records:
+        assert overlay_groups(load((out / r["outputs"][0]).read_bytes())) == []

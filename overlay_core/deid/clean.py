@@ -40,7 +40,7 @@ from overlay_core.model import group_hex
 from overlay_core.planes.reading import DESCRIPTION, LABEL, overlay_groups, read_plane, tag, unpack_plane
 from overlay_core.planes.writing import delete_plane, set_plane
 
-__all__ = ["COMMENTS", "FoundText", "clean_graphics", "erase", "find_text", "frame_text"]
+__all__ = ["COMMENTS", "FoundText", "clean_graphics", "erase", "find_text", "frame_text", "text_words"]
 
 #: (60xx,4000) Overlay Comments (retired).
 COMMENTS = 0x4000
@@ -48,9 +48,8 @@ COMMENTS = 0x4000
 #: Pixels added around each engine box before erasing.
 GROW = 1
 
-#: The tallest word taken as overlay text, in plane pixels: overlay text is 8-16 px high,
-#: and a line or an arrow read as letters gives a box as tall as the shape.
-MAX_TEXT_HEIGHT = 48
+#: The tallest word taken as overlay text (:data:`overlay_core.deid.ocr.MAX_TEXT_HEIGHT`).
+MAX_TEXT_HEIGHT = ocr.MAX_TEXT_HEIGHT
 
 _TEXT_ATTRIBUTES = (
     (LABEL, "Overlay Label"), (DESCRIPTION, "Overlay Description"), (COMMENTS, "Overlay Comments"),
@@ -105,16 +104,12 @@ def _glyph_share(labels: NDArray[np.int32], objects: Sequence[Any], box: ocr.Box
     return glyph / int(counts.sum())
 
 
-def frame_text(bits: NDArray[np.bool_]) -> list[ocr.Word]:
+def text_words(bits: NDArray[np.bool_], words: Sequence[ocr.Word]) -> list[ocr.Word]:
     """Return the words of one frame that are text, not graphics read as letters.
 
     A word is text when its box is at most :data:`MAX_TEXT_HEIGHT` high and at least half
     of the set pixels in it belong to connected components about the box's size.
-
-    >>> frame_text(np.zeros((4, 4), bool))
-    []
     """
-    words = ocr.words_in(bits)
     if not words:
         return []
     labels, _ = ndimage.label(bits, structure=np.ones((3, 3), bool))
@@ -123,11 +118,22 @@ def frame_text(bits: NDArray[np.bool_]) -> list[ocr.Word]:
             if w.box[2] - w.box[0] <= MAX_TEXT_HEIGHT and _glyph_share(labels, objects, w.box) >= 0.5]
 
 
+def frame_text(bits: NDArray[np.bool_]) -> list[ocr.Word]:
+    """Return the words of one frame that are text (:func:`text_words` of what OCR reads).
+
+    >>> frame_text(np.zeros((4, 4), bool))
+    []
+    """
+    return text_words(bits, ocr.words_in(bits))
+
+
 def find_text(ds: Dataset, decompress_image: bool = False) -> list[FoundText]:
     """Find the words in every frame of every usable plane (embedded ones included).
 
-    Identical frames are read once. ``decompress_image`` first decodes compressed Pixel
-    Data that holds embedded planes (see :func:`overlay_core.deid.remove.prepare`).
+    Identical frames are read once, and all distinct frames of the file are read together
+    (:func:`overlay_core.deid.ocr.words_in_frames`). ``decompress_image`` first decodes
+    compressed Pixel Data that holds embedded planes (see
+    :func:`overlay_core.deid.remove.prepare`).
 
     Raises
     ------
@@ -136,8 +142,8 @@ def find_text(ds: Dataset, decompress_image: bool = False) -> list[FoundText]:
         ``decompress_image`` is false.
     """
     prepare(ds, decompress_image)
-    found: list[FoundText] = []
-    seen: dict[bytes, list[ocr.Word]] = {}
+    distinct: dict[bytes, NDArray[np.bool_]] = {}
+    where: list[tuple[int, int, bytes]] = []  # (group, frame, key of its bits)
     for group in overlay_groups(ds):
         try:
             _, bits, _ = unpack_plane(ds, group)
@@ -145,12 +151,13 @@ def find_text(ds: Dataset, decompress_image: bool = False) -> list[FoundText]:
             continue  # unreadable: clean_graphics removes it
         for frame in range(bits.shape[0]):
             key = hashlib.blake2b(np.packbits(bits[frame]).tobytes() + str(bits.shape).encode()).digest()
-            if key not in seen:
-                seen[key] = frame_text(bits[frame])
-            for n, word in enumerate(seen[key]):
-                found.append(FoundText(f"{group_hex(group)}/{frame + 1}/{n}", group, frame,
-                                       word.text, word.box, word.confidence))
-    return found
+            distinct.setdefault(key, bits[frame])
+            where.append((group, frame, key))
+    keys = list(distinct)
+    read = ocr.words_in_frames([distinct[k] for k in keys])
+    words = {k: text_words(distinct[k], w) for k, w in zip(keys, read, strict=True)}
+    return [FoundText(f"{group_hex(group)}/{frame + 1}/{n}", group, frame, w.text, w.box, w.confidence)
+            for group, frame, key in where for n, w in enumerate(words[key])]
 
 
 def erase(bits: NDArray[np.bool_], boxes: Sequence[ocr.Box]) -> NDArray[np.bool_]:

@@ -32,7 +32,7 @@ from overlay_core.deid.remove import remove_overlays
 from overlay_core.errors import OverlayError
 from overlay_core.model import group_hex
 from overlay_core.planes.placement import frame_map, origin_offset
-from overlay_core.planes.reading import frame_bits, image_info, read_plane
+from overlay_core.planes.reading import frame_bits, image_info, overlay_groups, read_plane
 from overlay_core.render.compose import render
 from studio.editor import editing
 from studio.state import LoadedFile, content_key
@@ -219,6 +219,9 @@ def deid_section(entry: LoadedFile) -> None:
     if flash:
         st.success(flash, icon=":material/verified_user:")
     _undo_offer(entry)
+    if not overlay_groups(entry.dataset) and not embedded_in_compressed(entry.dataset):
+        st.caption("This file has no overlay groups to de-identify.")
+        return
     st.caption("Overlays can carry names, IDs and dates as pixels. This cleans the overlays only "
                "(60xx groups and overlay bits in Pixel Data), never the rest of the header: use a "
                "header de-identification tool for that (see README, De-identification).")

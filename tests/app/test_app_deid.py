@@ -94,6 +94,8 @@ def test_remove(app: AppTest, downloads: Downloads) -> None:
     app.button(key="export.deid.remove").click().run()
     no_exception(app)
     assert overlay_groups(entry.dataset) == []
+    assert any("no overlay groups to de-identify" in c.value for c in app.caption)
+    assert [x for x in app.button if x.key == "export.deid.undo"]  # the step can still be undone here
     written = load(downloads.get_bytes("emb-edited.dcm"))
     assert overlay_groups(written) == []
     assert not (np.frombuffer(written.PixelData, "<u2") >> 12).any()

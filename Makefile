@@ -27,13 +27,17 @@ run: $(VENV)/.runtime
 		--server.port $(PORT) --server.address $(ADDRESS) --browser.gatherUsageStats false
 
 # Debian packages the tests use: chromium for the browser tests; dcmtk, dicom3tools (dciodvfy)
-# and dcm2niix as oracles.
+# and dcm2niix as oracles; and what overlay de-identification needs: Tesseract with its English
+# model (the OCR of Clean Graphics), and the DejaVu fonts its tests render text with.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v dcmj2pnm >/dev/null 2>&1 || missing="$$missing dcmtk"; \
 	command -v dciodvfy >/dev/null 2>&1 || missing="$$missing dicom3tools"; \
 	command -v dcm2niix >/dev/null 2>&1 || missing="$$missing dcm2niix"; \
+	command -v tesseract >/dev/null 2>&1 || missing="$$missing tesseract-ocr"; \
+	ls /usr/share/tesseract-ocr/*/tessdata/eng.traineddata >/dev/null 2>&1 || missing="$$missing tesseract-ocr-eng"; \
+	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -86,6 +90,8 @@ bench: $(VENV)/.dev system-deps
 	# Whole-process render, mask and 1024-px render of a 4096² four-plane file against dcmj2pnm.
 	$(PY) benchmarks/bench_startup.py
 	$(PY) benchmarks/batch_throughput.py
+	# Clean Graphics over a 300-file archive on 2 workers (goal <= 3 min; --files 30 for a quick run).
+	$(PY) benchmarks/bench_deid.py --files 300 --workers 2
 	# The editor in Chromium (mouse-up to applied, rapid strokes, idle reruns): prints a table.
 	$(PY) benchmarks/bench_editor.py
 	# Ten browser sessions at once, and the server memory one opened file costs: two tables.

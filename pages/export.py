@@ -6,6 +6,7 @@ from overlay_core.edit import operations
 from overlay_core.errors import OverlayError
 from overlay_core.planes.changes import ChangeKind, plane_changes
 from studio import state
+from studio.deid import deid_section
 from studio.export import checked_bytes, download_name, zip_files
 from studio.formats import export_section as formats_section
 from studio.interop import export_section
@@ -62,6 +63,8 @@ if len(readable) > 1:
             file_name="overlay-studio.zip", mime="application/zip", key="export.zip",
             icon=":material/folder_zip:", on_click="ignore",
         )
+
+deid_section(entry)  # "De-identify overlays": remove them, or find, review and erase their text
 
 pacs.store_section(entry)  # "Store to PACS": only when the operator configured a DICOMweb server
 

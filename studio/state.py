@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from pydicom.dataset import Dataset
 
 from overlay_core.dataset.copies import copy_dataset
-from overlay_core.edit.history import History
+from overlay_core.edit.history import ALSO_TRACKED, History
 from overlay_core.errors import OverlayError
 from overlay_core.files.archive import is_zip, zip_members
 from overlay_core.model import Finding, ImageInfo, OverlayPlane
@@ -298,16 +298,17 @@ def content_key(entry: LoadedFile) -> str:
     """Return a digest of what the view of ``entry`` depends on, for cache keys.
 
     It covers the uploaded bytes, every element of the overlay groups 6000-601E as now
-    edited, and Pixel Data as now edited (deleting or migrating an embedded plane clears
-    its bits there). Two sessions holding the same edits get the same key; different
-    content never shares one.
+    edited (and the few header attributes overlay de-identification changes,
+    :data:`overlay_core.edit.history.ALSO_TRACKED`), and Pixel Data as now edited
+    (deleting or migrating an embedded plane clears its bits there). Two sessions holding
+    the same edits get the same key; different content never shares one.
     """
     ds = entry.dataset
     h = hashlib.sha256(entry.sha256.encode())
     if ds is None:
         return h.hexdigest()
     for elem in ds:
-        if 0x6000 <= int(elem.tag) >> 16 <= 0x601E:
+        if 0x6000 <= int(elem.tag) >> 16 <= 0x601E or int(elem.tag) in ALSO_TRACKED:
             h.update(f"{int(elem.tag):08X}{elem.VR}".encode())
             value = elem.value
             h.update(bytes(value) if isinstance(value, (bytes, bytearray)) else repr(value).encode())

@@ -1,4 +1,4 @@
-r"""What a batch does to one file: audit, migrate, strip, render, masks, seg, rtstruct or nifti.
+r"""What a batch does to one file: audit, migrate, strip, render, masks, seg, rtstruct, nifti or deid.
 
 :func:`run_task` is the one task function a batch sends to its workers (a process pool
 or a Dask cluster). It takes an :class:`~overlay_core.batch.sources.Item`, writes the file's
@@ -39,6 +39,10 @@ output folder). Each task adds its own fields:
     on the voxel grid ``dcm2niix`` gives the image (:func:`overlay_core.interop.nifti.nifti_bytes`,
     checked; one file per plane, since planes may overlap); ``planes``: their groups;
     ``left_out`` as for ``seg``. A file without patient geometry gets a ``note``.
+``deid``
+    The overlays de-identified with ``Options.profile`` (:func:`overlay_core.deid.profiles.deidentify`),
+    written to ``relative`` through the checked write path; ``deid``: the file's report (per
+    plane and frame the words found, their boxes, what was removed or kept).
 
 A DICOM file written (``migrate``, ``strip``) is read back and checked first
 (:func:`overlay_core.planes.writing.checked_bytes`): one that does not read back as
@@ -79,9 +83,15 @@ class Options:
     ----------
     max_size : int or None
         ``render``: the longest side of each PNG in pixels (default: full resolution).
+    profile : str
+        ``deid``: ``"remove"`` or ``"clean-graphics"``.
+    decompress : bool
+        ``deid``: decode compressed Pixel Data that holds embedded overlays.
     """
 
     max_size: int | None = None
+    profile: str = "remove"
+    decompress: bool = False
 
 
 def one_line(exc: BaseException, limit: int = 400) -> str:
@@ -284,6 +294,14 @@ def _nifti(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -
         for group in shown:
             out.write(f".{group_hex(group)}.nii.gz", nifti_bytes([ds], [group]))
             record["planes"].append(group_hex(group))
+def _deid(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
+    from overlay_core.deid.profiles import deidentify
+    from overlay_core.planes.writing import checked_bytes
+
+    ds = load(item.read())
+    report = deidentify(ds, options.profile, decompress_image=options.decompress)
+    out.write("", checked_bytes(ds))
+    record["deid"] = report
 
 
 Task = Callable[[Item, _Writer, Options, dict[str, Any]], None]
@@ -298,6 +316,7 @@ TASKS: dict[str, Task] = {
     "seg": _seg,
     "rtstruct": _rtstruct,
     "nifti": _nifti,
+    "deid": _deid,
 }
 
 
@@ -320,6 +339,8 @@ def worker_modules(task: str) -> list[str]:
         modules += ["overlay_core.interop.rtstruct", "skimage.measure"]
     if task == "nifti":
         modules += ["overlay_core.interop.nifti", "nibabel"]
+    if task == "deid":
+        modules += ["overlay_core.deid.profiles", "pytesseract", "scipy.ndimage"]
     return modules
 
 

@@ -12,7 +12,7 @@ __all__ = ["BATCH_TASKS", "COMMANDS"]
 
 
 #: The batch tasks (:data:`overlay_core.batch.tasks.TASKS`, named here so that parsing imports nothing).
-BATCH_TASKS = ("audit", "migrate", "strip", "render", "masks", "seg", "rtstruct", "nifti")
+BATCH_TASKS = ("audit", "migrate", "strip", "render", "masks", "seg", "rtstruct", "nifti", "deid")
 
 
 def _configure_batch(parser: argparse.ArgumentParser) -> None:
@@ -31,6 +31,11 @@ def _configure_batch(parser: argparse.ArgumentParser) -> None:
                         help="skip the files the report in DIR has as done, and append to it")
     parser.add_argument("--max-size", type=int, metavar="N",
                         help="render: the longest side of each PNG (default: full resolution)")
+    parser.add_argument("--profile", choices=("remove", "clean-graphics"), default="remove",
+                        help="deid: remove every overlay (default) or erase the text in them")
+    parser.add_argument("--decompress", action="store_true",
+                        help="deid: decode compressed Pixel Data holding embedded overlays "
+                             "and write it uncompressed")
 
 
 #: Files per Dask task: amortises the scheduler's few milliseconds per task.
@@ -52,7 +57,7 @@ def _run_batch(args: argparse.Namespace) -> int:
         )
     if args.max_size is not None and args.max_size < 1:
         raise InvalidArgumentError(f"--max-size must be at least 1 pixel, not {args.max_size}.")
-    options = Options(max_size=args.max_size)
+    options = Options(max_size=args.max_size, profile=args.profile, decompress=args.decompress)
     start = time.perf_counter()
     try:
         if args.scheduler:
@@ -79,6 +84,7 @@ def _run_batch(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Command] = {
-    "batch": Command("run a task (audit, migrate, strip, render, masks, seg, rtstruct, nifti) over folders "
-                     "and .zip files on worker processes or a Dask cluster", _configure_batch, _run_batch),
+    "batch": Command("run a task (audit, migrate, strip, render, masks, seg, rtstruct, nifti, deid) over "
+                     "folders and .zip files on worker processes or a Dask cluster",
+                     _configure_batch, _run_batch),
 }

@@ -2,7 +2,8 @@
 
 A history item is a snapshot of the dataset's overlay state taken *before* a change:
 every element of the 16 overlay groups (60xx, even), and (7FE0,0010) *Pixel Data* when a
-plane is embedded in it (migrating or deleting such a plane clears its bit there). Values
+plane is embedded in it (migrating or deleting such a plane clears its bit there), and the
+few header attributes that overlay de-identification changes (:data:`ALSO_TRACKED`). Values
 are kept packed, as stored: Overlay Data is a few kilobytes per plane, and ``bytes`` are
 immutable, so snapshots share them by reference instead of copying them; elements
 themselves are copied, because pydicom changes an element's value in place on
@@ -32,7 +33,13 @@ from overlay_core.errors import InvalidArgumentError
 from overlay_core.model import OVERLAY_GROUPS
 from overlay_core.planes.reading import DATA, plane_bits_allocated, tag
 
-__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_ITEMS", "History"]
+__all__ = ["ALSO_TRACKED", "DEFAULT_MAX_BYTES", "DEFAULT_MAX_ITEMS", "History"]
+
+#: Outside the 60xx groups, what overlay de-identification (:mod:`overlay_core.deid`) changes,
+#: so that it is one undoable step too: (0008,0024) Overlay Date, (0008,0034) Overlay Time,
+#: (0012,0062) Patient Identity Removed, (0012,0063) De-identification Method and (0012,0064)
+#: its Code Sequence.
+ALSO_TRACKED = frozenset({0x00080024, 0x00080034, 0x00120062, 0x00120063, 0x00120064})
 
 #: The default memory budget of one file's history: 64 MiB.
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -65,7 +72,7 @@ def _copy(elem: Element) -> Element:
 
 
 def _overlay_tags(ds: Dataset) -> list[int]:
-    return [int(t) for t in ds.keys() if int(t) >> 16 in OVERLAY_GROUPS]
+    return [int(t) for t in ds.keys() if int(t) >> 16 in OVERLAY_GROUPS or int(t) in ALSO_TRACKED]
 
 
 def _has_embedded(ds: Dataset) -> bool:

@@ -30,6 +30,7 @@ __all__ = [
     "run",
     "run_and_rerun",
     "select_key",
+    "step_and_rerun",
 ]
 
 T = TypeVar("T")
@@ -91,5 +92,14 @@ def run_and_rerun(
         st.session_state[select_key(entry)] = result.group
     if after is not None:
         after()
+    bump_nonce(st.session_state)
+    st.rerun()
+
+
+def step_and_rerun(entry: LoadedFile, redo: bool = False) -> None:
+    """Undo (or redo) the file's last edit, start an empty canvas and rerun the page."""
+    assert entry.dataset is not None
+    steps = history(entry)
+    (steps.redo if redo else steps.undo)(entry.dataset)
     bump_nonce(st.session_state)
     st.rerun()

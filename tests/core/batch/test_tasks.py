@@ -27,7 +27,7 @@ from overlay_core.cli.main import main
 from overlay_core.planes.reading import image_info, load, overlay_groups, read_planes
 from tests.batch_support import Expected, build_tree
 
-TASK_NAMES = ("audit", "migrate", "strip", "render", "masks", "seg", "rtstruct", "nifti")
+TASK_NAMES = ("audit", "migrate", "strip", "render", "masks", "seg", "rtstruct", "nifti", "deid")
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,1 @@
+"""De-identification of overlays: remove them (Basic Profile) or erase their text (Clean Graphics)."""

@@ -27,6 +27,8 @@ from overlay_core.cli.common import (
     write,
 )
 from overlay_core.edit.apply import Mode, Space, apply_mask
+from overlay_core.edit.masking import IntensityRange, limited
+from overlay_core.edit.stats import with_statistics
 from overlay_core.errors import InvalidArgumentError, OverlayError, UnsupportedError
 from overlay_core.model import group_hex, parse_groups
 from overlay_core.planes.placement import image_mask
@@ -46,7 +48,7 @@ def _configure_info(parser: argparse.ArgumentParser) -> None:
 
 def _run_info(args: argparse.Namespace) -> int:
     ds = read_dataset(args.file)
-    doc = info_document(ds, args.file)
+    doc = with_statistics(info_document(ds, args.file), ds) if args.json else info_document(ds, args.file)
     if args.json:
         print(json.dumps(doc, indent=2))
         return 0
@@ -111,6 +113,8 @@ def _configure_apply(parser: argparse.ArgumentParser) -> None:
                         default=Mode.REPLACE.value,
                         help="replace the plane's bits (default), draw the mask onto them or erase it "
                              "('add' is a deprecated alias of 'draw')")
+    parser.add_argument("--within", metavar="LOW,HIGH",
+                        help="change only the pixels whose image value lies in LOW to HIGH (modality units)")
     parser.add_argument("--space", choices=[*(m.value for m in Space), *_ALIASES["--space"]],
                         default=Space.PLANE.value,
                         help="the mask has the plane's own (frames,) rows, cols (default) or the image's "
@@ -134,7 +138,9 @@ def _run_apply(args: argparse.Namespace) -> int:
         frames: int | None = read_plane(ds, args.group).frames
     except OverlayError:
         frames = None
-    result = apply_mask(ds, args.group, load_mask(args.mask, frames), mode, space, frame=None)
+    with limited(ds, args.group, IntensityRange.parse(args.within) if args.within else None):
+        apply_mask(ds, args.group, load_mask(args.mask, frames), mode, space, frame=None)
+    result = read_plane(ds, args.group)
     write(args.out, args.file, to_bytes(ds, new_sop_instance_uid=args.new_uid))
     report(args.out, result, "Set")
     return 0

@@ -75,6 +75,8 @@ def _dilate_all(mask: NDArray[np.bool_], reach: list[tuple[int, int]]) -> NDArra
             wide[:, :-w] |= mask[:, w:]
         for dy in offsets.get(w, []):
             for shift in {dy, -dy}:
+                if abs(shift) >= rows:
+                    continue
                 # out[r] |= wide[r + shift], for the rows where both exist
                 out[max(-shift, 0):rows + min(-shift, 0)] |= wide[max(shift, 0):rows + min(shift, 0)]
     return out

@@ -61,7 +61,7 @@ def test_a_colour_image_refuses_a_range_before_anything_changes() -> None:
     ds = ts.small_plane(ts.image(ts.blocks()))
     ds.PhotometricInterpretation, ds.SamplesPerPixel = "RGB", 3
     data = to_bytes(ds)
-    with pytest.raises(Exception, match="colour|cannot"), limited(ds, 0x6000, IntensityRange(0, 1)):
+    with pytest.raises(Exception, match=r"colour|cannot"), limited(ds, 0x6000, IntensityRange(0, 1)):
         apply_mask(ds, 0x6000, np.ones((ts.ROWS, ts.COLS)), "draw", "image")
     assert to_bytes(ds) == data
 
@@ -98,7 +98,8 @@ def test_interpolation_fills_only_the_empty_frames_between_keys() -> None:
 def test_interpolation_between_chosen_keys_and_its_errors() -> None:
     shape = (32, 32)
     frames = np.zeros((6, *shape), bool)
-    frames[0], frames[3], frames[5] = disc(shape, (10, 10), 4), disc(shape, (16, 16), 6), disc(shape, (20, 20), 5)
+    frames[0], frames[3] = disc(shape, (10, 10), 4), disc(shape, (16, 16), 6)
+    frames[5] = disc(shape, (20, 20), 5)
     ds = ts.image(np.zeros((6, *shape), np.uint16))
     b.add_plane(ds, 0x6000, frames, frames_attr=6, image_frame_origin=1)
     data = to_bytes(ds)

@@ -27,8 +27,6 @@ from overlay_core.cli.common import (
     write,
 )
 from overlay_core.edit.apply import Mode, Space, apply_mask
-from overlay_core.edit.masking import IntensityRange, limited
-from overlay_core.edit.stats import with_statistics
 from overlay_core.errors import InvalidArgumentError, OverlayError, UnsupportedError
 from overlay_core.model import group_hex, parse_groups
 from overlay_core.planes.placement import image_mask
@@ -48,8 +46,11 @@ def _configure_info(parser: argparse.ArgumentParser) -> None:
 
 def _run_info(args: argparse.Namespace) -> int:
     ds = read_dataset(args.file)
-    doc = with_statistics(info_document(ds, args.file), ds) if args.json else info_document(ds, args.file)
+    doc = info_document(ds, args.file)
     if args.json:
+        from overlay_core.edit.stats import with_statistics  # decodes the image: only for --json
+
+        doc = with_statistics(doc, ds)
         print(json.dumps(doc, indent=2))
         return 0
     print("\n".join(info_lines(doc, len(overlay_groups(ds)))))
@@ -138,6 +139,8 @@ def _run_apply(args: argparse.Namespace) -> int:
         frames: int | None = read_plane(ds, args.group).frames
     except OverlayError:
         frames = None
+    from overlay_core.edit.masking import IntensityRange, limited  # reads the image's values
+
     with limited(ds, args.group, IntensityRange.parse(args.within) if args.within else None):
         apply_mask(ds, args.group, load_mask(args.mask, frames), mode, space, frame=None)
     result = read_plane(ds, args.group)

@@ -20,7 +20,6 @@ from studio.editor.layers import plane_frame_for
 from studio.editor.tools import plane_tools
 from studio.frames import frame_control
 from studio.interop import seg_import_section
-from studio.measure import statistics_panel
 from studio.series import series_nav
 from studio.ui import require_active
 from studio.view import intensity_range
@@ -72,8 +71,7 @@ frame = 0 if group == NEW else plane_frame_for(plane, image_frame, info.frames)
 
 # --- the editor: canvas, tools, navigation (a fragment: a stroke reruns only this) ----------
 editor(entry, plane, frame, image_frame, create=group == NEW)
-if group != NEW:  # issue 18: statistics (always shown) and the plane tools
-    statistics_panel(entry, plane, image_frame, "edit")
+if group != NEW:  # issue 18: the plane tools (statistics are in the editor)
     plane_tools(entry, plane, image_frame, [g for g in planes if g != group])
 
 

@@ -45,6 +45,7 @@ from studio.editor.strokes import (
     objects_of,
     stroke_mode,
 )
+from studio.measure import statistics_panel
 from studio.state import LoadedFile
 from studio.text import plain
 
@@ -299,7 +300,7 @@ def _editor(
                     state[editing.select_key(entry)] = plane.group
                     st.rerun(scope="app")
             fresh = []
-            if refused:  # it changed nothing, so it must not stay painted: a new, empty canvas
+            if refused or tool == tools.FILL:  # nothing to keep painted (a click marker): a new canvas
                 memory["canvas_serial"] = int(memory["canvas_serial"]) + 1
                 key = canvas_key(entry.id, plane.group, frame, view, int(memory["canvas_serial"]))
                 done = applied(memory, key)
@@ -444,6 +445,8 @@ def _editor(
         if shown.missing_reason:
             status.caption(f"The image cannot be shown ({shown.missing_reason}); "
                            "the planes are drawn on black.")
+        if not create:  # issue 18: statistics always shown, as stored after this run's strokes
+            statistics_panel(entry, plane, image_frame, "edit")
 
 
 def _others(entry: LoadedFile, plane: OverlayPlane) -> list[PlaneStyle]:

@@ -68,7 +68,7 @@ def statistics_panel(entry: LoadedFile, plane: OverlayPlane, image_frame: int, p
         whole = _statistics(key, plane.group, None, entry.dataset)
         if isinstance(whole, dict):
             table.append(_rows(whole["total"], "all frames"))
-    box.dataframe(table, hide_index=True, key=f"{page}.stats.table")
+    box.table(table, hide_index=True)
     if frame["values_note"]:
         box.caption(plain(frame["values_note"]))
     if plane.type is OverlayType.ROI:
@@ -98,7 +98,7 @@ def statistics_table(entry: LoadedFile, image_frame: int, page: str) -> None:
             notes.append(f"{plane.group_hex}: {stats['values_note']}")
     st.markdown(f"**Statistics on frame {image_frame + 1}** (values after the Modality LUT)")
     if table:
-        st.dataframe(table, hide_index=True, key=f"{page}.stats.table")
+        st.table(table, hide_index=True)
     for note in notes:
         st.caption(plain(note))
 

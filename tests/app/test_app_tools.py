@@ -53,7 +53,7 @@ def tools_app(app: AppTest) -> AppTest:
 
 
 def stats_table(at: AppTest) -> Any:
-    [table] = [d.value for d in at.dataframe if "mean" in d.value.columns]
+    [table] = [t.value for t in at.table if "mean" in t.value.columns]
     return table
 
 

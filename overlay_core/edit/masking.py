@@ -97,6 +97,7 @@ def restrict(
     before: tuple[OverlayPlane, NDArray[np.bool_]] | None,
     within: IntensityRange,
     values: dict[int, NDArray[np.bool_]] | None = None,
+    image_frame: int | None = None,
 ) -> OverlayPlane | None:
     """Put back every pixel outside ``within`` to what it was ``before`` a change.
 
@@ -113,6 +114,10 @@ def restrict(
         The range.
     values : dict, optional
         A cache of in-range masks by 0-based image frame, filled as frames are read.
+    image_frame : int, optional
+        The 0-based image frame edited (the app's shown frame): its values decide, and only
+        the plane frame on it may change. By default every plane frame may change, where its
+        pixels are in range on every image frame it lies on.
 
     Returns
     -------
@@ -128,6 +133,8 @@ def restrict(
     allowed = np.zeros(after.shape, dtype=bool)
     seen: set[int] = set()
     for k, f in frame_map(after, frames):
+        if image_frame is not None and f != image_frame:
+            continue
         if f not in cache:
             cache[f] = within.contains(modality_frame(ds, f))
         part = to_plane_space(after, cache[f])
@@ -147,12 +154,13 @@ def restrict(
 
 
 @contextmanager
-def limited(ds: Dataset, group: int, within: IntensityRange | None) -> Iterator[None]:
+def limited(ds: Dataset, group: int, within: IntensityRange | None,
+            image_frame: int | None = None) -> Iterator[None]:
     """Limit the change made inside the block to the pixels whose value lies in ``within``.
 
-    ``None`` limits nothing. The image's values are read before the block runs, so an image
-    without greyscale values fails before anything changes; if limiting fails afterwards,
-    the change is undone and the error raised.
+    ``None`` limits nothing; ``image_frame`` as in :func:`restrict`. The image's values are
+    read before the block runs, so an image without greyscale values fails before anything
+    changes; if limiting fails afterwards, the change is undone and the error raised.
 
     Raises
     ------
@@ -176,13 +184,14 @@ def limited(ds: Dataset, group: int, within: IntensityRange | None) -> Iterator[
     if within is None:
         yield
         return
-    cache = {0: within.contains(modality_frame(ds, 0))}
+    first = 0 if image_frame is None else image_frame
+    cache = {first: within.contains(modality_frame(ds, first))}
     before = unpack_plane(ds, group)[:2] if group in overlay_groups(ds) else None
     undo = History(max_items=1)
     undo.record(ds, "before the limited change")
     yield
     try:
-        restrict(ds, group, before, within, cache)
+        restrict(ds, group, before, within, cache, image_frame)
     except BaseException:
         undo.undo(ds)
         raise

@@ -112,7 +112,7 @@ def apply_objects(
     :func:`overlay_core.edit.apply.apply_canvas` draws them. A plane that does not exist yet
     is created empty and image-sized first.
     """
-    with limited(ds, group, current_range()):
+    with limited(ds, group, current_range(), image_frame):  # the shown frame's values decide
         if tool != FILL:
             edit.apply_canvas(ds, group, {"objects": list(objects)}, view, mode, frame)
             return

@@ -49,6 +49,20 @@ def test_a_limited_fill_and_a_limited_plane_on_several_frames() -> None:
     assert (ts.placed(ds, 0x6000, 2) == before).all()
 
 
+def test_the_shown_frame_decides_for_a_plane_on_every_frame() -> None:
+    values = ts.blocks(frames=3)
+    values[2, 5:20, 8:30] = 3000  # frame 3 has another value in the block
+    ds = ts.image(values)
+    b.add_plane(ds, 0x6000, np.zeros((ts.ROWS, ts.COLS), bool))  # no frame attributes: on every frame
+    stroke = np.zeros((ts.ROWS, ts.COLS), bool)
+    stroke[5:20, 8:30] = True
+    with limited(ds, 0x6000, IntensityRange(2990, 3010), image_frame=2):
+        apply_mask(ds, 0x6000, stroke, "draw", "image", frame=0)
+    shown = ts.modality(ds, 2)
+    assert (ts.placed(ds, 0x6000, 0) == (stroke & (shown >= 2990) & (shown <= 3010))).all()
+    assert ts.placed(ds, 0x6000, 0)[5:20, 8:30].all()
+
+
 def test_a_range_is_checked_and_parsed() -> None:
     assert IntensityRange.parse("-100,300") == IntensityRange(-100, 300)
     with pytest.raises(InvalidArgumentError, match="low <= high"):

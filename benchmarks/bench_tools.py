@@ -4,7 +4,7 @@
   the whole verb (unpack the plane, read the frame's values, grow the region, pack and store).
 * **margin**: grow by R = 10 pixels a disc of radius 1400 on a 4096² plane (the whole verb).
 * **interpolation**: 18 empty frames between two 512² key frames (a disc moving and growing).
-* **statistics**: of a 4096² plane covering 86 % of a 4096² image.
+* **statistics**: of a 4096² plane whose disc of radius 1400 covers 37 % of a 4096² image.
 * **browser** (``--browser``): W, then a click in a 700 x 700 uniform block of a 4096² image in
   Chromium, until the editor counts it and the canvas background shows the plane's colour
   there (``bench_editor``'s test); the median of ``--clicks`` clicks, each in a new block.

@@ -30,7 +30,7 @@ from overlay_core.model import OverlayPlane, OverlayType
 from overlay_core.planes.placement import frame_map, image_shape, origin_from_offset, to_image_space
 from overlay_core.planes.reading import read_planes, unpack_plane
 from overlay_core.planes.writing import Attributes, set_attributes
-from overlay_core.render.pixels import modality_frame
+from overlay_core.render.pixels import modality_under
 
 __all__ = [
     "FrameStatistics",
@@ -113,8 +113,9 @@ class _Sums:
 
 def _frame(number: int, mask: NDArray[np.bool_], values: NDArray[np.float64] | None,
            area: float | None, sums: _Sums) -> FrameStatistics:
+    """Statistics of one frame; ``values`` are those under the mask."""
     count = int(np.count_nonzero(mask))
-    here = _Sums.of(values[mask]) if values is not None and count else _Sums()
+    here = _Sums.of(values) if values is not None and count else _Sums()
     sums.add(here)
     return FrameStatistics(number, count, None if area is None else count * area, _box(mask), *here.moments())
 
@@ -149,7 +150,7 @@ def plane_statistics(ds: Dataset, group: int, frame: int | None = None) -> Plane
         values = None
         if note is None and mask.any():
             try:
-                values = modality_frame(ds, f)
+                values = modality_under(ds, f, mask)
             except UnsupportedError as exc:
                 note = str(exc)
         out.append(_frame(f + 1, mask, values, area, sums))

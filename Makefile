@@ -96,6 +96,9 @@ bench: $(VENV)/.dev system-deps
 	$(PY) benchmarks/bench_editor.py
 	# Ten browser sessions at once, and the server memory one opened file costs: two tables.
 	$(PY) benchmarks/bench_sessions.py
+	# The tools (issue 18): fill (core and click -> shown in Chromium), margin, interpolation, statistics
+	# against their goals; --itk also compares ITK's contour interpolation.
+	$(PY) benchmarks/bench_tools.py --browser
 
 # Reliability (issue 10): >= 10,000 mutated files through the core and the CLI, each in a
 # worker subprocess with a time and a memory limit; any error but OverlayError, hang or

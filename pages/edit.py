@@ -17,6 +17,7 @@ from overlay_core.planes.writing import (
 from studio.editor import editing
 from studio.editor.fragment import NEW, editor
 from studio.editor.layers import plane_frame_for
+from studio.editor.tools import plane_tools
 from studio.frames import frame_control
 from studio.interop import seg_import_section
 from studio.series import series_nav
@@ -70,6 +71,8 @@ frame = 0 if group == NEW else plane_frame_for(plane, image_frame, info.frames)
 
 # --- the editor: canvas, tools, navigation (a fragment: a stroke reruns only this) ----------
 editor(entry, plane, frame, image_frame, create=group == NEW)
+if group != NEW:  # issue 18: the plane tools (statistics are in the editor)
+    plane_tools(entry, plane, image_frame, [g for g in planes if g != group])
 
 
 # --- new planes from an intensity range, masks from files ---------------------------------

@@ -8,6 +8,7 @@ from overlay_core.render.styles import PlaneStyle, default_style
 from overlay_core.render.windowing import AUTOMATIC, VoiKind, default_voi, file_presets, manual_window
 from studio.frames import frame_control
 from studio.interop import presentation_state_section
+from studio.measure import compare_panel, statistics_table
 from studio.series import series_nav
 from studio.text import plain
 from studio.ui import require_active, severity_icon
@@ -120,3 +121,7 @@ with view_col:
         file_name=f"{entry.stem}-frame{frame + 1}-burnin.png", mime="image/png",
         key="inspect.burnin", icon=":material/image:", on_click="ignore",
     )
+
+if planes:
+    statistics_table(entry, frame, "inspect")  # issue 18: statistics and comparison
+    compare_panel(entry, "inspect")

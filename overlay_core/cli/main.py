@@ -25,14 +25,14 @@ import os
 import sys
 from collections.abc import Sequence
 
-from overlay_core.cli import batch, deid, formats, interop, planes
+from overlay_core.cli import batch, deid, formats, interop, planes, tools
 from overlay_core.cli.common import PROG, Command, Parser
 from overlay_core.errors import OverlayError
 
 __all__ = ["COMMANDS", "FAMILIES", "build_parser", "main"]
 
 #: The command families, in the order ``--help`` lists them.
-FAMILIES = (planes, batch, interop, formats, deid)
+FAMILIES = (planes, batch, interop, tools, formats, deid)
 
 #: Every subcommand, by name.
 COMMANDS: dict[str, Command] = {

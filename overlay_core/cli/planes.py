@@ -49,6 +49,9 @@ def _run_info(args: argparse.Namespace) -> int:
 
     doc = info_document(ds, args.file)
     if args.json:
+        from overlay_core.edit.stats import with_statistics  # decodes the image: only for --json
+
+        doc = with_statistics(doc, ds)
         print(json.dumps(doc, indent=2))
         return 0
     print("\n".join(info_lines(doc, len(overlay_groups(ds)))))
@@ -112,6 +115,8 @@ def _configure_apply(parser: argparse.ArgumentParser) -> None:
                         default=Mode.REPLACE.value,
                         help="replace the plane's bits (default), draw the mask onto them or erase it "
                              "('add' is a deprecated alias of 'draw')")
+    parser.add_argument("--within", metavar="LOW,HIGH",
+                        help="change only the pixels whose image value lies in LOW to HIGH (modality units)")
     parser.add_argument("--space", choices=[*(m.value for m in Space), *_ALIASES["--space"]],
                         default=Space.PLANE.value,
                         help="the mask has the plane's own (frames,) rows, cols (default) or the image's "
@@ -135,7 +140,11 @@ def _run_apply(args: argparse.Namespace) -> int:
         frames: int | None = read_plane(ds, args.group).frames
     except OverlayError:
         frames = None
-    result = apply_mask(ds, args.group, load_mask(args.mask, frames), mode, space, frame=None)
+    from overlay_core.edit.masking import IntensityRange, limited  # reads the image's values
+
+    with limited(ds, args.group, IntensityRange.parse(args.within) if args.within else None):
+        apply_mask(ds, args.group, load_mask(args.mask, frames), mode, space, frame=None)
+    result = read_plane(ds, args.group)
     write(args.out, args.file, checked_bytes(ds, new_sop_instance_uid=args.new_uid))
     report(args.out, result, "Set")
     return 0

@@ -21,7 +21,8 @@ from studio.state import State
 __all__ = ["TOOLS", "background_url", "canvas_key", "draw_canvas", "inject_drawing"]
 
 #: The tools a user picks, by name, and the component's drawing mode for each.
-TOOLS = {"Brush": "freedraw", "Line": "line", "Rectangle": "rect", "Circle": "circle", "Polygon": "polygon"}
+TOOLS = {"Brush": "freedraw", "Line": "line", "Rectangle": "rect", "Circle": "circle", "Polygon": "polygon",
+         "Fill": "point"}  # Fill: a click (issue 18)
 
 
 def canvas_key(file_id: str, group: int, frame: int, view: ViewGeometry, nonce: int) -> str:

@@ -27,14 +27,13 @@ from typing import Any
 import streamlit as st
 from pydicom.dataset import Dataset
 
-from overlay_core.edit import apply as edit
 from overlay_core.errors import OverlayError
 from overlay_core.model import OverlayPlane
 from overlay_core.render.geometry import ViewGeometry, fit_view
 from overlay_core.render.navigation import canvas_width, centre_of, extent_view, pan, step_zoom, zoom_window
 from overlay_core.render.styles import PlaneStyle, default_style
 from studio.browser import DEFAULT_VIEWPORT, keys, overview
-from studio.editor import editing
+from studio.editor import editing, tools  # tools: Fill (W) and the intensity range (issue 18)
 from studio.editor.canvas import canvas_key, draw_canvas
 from studio.editor.layers import background
 from studio.editor.strokes import (
@@ -46,6 +45,7 @@ from studio.editor.strokes import (
     objects_of,
     stroke_mode,
 )
+from studio.measure import statistics_panel
 from studio.state import LoadedFile
 from studio.text import plain
 
@@ -59,6 +59,7 @@ NEW = 0
 #: Every shortcut of the editor, as shown in its help: ``(keys, what they do)``.
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("B", "Brush (draw)"),
+    ("W", "Fill: click to fill the connected pixels near the clicked value"),
     ("E", "Eraser on/off (any tool erases while it is on)"),
     ("L / R / C / P", "Line / Rectangle / Circle / Polygon"),
     ("[ and ]", "Thinner / thicker brush (in image pixels)"),
@@ -189,7 +190,7 @@ def _zoom_to(entry_id: str, zoom: float, centre: tuple[float, float] | None) -> 
 
 
 def _apply(entry: LoadedFile, plane: OverlayPlane, objects: list[Mapping[str, Any]], view: ViewGeometry,
-           frame: int) -> None:
+           frame: int, image_frame: int = 0) -> None:
     """Apply objects in drawing order as one undo step, each drawing or erasing as it was drawn.
 
     A plane that does not exist yet is created image-sized by the first object.
@@ -202,9 +203,11 @@ def _apply(entry: LoadedFile, plane: OverlayPlane, objects: list[Mapping[str, An
         else:
             runs.append((mode, [obj]))
 
+    tool = str(_state().get("edit.tool", "Brush"))
+
     def action(ds: Dataset) -> None:
-        for mode, objs in runs:
-            edit.apply_canvas(ds, plane.group, {"objects": objs}, view, mode, frame)
+        for mode, objs in runs:  # issue 18: Fill clicks, and every stroke within the intensity range
+            tools.apply_objects(ds, plane.group, objs, view, mode, frame, image_frame, tool)
 
     editing.run(entry, runs[0][0] if len(runs) == 1 else "draw", action)
 
@@ -279,11 +282,11 @@ def _editor(
             # A run without the canvas' value (dropped by an interrupted rerun, or not sent
             # yet) says nothing: forgetting then would apply every stroke again.
             done.clear()
-        if release and fresh:
+        if (release or tool == tools.FILL) and fresh:  # a Fill click applies at once
             refused = False
             for index, obj in enumerate(fresh):
                 try:
-                    _apply(entry, plane, [obj], view, frame)
+                    _apply(entry, plane, [obj], view, frame, image_frame)
                 except OverlayError as exc:
                     message = str(exc)
                     mark_applied(done, obj)  # a stroke that cannot apply is reported once
@@ -297,7 +300,7 @@ def _editor(
                     state[editing.select_key(entry)] = plane.group
                     st.rerun(scope="app")
             fresh = []
-            if refused:  # it changed nothing, so it must not stay painted: a new, empty canvas
+            if refused or tool == tools.FILL:  # nothing to keep painted (a click marker): a new canvas
                 memory["canvas_serial"] = int(memory["canvas_serial"]) + 1
                 key = canvas_key(entry.id, plane.group, frame, view, int(memory["canvas_serial"]))
                 done = applied(memory, key)
@@ -311,7 +314,8 @@ def _editor(
                             type="primary" if tool == name else "secondary", shortcut=shortcut,
                             help=f"{name} ({_TOOL_KEYS[name]})", on_click=_set_tool, args=(name,),
                             width="stretch")
-        t[2].button("", key="edit.eraser", icon=":material/ink_eraser:", shortcut="E",
+        tools.fill_button(t[2], tool)  # issue 18
+        t[0].button("", key="edit.eraser", icon=":material/ink_eraser:", shortcut="E",
                     type="primary" if mode == "erase" else "secondary", on_click=_toggle_eraser,
                     help="Eraser on/off (E): while on, every tool erases", width="stretch")
         history = editing.history(entry)
@@ -334,6 +338,7 @@ def _editor(
                     help="Fill rectangles, circles and polygons.")
         st.slider("Brush, image pixels", 1, _WIDTHS[-1], key="edit.width", on_change=_remember,
                   args=("width",), help="The stroke width in pixels of the image; [ and ] change it.")
+        tools.options(entry, image_frame, tool)  # issue 18: Fill settings, intensity range
         st.caption(f"{'Erasing' if mode == 'erase' else 'Drawing'} with the {tool.lower()} · "
                    f"{brush} image px = {brush * scale:.1f} screen px at {scale:.2f}×")
         z = st.columns(4, gap="small")
@@ -421,7 +426,7 @@ def _editor(
                            disabled=not fresh, width="stretch",
                            help="Write the strokes into the plane (Enter)."):
                 try:
-                    _apply(entry, plane, fresh, view, frame)
+                    _apply(entry, plane, fresh, view, frame, image_frame)
                 except OverlayError as exc:
                     st.error(plain(str(exc)))
                 else:
@@ -440,6 +445,8 @@ def _editor(
         if shown.missing_reason:
             status.caption(f"The image cannot be shown ({shown.missing_reason}); "
                            "the planes are drawn on black.")
+        if not create:  # issue 18: statistics always shown, as stored after this run's strokes
+            statistics_panel(entry, plane, image_frame, "edit")
 
 
 def _others(entry: LoadedFile, plane: OverlayPlane) -> list[PlaneStyle]:

@@ -31,6 +31,11 @@ from overlay_core.planes.placement import image_shape, origin_offset
 from overlay_core.planes.reading import read_plane
 from overlay_core.planes.writing import checked_bytes
 
+#: :class:`overlay_core.edit.margin.MorphOp` and :class:`overlay_core.edit.logic.LogicOp` values, named
+#: here so that building the parser imports neither (nor SciPy): every command's start-up pays for it.
+MORPH_OPS = ("open", "close", "fill-holes")
+LOGIC_OPS = ("union", "intersect", "subtract", "xor")
+
 __all__ = ["COMMANDS", "parse_seed"]
 
 
@@ -137,10 +142,8 @@ def _run_margin(args: argparse.Namespace) -> int:
 
 
 def _configure_morph(parser: argparse.ArgumentParser) -> None:
-    from overlay_core.edit.margin import MorphOp
-
     add_file(parser)
-    parser.add_argument("--op", required=True, choices=[op.value for op in MorphOp])
+    parser.add_argument("--op", required=True, choices=MORPH_OPS)
     parser.add_argument("--radius", type=float, default=1.0, metavar="R",
                         help="the disk's radius in pixels for open and close (default 1)")
     add_frame(parser, 1)
@@ -160,10 +163,8 @@ def _run_morph(args: argparse.Namespace) -> int:
 
 
 def _configure_logic(parser: argparse.ArgumentParser) -> None:
-    from overlay_core.edit.logic import LogicOp
-
     add_file(parser, group=False)
-    parser.add_argument("--op", required=True, choices=[op.value for op in LogicOp])
+    parser.add_argument("--op", required=True, choices=LOGIC_OPS)
     parser.add_argument("--a", required=True, type=group_arg, metavar="G1", help="the first plane")
     parser.add_argument("--b", required=True, type=group_arg, metavar="G2", help="the second plane")
     parser.add_argument("--into", type=group_arg, metavar="G3",

@@ -177,3 +177,12 @@ def test_apply_within_limits_the_mask_to_the_range(source: Path, tmp_path: Path,
     inside[15:, :] = inside[:, 23:] = False  # only the plane changes: image rows 1-15, columns 1-23
     after = ts.placed(read(out), 0x6000)
     assert (after == (before | inside)).all()
+
+
+def test_the_parser_names_every_operator_of_the_core() -> None:
+    from overlay_core.cli.tools import LOGIC_OPS, MORPH_OPS
+    from overlay_core.edit.logic import LogicOp
+    from overlay_core.edit.margin import MorphOp
+
+    assert MORPH_OPS == tuple(op.value for op in MorphOp)
+    assert LOGIC_OPS == tuple(op.value for op in LogicOp)

@@ -46,6 +46,7 @@ from studio.editor.strokes import (
     objects_of,
     stroke_mode,
 )
+from studio.series import mark_is_stale
 from studio.state import LoadedFile
 from studio.text import plain
 
@@ -440,6 +441,8 @@ def _editor(
         if shown.missing_reason:
             status.caption(f"The image cannot be shown ({shown.missing_reason}); "
                            "the planes are drawn on black.")
+    if mark_is_stale(state, entry):  # the sidebar's unsaved mark flipped: redraw it at once
+        st.rerun(scope="app")
 
 
 def _others(entry: LoadedFile, plane: OverlayPlane) -> list[PlaneStyle]:

@@ -405,7 +405,7 @@ def _editor(
             status.error(plain(message))
         applied_count = int(memory.get("strokes", 0))
         where = ((f" (frame {frame + 1} of {plane.frames})" if plane.frames > 1 else "")
-                 + f" · image rows {w.row0}–{w.row0 + w.rows - 1}, columns {w.col0}–{w.col0 + w.cols - 1}")
+                 + f" · image rows {w.row0 + 1}–{w.row0 + w.rows}, columns {w.col0 + 1}–{w.col0 + w.cols}")
         if release:
             status.caption(f"Drawing on plane {plane.group_hex}{where} · "
                            + (f"{applied_count} applied on release" if ready else "the canvas is loading…")

@@ -139,5 +139,6 @@ def test_first_screen_shows_the_sample_and_what_to_do_next(monkeypatch: pytest.M
     card = shown(" ".join(m.value for m in at.markdown))
     assert f"**{state.SAMPLE_NAME}** is open: overlay plane 6000 (G, 300 × 484), drawn on the image." in card
     links = [link.proto.label for link in at.get("page_link")]
-    assert links[:2] == ["Inspect: its planes, diagnostics and frames", "Edit: draw or erase on a plane, or add one"]
+    assert links[:2] == ["Inspect: its planes, diagnostics and frames",
+                         "Edit: draw or erase on a plane, or add one"]
     assert not [b for b in at.button if b.key == "open.sample"]  # open already: not offered again

@@ -3,13 +3,14 @@
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from studio import memory, state
-from studio.first_screen import active_card, file_list, sample_open
+from studio import budget, memory, state
+from studio.first_screen import active_card, file_list, sample_open, upload_style
 from studio.guard import guarded
 from studio.pacs import sections as pacs
 
 st.title("Open")  # the session note (files stay in memory for this session) is in the sidebar
 active_card(state.active(st.session_state))  # the active file's picture and what to do next
+upload_style()  # a refused upload says why on its chip, not only on hover
 
 
 def _ingest(uploads: list[UploadedFile] | None) -> None:
@@ -25,6 +26,7 @@ def _ingest(uploads: list[UploadedFile] | None) -> None:
 # call around the widget takes what the callback did not (files already seen are skipped).
 _ingest(st.file_uploader(
     "DICOM files (any extension)", type=None, accept_multiple_files=True, key="upload",
+    max_upload_size=budget.upload_limit_mb(),  # the one limit, stated by the uploader
     on_change=lambda: _ingest(st.session_state.get("upload")),
     help="Select one or more DICOM files. The newest file you open becomes the active one.",
 ))

@@ -19,10 +19,24 @@ from studio.text import plain
 from studio.ui import severity_icon
 from studio.view import render_view
 
-__all__ = ["CARD_SIZE", "active_card", "file_list", "sample_open"]
+__all__ = ["CARD_SIZE", "active_card", "file_list", "sample_open", "upload_style"]
+
+# Streamlit puts an upload's refusal ("File must be 512.0MB or smaller.") in a visually
+# hidden alert inside its chip, readable only by hovering: show it under the file name.
+_UPLOAD_CSS = (
+    "<style>.st-key-upload [data-testid='stFileChip']{flex-wrap:wrap;max-width:none}"
+    ".st-key-upload [data-testid='stFileChip'] span[role='alert']{position:static;width:auto;height:auto;"
+    "clip:auto;clip-path:none;overflow:visible;white-space:normal;margin:0;flex-basis:100%;"
+    "color:#ff6c6c;font-size:0.8rem}</style>"
+)
 
 #: The longest side of the first screen's picture (CSS pixels).
 CARD_SIZE = 360
+
+
+def upload_style() -> None:
+    """Make the uploader show why it refused a file (see ``_UPLOAD_CSS``)."""
+    st.html(_UPLOAD_CSS)
 
 
 def sample_open(session: state.State) -> bool:
@@ -80,7 +94,7 @@ def file_list(session: state.State) -> None:
     for entry in reversed(entries):
         is_active = current is not None and current.id == entry.id
         with st.container(key=f"open.file.{entry.id}", gap="small"):
-            cols = st.columns([3.2, 2.6, 1.1, 1.1, 1.1], vertical_alignment="center", gap="small")
+            cols = st.columns([3, 2.4, 1.3, 1.2, 1.1], vertical_alignment="center", gap="small")
             cols[0].markdown(f"**{plain(entry.name)}**" + (" :green-badge[active]" if is_active else ""))
             if entry.error:
                 cols[1].error(plain(entry.error), icon=":material/error:")

@@ -203,6 +203,7 @@ def sidebar_series() -> None:
     dirty = {f.id for f in series if unsaved(session(), f)}
     session()[SHOWN] = {f.id: f.id in dirty for f in series}
     st.caption(f"Series: {len(series)} instances, {len(dirty)} with unsaved edits")
+    st.html("<style>.st-key-series-list button{justify-content:flex-start;min-height:2rem}</style>")
     with st.container(height=260 if len(series) > 8 else "content", border=False, gap=None,
                       key="series-list"):
         for i, f in enumerate(series, 1):

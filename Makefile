@@ -85,6 +85,8 @@ bench: $(VENV)/.dev system-deps
 	$(PY) benchmarks/bench_editor.py
 	# Ten browser sessions at once, and the server memory one opened file costs: two tables.
 	$(PY) benchmarks/bench_sessions.py
+	# First contact: the first screen with the sample's picture, a 210 MB download's start.
+	$(PY) benchmarks/bench_first_contact.py
 
 # Reliability (issue 10): >= 10,000 mutated files through the core and the CLI, each in a
 # worker subprocess with a time and a memory limit; any error but OverlayError, hang or

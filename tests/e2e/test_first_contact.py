@@ -25,7 +25,7 @@ from pydicom.uid import generate_uid
 from overlay_core.planes.reading import load, plane_bits, read_planes
 from tests.builders import add_plane, image_dataset, to_file_bytes
 from tests.e2e.browser import ROOT, free_port
-from tests.e2e.editor import goto, wait_idle
+from tests.e2e.editor import canvas_box, commit, goto, stroke, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -177,6 +177,25 @@ def test_export_downloads_the_open_series_only(served: tuple[str, Path], small: 
             assert [p.group for p in read_planes(written)] == [0x6000]
             assert np.array_equal(plane_bits(written, 0x6000), plane_bits(source, 0x6000))
             assert written.SOPInstanceUID == source.SOPInstanceUID
+
+
+def test_the_sidebar_marks_an_instance_unsaved_as_soon_as_a_stroke_applies(
+    served: tuple[str, Path], small: Any, tmp_path: Path
+) -> None:
+    # QA: after a stroke the unsaved mark updated only on the next page run (the editor is a fragment).
+    url, _ = served
+    small.goto(url)
+    wait_idle(small)
+    _upload(small, *_series(tmp_path))
+    sidebar = small.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Series: 3 instances, 0 with unsaved edits").wait_for()
+    goto(small, "Edit")
+    box = canvas_box(small)
+    y = box["height"] * 0.2  # across plane 6000 (rows 3-14, columns 4-15 of the 40 x 50 image)
+    stroke(small, [(box["width"] * 0.1, y), (box["width"] * 0.28, y)])
+    commit(small, 1)
+    sidebar.get_by_text("Series: 3 instances, 1 with unsaved edits").wait_for()  # no other click
+    assert sidebar.get_by_role("button", name="3 · slice3.dcm ●").count() == 1
 
 
 def test_one_upload_limit_and_its_refusal_without_hovering(

@@ -23,8 +23,13 @@ __all__ = ["CARD_SIZE", "active_card", "file_list", "sample_open", "upload_style
 
 # Streamlit puts an upload's refusal ("File must be 512.0MB or smaller.") in a visually
 # hidden alert inside its chip, readable only by hovering: show it under the file name.
+# A file that arrived has been handled (it is in the list below, with its error if it has
+# one): its chip goes; chips still uploading (a spinner) or refused stay.
+_CHIP = ".st-key-upload [data-testid='stFileChip']"
 _UPLOAD_CSS = (
-    "<style>.st-key-upload [data-testid='stFileChip']{flex-wrap:wrap;max-width:none}"
+    f"<style>{_CHIP}:not([aria-invalid='true']):not(:has([data-testid='stFileChipIconSpinner']))"
+    "{display:none}"
+    ".st-key-upload [data-testid='stFileChip']{flex-wrap:wrap;max-width:none}"
     ".st-key-upload [data-testid='stFileChip'] span[role='alert']{position:static;width:auto;height:auto;"
     "clip:auto;clip-path:none;overflow:visible;white-space:normal;margin:0;flex-basis:100%;"
     "color:#ff6c6c;font-size:0.8rem}</style>"

@@ -206,11 +206,18 @@ def test_one_upload_limit_and_its_refusal_without_hovering(
     wait_idle(small)
     zone = small.get_by_test_id("stFileUploaderDropzone")
     assert "10MB per file" in zone.inner_text()  # the one limit: half the session budget
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a DICOM file\n")
+    small.locator(".st-key-upload input[type=file]").set_input_files(str(notes))
+    small.get_by_text("The file is not a DICOM file.").wait_for()  # said once, in the list
+    wait_idle(small)
+    chips = small.locator(".st-key-upload [data-testid='stFileChip']")
+    assert chips.count() == 1 and not chips.first.is_visible()  # handled: its chip is gone
     big = tmp_path / "big.dcm"
     with big.open("wb") as fh:
         fh.truncate(12 << 20)  # sparse: nothing is written
     small.locator(".st-key-upload input[type=file]").set_input_files(str(big))
-    refusal = small.locator(".st-key-upload [data-testid='stFileChip'] [role='alert']")
+    refusal = small.locator(".st-key-upload [data-testid='stFileChip'][aria-invalid='true'] [role='alert']")
     refusal.wait_for()
     assert refusal.inner_text() == "Error: File must be 10.0MB or smaller."
     box = refusal.bounding_box()  # shown, not only on hover

@@ -25,8 +25,9 @@ def _ingest(uploads: list[UploadedFile] | None) -> None:
 # on_change runs before the page, so the sidebar already shows the new active file; the
 # call around the widget takes what the callback did not (files already seen are skipped).
 _ingest(st.file_uploader(
-    "DICOM files (any extension)", type=None, accept_multiple_files=True, key="upload",
-    max_upload_size=budget.upload_limit_mb(),  # the one limit, stated by the uploader
+    f"DICOM files (any extension), up to {budget.upload_limit_mb()} MB each", type=None,
+    accept_multiple_files=True, key="upload",
+    max_upload_size=budget.upload_limit_mb(),  # the one limit, stated in the label, enforced as files arrive
     on_change=lambda: _ingest(st.session_state.get("upload")),
     help="Select one or more DICOM files. The newest file you open becomes the active one.",
 ))

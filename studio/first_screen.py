@@ -29,6 +29,8 @@ _CHIP = ".st-key-upload [data-testid='stFileChip']"
 _UPLOAD_CSS = (
     f"<style>{_CHIP}:not([aria-invalid='true']):not(:has([data-testid='stFileChipIconSpinner']))"
     "{display:none}"
+    # Streamlit's own "… per file" rounds 512 MB up to "1GB": the label states the limit instead.
+    ".st-key-upload [data-testid='stFileUploaderDropzoneInstructions']{display:none}"
     ".st-key-upload [data-testid='stFileChip']{flex-wrap:wrap;max-width:none}"
     ".st-key-upload [data-testid='stFileChip'] span[role='alert']{position:static;width:auto;height:auto;"
     "clip:auto;clip-path:none;overflow:visible;white-space:normal;margin:0;flex-basis:100%;"

@@ -98,7 +98,7 @@ def downloads(entry: LoadedFile, new_uid: bool) -> None:
                file_name=download_name(entry), mime="application/dicom", key="download",
                icon=":material/download:", primary=True)
     else:  # in a zip: Streamlit gzips other downloads as it sends them (200 MB: 40 s before the first byte)
-        _offer(f"Download {plain(download_name(entry))} (in a zip, as large files are)",
+        _offer(f"Download {plain(download_name(entry))} in a zip ({_mb(entry.size)})",
                lambda: zip_files([entry], new_uid, memo=False), entry.size,
                file_name=f"{entry.stem}-edited.zip", mime="application/zip", key="download",
                icon=":material/download:", primary=True)

@@ -242,7 +242,15 @@ def test_no_streamlit_warning_in_the_server_log(served: tuple[str, Path], small:
     wait_idle(small)
     small.get_by_text("Instance 2 of 3 in this series", exact=False).wait_for()
     goto(small, "Open")
+    dates = small.locator(".st-key-pacs-dates input")  # the PACS search's date range (issue: pacs.dates)
+    dates.first.fill("2020-01-01")
+    dates.nth(1).fill("2020-12-31")
+    dates.nth(1).press("Tab")
+    wait_idle(small)
+    small.keyboard.press("Escape")  # the calendar, if it opened
+    wait_idle(small)
     goto(small, "Inspect")
+    goto(small, "Open")
     time.sleep(0.5)  # the log is written by the server process
     text = log.read_text()
     # Streamlit's warnings (e.g. 'The widget with key "inspect.visible.f3.6000" was created with

@@ -101,7 +101,9 @@ def file_list(session: state.State) -> None:
     for entry in reversed(entries):
         is_active = current is not None and current.id == entry.id
         with st.container(key=f"open.file.{entry.id}", gap="small"):
-            cols = st.columns([3, 2.4, 1.3, 1.2, 1.1], vertical_alignment="center", gap="small")
+            # A file that could not be read: its reason across the middle, still one line.
+            widths = [3, 4.9, 1.1] if entry.error else [3, 2.4, 1.3, 1.2, 1.1]
+            cols = st.columns(widths, vertical_alignment="center", gap="small")
             cols[0].markdown(f"**{plain(entry.name)}**" + (" :green-badge[active]" if is_active else ""))
             if entry.error:
                 cols[1].error(plain(entry.error), icon=":material/error:")
@@ -112,8 +114,8 @@ def file_list(session: state.State) -> None:
             if entry.ok and not is_active:
                 cols[3].button("Make active", key=f"open.activate.{entry.id}", width="stretch",
                                on_click=state.activate, args=(session, entry.id))
-            cols[4].button("Remove", key=f"open.remove.{entry.id}", width="stretch",
-                           on_click=state.remove, args=(session, entry.id))
+            cols[-1].button("Remove", key=f"open.remove.{entry.id}", width="stretch",
+                            on_click=state.remove, args=(session, entry.id))
 
 
 def _details(entry: LoadedFile) -> None:

@@ -99,6 +99,8 @@ bench: $(VENV)/.dev system-deps
 	# The tools (issue 18): fill (core and click -> shown in Chromium), margin, interpolation, statistics
 	# against their goals; --itk also compares ITK's contour interpolation.
 	$(PY) benchmarks/bench_tools.py --browser
+	# First contact: the first screen with the sample's picture, a 210 MB download's start.
+	$(PY) benchmarks/bench_first_contact.py
 
 # Reliability (issue 10): >= 10,000 mutated files through the core and the CLI, each in a
 # worker subprocess with a time and a memory limit; any error but OverlayError, hang or

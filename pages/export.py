@@ -1,13 +1,11 @@
-"""Export: what changed, then the checked file, all files as a zip, and plane PNGs."""
+"""Export: what changed (in the series, then the file), the checked file, series and all files, PNGs."""
 
 import streamlit as st
 
 from overlay_core.edit import operations
-from overlay_core.errors import OverlayError
 from overlay_core.planes.changes import ChangeKind, plane_changes
-from studio import state
 from studio.deid import deid_section
-from studio.export import checked_bytes, download_name, zip_files
+from studio.downloads import downloads, series_changes
 from studio.formats import export_section as formats_section
 from studio.interop import export_section
 from studio.pacs import sections as pacs
@@ -16,6 +14,7 @@ from studio.ui import require_active
 
 st.title("Export")
 entry = require_active()
+series_changes(entry)  # with a series open: what changed in each of its instances
 
 st.subheader(f"What changed in {plain(entry.name)}")
 changes = plane_changes(entry.original, entry.dataset)
@@ -38,31 +37,7 @@ new_uid = st.checkbox(
     "Give the file a new SOP Instance UID", value=False, key="export.new_uid",
     help="Recommended when the edited file will be stored next to the original in a PACS.",
 )
-try:
-    data = checked_bytes(entry, new_sop_instance_uid=new_uid)
-except OverlayError as exc:
-    st.error(plain(str(exc)))
-else:
-    st.success("The file was written and read back: its overlay planes are as shown.",
-               icon=":material/verified:")
-    st.download_button(
-        f"Download {plain(download_name(entry))}", data=data, file_name=download_name(entry),
-        mime="application/dicom", key="download", type="primary", icon=":material/download:",
-        on_click="ignore",  # a download needs no rerun of the page
-    )
-
-readable = [e for e in state.files(st.session_state) if e.ok]
-if len(readable) > 1:
-    try:
-        archive = zip_files(readable, new_sop_instance_uid=new_uid)
-    except OverlayError as exc:
-        st.error(f"The zip of all files is not offered: {plain(exc)}")
-    else:
-        st.download_button(
-            f"Download all {len(readable)} files as a zip", data=archive,
-            file_name="overlay-studio.zip", mime="application/zip", key="export.zip",
-            icon=":material/folder_zip:", on_click="ignore",
-        )
+downloads(entry, new_uid)  # the file shown, its series, every open file; each checked
 
 deid_section(entry)  # "De-identify overlays": remove them, or find, review and erase their text
 

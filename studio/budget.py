@@ -16,7 +16,7 @@ from typing import Any
 from overlay_core.dataset.limits import ENV_SESSION_BYTES, Limits, current, format_bytes
 from overlay_core.errors import LimitError
 
-__all__ = ["LOAD_FACTOR", "check_upload", "file_cost", "session_bytes"]
+__all__ = ["LOAD_FACTOR", "check_upload", "file_cost", "session_bytes", "upload_limit_mb"]
 
 #: Bytes needed per uploaded byte while a file opens: the upload and its loaded dataset.
 LOAD_FACTOR = 2
@@ -68,3 +68,16 @@ def check_upload(name: str, size: int, held: int, limits: Limits | None = None) 
             f"of its {format_bytes(budget)} budget ({ENV_SESSION_BYTES}); remove a file from the Open "
             "page first."
         )
+
+
+def upload_limit_mb(limits: Limits | None = None) -> int:
+    """Return the largest file one upload may be, in MB: what an empty session can open.
+
+    The uploader states this one limit and refuses larger files while they arrive, so it
+    never promises more than the session budget allows (``server.maxUploadSize`` did).
+
+    >>> upload_limit_mb(Limits(session_bytes=1 << 30))
+    512
+    """
+    budget = (limits or current()).session_bytes
+    return max(1, budget // LOAD_FACTOR // (1 << 20))

@@ -32,7 +32,8 @@ from overlay_core.interop import kinds
 from overlay_core.interop.gsps import is_presentation_state, referenced_frames, state_planes
 from overlay_core.interop.kinds import DerivedKind
 from overlay_core.interop.seg import import_seg, read_segments, segment_label
-from overlay_core.model import group_hex
+from overlay_core.model import OverlayPlane, group_hex
+from overlay_core.planes.placement import frame_map
 from overlay_core.planes.reading import load
 from overlay_core.render.compose import render
 from overlay_core.render.styles import PlaneStyle, default_color
@@ -162,8 +163,23 @@ def chosen_options(session: state.State, entry: LoadedFile) -> tuple[list[int], 
     labels = {p.group: str(session.get(f"export.seg_label.{entry.id}.{p.group_hex}") or segment_label(p))
               for p in planes if p.group in groups}
     frames = entry.image_info().frames if entry.ok else 1
-    frame = int(session.get(f"export.interop_frame.{entry.id}") or 1) - 1
+    first = first_plane_frame([p for p in planes if p.group in groups], frames)
+    frame = int(session.get(f"export.interop_frame.{entry.id}") or first + 1) - 1
     return groups, labels, min(max(frame, 0), frames - 1)
+
+
+def first_plane_frame(planes: Sequence[OverlayPlane], image_frames: int) -> int:
+    """Return the first 0-based image frame that holds one of ``planes`` (0 when none does).
+
+    Derived files default to it: image frame 1 of a plane that starts at frame 2 would be
+    an empty burned-in image.
+
+    >>> later = OverlayPlane(0x6000, 2, 2, frames=2, image_frame_origin=2, frame_specific=True)
+    >>> first_plane_frame([later], 4), first_plane_frame([], 4)
+    (1, 0)
+    """
+    covered = [image for p in planes for _, image in frame_map(p, image_frames)]
+    return min(covered) if covered else 0
 
 
 def _with_uid(ds: Dataset, uid: str) -> Dataset:
@@ -245,9 +261,11 @@ def export_section(entry: LoadedFile) -> None:
         return
     frame = 0
     if info.frames > 1:
+        first = first_plane_frame([p for p in planes if p.group in groups], info.frames)
+        st.session_state.setdefault(f"export.interop_frame.{entry.id}", first + 1)  # the first with a plane
         frame = int(st.number_input(
             "Image frame (for the burned-in image, and for the presentation state when planes differ "
-            "per frame)", 1, info.frames, 1, key=f"export.interop_frame.{entry.id}")) - 1
+            "per frame)", 1, info.frames, key=f"export.interop_frame.{entry.id}")) - 1
     labels: dict[int, str] = {}
     with st.expander("Segment labels", expanded=False):
         for plane in planes:

@@ -6,8 +6,10 @@ opened from a PACS, several uploaded files of one series, or the members of a ``
 then slice position) on the files as loaded. :func:`series_nav` draws previous/next buttons
 (Shift+PageUp/Shift+PageDown) that Inspect and Edit call in one line; stepping keeps the selected plane
 group, the zoom and the window, by copying those widget values to the next file's keys.
-:func:`sidebar_series` lists the series' instances with a mark on those with unsaved edits
-(content differing from the file as opened or as last stored to a PACS).
+:func:`sidebar_series` lists the series' instances (number and file name, each a button that
+opens it) with a mark on those with unsaved edits (content differing from the file as
+opened or as last stored to a PACS); :func:`mark_is_stale` tells the editor when a stroke
+flipped that mark.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ import streamlit as st
 from overlay_core.dataset.series import series_order, series_uid
 from studio import state
 from studio.state import LoadedFile, State, content_key
+from studio.text import plain
 
 __all__ = [
-    "CARRIED", "changed", "mark_saved", "members", "navigate", "series_nav", "session", "sidebar_series",
-    "unsaved",
+    "CARRIED", "changed", "instance_label", "mark_is_stale", "mark_saved", "members", "navigate",
+    "series_nav", "session", "sidebar_series", "unsaved",
 ]
 
 #: Session-state keys owned by this module: file id -> content key as opened / as last stored.
@@ -162,17 +165,53 @@ def series_nav(page: str) -> None:
     )
 
 
+#: Session key: file id -> whether the sidebar last showed it as unsaved (see :func:`mark_is_stale`).
+SHOWN = "series.shown"
+
+
+def instance_label(index: int, entry: LoadedFile) -> str:
+    """Return a series member's line in the sidebar: its Instance Number (or place) and file name.
+
+    >>> instance_label(2, LoadedFile("f1", "slice_002.dcm", 0, ""))
+    '2 · slice_002.dcm'
+    """
+    number = entry.original.get("InstanceNumber", "") if entry.original is not None else ""
+    shown = str(number).strip() or str(index)
+    return f"{shown} · {entry.name}"
+
+
+def mark_is_stale(session: State, entry: LoadedFile) -> bool:
+    """Say whether the sidebar's unsaved mark of ``entry`` no longer matches its content.
+
+    The Edit page's canvas reruns alone (an ``st.fragment``), so the sidebar is not redrawn
+    after a stroke; the editor calls this after each run and reruns the whole page only
+    when the mark flipped (the first stroke, or an undo back to the file as opened).
+    """
+    shown: dict[str, bool] = session.get(SHOWN) or {}
+    return entry.id in shown and shown[entry.id] != unsaved(session, entry)
+
+
 def sidebar_series() -> None:
-    """In the sidebar: the active file's series, the active instance and unsaved edits marked."""
+    """In the sidebar: the active file's series, one button per instance (number, file name).
+
+    The active instance is a primary button; unsaved edits are marked with a dot.
+    """
     found = _active_series()
     if found is None:
         return
     entry, series = found
-    dirty = [f for f in series if unsaved(session(), f)]
+    dirty = {f.id for f in series if unsaved(session(), f)}
+    session()[SHOWN] = {f.id: f.id in dirty for f in series}
     st.caption(f"Series: {len(series)} instances, {len(dirty)} with unsaved edits")
-    lines = [
-        f"{'▶' if f.id == entry.id else ' '} {i:>3}  {'● unsaved' if f in dirty else ''}".rstrip()
-        for i, f in enumerate(series, 1)
-    ]
-    with st.container(height=220 if len(lines) > 10 else "content", border=False):
-        st.text("\n".join(lines))
+    st.html("<style>.st-key-series-list button{justify-content:flex-start;min-height:2rem}</style>")
+    with st.container(height=260 if len(series) > 8 else "content", border=False, gap=None,
+                      key="series-list"):
+        for i, f in enumerate(series, 1):
+            mark = " ●" if f.id in dirty else ""
+            st.button(
+                plain(instance_label(i, f)) + mark, key=f"series.open.{f.id}",
+                type="primary" if f.id == entry.id else "tertiary",
+                icon=":material/arrow_right:" if f.id == entry.id else None,
+                help="Unsaved edits" if f.id in dirty else None,
+                on_click=navigate, args=(session(), entry.id, f.id), width="stretch",
+            )

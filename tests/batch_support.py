@@ -36,6 +36,7 @@ class Expected:
     frames: int = 1
     has_image: bool = True
     broken: bool = False
+    not_dicom: bool = False  # skipped by a batch, not failed
 
 
 def _on_image(mask: NDArray[np.bool_], origin: tuple[int, int],
@@ -80,8 +81,8 @@ def build_tree(root: Path, name: str = "archive") -> tuple[Path, dict[str, Expec
     pr, pr_mask = b.presentation_state_file()
     add("good/state.dcm", pr, planes={0x6002: pr_mask}, has_image=False)
     add("broken/truncated.dcm", two[: len(two) // 3], broken=True)
-    add("broken/notes.txt", b"not a DICOM file\n" * 20, broken=True)
-    add("broken/empty.dcm", b"", broken=True)
+    add("broken/notes.txt", b"not a DICOM file\n" * 20, not_dicom=True)
+    add("broken/empty.dcm", b"", not_dicom=True)
     # A zip inside the folder: its members are files of the batch too.
     implicit, imp_mask = b.implicit_vr_file()  # 12 x 14 image, 7 x 9 plane at 2\3
     with zipfile.ZipFile(src / "more.zip", "w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -72,6 +72,7 @@ CODES: dict[str, Code] = {
     "data-too-short": Code(E, "Overlay Data far too short for the plane's size"),
     "plane-unusable": Code(E, "any other reason the plane cannot be read"),
     "origin-outside-image": Code(W, "the origin puts the plane wholly outside the image"),
+    "plane-partly-outside": Code(I, "part of the plane lies outside the image; that part is not shown"),
     "frames-beyond-image": Code(W, "some plane frames fall beyond the image's last frame"),
 }
 
@@ -450,8 +451,20 @@ def _data_findings(ds: Dataset, plane: OverlayPlane, unpacked: list[Finding]) ->
 def _placement_findings(plane: OverlayPlane, info: ImageInfo) -> list[Finding]:
     name = _name(plane.group)
     out = []
-    if plane_window(plane, info.rows, info.columns) is None:
-        r0, c0 = origin_offset(plane.origin)
+    window = plane_window(plane, info.rows, info.columns)
+    r0, c0 = origin_offset(plane.origin)
+    if window is not None and (window[2].stop - window[2].start, window[3].stop - window[3].start) != (
+            plane.rows, plane.columns):
+        rows, cols = window[0], window[1]  # 0-based image slices, said 1-based below
+        out.append(_finding(
+            "plane-partly-outside", plane.group,
+            f"{name} lies partly outside the {info.rows} x {info.columns} image: its origin "
+            f"{plane.origin[0]}\\{plane.origin[1]} puts its {plane.rows} x {plane.columns} pixels "
+            f"at rows {r0 + 1} to {r0 + plane.rows} and columns {c0 + 1} to {c0 + plane.columns}, "
+            f"of which only rows {rows.start + 1} to {rows.stop} and columns {cols.start + 1} to "
+            f"{cols.stop} are on the image and shown.",
+        ))
+    if window is None:
         out.append(_finding(
             "origin-outside-image", plane.group,
             f"{name} lies wholly outside the {info.rows} x {info.columns} image: its origin "

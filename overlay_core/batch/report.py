@@ -72,7 +72,7 @@ def _plane_kind(plane: dict[str, Any]) -> str:
 def write_summary(report: Path, summary: Path) -> dict[str, int]:
     """Write ``summary.csv`` from the report; return the status counts.
 
-    Columns ``category, name, files, count``: ``status`` rows (``ok``, ``failed``);
+    Columns ``category, name, files, count``: ``status`` rows (``ok``, ``failed``, ``skipped``);
     ``diagnostic`` rows per code (files with it, findings); ``plane`` rows per kind
     (``standalone G``, ``embedded G``, ``standalone R multi-frame``…; files, planes);
     ``error`` rows per error message (the first :data:`MAX_ERROR_ROWS` distinct ones; the

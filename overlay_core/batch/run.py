@@ -21,7 +21,7 @@ from typing import IO
 
 from overlay_core.batch.engine import WORKER_DIED, execute
 from overlay_core.batch.report import REPORT, SUMMARY, Progress, done_files, write_summary
-from overlay_core.batch.sources import Item, check_sources, walk
+from overlay_core.batch.sources import Item, check_sources, selected, walk
 from overlay_core.batch.tasks import TASKS, Options, failure_record, run_task, worker_modules
 from overlay_core.errors import InvalidArgumentError
 
@@ -30,7 +30,10 @@ __all__ = ["BatchResult", "run_batch"]
 
 @dataclass(frozen=True)
 class BatchResult:
-    """What a batch did: files processed now, of which ``failed``; ``skipped`` as done before."""
+    """What a batch did: files processed now, ``failed``, ``not_dicom`` and ``skipped`` as done before.
+
+    ``not_dicom`` of the processed files were skipped as not DICOM (neither ok nor failed).
+    """
 
     processed: int
     failed: int
@@ -38,6 +41,7 @@ class BatchResult:
     seconds: float
     report: Path
     summary: Path
+    not_dicom: int = 0
 
 
 def run_batch(
@@ -51,6 +55,8 @@ def run_batch(
     progress: bool | None = None,
     chunk: int = 1,
     in_flight: int | None = None,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
 ) -> BatchResult:
     """Run ``task`` over every file of ``sources``; write the report, summary and outputs to ``out``.
 
@@ -74,6 +80,9 @@ def run_batch(
         Show a progress bar on stderr; default: when stderr is a terminal.
     chunk, in_flight : int
         Passed to :func:`execute`.
+    include, exclude : sequence of str
+        Glob patterns on each file's name or path inside its source
+        (:func:`overlay_core.batch.sources.selected`); files left out are not in the report.
 
     Raises
     ------
@@ -104,19 +113,22 @@ def run_batch(
     def todo() -> Iterator[Item]:
         nonlocal skipped
         for item in walk(sources, exclude=str(folder)):
+            if not selected(item, include, exclude):
+                continue
             if item.key in done:
                 skipped += 1
             else:
                 yield item
 
     def count() -> int:
-        return sum(1 for item in walk(sources, exclude=str(folder)) if item.key not in done)
+        return sum(1 for item in walk(sources, exclude=str(folder))
+                   if item.key not in done and selected(item, include, exclude))
 
     fn = partial(run_task, task, str(folder), options or Options())
     preload = worker_modules(task)
     show = sys.stderr.isatty() if progress is None else progress
     bar = Progress(sys.stderr if show else None, count)
-    processed = failed = 0
+    processed = failed = not_dicom = 0
     start = time.perf_counter()
     fh: IO[str]
     with report.open("a", encoding="utf-8") as fh:
@@ -134,11 +146,12 @@ def run_batch(
                 fh.write(json.dumps(record) + "\n")
                 fh.flush()
                 processed += 1
-                failed += record["status"] != "ok"
+                failed += record["status"] == "failed"
+                not_dicom += record["status"] == "skipped"
                 bar.update()
         finally:
             results.close()  # shuts the pool down at once on an interruption
             bar.close()
             fh.flush()
             write_summary(report, summary)
-    return BatchResult(processed, failed, skipped, time.perf_counter() - start, report, summary)
+    return BatchResult(processed, failed, skipped, time.perf_counter() - start, report, summary, not_dicom)

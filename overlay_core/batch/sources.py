@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import posixpath
 import stat
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 from overlay_core.errors import InvalidArgumentError, clause
 from overlay_core.files.archive import skipped
 
-__all__ = ["MAX_MEMBER_BYTES", "Item", "check_sources", "is_url", "is_zip", "walk"]
+__all__ = ["MAX_MEMBER_BYTES", "Item", "check_sources", "is_url", "is_zip", "selected", "walk"]
 
 #: A zip member larger than this (uncompressed) is refused rather than inflated in memory.
 MAX_MEMBER_BYTES = 2 << 30
@@ -111,6 +112,48 @@ class Item:
         except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError) as exc:
             reason = clause(exc)
             raise InvalidArgumentError(f"The archive member {self.key} is unreadable ({reason}).") from None
+
+
+    def has_dicom_prefix(self) -> bool:
+        """Say whether the file starts with ``DICM``, after a 128-byte preamble or without one.
+
+        Only the first 132 bytes are read; a file that cannot be read says ``True`` (its
+        failure is reported, not skipped), and so does an instance on a DICOMweb server.
+        """
+        if self.problem is not None or self.web is not None:
+            return True
+        try:
+            if self.member is None:
+                with open(self.path, "rb") as fh:
+                    head = fh.read(132)
+            else:
+                with _open_zip(self.path, *_signature(self.path)).open(self.member) as fh:
+                    head = fh.read(132)
+        except (OSError, KeyError, zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError):
+            return True
+        return head[128:132] == b"DICM" or head[:4] == b"DICM"
+
+
+def selected(item: Item, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> bool:
+    """Say whether ``--include``/``--exclude`` glob patterns keep ``item``.
+
+    A pattern matches the file's name or its path inside its source (``*`` also crosses
+    ``/``); with include patterns a file must match one of them, and a file matching an
+    exclude pattern is left out.
+
+    >>> item = Item("scans/a/x.dcm", "scans/a/x.dcm", "/abs/scans/a/x.dcm")
+    >>> selected(item, ["*.dcm"]), selected(item, ["*.IMA"]), selected(item, exclude=["b/*"])
+    (True, False, True)
+    >>> selected(item, exclude=["scans/a/*"]), selected(Item("r", "scans/README", "/r"), exclude=["README"])
+    (False, False)
+    """
+    inside = item.relative.split("/", 1)[1] if "/" in item.relative else item.relative
+    names = {posixpath.basename(item.relative or item.key), inside, item.relative, item.key}
+
+    def matches(patterns: Sequence[str]) -> bool:
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns for name in names)
+
+    return (not include or matches(include)) and not matches(exclude)
 
 
 def _signature(path: str) -> tuple[int, int]:

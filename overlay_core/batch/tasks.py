@@ -4,11 +4,13 @@ r"""What a batch does to one file: audit, migrate, strip, render, masks, seg, rt
 or a Dask cluster). It takes an :class:`~overlay_core.batch.sources.Item`, writes the file's
 outputs under the output folder, at the item's ``relative`` path, and returns the file's
 report record, a JSON-ready dict. It never raises: a file that fails returns
-``status: "failed"`` and a one-line ``error``, and the batch goes on.
+``status: "failed"`` and a one-line ``error``, and the batch goes on. A file that is
+not DICOM at all (no ``DICM`` prefix, and not readable as DICOM without it: a README, a
+``.tsv``, an ``.npz`` beside the images) is ``status: "skipped"``, not a failure.
 
-Every record has ``file`` (the item's key), ``task``, ``status`` (``"ok"`` or
-``"failed"``), ``error`` (``None`` or one line) and ``outputs`` (paths relative to the
-output folder). Each task adds its own fields:
+Every record has ``file`` (the item's key), ``task``, ``status`` (``"ok"``,
+``"failed"`` or ``"skipped"``), ``error`` (``None`` or one line) and ``outputs`` (paths
+relative to the output folder); a skipped file's ``note`` says why. Each task adds its own fields:
 
 ``audit``
     ``image``, ``overlays`` and ``diagnostics`` exactly as ``info --json`` prints them.
@@ -64,12 +66,15 @@ from typing import Any
 import numpy as np
 
 from overlay_core.batch.sources import Item
-from overlay_core.errors import InvalidArgumentError, OverlayError
+from overlay_core.errors import InvalidArgumentError, NotDicomError, OverlayError
 from overlay_core.files.paths import same_file
 from overlay_core.model import FIRST_GROUP, group_hex
 from overlay_core.planes.reading import image_info, load, overlay_groups, read_planes, unpack_plane
 
-__all__ = ["TASKS", "Options", "failure_record", "one_line", "run_task", "worker_modules"]
+__all__ = ["NOT_DICOM", "TASKS", "Options", "failure_record", "one_line", "run_task", "worker_modules"]
+
+#: The ``note`` of a record skipped because the file is not DICOM.
+NOT_DICOM = "Not a DICOM file (no DICM prefix, and not readable as DICOM): skipped."
 
 #: The highest group number of the overlay repeating groups' range, odd groups included.
 _LAST_60XX = 0x60FF
@@ -374,6 +379,11 @@ def run_task(task: str, out: str, options: Options, item: Item) -> dict[str, Any
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             TASKS[task](item, _Writer(Path(out), item, record), options, record)
+    except NotDicomError as exc:  # README, .tsv, .npz beside the images: skipped, not failed
+        if item.has_dicom_prefix():
+            record.update(status="failed", error=one_line(exc))
+        else:
+            record.update(status="skipped", note=NOT_DICOM)
     except Exception as exc:  # one bad file must never stop the batch
         record.update(status="failed", error=one_line(exc))
     return record

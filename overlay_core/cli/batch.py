@@ -29,6 +29,11 @@ def _configure_batch(parser: argparse.ArgumentParser) -> None:
                         help="local worker processes (default: the number of CPUs)")
     parser.add_argument("--resume", action="store_true",
                         help="skip the files the report in DIR has as done, and append to it")
+    parser.add_argument("--include", action="append", default=[], metavar="GLOB",
+                        help="only files whose name or path inside the source matches (repeatable), "
+                             "e.g. '*.dcm'")
+    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                        help="leave out files whose name or path inside the source matches (repeatable)")
     parser.add_argument("--max-size", type=int, metavar="N",
                         help="render: the longest side of each PNG (default: full resolution)")
     parser.add_argument("--profile", choices=("remove", "clean-graphics"), default="remove",
@@ -64,17 +69,20 @@ def _run_batch(args: argparse.Namespace) -> int:
             modules = worker_modules(args.task)
             with dask_executor(args.scheduler, args.workers, modules) as (executor, threads):
                 result = run_batch(args.task, args.sources, args.out, workers=executor, resume=args.resume,
-                                   options=options, chunk=DASK_CHUNK, in_flight=2 * threads)
+                                   options=options, chunk=DASK_CHUNK, in_flight=2 * threads,
+                                   include=args.include, exclude=args.exclude)
         else:
             result = run_batch(args.task, args.sources, args.out, workers=args.workers, resume=args.resume,
-                               options=options)
+                               options=options, include=args.include, exclude=args.exclude)
     except KeyboardInterrupt:
         print(f"{PROG} batch: interrupted; the report so far is in {args.out}; add --resume to continue.",
               file=sys.stderr)
         return 130
     skipped = f", {result.skipped} skipped as done before" if result.skipped else ""
+    not_dicom = f", {result.not_dicom} skipped as not DICOM" if result.not_dicom else ""
+    ok = result.processed - result.failed - result.not_dicom
     print(f"{args.task}: {result.processed} file(s) in {time.perf_counter() - start:.1f} s, "
-          f"{result.processed - result.failed} ok, {result.failed} failed{skipped}; "
+          f"{ok} ok, {result.failed} failed{not_dicom}{skipped}; "
           f"report {result.report}, summary {result.summary}.")
     if result.failed:
         print(f"{PROG} batch: {result.failed} of {result.processed} file(s) failed; see {result.report}.",

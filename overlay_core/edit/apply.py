@@ -265,7 +265,8 @@ def _outside_message(plane: OverlayPlane, rows: int, cols: int) -> str:
     row, col = origin_offset(plane.origin)
     rr = max(row, 0), min(row + plane.rows, rows) - 1
     cc = max(col, 0), min(col + plane.columns, cols) - 1
-    where = (f"which covers image rows {rr[0]}–{rr[1]} and columns {cc[0]}–{cc[1]}"
+    # Said 1-based, as people count rows (and as the Overlay Origin is).
+    where = (f"which covers image rows {rr[0] + 1}–{rr[1] + 1} and columns {cc[0] + 1}–{cc[1] + 1}"
              if rr[0] <= rr[1] and cc[0] <= cc[1] else "which lies wholly outside the image")
     return (f"Nothing you drew lies on plane {plane.group_hex}, {where}; nothing was changed. "
             "Draw inside the plane, or resize it to the image first.")

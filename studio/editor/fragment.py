@@ -46,6 +46,7 @@ from studio.editor.strokes import (
     stroke_mode,
 )
 from studio.measure import statistics_panel
+from studio.series import mark_is_stale
 from studio.state import LoadedFile
 from studio.text import plain
 
@@ -409,7 +410,7 @@ def _editor(
             status.error(plain(message))
         applied_count = int(memory.get("strokes", 0))
         where = ((f" (frame {frame + 1} of {plane.frames})" if plane.frames > 1 else "")
-                 + f" · image rows {w.row0}–{w.row0 + w.rows - 1}, columns {w.col0}–{w.col0 + w.cols - 1}")
+                 + f" · image rows {w.row0 + 1}–{w.row0 + w.rows}, columns {w.col0 + 1}–{w.col0 + w.cols}")
         if release:
             status.caption(f"Drawing on plane {plane.group_hex}{where} · "
                            + (f"{applied_count} applied on release" if ready else "the canvas is loading…")
@@ -447,6 +448,8 @@ def _editor(
                            "the planes are drawn on black.")
         if not create:  # issue 18: statistics always shown, as stored after this run's strokes
             statistics_panel(entry, plane, image_frame, "edit")
+    if mark_is_stale(state, entry):  # the sidebar's unsaved mark flipped: redraw it at once
+        st.rerun(scope="app")
 
 
 def _others(entry: LoadedFile, plane: OverlayPlane) -> list[PlaneStyle]:

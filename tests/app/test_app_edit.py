@@ -470,7 +470,7 @@ def test_a_drawing_wholly_beside_a_small_plane_says_so_and_changes_nothing(edit_
     before = to_bytes(entry.dataset)
     draw(edit_app, rect(160, 120, 20, 20))  # image rows 30-34, columns 40-44: beside the plane
     assert errors(edit_app) == [
-        "Nothing you drew lies on plane 6000, which covers image rows 2–21 and columns 3–32; "
+        "Nothing you drew lies on plane 6000, which covers image rows 3–22 and columns 4–33; "
         "nothing was changed. Draw inside the plane, or resize it to the image first."
     ]
     assert to_bytes(entry.dataset) == before

@@ -150,3 +150,54 @@ def test_the_zip_error_names_the_file_that_cannot_be_written(app: AppTest) -> No
         "The zip of all files is not offered: no-uid.dcm: The file has no SOP Instance UID, so it cannot "
         "be written as it is; give it a new SOP Instance UID."
     ]
+
+
+def _series(count: int = 3) -> list[tuple[str, bytes]]:
+    from pydicom.uid import generate_uid
+
+    from tests.builders import add_plane, image_dataset, to_file_bytes
+
+    uid, files = generate_uid(), []
+    for number in range(1, count + 1):
+        ds = image_dataset(20, 24, seed=number)
+        ds.SeriesInstanceUID, ds.InstanceNumber, ds.SeriesNumber = uid, number, 3
+        ds.SeriesDescription = "Axial T2"
+        add_plane(ds, 0x6000, np.eye(20, 24, dtype=bool)[None])
+        files.append((f"s{number}.dcm", to_file_bytes(ds)))
+    return files
+
+
+def test_the_series_is_summarised_and_downloaded_alone(app: AppTest, downloads: Downloads) -> None:
+    other, _ = roi_file()
+    open_files(app, ("other.dcm", other), *_series())
+    entries = {e.name: e for e in state.files(app.session_state)}
+    edited = entries["s2.dcm"]
+    set_plane(edited.dataset, 0x6000, np.zeros((1, 20, 24), bool))  # an edit in instance 2
+    state.activate(app.session_state, entries["s1.dcm"].id)
+    goto(app, "export")
+    assert app.subheader[0].value == "This series: 3 instances, 1 changed"
+    summary = shown(app.markdown[0].value)
+    assert "**1 · s1.dcm** (shown): unchanged" in summary and "**2 · s2.dcm**: Plane 6000 edited" in summary
+    with zipfile.ZipFile(io.BytesIO(downloads.get_bytes("series-3-Axial-T2.zip"))) as archive:
+        assert archive.namelist() == [f"series-3-Axial-T2/s{n}-edited.dcm" for n in (1, 2, 3)]
+        assert not plane_bits(load(archive.read("series-3-Axial-T2/s2-edited.dcm")), 0x6000).any()
+    with zipfile.ZipFile(io.BytesIO(downloads.get_bytes("overlay-studio.zip"))) as archive:
+        assert len(archive.namelist()) == 4  # every open file, the other one too
+
+
+def test_a_large_file_is_written_and_checked_when_its_download_is_asked_for(
+    app: AppTest, downloads: Downloads, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import studio.downloads
+
+    monkeypatch.setattr(studio.downloads, "EAGER_BYTES", 100)  # every file counts as large
+    data, masks = two_plane_file()
+    goto(open_files(app, ("two.dcm", data)), "export")
+    entry = state.active(app.session_state)
+    assert callable(downloads["two-edited.zip"])  # nothing written yet, nothing kept
+    assert any("written and checked when you click" in c.value for c in app.caption)
+    with zipfile.ZipFile(io.BytesIO(downloads.get_bytes("two-edited.zip"))) as archive:
+        assert archive.namelist() == ["two-edited.dcm"]
+        written = load(archive.read("two-edited.dcm"))
+    assert np.array_equal(plane_bits(written, 0x6002), masks[0x6002])
+    assert entry.export_memo == {}  # the session holds no copy of a large download

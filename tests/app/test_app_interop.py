@@ -109,6 +109,17 @@ def test_multi_frame_exports_use_the_chosen_frame(app: AppTest, downloads: Downl
     assert files["multi-seg.dcm"] == downloads.get_bytes("multi-seg.dcm")
 
 
+def test_derived_files_default_to_the_first_frame_with_a_plane(app: AppTest, downloads: Downloads) -> None:
+    # QA: they defaulted to image frame 1 though the plane starts at frame 2 (an empty burn-in).
+    data, _ = multiframe_file(image_frames=4, plane_frames=2, image_frame_origin=2)
+    make(goto(open_files(app, ("multi.dcm", data)), "export"))
+    entry = state.active(app.session_state)
+    assert app.number_input(key=f"export.interop_frame.{entry.id}").value == 2
+    assert not errors(app)
+    sc = load(downloads.get_bytes("multi-frame2-sc.dcm"))
+    assert sc.SourceImageSequence[0].ReferencedFrameNumber == 2
+
+
 def test_inspect_shows_an_open_state_on_its_image(app: AppTest, downloads: Downloads) -> None:
     data, _ = two_plane_file()
     source = load(data)

@@ -126,3 +126,19 @@ def test_the_session_note_is_shown_once_on_open(app: AppTest) -> None:
     notes = [c.value for c in app.caption if c.value == SESSION_NOTE]
     assert notes == [SESSION_NOTE]  # in the sidebar (on every page), not repeated on Open
     assert SESSION_NOTE in [c.value for c in app.sidebar.caption]
+
+
+def test_first_screen_shows_the_sample_and_what_to_do_next(monkeypatch: pytest.MonkeyPatch) -> None:
+    # QA: the first screen loaded the sample but showed no image and no next step, and
+    # "Open the bundled sample" stayed and did nothing visible when clicked again.
+    monkeypatch.setenv("OVERLAY_STUDIO_SAMPLE", "1")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    no_exception(at)
+    assert len(at.get("image")) == 1  # the sample's picture, its plane drawn
+    card = shown(" ".join(m.value for m in at.markdown))
+    assert f"**{state.SAMPLE_NAME}** is open: overlay plane 6000 (G, 300 × 484), drawn on the image." in card
+    links = [link.proto.label for link in at.get("page_link")]
+    assert links[:2] == ["Inspect: its planes, diagnostics and frames",
+                         "Edit: draw or erase on a plane, or add one"]
+    assert not [b for b in at.button if b.key == "open.sample"]  # open already: not offered again

@@ -133,6 +133,8 @@ CASES: list[tuple[str, int | None, Callable[[], Dataset]]] = [
     ("plane-unusable", G, lambda: _image(data="not binary", data_vr="LO")),
     ("origin-outside-image", G, lambda: _image(origin=(7, 1))),
     ("origin-outside-image", G, lambda: _image(origin=(-2, 1))),
+    ("plane-partly-outside", G, lambda: _image(origin=(6, 8))),
+    ("plane-partly-outside", G, lambda: _image(origin=(-1, -3))),
     ("frames-beyond-image", G, lambda: _multiframe(frames_attr=2, image_frame_origin=3)),
 ]
 
@@ -164,6 +166,8 @@ def test_codes_are_stable_names() -> None:
         ("origin-outside-image", lambda: _image(origin=(6, 8))),   # bottom-right pixel still shown
         ("origin-outside-image", lambda: _image(origin=(-1, -3))),  # top-left pixel still shown
         ("frames-beyond-image", lambda: _multiframe(frames_attr=2, image_frame_origin=2)),
+        ("plane-partly-outside", lambda: _image(origin=(4, 4))),  # the last row and column of the image
+        ("plane-partly-outside", lambda: _image(origin=(7, 1))),  # wholly outside: origin-outside-image
         ("odd-length", lambda: _image(mask=None, rows=1, cols=8, data=b"\xff")),  # reported as missing-pad
     ],
 )
@@ -179,11 +183,19 @@ def _private_creator_only() -> Dataset:
 
 @pytest.mark.parametrize(
     "build",
-    [b.two_plane_file, b.roi_file, b.all_groups_file, b.implicit_vr_file, b.rle_file,
-     b.larger_plane_file, b.multiframe_file],
+    [b.two_plane_file, b.roi_file, b.all_groups_file, b.implicit_vr_file, b.rle_file, b.multiframe_file],
 )
 def test_clean_files_have_no_findings(build: Callable[[], tuple[bytes, object]]) -> None:
     assert diagnose(load(build()[0])) == []
+
+
+def test_partly_outside_says_which_rows_and_columns_are_shown_1_based() -> None:
+    (finding,) = diagnose(_image(origin=(5, -1)))  # a 3 x 5 plane on a 6 x 8 image
+    assert (finding.code, finding.severity) == ("plane-partly-outside", Severity.INFO)
+    assert "at rows 5 to 7 and columns -1 to 3" in finding.message
+    assert "only rows 5 to 6 and columns 1 to 3 are on the image" in finding.message
+    larger = diagnose(load(b.larger_plane_file()[0]))  # legal, and worth knowing
+    assert [f.code for f in larger] == ["plane-partly-outside"]
 
 
 def test_a_group_with_errors_is_not_unpacked_again() -> None:
@@ -207,13 +219,14 @@ def test_diagnose_does_not_change_the_dataset() -> None:
 CORPUS_FINDINGS = {
     "MR-SIEMENS-DICOM-WithOverlays.dcm": [],
     "examples_overlay.dcm": [],
-    "OutOfBoundsOverlay.dcm": [],
+    "OutOfBoundsOverlay.dcm": [("plane-partly-outside", "6000"), ("plane-partly-outside", "6002")],
     "dwv_leadtools-8BitsJpegLossyGrayScale.dcm": [("group-empty", "6000")],
     "fo-dicom_GH1728.dcm": [("data-short", "6000")],
     "fo-dicom_IM-0001-0001-0001.dcm": [("data-missing", "6000")],
     "mr_brucker_with_unaligned_multiframe_overlay.dcm": [
-        ("wrong-vr", "6000"), ("bits-allocated-missing", "6000"), ("bit-position-missing", "6000")],
-    "derived/mr_brucker_with_unaligned_multiframe_overlay__repaired.dcm": [],
+        ("wrong-vr", "6000"), ("bits-allocated-missing", "6000"), ("bit-position-missing", "6000"),
+        ("plane-partly-outside", "6000")],
+    "derived/mr_brucker_with_unaligned_multiframe_overlay__repaired.dcm": [("plane-partly-outside", "6000")],
     "weasis_overlay.dcm": [("embedded-retired", "6000"), ("embedded-retired", "6002")],
     "weasis_prOverlay.dcm": [("activation-layer-only", g) for g in ("6000", "6002", "6004", "6006")],
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import multiprocessing
 import os
@@ -15,6 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import psutil
 import pytest
 
@@ -22,7 +24,7 @@ from overlay_core.batch.engine import POOL_BROKEN, WORKER_DIED, dask_executor, e
 from overlay_core.batch.report import MAX_ERROR_ROWS, done_files, write_summary
 from overlay_core.batch.run import run_batch
 from overlay_core.batch.sources import Item
-from overlay_core.batch.tasks import Options, run_task
+from overlay_core.batch.tasks import NOT_DICOM, Options, run_task
 from overlay_core.cli.main import main
 from overlay_core.errors import InvalidArgumentError
 from tests.batch_support import abort_on_poison, build_tree, gdcm_poison, many_files, run_cli
@@ -121,11 +123,54 @@ def test_exit_status_and_messages_in_a_pipe(tmp_path: Path) -> None:
     good = run_cli("batch", "audit", str(src), "--out", str(tmp_path / "o1"), "--workers", "2")
     assert good.returncode == 0 and good.stderr == ""  # no progress bar in a pipe
     assert "3 file(s)" in good.stdout and "3 ok, 0 failed" in good.stdout
-    (src / "broken.dcm").write_bytes(b"nonsense")
+    (src / "broken.dcm").write_bytes((src / "img000.dcm").read_bytes()[:400])  # DICM, then cut short
     bad = run_cli("batch", "audit", str(src), "--out", str(tmp_path / "o2"), "--workers", "2")
     assert bad.returncode == 1
     assert bad.stderr.strip().splitlines() == [
         f"python -m overlay_core batch: 1 of 4 file(s) failed; see {tmp_path / 'o2' / 'report.jsonl'}."]
+
+
+def test_a_mixed_folder_skips_what_is_not_dicom_and_exits_zero(tmp_path: Path) -> None:
+    """README, .tsv and .npz files beside the images (as in a real archive) are skipped, not failed."""
+    src = tmp_path / "study"
+    images = many_files(src / "dicom", 3, size=32)
+    (src / "README").write_text("Scans of the study; see participants.tsv.\n")
+    (src / "participants.tsv").write_text("id\tage\nP1\t42\n")
+    buffer = io.BytesIO()
+    np.savez(buffer, mask=np.ones((4, 4), np.uint8))
+    (src / "masks.npz").write_bytes(buffer.getvalue())
+    headerless = src / "dicom" / "raw"  # no preamble, no DICM, but DICOM: audited, not skipped
+    headerless.write_bytes(images[0].read_bytes()[132:])
+    result = run_cli("batch", "audit", str(src), "--out", str(tmp_path / "out"), "--workers", "2")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "7 file(s)" in result.stdout and "4 ok, 0 failed, 3 skipped as not DICOM" in result.stdout
+    records = _by_file(tmp_path / "out")
+    status = {Path(f).name: r["status"] for f, r in records.items()}
+    assert status == {"README": "skipped", "participants.tsv": "skipped", "masks.npz": "skipped",
+                      "raw": "ok", "img000.dcm": "ok", "img001.dcm": "ok", "img002.dcm": "ok"}
+    assert all(r["note"] == NOT_DICOM and r["error"] is None
+               for r in records.values() if r["status"] == "skipped")
+    rows = list(csv.DictReader((tmp_path / "out" / "summary.csv").open()))
+    table = {(r["category"], r["name"]): int(r["files"]) for r in rows}
+    assert (table[("status", "ok")], table[("status", "skipped")]) == (4, 3)
+    assert ("status", "failed") not in table and not any(c == "error" for c, _ in table)
+
+
+def test_include_and_exclude_globs_choose_the_files(tmp_path: Path) -> None:
+    src = tmp_path / "study"
+    many_files(src / "a", 2, size=16)
+    many_files(src / "b", 2, size=16)
+    (src / "notes.txt").write_text("notes\n")
+    out = tmp_path / "out"
+    assert main(["batch", "audit", str(src), "--out", str(out), "--workers", "1",
+                 "--include", "*.dcm", "--exclude", "b/*"]) == 0
+    chosen = sorted(Path(f).relative_to(src).as_posix() for f in _by_file(out))
+    assert chosen == ["a/img000.dcm", "a/img001.dcm"]
+    out2 = tmp_path / "out2"
+    assert main(["batch", "audit", str(src), "--out", str(out2), "--workers", "1",
+                 "--exclude", "img001.dcm", "--exclude", "*.txt"]) == 0
+    chosen = sorted(Path(f).relative_to(src).as_posix() for f in _by_file(out2))
+    assert chosen == ["a/img000.dcm", "b/img000.dcm"]
 
 
 @pytest.mark.parametrize(

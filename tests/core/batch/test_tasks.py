@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from overlay_core.batch.sources import Item
-from overlay_core.batch.tasks import TASKS, Options, one_line, run_task
+from overlay_core.batch.tasks import NOT_DICOM, TASKS, Options, one_line, run_task
 from overlay_core.cli.batch import BATCH_TASKS
 from overlay_core.cli.main import main
 from overlay_core.planes.reading import image_info, load, overlay_groups, read_planes
@@ -52,7 +52,7 @@ def runs(tree: tuple[Path, dict[str, Expected]], tmp_path_factory: pytest.TempPa
 
 
 def _ok(files: dict[str, Expected]) -> dict[str, Expected]:
-    return {k: e for k, e in files.items() if not e.broken}
+    return {k: e for k, e in files.items() if not e.broken and not e.not_dicom}
 
 
 def _pixels(ds: pydicom.Dataset) -> np.ndarray:
@@ -80,6 +80,9 @@ def test_every_file_is_reported_once_and_broken_ones_fail(
             assert record["status"] == "failed", key
             assert record["error"] and "\n" not in record["error"]
             assert record["outputs"] == []
+        elif expected.not_dicom:  # a README or .tsv beside the images: skipped, not failed
+            assert (record["status"], record["error"], record["outputs"]) == ("skipped", None, []), key
+            assert record["note"] == NOT_DICOM
         else:
             assert (record["status"], record["error"]) == ("ok", None), key
         for output in record["outputs"]:
@@ -115,8 +118,10 @@ def test_audit_records_are_info_json(tree: tuple[Path, dict[str, Expected]], run
     rows = list(csv.DictReader((folder / "summary.csv").open()))
     table = {(r["category"], r["name"]): (int(r["files"]), int(r["count"])) for r in rows}
     broken = sum(e.broken for e in files.values())
-    assert table[("status", "ok")] == (len(files) - broken,) * 2
+    not_dicom = sum(e.not_dicom for e in files.values())
+    assert table[("status", "ok")] == (len(files) - broken - not_dicom,) * 2
     assert table[("status", "failed")] == (broken, broken)
+    assert table[("status", "skipped")] == (not_dicom, not_dicom)
     embedded_files = [e for e in files.values() if e.embedded]
     assert table[("diagnostic", "embedded-retired")] == (
         len(embedded_files), sum(len(e.embedded) for e in embedded_files))

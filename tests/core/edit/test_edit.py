@@ -195,7 +195,7 @@ def test_a_drawing_on_a_missing_group_makes_an_image_sized_plane() -> None:
 def test_a_drawing_beside_the_plane_changes_nothing_and_says_where_the_plane_is() -> None:
     ds = with_plane(np.zeros((3, 4), bool), origin=(11, 15))
     before = to_bytes(ds)
-    with pytest.raises(InvalidArgumentError, match="which covers image rows 10–12 and columns 14–17"):
+    with pytest.raises(InvalidArgumentError, match="which covers image rows 11–13 and columns 15–18"):
         edit.apply_canvas(ds, 0x6000, {"objects": [line(0, 2, 5, 2)]}, fit_view(ROWS, COLS))
     with pytest.raises(InvalidArgumentError, match="nothing to apply"):
         edit.apply_canvas(ds, 0x6002, {"objects": []}, fit_view(ROWS, COLS))

@@ -14,7 +14,9 @@ import pytest
 from pydicom.uid import generate_uid
 
 from overlay_core.dataset.series import derive_instance
-from overlay_core.pacs.dicomweb import PacsClient, Server, StudyQuery
+from overlay_core.pacs.client import StudyQuery
+from overlay_core.pacs.config import Server
+from overlay_core.pacs.dicomweb import DicomwebClient
 from overlay_core.planes.changes import same_planes
 from overlay_core.planes.reading import load
 from tests.builders import to_file_bytes
@@ -36,7 +38,7 @@ def study() -> Iterator[LoadedStudy]:
 
 
 def test_search_and_list_series(benchmark: pytest.FixtureRequest, study: LoadedStudy) -> None:
-    client = PacsClient(Server("bench", study.server.url))
+    client = DicomwebClient(Server("bench", study.server.url))
 
     def run() -> None:
         (found,) = client.search_studies(StudyQuery(patient="hidden^pacs"))
@@ -46,7 +48,7 @@ def test_search_and_list_series(benchmark: pytest.FixtureRequest, study: LoadedS
 
 
 def test_open_series_of_20(benchmark: pytest.FixtureRequest, study: LoadedStudy) -> None:
-    client = PacsClient(Server("bench", study.server.url))
+    client = DicomwebClient(Server("bench", study.server.url))
 
     def run() -> None:
         items = client.retrieve_series(study.study_uid, study.series_uid, max_instances=100, max_bytes=2**30)
@@ -56,7 +58,7 @@ def test_open_series_of_20(benchmark: pytest.FixtureRequest, study: LoadedStudy)
 
 
 def test_store_and_check_20(benchmark: pytest.FixtureRequest, study: LoadedStudy) -> None:
-    client = PacsClient(Server("bench", study.server.url))
+    client = DicomwebClient(Server("bench", study.server.url))
 
     def run() -> None:
         series = generate_uid()

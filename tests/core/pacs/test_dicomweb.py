@@ -16,9 +16,11 @@ from pydicom.uid import generate_uid
 
 from overlay_core.dataset.series import derive_instance
 from overlay_core.edit.apply import apply_mask
-from overlay_core.pacs.dicomweb import (
+from overlay_core.pacs.client import StudyQuery
+from overlay_core.pacs.config import Server, load_config
+from overlay_core.pacs.dicomweb import DicomwebClient
+from overlay_core.pacs.errors import (
     PacsAuthError,
-    PacsClient,
     PacsConfigError,
     PacsError,
     PacsLimitError,
@@ -26,9 +28,6 @@ from overlay_core.pacs.dicomweb import (
     PacsRejectedError,
     PacsResponseError,
     PacsUnreachableError,
-    Server,
-    StudyQuery,
-    load_config,
 )
 from overlay_core.planes.changes import same_planes
 from overlay_core.planes.reading import load, plane_bits
@@ -46,8 +45,8 @@ from tools.orthanc import free_port, running_orthanc
 orthanc_fixture = pacs_support.orthanc_fixture
 
 
-def client(server_url: str, **kwargs: object) -> PacsClient:
-    return PacsClient(Server("test", server_url, **kwargs))  # type: ignore[arg-type]
+def client(server_url: str, **kwargs: object) -> DicomwebClient:
+    return DicomwebClient(Server("test", server_url, **kwargs))  # type: ignore[arg-type]
 
 
 # --- configuration ---------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The project's tests (a package, so that no installed ``tests`` package shadows it)."""

@@ -126,6 +126,10 @@ class DimseClient:
             raise PacsUnreachableError(
                 f"The PACS {name!r} rejected the association while {action}: check its called AE title "
                 f"and that it knows this app's AE title {self.server.calling_aet!r}.")
+        if not assoc.is_established and assoc.rejected_contexts:  # it answered, accepting none of them
+            raise PacsRejectedError(
+                f"The PACS {name!r} accepts none of the SOP classes and transfer syntaxes needed "
+                f"while {action}.")
         if not assoc.is_established:
             raise PacsUnreachableError(
                 f"The PACS {name!r} cannot be reached while {action}: check that it is running.")
@@ -361,10 +365,11 @@ class DimseClient:
                 continue
             if code == 0xFE00:
                 check_cancel(cancel)
-            if code == 0xA801:
+            if self.server.move_aet and code >= 0xA000 and code not in (0xB000, 0xFE00):
+                # Orthanc answers 0xC000, the standard 0xA801, for a destination it does not know.
                 raise PacsRejectedError(
-                    f"The PACS {self.server.name!r} does not know the move destination "
-                    f"{self.server.move_aet!r}: add it to its modalities.")
+                    f"The PACS {self.server.name!r} refused the C-MOVE to {self.server.move_aet!r} "
+                    f"(status 0x{code:04X}): check that it knows that AE title with this machine's address.")
             if code not in (0x0000, 0xB000):
                 raise PacsResponseError(
                     f"The PACS {self.server.name!r} answered with status 0x{code:04X} while {action}.")

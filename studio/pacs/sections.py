@@ -39,6 +39,7 @@ from studio.pacs.session import (
     Origin,
     StoredInstance,
     add_series,
+    check_room,
     config,
     edited,
     fetch_series,
@@ -163,9 +164,10 @@ def _open(cfg: PacsConfig, server: AnyServer, summaries: Sequence[SeriesSummary]
     what = "the series" if len(summaries) == 1 else f"{len(summaries)} series"
 
     def work(cancel: threading.Event, progress: Progress) -> list[list[Retrieved]]:
-        return fetch_series(session, cfg, server, summaries, progress, cancel, client)
+        return fetch_series(client, cfg, summaries, holding, progress, cancel)
 
     try:
+        holding = check_room(session, cfg, server, summaries)
         fetched = waiting.run(client, work, f"Retrieving {what}…",
                               f"Cancelled opening {what}: nothing was added to this session.")
     except PacsError as exc:

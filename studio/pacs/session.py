@@ -5,12 +5,13 @@ environment or the ``[dicomweb]`` and ``[dimse]`` tables of ``.streamlit/secrets
 Everything goes through :class:`overlay_core.pacs.client.PacsClient`, so nothing here knows
 the protocol. Opened instances live in ``st.session_state`` like uploads. What the session
 holds from PACS servers is capped (``max_instances``, ``max_megabytes``); files removed from
-the session free their share. Series are opened all or nothing: :func:`fetch_series` only
-reads the session (it may run in a worker thread, :mod:`studio.pacs.waiting`) and
-:func:`add_series` changes it. Each instance is read like a file on disk; one that cannot
-be read is listed with its one sentence while the others open. Storing sends, retrieves
-again and compares in the core (:func:`overlay_core.pacs.store.store_and_verify`); the
-session changes only when every file read back as sent.
+the session free their share. Series are opened all or nothing: :func:`check_room` reads
+the session, :func:`fetch_series` does not touch it (it may run in a worker thread,
+:mod:`studio.pacs.waiting`), and :func:`add_series` changes it. Each instance is read like
+a file on disk; one that cannot be read is listed with its one sentence while the others
+open. Storing sends, retrieves again and compares in the core
+(:func:`overlay_core.pacs.store.store_and_verify`); the session changes only when every file
+read back as sent.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ __all__ = [
     "Origin",
     "StoredInstance",
     "add_series",
+    "check_room",
     "config",
     "edited",
     "fetch_series",
@@ -123,24 +125,14 @@ def _name(ds: Dataset, fallback: int) -> str:
     return f"{modality}-instance-{label}.dcm"
 
 
-def fetch_series(
-    session: State,
-    cfg: PacsConfig,
-    server: AnyServer,
-    summaries: Sequence[SeriesSummary],
-    progress: Progress | None = None,
-    cancel: threading.Event | None = None,
-    client: PacsClient | None = None,
-) -> list[list[Retrieved]]:
-    """Retrieve series of one study within what the session may still hold; change nothing.
-
-    Safe in a worker thread (:mod:`studio.pacs.waiting`): the session is only read.
+def check_room(session: State, cfg: PacsConfig, server: AnyServer,
+               summaries: Sequence[SeriesSummary]) -> tuple[int, int]:
+    """Return the instances and bytes the session holds from PACS servers, if these series may open.
 
     Raises
     ------
     PacsError
-        If a series is already open, the session's cap would be exceeded, any request
-        fails, or ``cancel`` was set.
+        If a series is already open, or the session is at its cap.
     """
     origins: dict[str, Origin] = session.get(ORIGINS, {})
     open_ids = {f.id for f in state.files(session)}
@@ -154,7 +146,27 @@ def fetch_series(
             f"This session already holds {count} instances from PACS servers, its limit: "
             "remove some files on the Open page first."
         )
-    client = client or connect(server)
+    return count, size
+
+
+def fetch_series(
+    client: PacsClient,
+    cfg: PacsConfig,
+    summaries: Sequence[SeriesSummary],
+    holding: tuple[int, int],
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> list[list[Retrieved]]:
+    """Retrieve series within what the session may still hold (``holding``: :func:`check_room`).
+
+    Touches no session state, so it may run in a worker thread (:mod:`studio.pacs.waiting`).
+
+    Raises
+    ------
+    PacsError
+        If the session's cap would be exceeded, any request fails, or ``cancel`` was set.
+    """
+    count, size = holding
     out = []
     for summary in summaries:
         items = client.retrieve_series(
@@ -209,7 +221,8 @@ def open_series(
     PacsError
         If any request fails, or the session's cap would be exceeded; nothing is added then.
     """
-    return add_series(session, server, fetch_series(session, cfg, server, [summary], progress))
+    holding = check_room(session, cfg, server, [summary])
+    return add_series(session, server, fetch_series(connect(server), cfg, [summary], holding, progress))
 
 
 def edited(session: State, entries: Sequence[LoadedFile]) -> list[LoadedFile]:

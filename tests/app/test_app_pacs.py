@@ -340,7 +340,7 @@ def test_servers_from_the_secrets_table(
     }
     app.run()
     no_exception(app)
-    assert app.selectbox(key="pacs.server").options == ["offline", "lab"]
+    assert app.selectbox(key="pacs.server").options == ["offline (DICOMweb)", "lab (DICOMweb)"]
     _search(app, "hidden")
     assert errors(app) == ["The PACS 'offline' cannot be reached while searching for studies: "
                            "check that it is running."]

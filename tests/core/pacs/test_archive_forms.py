@@ -66,7 +66,7 @@ def test_every_instance_opens_over_either_protocol(archive: LoadedStudy, protoco
         assert ds.PixelData == by_uid[item.sop_uid].PixelData
 
 
-def test_implicit_vr_without_file_meta_is_kept_as_such(archive: LoadedStudy) -> None:
+def test_implicit_vr_without_file_meta_opens(archive: LoadedStudy) -> None:
     client = connect(Server("web", archive.server.url))
     bare = archive.datasets[2]
     item = client.retrieve(archive.study_uid, archive.series_uid, str(bare.SOPInstanceUID))

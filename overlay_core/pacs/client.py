@@ -129,12 +129,17 @@ class SeriesSummary:
 
 @dataclass(frozen=True)
 class Retrieved:
-    """One retrieved instance: its bytes as the archive holds them (read them like a file) and UIDs."""
+    """One retrieved instance: its bytes as the archive holds them (read them like a file) and UIDs.
+
+    ``problem`` says, in one sentence, why an instance listed in the series did not come
+    (its ``data`` is then empty) while the others did.
+    """
 
     data: bytes
     study_uid: str
     series_uid: str
     sop_uid: str
+    problem: str | None = None
 
 
 @dataclass(frozen=True)

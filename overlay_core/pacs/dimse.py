@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from pydicom.dataset import Dataset
-from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pydicom.uid import UID, AllTransferSyntaxes, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from overlay_core.pacs.client import (
     Progress,
@@ -63,14 +63,9 @@ from overlay_core.planes.writing import to_bytes
 
 __all__ = ["TRANSFER_SYNTAXES", "DimseClient"]
 
-#: Offered for each SOP class retrieved, one presentation context each (so the server need not
-#: transcode): the uncompressed syntaxes, deflate, and the common compressed ones.
-TRANSFER_SYNTAXES = tuple(UID(u) for u in (
-    "1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.2",
-    "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70",
-    "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81", "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91",
-    "1.2.840.10008.1.2.5",
-))
+#: Offered for each SOP class retrieved (so the server sends each instance as it holds it, with no
+#: transcoding): every transfer syntax pydicom knows, one presentation context each where they fit.
+TRANSFER_SYNTAXES = tuple(AllTransferSyntaxes)
 _STUDY_KEYS = ("StudyInstanceUID", "PatientName", "PatientID", "StudyDate", "AccessionNumber",
                "StudyDescription", "ModalitiesInStudy", "NumberOfStudyRelatedSeries",
                "NumberOfStudyRelatedInstances")
@@ -237,6 +232,9 @@ class DimseClient:
         if not listed:
             return {}
         got = self._retrieve(study_uid, series_uid, listed, len(listed), 2**62, None, cancel)
+        for item in got:
+            if item.problem:
+                raise PacsResponseError(item.problem)
         return {item.sop_uid: item for item in got}
 
     def retrieve_series(
@@ -299,7 +297,10 @@ class DimseClient:
             return 0x0000
 
         classes = sorted({cls for _, cls in listed if cls})
-        contexts = [build_context(c, ts) for c in classes for ts in TRANSFER_SYNTAXES][:126]
+        if len(classes) * len(TRANSFER_SYNTAXES) <= 126:  # 128 at most, with the C-GET model's
+            contexts = [build_context(c, ts) for c in classes for ts in TRANSFER_SYNTAXES]
+        else:  # one context per class, every syntax in it: the server picks one
+            contexts = [build_context(c, list(TRANSFER_SYNTAXES)) for c in classes[:126]]
         identifier = Dataset()
         identifier.QueryRetrieveLevel = "IMAGE"
         identifier.StudyInstanceUID, identifier.SeriesInstanceUID = study_uid, series_uid
@@ -311,12 +312,22 @@ class DimseClient:
         else:
             roles = [build_role(c, scp_role=True) for c in classes]
             responses = self._get(action, identifier, [build_context(GET), *contexts], roles, handlers, GET)
-        failed = self._final(action, responses, cancel, problem)
-        if failed or set(received) != wanted:
-            missing = len(wanted - set(received))
-            raise PacsResponseError(
-                f"The PACS {self.server.name!r} sent {len(received)} of {len(listed)} instances "
-                f"({missing} failed: a SOP class or transfer syntax it would not send); nothing was opened.")
+        failure = self._final(action, responses, cancel, problem)
+        missing = [item for item in listed if item[0] not in received]
+        if missing and not received:  # nothing came: the request itself was refused
+            code = f"status 0x{failure:04X}" if failure is not None else "no instance sent"
+            if self.server.move_aet:  # an unknown destination: Orthanc answers 0xC000, the standard 0xA801
+                raise PacsRejectedError(
+                    f"The PACS {self.server.name!r} refused the C-MOVE to {self.server.move_aet!r} ({code}): "
+                    "check that it knows that AE title with this machine's address.")
+            raise PacsResponseError(f"The PACS {self.server.name!r} answered with {code} while {action}.")
+        for uid, cls in missing:  # some came: ask for each of the others alone, so they open or say why
+            try:
+                (received[uid],) = self._retrieve(study_uid, series_uid, [(uid, cls)], 1, 2**62, None, cancel)
+            except PacsResponseError:
+                received[uid] = Retrieved(b"", study_uid, series_uid, uid, problem=(
+                    f"The PACS {self.server.name!r} did not send this instance (SOP Instance UID {uid}): "
+                    "it may hold it in a form it cannot send over DIMSE."))
         return [received[uid] for uid, _ in listed]
 
     def _get(self, action: str, identifier: Dataset, contexts: list[Any], roles: list[Any],
@@ -351,9 +362,12 @@ class DimseClient:
                 listener.shutdown()
 
     def _final(self, action: str, responses: Iterator[tuple[Dataset | None, float]],
-               cancel: threading.Event | None, problem: list[PacsError]) -> int:
-        """Drain the C-GET/C-MOVE responses; return the number of failed sub-operations."""
-        failed = 0
+               cancel: threading.Event | None, problem: list[PacsError]) -> int | None:
+        """Drain the C-GET/C-MOVE responses; return the final failure status, ``None`` for success.
+
+        A broken association, a timeout, a cancel or a cap raise at once.
+        """
+        failure = None
         for status, started in responses:
             code = _status(status)
             if problem:
@@ -363,22 +377,12 @@ class DimseClient:
             if code in _PENDING:
                 check_cancel(cancel)
                 continue
-            if code == 0xFE00:
-                check_cancel(cancel)
-            if self.server.move_aet and code >= 0xA000 and code not in (0xB000, 0xFE00):
-                # Orthanc answers 0xC000, the standard 0xA801, for a destination it does not know.
-                raise PacsRejectedError(
-                    f"The PACS {self.server.name!r} refused the C-MOVE to {self.server.move_aet!r} "
-                    f"(status 0x{code:04X}): check that it knows that AE title with this machine's address.")
-            if code not in (0x0000, 0xB000):
-                raise PacsResponseError(
-                    f"The PACS {self.server.name!r} answered with status 0x{code:04X} while {action}.")
-            assert status is not None
-            failed = int(status.get("NumberOfFailedSuboperations", 0) or 0)
+            check_cancel(cancel)
+            failure = None if code in (0x0000, 0xB000) else code
         if problem:
             raise problem[0]
         check_cancel(cancel)
-        return failed
+        return failure
 
     # -- C-STORE --
     def store(self, datasets: Sequence[Dataset], cancel: threading.Event | None = None) -> StoreReport:

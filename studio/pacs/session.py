@@ -191,9 +191,12 @@ def add_series(session: State, server: AnyServer, fetched: Sequence[Sequence[Ret
         unreadable: list[Retrieved] = []
         for item in items:
             try:
-                loaded.append((item, load(item.data)))
+                if item.problem is None:  # else it did not come: listed with the sentence saying why
+                    loaded.append((item, load(item.data)))
+                    continue
             except OverlayError:
-                unreadable.append(item)
+                pass
+            unreadable.append(item)
         ordered = [loaded[i] for i in series_order([ds for _, ds in loaded])]
         for position, (item, ds) in enumerate(ordered, 1):
             entry = state.add_file(session, _name(ds, position), item.data, dataset=ds)
@@ -201,6 +204,8 @@ def add_series(session: State, server: AnyServer, fetched: Sequence[Sequence[Ret
             added.append(entry)
         for item in unreadable:  # read again by add_file, which keeps the sentence saying why
             entry = state.add_file(session, f"instance-{item.sop_uid[-12:]}.dcm", item.data)
+            if item.problem:
+                entry.error = item.problem
             origins[entry.id] = Origin(server.name, item.study_uid, item.series_uid, item.sop_uid)
     if added:
         state.activate(session, added[0].id)

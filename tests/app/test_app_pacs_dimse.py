@@ -7,8 +7,13 @@ C-STORE, read back with C-GET and compared.
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
+from pydicom import dcmwrite
+from pydicom.encaps import encapsulate
+from pydicom.uid import UID
 from streamlit.testing.v1 import AppTest
 
 from overlay_core.edit import apply as edit
@@ -22,6 +27,7 @@ from tests import pacs_support
 from tests.app.support import errors, goto, no_exception
 from tests.builders import to_file_bytes
 from tests.pacs_support import LoadedStudy, dimse_server, series_datasets
+from tools.orthanc import running_orthanc
 
 orthanc_fixture = pacs_support.orthanc_fixture
 
@@ -121,3 +127,47 @@ def test_a_wrong_called_ae_title_is_one_sentence(
         "The PACS 'NOTORTHANC' rejected the association while searching for studies: check "
         "its called AE title and that it knows this app's AE title 'OVERLAYSTUDIO'."
     ]
+
+
+def _mpeg2_instance(study: LoadedStudy) -> bytes:
+    """An instance of the series whose Pixel Data is MPEG-2 video: readable, not decodable here."""
+    (ds,), _ = series_datasets(1)
+    ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.InstanceNumber = study.study_uid, study.series_uid, 4
+    ds.PatientName, ds.PatientID = pacs_support.PATIENT_NAME, pacs_support.PATIENT_ID
+    ds.file_meta.TransferSyntaxUID = UID("1.2.840.10008.1.2.4.100")
+    ds.PixelData = encapsulate([b"\x00\x00\x01\xb3" + bytes(200)])
+    ds["PixelData"].VR = "OB"
+    buffer = io.BytesIO()
+    dcmwrite(buffer, ds, enforce_file_format=True)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("server", ["Web", "ORTHANC"])
+def test_an_undecodable_transfer_syntax_is_one_sentence_while_the_others_open(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch, server: str
+) -> None:
+    pacs_support.require_orthanc()
+    with running_orthanc(dicom=True) as orthanc_server:
+        study = pacs_support.load_study(orthanc_server)
+        orthanc_server.upload(_mpeg2_instance(study))
+        monkeypatch.setenv("OVERLAY_STUDIO_DICOMWEB_URL", orthanc_server.url)
+        monkeypatch.setenv("OVERLAY_STUDIO_DICOMWEB_NAME", "Web")
+        monkeypatch.setenv("OVERLAY_STUDIO_DIMSE", orthanc_server.dimse)
+        app.run()
+        app.selectbox(key="pacs.server").set_value(server).run()
+        app.text_input(key="pacs.query").input("hidden")
+        app.button(key="pacs.search").click().run()
+        app.button(key=f"pacs.open.{pacs.series_key(study.series_uid)}").click().run()
+        no_exception(app)
+        assert not errors(app), errors(app)
+        entries = state.files(app.session_state)
+        assert len(entries) == 4 and all(e.ok for e in entries)  # sent as held, read like a file
+        mpeg = next(e for e in entries if int(e.original.InstanceNumber) == 4)
+        state.activate(app.session_state, mpeg.id)
+        goto(app, "inspect")
+        no_exception(app)
+        (shown,) = [w.value for w in app.warning]  # one sentence, on this instance only
+        assert "no decoder exists for its transfer syntax" in shown and "MPEG2" in shown, shown
+        state.activate(app.session_state, entries[0].id)  # the others show their image
+        app.run()
+        assert not errors(app) and not [w.value for w in app.warning]

@@ -51,8 +51,14 @@ def _page(browser_: Any) -> tuple[Any, Any, list[Any]]:
 def _search_on_dimse(page: Any, url: str) -> None:
     page.goto(url)
     page.get_by_text("From PACS").wait_for()
+    wait_idle(page)
     page.locator(".st-key-pacs-server").click()
-    page.get_by_role("option", name="ORTHANC (DIMSE)").click()
+    option = page.get_by_role("option", name="ORTHANC (DIMSE)")
+    try:
+        option.wait_for(timeout=5_000)
+    except Exception:  # the click came before the select was ready: open it again
+        page.locator(".st-key-pacs-server").click()
+    option.click()
     wait_idle(page)
     page.locator(".st-key-pacs-query input").fill("hidden^pacs")
     page.locator(".st-key-pacs-query input").press("Enter")
@@ -118,6 +124,47 @@ def test_cancel_a_hung_open(browser: Any, pacs_server: str, orthanc: LoadedStudy
             os.kill(pid, signal.SIGCONT)
         page.locator('[class*="st-key-pacs-open-"] button').first.click()  # the session still works
         page.get_by_text("Opened 3 instance(s)").wait_for()
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_cancel_a_hung_store(browser: Any, pacs_server: str, orthanc: LoadedStudy) -> None:
+    assert orthanc.server.process is not None
+    pid = orthanc.server.process.pid
+    context, page, errors = _page(browser)
+    try:
+        _search_on_dimse(page, pacs_server)
+        page.locator('[class*="st-key-pacs-open-"] button').first.click()
+        page.get_by_text("Opened 3 instance(s)").wait_for()
+        page.get_by_test_id("stSidebarNav").get_by_text("Edit").click()
+        page.get_by_text("Instance 1 of 3 in this series").wait_for()
+        wait_idle(page)
+        box = canvas_box(page)
+        view = fit_view(ROWS, COLS, width=round(box["width"]))
+        y = view.image_to_display(ROWS - 6, 0)[1]
+        start, end = view.image_to_display(0, 4)[0], view.image_to_display(0, COLS - 4)[0]
+        stroke(page, [(start, y), (end, y)], steps=20)
+        commit(page, 1)
+        wait_idle(page)
+        page.get_by_test_id("stSidebarNav").get_by_text("Export").click()
+        store = page.locator(".st-key-pacs-store button")
+        store.wait_for()
+        wait_idle(page)
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            store.click()
+            cancel = page.locator(".st-key-pacs-cancel button")
+            cancel.wait_for()
+            started = time.monotonic()
+            cancel.click()
+            page.get_by_text("Cancelled the store: nothing in this session changed").wait_for()
+            assert time.monotonic() - started < 10
+            wait_idle(page)
+            page.get_by_test_id("stSidebar").get_by_text("1 with unsaved edits").wait_for()  # still unsaved
+            assert not page.locator(".st-key-pacs-store button").is_disabled()
+        finally:
+            os.kill(pid, signal.SIGCONT)
         assert not errors, errors
     finally:
         context.close()

@@ -62,8 +62,10 @@ def run(
         except BaseException as exc:  # handed to the script thread, raised there
             outcome["error"] = exc
 
-    bar = st.progress(0.0, text=label)
-    st.button("Cancel", key=CANCEL, icon=":material/cancel:", on_click=_note, args=(cancelled,))
+    holder = st.empty()  # the bar and the button go once the request is over
+    with holder.container():
+        bar = st.progress(0.0, text=label)
+        st.button("Cancel", key=CANCEL, icon=":material/cancel:", on_click=_note, args=(cancelled,))
     worker = threading.Thread(target=target, name="pacs-request", daemon=True)
     worker.start()
     try:
@@ -76,7 +78,7 @@ def run(
         cancel.set()
         client.abort()
         raise
-    bar.empty()
+    holder.empty()
     if "error" in outcome:
         raise outcome["error"]
     value: T = outcome["value"]

@@ -171,3 +171,20 @@ def test_an_undecodable_transfer_syntax_is_one_sentence_while_the_others_open(
         state.activate(app.session_state, entries[0].id)  # the others show their image
         app.run()
         assert not errors(app) and not [w.value for w in app.warning]
+
+
+def test_dimse_servers_from_the_secrets_table(
+    app: AppTest, orthanc: LoadedStudy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OVERLAY_STUDIO_DICOMWEB_URL", raising=False)
+    monkeypatch.delenv("OVERLAY_STUDIO_DIMSE", raising=False)
+    app.secrets["dimse"] = {"calling_aet": "STUDIO", "archive": {"url": orthanc.server.dimse, "timeout": 5}}
+    app.run()
+    no_exception(app)
+    assert not [s for s in app.selectbox if s.key == "pacs.server"]  # one server: no choice to make
+    app.text_input(key="pacs.query").input("PACS-0042")
+    app.button(key="pacs.search").click().run()
+    no_exception(app)
+    assert not errors(app), errors(app)
+    (study,) = app.selectbox(key="pacs.study").options
+    assert "Hidden^Pacs" in study

@@ -21,6 +21,7 @@ from overlay_core.pacs.config import Server, load_config
 from overlay_core.pacs.dicomweb import DicomwebClient
 from overlay_core.pacs.errors import (
     PacsAuthError,
+    PacsCancelledError,
     PacsConfigError,
     PacsError,
     PacsLimitError,
@@ -157,6 +158,21 @@ def test_caps_refuse_before_or_while_retrieving(orthanc: LoadedStudy) -> None:
         pacs.retrieve_series(orthanc.study_uid, orthanc.series_uid, max_instances=2, max_bytes=10**8)
     with pytest.raises(PacsLimitError, match="larger than"):
         pacs.retrieve_series(orthanc.study_uid, orthanc.series_uid, max_instances=10, max_bytes=8000)
+
+
+def test_cancel_stops_before_the_next_instance(orthanc: LoadedStudy) -> None:
+    cancel = threading.Event()
+    seen: list[int] = []
+
+    def cancel_after_one(done: int, total: int) -> None:
+        seen.append(done)
+        if done == 1:
+            cancel.set()
+
+    with pytest.raises(PacsCancelledError, match="Cancelled: nothing of this request was kept"):
+        client(orthanc.server.url).retrieve_series(orthanc.study_uid, orthanc.series_uid, max_instances=10,
+                                                   max_bytes=10**8, progress=cancel_after_one, cancel=cancel)
+    assert seen == [0, 1]  # no request after the cancel
 
 
 def test_missing_things_are_404(orthanc: LoadedStudy) -> None:

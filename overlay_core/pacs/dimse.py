@@ -27,6 +27,7 @@ not to log request and response identifiers.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -86,6 +87,13 @@ def _quiet() -> None:
     _config.LOG_RESPONSE_IDENTIFIERS = False
 
 
+def _no_delay(assoc: Any) -> None:
+    """Send each PDU at once (TCP_NODELAY): Nagle's delay cost ~40 ms per C-FIND and C-STORE answer."""
+    sock = getattr(getattr(assoc.dul, "socket", None), "socket", None)
+    if isinstance(sock, socket.socket):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 def _status(ds: Dataset | None) -> int | None:
     return int(ds.Status) if ds is not None and "Status" in ds else None
 
@@ -128,6 +136,7 @@ class DimseClient:
         if not assoc.is_established:
             raise PacsUnreachableError(
                 f"The PACS {name!r} cannot be reached while {action}: check that it is running.")
+        _no_delay(assoc)
         self._assoc = assoc
         try:
             yield assoc

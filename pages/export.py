@@ -62,7 +62,7 @@ if len(readable) > 1:
             icon=":material/folder_zip:", on_click="ignore",
         )
 
-pacs.store_section(entry)  # "Store to PACS": only when the operator configured a DICOMweb server
+pacs.store_section(entry)  # "Store to PACS": only when the operator configured a PACS (DICOMweb or DIMSE)
 
 planes = entry.planes()
 if planes:

@@ -123,6 +123,7 @@ class DimseClient:
         if self._aborted:
             raise PacsCancelledError("Cancelled: nothing of this request was kept.")
         ae = self._ae()
+        started = time.monotonic()
         assoc = ae.associate(self.server.host, self.server.port, contexts=list(contexts),
                              ae_title=self.server.called_aet, **kwargs)
         if assoc.is_rejected:
@@ -134,6 +135,8 @@ class DimseClient:
                 f"The PACS {name!r} accepts none of the SOP classes and transfer syntaxes needed "
                 f"while {action}.")
         if not assoc.is_established:
+            if self._aborted or time.monotonic() - started >= self.server.timeout * 0.95:
+                raise self._broken(action, started)  # cancelled, or connected and then no answer
             raise PacsUnreachableError(
                 f"The PACS {name!r} cannot be reached while {action}: check that it is running.")
         _no_delay(assoc)

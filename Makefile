@@ -63,7 +63,7 @@ orthanc-deps:
 		exit $$status; \
 	fi
 
-# A lab demo: a throw-away Orthanc on 127.0.0.1 (temporary storage, DICOMweb) holding the
+# A lab demo: a throw-away Orthanc (temporary storage, DICOMweb on 127.0.0.1 and a DICOM port) holding the
 # bundled sample and a generated series, and the app pointed at it. Ctrl+C stops both.
 pacs: $(VENV)/.runtime orthanc-deps
 	$(PY) tools/pacs_demo.py --port $(PORT)

@@ -41,7 +41,7 @@ downloads(entry, new_uid)  # the file shown, its series, every open file; each c
 
 deid_section(entry)  # "De-identify overlays": remove them, or find, review and erase their text
 
-pacs.store_section(entry)  # "Store to PACS": only when the operator configured a DICOMweb server
+pacs.store_section(entry)  # "Store to PACS": only when the operator configured a PACS (DICOMweb or DIMSE)
 
 planes = entry.planes()
 if planes:

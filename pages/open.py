@@ -36,7 +36,7 @@ _ingest(st.file_uploader(
 if not sample_open(st.session_state):  # once open, the card above shows it
     st.button("Open the bundled sample", key="open.sample", icon=":material/science:",
               on_click=state.add_sample, args=(st.session_state,))
-pacs.open_section()  # "From PACS": only when the operator configured a DICOMweb server
+pacs.open_section()  # "From PACS": only when the operator configured a PACS (DICOMweb or DIMSE)
 
 entries = state.files(st.session_state)
 if not entries:

@@ -2,7 +2,8 @@
 
 Test modules bind ``orthanc_fixture`` (one server per module, loaded with :func:`study`)
 and use :func:`tools.orthanc.running_orthanc` directly for servers with other settings.
-The tests skip, saying why, where Debian's ``orthanc``/``orthanc-dicomweb`` are missing
+The fixture's server also has a DICOM port (:func:`dimse_server`). The tests skip, saying
+why, where Debian's ``orthanc``/``orthanc-dicomweb`` are missing
 (``make test`` installs them).
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,6 +19,7 @@ from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
 
+from overlay_core.pacs.config import DimseServer
 from tests.builders import add_plane, image_dataset, to_file_bytes
 from tools import orthanc
 
@@ -80,7 +83,14 @@ def require_orthanc() -> None:
 
 @pytest.fixture(scope="module", name="orthanc")
 def orthanc_fixture() -> Iterator[LoadedStudy]:
-    """A fresh Orthanc (no authentication) holding :func:`load_study`'s instances."""
+    """A fresh Orthanc (no authentication; DICOMweb and DICOM port) holding :func:`load_study`'s instances."""
     require_orthanc()
-    with orthanc.running_orthanc(overwrite=False) as server:
+    with orthanc.running_orthanc(overwrite=False, dicom=True) as server:
         yield load_study(server)
+
+
+def dimse_server(server: orthanc.Orthanc, name: str = "ORTHANC", **settings: Any) -> DimseServer:
+    """The :class:`DimseServer` of ``server``'s DICOM port (called AE title ``ORTHANC``)."""
+    assert server.dicom_port is not None
+    values = {"called_aet": server.aet, "host": "127.0.0.1", "port": server.dicom_port, **settings}
+    return DimseServer(name, **values)

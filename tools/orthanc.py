@@ -1,8 +1,10 @@
 """Run a throw-away Orthanc (Debian ``orthanc`` + ``orthanc-dicomweb``) on 127.0.0.1.
 
 Used by the PACS tests (a fixture per test module) and by ``make pacs``. Each server gets a
-temporary configuration and storage directory, a free HTTP port, no DICOM (DIMSE) port,
-remote access refused (Orthanc 1.10 has no bind-address option; with
+temporary configuration and storage directory, a free HTTP port, a DICOM (DIMSE) port on
+request (AE title ``ORTHANC``, called AE title checked, any calling AE title allowed to echo,
+find, get, move and store; ``modalities`` names the C-MOVE destinations), HTTP remote access
+refused (Orthanc 1.10 has no bind-address option; with
 ``RemoteAccessAllowed: false`` it answers only loopback clients), and is stopped (and its
 storage removed) when the context ends.
 """
@@ -57,6 +59,14 @@ class Orthanc:
     directory: Path
     users: Mapping[str, str]
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    dicom_port: int | None = None
+    aet: str = "ORTHANC"
+
+    @property
+    def dimse(self) -> str:
+        """The DIMSE address as the operator writes it, ``dimse://ORTHANC@127.0.0.1:PORT``."""
+        assert self.dicom_port is not None, "started without a DICOM port"
+        return f"dimse://{self.aet}@127.0.0.1:{self.dicom_port}"
 
     @property
     def url(self) -> str:
@@ -97,6 +107,8 @@ class Orthanc:
                 raise RuntimeError(f"Orthanc exited with {self.process.returncode}: {tail}")
             try:
                 self.request("/system")
+                if self.dicom_port is not None:  # the DICOM port opens with the HTTP one; check it
+                    socket.create_connection(("127.0.0.1", self.dicom_port), timeout=1).close()
                 return
             except (OSError, urllib.error.URLError):
                 if time.monotonic() > deadline:
@@ -121,14 +133,25 @@ def write_config(
     users: Mapping[str, str] | None = None,
     lua: str | None = None,
     overwrite: bool = False,
+    dicom_port: int | None = None,
+    modalities: Mapping[str, tuple[str, int]] | None = None,
 ) -> None:
-    """Write ``orthanc.json`` (and ``filter.lua``) into ``directory``."""
+    """Write ``orthanc.json`` (and ``filter.lua``) into ``directory``.
+
+    ``modalities`` maps an AE title to ``(host, port)``: where a C-MOVE to it is sent.
+    """
     config: dict[str, object] = {
         "Name": "OverlayStudioTest",
         "StorageDirectory": str(directory / "storage"),
         "IndexDirectory": str(directory / "storage"),
         "HttpPort": port,
-        "DicomServerEnabled": False,
+        "DicomServerEnabled": dicom_port is not None,
+        "DicomAet": "ORTHANC",
+        "DicomPort": dicom_port or 4242,
+        "DicomCheckCalledAet": True,
+        "DicomAlwaysAllowEcho": True, "DicomAlwaysAllowStore": True, "DicomAlwaysAllowFind": True,
+        "DicomAlwaysAllowGet": True, "DicomAlwaysAllowMove": True,
+        "DicomModalities": {aet: [aet, host, port] for aet, (host, port) in (modalities or {}).items()},
         "RemoteAccessAllowed": False,
         "AuthenticationEnabled": bool(users),
         "RegisteredUsers": dict(users or {}),
@@ -152,18 +175,22 @@ def running_orthanc(
     lua: str | None = None,
     overwrite: bool = False,
     directory: Path | None = None,
+    dicom: bool = False,
+    modalities: Mapping[str, tuple[str, int]] | None = None,
 ) -> Iterator[Orthanc]:
     """Start an Orthanc in a temporary directory; stop it and remove the directory after.
 
     ``users`` (name -> password) turns on HTTP basic authentication; ``lua`` is a Lua
     script (e.g. a ``ReceivedInstanceFilter``); ``overwrite`` lets a store replace an
-    instance with the same SOP Instance UID.
+    instance with the same SOP Instance UID; ``dicom`` opens a DICOM port (a free one) and
+    ``modalities`` lists C-MOVE destinations (AE title -> host, port).
     """
     owned = directory is None
     root = Path(tempfile.mkdtemp(prefix="overlay-orthanc-")) if directory is None else directory
     try:
-        server = Orthanc(port=free_port(), directory=root, users=dict(users or {}))
-        write_config(root, server.port, users, lua, overwrite)
+        server = Orthanc(port=free_port(), directory=root, users=dict(users or {}),
+                         dicom_port=free_port() if dicom else None)
+        write_config(root, server.port, users, lua, overwrite, server.dicom_port, modalities)
         server.start()
         try:
             yield server

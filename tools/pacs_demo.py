@@ -1,9 +1,11 @@
-"""``make pacs``: a throw-away Orthanc with DICOMweb, loaded with demo files, and the app on it.
+"""``make pacs``: a throw-away Orthanc with DICOMweb and DIMSE, loaded with demo files, and the app on it.
 
-Orthanc listens on a free port of 127.0.0.1 with temporary storage (removed on exit) and
-holds the bundled sample (pydicom's ``examples.overlay``) and a generated series of four
-instances made from it, patient *Demo^Series*, each with its own overlay plane. The app is
-started with ``OVERLAY_STUDIO_DICOMWEB_URL`` pointing at it. Ctrl+C stops both.
+Orthanc listens on free ports (HTTP on 127.0.0.1; its DICOM port, AE title ``ORTHANC``) with
+temporary storage (removed on exit) and holds the bundled sample (pydicom's
+``examples.overlay``) and a generated series of four instances made from it, patient
+*Demo^Series*, each with its own overlay plane. The app is started with both
+``OVERLAY_STUDIO_DICOMWEB_URL`` and ``OVERLAY_STUDIO_DIMSE`` pointing at it: the *Server*
+choice offers "Demo Orthanc (DICOMweb)" and "ORTHANC (DIMSE)". Ctrl+C stops both.
 
     .venv/bin/python tools/pacs_demo.py [--port 8501] [--instances 4]
 """
@@ -63,13 +65,15 @@ def main() -> int:
     if reason:
         print(reason, file=sys.stderr)
         return 2
-    with running_orthanc() as server:
+    with running_orthanc(dicom=True) as server:
         server.upload(Path(examples.get_path("overlay")).read_bytes())
         for data in demo_series(args.instances):
             server.upload(data)
-        print(f"Orthanc (DICOMweb) on {server.url}, storage in {server.directory} (removed on exit)")
+        print(f"Orthanc: DICOMweb on {server.url}, DIMSE on {server.dimse}, storage in {server.directory} "
+              "(removed on exit)")
         env = {**os.environ, "OVERLAY_STUDIO_DICOMWEB_URL": server.url,
-               "OVERLAY_STUDIO_DICOMWEB_NAME": "Demo Orthanc", "OVERLAY_STUDIO_SAMPLE": "0"}
+               "OVERLAY_STUDIO_DICOMWEB_NAME": "Demo Orthanc", "OVERLAY_STUDIO_DIMSE": server.dimse,
+               "OVERLAY_STUDIO_SAMPLE": "0"}
         app = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(args.port),
              "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],

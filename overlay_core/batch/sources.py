@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from overlay_core.pacs.dicomweb import PacsClient, PacsConfig, Server
+    from overlay_core.pacs.client import PacsClient
+    from overlay_core.pacs.config import AnyServer, PacsConfig
 
 from overlay_core.errors import InvalidArgumentError, clause
 from overlay_core.files.archive import skipped
@@ -63,9 +64,10 @@ class Item:
     member : str or None
         The member's name inside the archive, or ``None`` for a plain file.
     web : tuple of str or None
-        For an instance on a DICOMweb server: ``(server name, study, series, SOP Instance
-        UID)``; the worker retrieves it (WADO-RS) with the server's settings from its own
-        environment (``OVERLAY_STUDIO_DICOMWEB_*``), so no credential travels with an item.
+        For an instance on a PACS (DICOMweb or DIMSE): ``(server name, study, series, SOP
+        Instance UID)``; the worker retrieves it (WADO-RS, or C-GET/C-MOVE) with the server's
+        settings from its own environment (``OVERLAY_STUDIO_DICOMWEB_*``,
+        ``OVERLAY_STUDIO_DIMSE*``), so no credential travels with an item.
     problem : str or None
         Why this entry cannot be read at all (an unreadable folder or archive, a member
         whose name leaves the archive); :meth:`read` raises it, so the batch reports it.
@@ -167,26 +169,26 @@ def _open_zip(path: str, mtime_ns: int, size: int) -> zipfile.ZipFile:
     return zipfile.ZipFile(path)
 
 
-# --------------------------------------------------------------------------- DICOMweb
+# --------------------------------------------------------------------------- PACS
 
 
 def is_url(source: str) -> bool:
-    """Whether a SOURCE is a DICOMweb URL rather than a path.
+    """Whether a SOURCE is a DICOMweb or DIMSE URL rather than a path.
 
-    >>> is_url("https://pacs/dicom-web/studies/1.2"), is_url("scans/")
-    (True, False)
+    >>> is_url("https://pacs/dicom-web/studies/1.2"), is_url("dimse://PACS@host:104/1.2"), is_url("scans/")
+    (True, True, False)
     """
-    return source.startswith(("http://", "https://"))
+    return source.startswith(("http://", "https://", "dimse://"))
 
 
 def _pacs_config() -> PacsConfig:
-    from overlay_core.pacs.dicomweb import load_config
+    from overlay_core.pacs.config import load_config
 
     config = load_config(os.environ)
     if config is None:
         raise InvalidArgumentError(
-            "A DICOMweb source needs a configured server: set OVERLAY_STUDIO_DICOMWEB_URL "
-            "(and _USER/_PASSWORD or _TOKEN)."
+            "A PACS source needs a configured server: set OVERLAY_STUDIO_DICOMWEB_URL "
+            "(and _USER/_PASSWORD or _TOKEN) or OVERLAY_STUDIO_DIMSE=dimse://CALLED_AET@host:port."
         )
     return config
 
@@ -194,22 +196,43 @@ def _pacs_config() -> PacsConfig:
 @lru_cache(maxsize=4)
 def _pacs_client(name: str) -> PacsClient:
     """One client per configured server in each worker, built from the worker's environment."""
-    from overlay_core.pacs.dicomweb import PacsClient
+    from overlay_core.pacs.client import connect
 
-    return PacsClient(_pacs_config().server(name))
+    return connect(_pacs_config().server(name))
 
 
-def _web_source(url: str) -> tuple[Server, str, str | None]:
+def _dimse_source(url: str, config: PacsConfig) -> tuple[AnyServer, str, str | None]:
+    """Return ``(server, study, series or None)`` of ``dimse://AET@host:port/STUDY[/SERIES]``."""
+    from overlay_core.pacs.config import DimseServer
+
+    root, _, rest = url[len("dimse://"):].partition("/")
+    for server in config.servers:
+        if isinstance(server, DimseServer) and f"dimse://{root}" == server.url:
+            parts = [p for p in rest.split("/") if p]
+            if len(parts) in (1, 2):
+                return server, parts[0], parts[1] if len(parts) == 2 else None
+            raise InvalidArgumentError(
+                f"The DIMSE source {url} must be dimse://CALLED_AET@host:port/STUDY_UID[/SERIES_UID]."
+            )
+    names = ", ".join(s.name for s in config.servers)
+    raise InvalidArgumentError(f"The URL {url} is not on a configured PACS server ({names}).")
+
+
+def _web_source(url: str) -> tuple[AnyServer, str, str | None]:
     """Return ``(server, study, series or None)`` of a study or series URL of a configured server.
 
     Raises
     ------
     InvalidArgumentError
         If no server is configured, none has this URL's root, or the rest of the URL is
-        not ``/studies/UID`` or ``/studies/UID/series/UID``.
+        not ``/studies/UID`` or ``/studies/UID/series/UID`` (``/STUDY[/SERIES]`` for DIMSE).
     """
     config = _pacs_config()
+    if url.startswith("dimse://"):
+        return _dimse_source(url, config)
     for server in config.servers:
+        if server.protocol != "DICOMweb":
+            continue
         root = server.url.rstrip("/") + "/"
         if url.startswith(root):
             parts = url[len(root):].strip("/").split("/")
@@ -219,7 +242,7 @@ def _web_source(url: str) -> tuple[Server, str, str | None]:
                 f"The DICOMweb source {url} must end in /studies/UID or /studies/UID/series/UID."
             )
     names = ", ".join(s.name for s in config.servers)
-    raise InvalidArgumentError(f"The URL {url} is not on a configured DICOMweb server ({names}).")
+    raise InvalidArgumentError(f"The URL {url} is not on a configured PACS server ({names}).")
 
 
 def _web_items(url: str, relative: str) -> Iterator[Item]:
@@ -229,10 +252,11 @@ def _web_items(url: str, relative: str) -> Iterator[Item]:
     try:
         client = _pacs_client(server.name)
         for uid in [series] if series else [s.series_uid for s in client.search_series(study)]:
-            base = f"{server.url}/studies/{study}/series/{uid}"
+            base = (f"{server.url}/{study}/{uid}" if server.protocol == "DIMSE"
+                    else f"{server.url}/studies/{study}/series/{uid}/instances")
             inner = f"{relative}/{uid}" if series is None else relative
             for sop in client.instance_uids(study, uid):
-                yield Item(f"{base}/instances/{sop}", f"{inner}/{sop}.dcm", "",
+                yield Item(f"{base}/{sop}", f"{inner}/{sop}.dcm", "",
                            web=(server.name, study, uid, sop))
     except OverlayError as exc:  # the listing failed: one failed "file" for the source
         yield Item(url, relative, "", problem=str(exc))

@@ -1,356 +1,64 @@
-"""The DICOMweb client side: find studies and series (QIDO-RS), retrieve (WADO-RS), store (STOW-RS).
+"""The DICOMweb client: find studies and series (QIDO-RS), retrieve (WADO-RS), store (STOW-RS).
 
-Servers come from the operator, never from a page: :func:`load_config` reads
-``OVERLAY_STUDIO_DICOMWEB_URL`` (with ``_USER``/``_PASSWORD`` or ``_TOKEN``) from the
-environment, or a ``[dicomweb]`` table (e.g. from ``.streamlit/secrets.toml``) given as a
-mapping whose sub-tables are named servers. :class:`PacsClient` talks to one server through
-``dicomweb-client``, with a timeout on every request, no retries, and every failure turned
-into a :class:`PacsError` with one sentence that names the server by its configured name
-and never holds its address or credentials.
+:class:`DicomwebClient` talks to one configured server (:class:`overlay_core.pacs.config.Server`)
+through ``dicomweb-client``, with a timeout on every request, no retries, and every failure
+turned into a :class:`~overlay_core.pacs.errors.PacsError` with one sentence that names the
+server by its configured name and never holds its address or credentials.
+
+Instances are retrieved as the archive holds them: the raw parts of the multipart answer,
+any transfer syntax (``transfer-syntax=*``), read later like a file on disk. A server fed by
+``store_instances(datasets=...)`` keeps Part 10 files without the 128-byte preamble and
+``DICM``, which ``dicomweb-client``'s own ``retrieve_instance`` refuses to parse.
 
 Orthanc 1.10's DICOMweb plugin does not percent-decode query values (``PatientName=S%2A``
 matches nothing where ``PatientName=S*`` matches), while ``dicomweb-client`` percent-encodes
 ``*`` and ``^``. The session therefore sends ``*`` and ``?`` literally (both are legal in a
-URL query, so any server reads the same value) and :func:`qido_pattern` turns every other
-character outside letters, digits and ``.-_`` into the one-character wildcard ``?``.
+URL query, so any server reads the same value) and
+:func:`~overlay_core.pacs.client.qido_pattern` turns every other character outside letters,
+digits and ``.-_`` into the one-character wildcard ``?``.
 """
 
 from __future__ import annotations
 
 import functools
-import io
-import math
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
 from typing import Any, TypeVar
 
-from pydicom import dcmwrite
 from pydicom.dataset import Dataset
 
-from overlay_core.errors import OverlayError
+from overlay_core.pacs.client import (
+    Progress,
+    Retrieved,
+    SeriesSummary,
+    StoreReport,
+    StudyQuery,
+    StudySummary,
+    check_cancel,
+    series_summary,
+    study_summary,
+    text,
+    within_caps,
+)
+from overlay_core.pacs.config import Server
+from overlay_core.pacs.errors import (
+    PacsAuthError,
+    PacsConfigError,
+    PacsError,
+    PacsNotFoundError,
+    PacsRejectedError,
+    PacsResponseError,
+    PacsUnreachableError,
+)
 from overlay_core.planes.reading import load
 from overlay_core.planes.writing import to_bytes
 
-__all__ = [
-    "ENV_PREFIX",
-    "PacsAuthError",
-    "PacsClient",
-    "PacsConfig",
-    "PacsConfigError",
-    "PacsError",
-    "PacsLimitError",
-    "PacsNotFoundError",
-    "PacsRejectedError",
-    "PacsResponseError",
-    "PacsUnreachableError",
-    "Retrieved",
-    "SeriesSummary",
-    "Server",
-    "StoreReport",
-    "StudyQuery",
-    "StudySummary",
-    "load_config",
-    "qido_pattern",
-]
+__all__ = ["DicomwebClient"]
 
 T = TypeVar("T")
-
-#: Environment variables: ``<prefix>_URL``, ``_USER``, ``_PASSWORD``, ``_TOKEN``, ``_TIMEOUT``,
-#: ``_NAME``, ``_ALLOW_ORIGINAL_UIDS``, ``_MAX_INSTANCES``, ``_MAX_MEGABYTES``.
-ENV_PREFIX = "OVERLAY_STUDIO_DICOMWEB"
-DEFAULT_TIMEOUT = 20.0
-DEFAULT_MAX_INSTANCES = 1000
-DEFAULT_MAX_MEGABYTES = 1024
-_SERVER_KEYS = {"url", "username", "user", "password", "token", "timeout", "allow_original_uids"}
-
-
-class PacsError(OverlayError):
-    """A PACS could not do what was asked; the message says why in one sentence."""
-
-
-class PacsConfigError(PacsError, ValueError):
-    """The operator's DICOMweb configuration is unusable."""
-
-
-class PacsUnreachableError(PacsError, ConnectionError):
-    """The server is down, unreachable or did not answer in time."""
-
-
-class PacsAuthError(PacsError, PermissionError):
-    """The server wants credentials, or refused the ones configured (HTTP 401/403)."""
-
-
-class PacsNotFoundError(PacsError, LookupError):
-    """The study, series or instance is not on the server (HTTP 404)."""
-
-    def __str__(self) -> str:  # LookupError would quote the message like a key
-        return str(self.args[0]) if self.args else ""
-
-
-class PacsResponseError(PacsError, ValueError):
-    """The server answered with an error status, or with something that is not DICOM."""
-
-
-class PacsRejectedError(PacsError):
-    """The server refused to store one or more instances (STOW-RS)."""
-
-
-class PacsLimitError(PacsError):
-    """Opening the series would exceed the session's cap on instances or bytes."""
-
-
-@dataclass(frozen=True)
-class Server:
-    """One DICOMweb server as the operator configured it.
-
-    ``password`` and ``token`` are left out of ``repr`` so they never reach a log.
-
-    >>> Server("main", "http://127.0.0.1:8042/dicom-web", "alice", "secret")
-    Server(name='main', url='http://127.0.0.1:8042/dicom-web', username='alice', timeout=20.0, \
-allow_original_uids=False)
-    """
-
-    name: str
-    url: str
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    token: str | None = field(default=None, repr=False)
-    timeout: float = DEFAULT_TIMEOUT
-    allow_original_uids: bool = False
-
-
-@dataclass(frozen=True)
-class PacsConfig:
-    """The configured servers (by name, in order) and the per-session caps."""
-
-    servers: tuple[Server, ...]
-    max_instances: int = DEFAULT_MAX_INSTANCES
-    max_bytes: int = DEFAULT_MAX_MEGABYTES * 2**20
-
-    def server(self, name: str) -> Server:
-        """Return the server called ``name``.
-
-        Raises
-        ------
-        PacsConfigError
-            If no server has that name.
-        """
-        for server in self.servers:
-            if server.name == name:
-                return server
-        raise PacsConfigError(f"No DICOMweb server is configured under the name {name!r}.")
-
-
-def _flag(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in {"1", "true", "yes", "on"}
-
-
-def _number(value: object, what: str, minimum: float) -> float:
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or number < minimum:
-        raise PacsConfigError(f"The DICOMweb setting {what} must be a number of at least {minimum:g}.")
-    return number
-
-
-def _server(name: str, values: Mapping[str, Any]) -> Server:
-    url = str(values.get("url") or "").strip().rstrip("/")
-    if not re.fullmatch(r"https?://[^\s/@]+(/\S*)?", url):
-        raise PacsConfigError(
-            f"The DICOMweb server {name!r} needs a url starting with http:// or https://, "
-            "without user or password in it."
-        )
-    username = values.get("username", values.get("user"))
-    password, token = values.get("password"), values.get("token")
-    if token and (username or password):
-        raise PacsConfigError(f"The DICOMweb server {name!r} has both a token and a user: give one of them.")
-    if bool(username) != bool(password):
-        raise PacsConfigError(f"The DICOMweb server {name!r} needs both a user and a password, or neither.")
-    return Server(
-        name=name, url=url, username=str(username) if username else None,
-        password=str(password) if password else None, token=str(token) if token else None,
-        timeout=_number(values.get("timeout", DEFAULT_TIMEOUT), f"timeout of {name!r}", 0.1),
-        allow_original_uids=_flag(values.get("allow_original_uids", False)),
-    )
-
-
-def load_config(environ: Mapping[str, str], table: Mapping[str, Any] | None = None) -> PacsConfig | None:
-    """Read the operator's DICOMweb configuration; ``None`` when there is none.
-
-    ``table`` is the ``[dicomweb]`` table of ``.streamlit/secrets.toml``: each sub-table is
-    a server (``url``, ``username`` + ``password`` or ``token``, ``timeout`` in seconds,
-    ``allow_original_uids``), and ``max_instances`` / ``max_megabytes`` cap what one
-    session may open. ``OVERLAY_STUDIO_DICOMWEB_URL`` adds a server named by ``_NAME``
-    (default ``"PACS"``) before them; the ``_MAX_*`` variables override the caps.
-
-    Raises
-    ------
-    PacsConfigError
-        If a server or a cap is unusable (the message never holds a password or token).
-
-    Examples
-    --------
-    >>> config = load_config({"OVERLAY_STUDIO_DICOMWEB_URL": "http://127.0.0.1:8042/dicom-web/"})
-    >>> config.servers[0].name, config.servers[0].url, config.max_instances
-    ('PACS', 'http://127.0.0.1:8042/dicom-web', 1000)
-    >>> load_config({}) is None
-    True
-    """
-    table = dict(table or {})
-    servers: list[Server] = []
-    url = environ.get(f"{ENV_PREFIX}_URL", "").strip()
-    if url:
-        servers.append(_server(environ.get(f"{ENV_PREFIX}_NAME", "").strip() or "PACS", {
-            "url": url,
-            "username": environ.get(f"{ENV_PREFIX}_USER"),
-            "password": environ.get(f"{ENV_PREFIX}_PASSWORD"),
-            "token": environ.get(f"{ENV_PREFIX}_TOKEN"),
-            "timeout": environ.get(f"{ENV_PREFIX}_TIMEOUT", DEFAULT_TIMEOUT),
-            "allow_original_uids": environ.get(f"{ENV_PREFIX}_ALLOW_ORIGINAL_UIDS", ""),
-        }))
-    for name, values in table.items():
-        if isinstance(values, Mapping):
-            if any(s.name == str(name) for s in servers):
-                raise PacsConfigError(f"Two DICOMweb servers are named {name!r}.")
-            unknown = sorted(set(values) - _SERVER_KEYS)
-            if unknown:
-                raise PacsConfigError(
-                    f"The DICOMweb server {name!r} has unknown settings: {', '.join(unknown)}."
-                )
-            servers.append(_server(str(name), values))
-    if not servers:
-        return None
-    instances = environ.get(f"{ENV_PREFIX}_MAX_INSTANCES", table.get("max_instances", DEFAULT_MAX_INSTANCES))
-    megabytes = environ.get(f"{ENV_PREFIX}_MAX_MEGABYTES", table.get("max_megabytes", DEFAULT_MAX_MEGABYTES))
-    return PacsConfig(
-        servers=tuple(servers),
-        max_instances=int(_number(instances, "max_instances", 1)),
-        max_bytes=int(_number(megabytes, "max_megabytes", 0.001) * 2**20),
-    )
-
-
-# --- queries ----------------------------------------------------------------------------------
-
-
-def qido_pattern(text: str, prefix: bool = True) -> str:
-    """Turn what a person typed into a QIDO-RS matching value.
-
-    Letters, digits, ``.``, ``-``, ``_`` and the wildcards ``*`` and ``?`` are kept; any other
-    character (``^``, a space, a comma) becomes ``?``, which matches exactly one character,
-    so ``"Doe^John"`` and ``"Doe John"`` both match *Doe^John*. Without a wildcard, ``*`` is
-    appended when ``prefix`` is true (so ``"Doe"`` finds *Doe^John*). Empty text gives ``""``.
-
-    >>> qido_pattern("Doe^John"), qido_pattern(" doe "), qido_pattern("12*"), qido_pattern("A1", prefix=False)
-    ('Doe?John*', 'doe*', '12*', 'A1')
-    """
-    text = text.strip()
-    if not text:
-        return ""
-    pattern = re.sub(r"[^A-Za-z0-9.\-_*?]", "?", text)
-    return pattern + "*" if prefix and not re.search(r"[*?]", text) else pattern
-
-
-@dataclass(frozen=True)
-class StudyQuery:
-    """What to search for; empty fields are not used.
-
-    ``patient`` is matched against both Patient's Name and Patient ID.
-    """
-
-    patient: str = ""
-    accession: str = ""
-    date_from: date | None = None
-    date_to: date | None = None
-    modality: str = ""
-
-    def filters(self) -> list[dict[str, str]]:
-        """Return the QIDO-RS filters, one dict per query to send (two when a patient is given).
-
-        >>> StudyQuery("doe", modality="mr", date_from=date(2020, 1, 2)).filters()
-        [{'StudyDate': '20200102-', 'ModalitiesInStudy': 'MR', 'PatientName': 'doe*'}, \
-{'StudyDate': '20200102-', 'ModalitiesInStudy': 'MR', 'PatientID': 'doe*'}]
-        """
-        common: dict[str, str] = {}
-        if self.accession.strip():
-            common["AccessionNumber"] = qido_pattern(self.accession)
-        if self.date_from or self.date_to:
-            if self.date_from and self.date_to and self.date_from > self.date_to:
-                raise PacsError("The study date range ends before it starts.")
-            start = self.date_from.strftime("%Y%m%d") if self.date_from else ""
-            end = self.date_to.strftime("%Y%m%d") if self.date_to else ""
-            common["StudyDate"] = f"{start}-{end}"
-        if self.modality.strip():
-            common["ModalitiesInStudy"] = qido_pattern(self.modality.upper(), prefix=False)
-        if not self.patient.strip():
-            return [common]
-        pattern = qido_pattern(self.patient)
-        return [{**common, "PatientName": pattern}, {**common, "PatientID": pattern}]
-
-
-@dataclass(frozen=True)
-class StudySummary:
-    """One study found by :meth:`PacsClient.search_studies` (text as stored; show it as text)."""
-
-    study_uid: str
-    patient_name: str
-    patient_id: str
-    study_date: str
-    accession: str
-    description: str
-    modalities: str
-    series_count: int | None
-    instance_count: int | None
-
-
-@dataclass(frozen=True)
-class SeriesSummary:
-    """One series of a study."""
-
-    study_uid: str
-    series_uid: str
-    modality: str
-    description: str
-    number: int | None
-    instance_count: int | None
-
-
-@dataclass(frozen=True)
-class Retrieved:
-    """One retrieved instance: its Part 10 bytes and its UIDs."""
-
-    data: bytes
-    study_uid: str
-    series_uid: str
-    sop_uid: str
-
-
-@dataclass(frozen=True)
-class StoreReport:
-    """What the server said about a STOW-RS request: the SOP Instance UIDs stored."""
-
-    stored: tuple[str, ...]
-
-
-def _text(ds: Dataset, keyword: str) -> str:
-    value = ds.get(keyword)
-    if value is None:
-        return ""
-    if isinstance(value, (list, tuple)) or (getattr(value, "VM", 1) > 1 and not isinstance(value, str)):
-        return "\\".join(str(v) for v in value)
-    return str(value)
-
-
-def _count(ds: Dataset, keyword: str) -> int | None:
-    try:
-        return int(ds.get(keyword))
-    except (TypeError, ValueError):
-        return None
+#: Every instance as stored: any transfer syntax, so the server need not transcode.
+_ACCEPT = 'multipart/related; type="application/dicom"; transfer-syntax=*'
 
 
 def _from_json(items: Iterable[Mapping[str, Any]]) -> list[Dataset]:
@@ -386,8 +94,8 @@ def _session(server: Server) -> Any:
     return session
 
 
-class PacsClient:
-    """A DICOMweb client for one configured server.
+class DicomwebClient:
+    """A DICOMweb client for one configured server (a :class:`~overlay_core.pacs.client.PacsClient`).
 
     Every request has the server's timeout (connect and read) and is tried once; every
     failure is a :class:`PacsError`.
@@ -454,16 +162,9 @@ class PacsClient:
             )
             items: list[dict[str, Any]] = self._call("searching for studies", search)
             for ds in self._call("reading the list of studies", functools.partial(_from_json, items)):
-                uid = _text(ds, "StudyInstanceUID")
-                if uid and uid not in found:
-                    found[uid] = StudySummary(
-                        study_uid=uid, patient_name=_text(ds, "PatientName"),
-                        patient_id=_text(ds, "PatientID"), study_date=_text(ds, "StudyDate"),
-                        accession=_text(ds, "AccessionNumber"), description=_text(ds, "StudyDescription"),
-                        modalities=_text(ds, "ModalitiesInStudy"),
-                        series_count=_count(ds, "NumberOfStudyRelatedSeries"),
-                        instance_count=_count(ds, "NumberOfStudyRelatedInstances"),
-                    )
+                summary = study_summary(ds)
+                if summary.study_uid and summary.study_uid not in found:
+                    found[summary.study_uid] = summary
         return sorted(found.values(), key=lambda s: s.study_date, reverse=True)
 
     def search_series(self, study_uid: str) -> list[SeriesSummary]:
@@ -471,15 +172,8 @@ class PacsClient:
         fields = ["SeriesDescription", "SeriesNumber", "Modality", "NumberOfSeriesRelatedInstances"]
         items = self._call("listing the series of a study", lambda: self._client.search_for_series(
             study_instance_uid=study_uid, fields=fields))
-        out = [
-            SeriesSummary(
-                study_uid=study_uid, series_uid=_text(ds, "SeriesInstanceUID"),
-                modality=_text(ds, "Modality"),
-                description=_text(ds, "SeriesDescription"), number=_count(ds, "SeriesNumber"),
-                instance_count=_count(ds, "NumberOfSeriesRelatedInstances"),
-            )
-            for ds in self._call("reading the list of series", lambda: _from_json(items))
-        ]
+        out = [series_summary(study_uid, ds)
+               for ds in self._call("reading the list of series", lambda: _from_json(items))]
         return sorted(out, key=lambda s: (s.number is None, s.number or 0, s.series_uid))
 
     def instance_uids(self, study_uid: str, series_uid: str) -> list[str]:
@@ -487,21 +181,46 @@ class PacsClient:
         items = self._call("listing the instances of a series", lambda: self._client.search_for_instances(
             study_instance_uid=study_uid, series_instance_uid=series_uid, get_remaining=True))
         datasets = self._call("reading the list of instances", lambda: _from_json(items))
-        return [uid for uid in (_text(ds, "SOPInstanceUID") for ds in datasets) if uid]
+        return [uid for uid in (text(ds, "SOPInstanceUID") for ds in datasets) if uid]
 
     # -- WADO-RS --
     def retrieve(self, study_uid: str, series_uid: str, sop_uid: str) -> Retrieved:
-        """Retrieve one instance (WADO-RS) as Part 10 bytes."""
+        """Retrieve one instance (WADO-RS) as the archive holds it, in any transfer syntax.
+
+        The bytes are the multipart answer's one part, unparsed: read them like a file on
+        disk (:func:`overlay_core.planes.reading.load` takes them with or without preamble).
+        """
+        from dicomweb_client.web import _Transaction  # the library's own URL scheme
 
         def run() -> Retrieved:
-            ds = self._client.retrieve_instance(study_uid, series_uid, sop_uid)
-            if not isinstance(ds, Dataset) or "SOPInstanceUID" not in ds:
-                raise ValueError("not an instance")
-            buffer = io.BytesIO()
-            dcmwrite(buffer, ds, enforce_file_format=False)
-            return Retrieved(buffer.getvalue(), study_uid, series_uid, str(ds.SOPInstanceUID))
+            url = self._client._get_instances_url(
+                _Transaction.RETRIEVE, study_uid, series_uid, sop_uid)
+            response = self._client._http_get(url, headers={"Accept": _ACCEPT})
+            kind = response.headers.get("Content-Type", "")
+            if kind.startswith("application/dicom"):  # a single part sent bare, as some servers do
+                parts = [response.content]
+            elif not kind.startswith("multipart/related"):
+                raise ValueError("not DICOM")
+            else:
+                parts = list(self._client._decode_multipart_message(response, stream=False))
+            if len(parts) != 1 or not parts[0]:
+                raise ValueError("not one instance")
+            return Retrieved(bytes(parts[0]), study_uid, series_uid, sop_uid)
 
         return self._call("retrieving an instance", run)
+
+    def retrieve_instances(
+        self, study_uid: str, series_uid: str, sop_uids: Sequence[str], cancel: threading.Event | None = None,
+    ) -> dict[str, Retrieved]:
+        """Retrieve some instances of a series (one request each); those not on the server are left out."""
+        out = {}
+        for uid in sop_uids:
+            check_cancel(cancel)
+            try:
+                out[uid] = self.retrieve(study_uid, series_uid, uid)
+            except PacsNotFoundError:
+                continue
+        return out
 
     def retrieve_series(
         self,
@@ -510,46 +229,50 @@ class PacsClient:
         *,
         max_instances: int,
         max_bytes: int,
-        progress: Callable[[int, int], None] | None = None,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
     ) -> list[Retrieved]:
         """Retrieve every instance of a series, one request each, within the caps.
 
-        ``progress(done, total)`` is called before the first and after each instance.
-        Nothing is returned unless every instance arrived.
+        ``progress(done, total)`` is called before the first and after each instance;
+        ``cancel``, once set, stops before the next request. Nothing is returned unless
+        every instance arrived.
 
         Raises
         ------
         PacsLimitError
             If the series has more than ``max_instances`` instances or its bytes exceed
             ``max_bytes`` (checked as they arrive).
+        PacsCancelledError
+            If ``cancel`` was set.
         PacsError
             If any request fails.
         """
         uids = self.instance_uids(study_uid, series_uid)
         if not uids:
             raise PacsNotFoundError(f"The PACS {self.server.name!r} lists no instance in this series.")
-        if len(uids) > max_instances:
-            raise PacsLimitError(
-                f"This series has {len(uids)} instances but this session may open only {max_instances} more."
-            )
+        within_caps(len(uids), max_instances)
         out: list[Retrieved] = []
         total = 0
         if progress:
             progress(0, len(uids))
         for number, uid in enumerate(uids, 1):
+            check_cancel(cancel)
             item = self.retrieve(study_uid, series_uid, uid)
             total += len(item.data)
-            if total > max_bytes:
-                raise PacsLimitError(
-                    f"This series is larger than the {max_bytes / 2**20:.0f} MB this session may still open."
-                )
+            within_caps(len(uids), max_instances, total, max_bytes)
             out.append(item)
             if progress:
                 progress(number, len(uids))
+        check_cancel(cancel)
         return out
 
+    def abort(self) -> None:
+        """Close the client's connections (a Cancel); a request under way ends at its timeout."""
+        self._client._session.close()
+
     # -- STOW-RS --
-    def store(self, datasets: Sequence[Dataset]) -> StoreReport:
+    def store(self, datasets: Sequence[Dataset], cancel: threading.Event | None = None) -> StoreReport:
         """Store instances (STOW-RS) and check the server's answer.
 
         Raises
@@ -568,6 +291,7 @@ class PacsClient:
         # preamble would be stored without the 128-byte preamble and "DICM" (and Orthanc keeps
         # exactly what it receives). Written by to_bytes and read back, each is a Part 10 file.
         part10 = [load(to_bytes(ds)) for ds in datasets]
+        check_cancel(cancel)  # one request: it is sent whole or not at all
         try:
             answer = self._call("storing instances", lambda: self._client.store_instances(part10))
         except PacsResponseError as exc:

@@ -6,9 +6,8 @@ the planes, segment labels and frame chosen there, and of every other instance s
 the same action, with all its planes. Each is made from its instance **as stored on the
 PACS** (the copy sent now, or, for an instance already there, the original or the copy
 stored earlier), so its references name the study, series and SOP Instance UIDs the PACS
-holds. The files of one kind share one new series of the study. After STOW-RS each is
-retrieved again and compared with what was sent
-(:func:`overlay_core.interop.roundtrip.derived_difference`).
+holds. The files of one kind share one new series of the study. After the store each is
+retrieved again and compared with what was sent (:func:`overlay_core.pacs.store.store_and_verify`).
 
 The choice (widget key ``pacs.derived``) is cleared after a successful store, so a
 second click does not store the same files again.
@@ -23,17 +22,16 @@ import streamlit as st
 from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
 
-from overlay_core.errors import OverlayError
+from overlay_core.errors import OverlayError, clause
 from overlay_core.interop.kinds import KindName as DerivedKind
-from overlay_core.interop.roundtrip import derived_difference
-from overlay_core.pacs.dicomweb import PacsClient, PacsError, PacsNotFoundError, PacsResponseError
+from overlay_core.pacs.errors import PacsError
 from overlay_core.planes.reading import load, read_planes
 from studio.interop import chosen_options, make_derived
 from studio.state import LoadedFile, State
 from studio.text import plain
 
 __all__ = [
-    "CHOICE", "KINDS", "Derived", "Target", "build", "check", "choose", "note", "reset", "retrieve_stored",
+    "CHOICE", "KINDS", "Derived", "Target", "build", "choose", "note", "reset",
 ]
 
 #: The derived files, as sentences name them.
@@ -63,6 +61,11 @@ class Derived:
     image: Dataset
     dataset: Dataset
 
+    @property
+    def what(self) -> str:
+        """How a sentence names it: "the DICOM SEG of MR-instance-0002.dcm"."""
+        return f"the {KINDS[self.kind]} of {self.entry.name}"
+
 
 def _options(session: State, target: Target) -> tuple[list[int], dict[int, str], int]:
     if target.shown:
@@ -91,49 +94,10 @@ def build(session: State, kinds: Sequence[DerivedKind], targets: Sequence[Target
                 _, data = make_derived(target.image, kind, groups, labels, frame, series[kind])
             except OverlayError as exc:
                 raise PacsError(
-                    f"The {KINDS[kind]} of {target.entry.name} cannot be made: {str(exc).rstrip('.')}."
+                    f"The {KINDS[kind]} of {target.entry.name} cannot be made: {clause(exc)}."
                 ) from exc
             out.append(Derived(kind, target.entry, target.image, load(data)))
     return out
-
-
-def retrieve_stored(client: PacsClient, server: str, what: str, uids: tuple[str, str, str]) -> Dataset:
-    """Retrieve an instance just stored (``what`` names it in messages).
-
-    Raises
-    ------
-    PacsError
-        If the server does not return it (it may have filtered it out), or sends what
-        cannot be read.
-    """
-    try:
-        data = client.retrieve(*uids).data
-    except PacsNotFoundError as exc:
-        raise PacsError(
-            f"The PACS {server!r} accepted {what} but does not return it (HTTP 404): "
-            "it may have filtered it out."
-        ) from exc
-    try:
-        return load(data)
-    except OverlayError as exc:
-        raise PacsResponseError(f"The PACS {server!r} returns {what} in a form that cannot be read.") from exc
-
-
-def check(client: PacsClient, server: str, item: Derived) -> tuple[str, str, str]:
-    """Retrieve a derived file just stored and compare it with what was sent; return its UIDs.
-
-    Raises
-    ------
-    PacsError
-        If it is not returned, or differs (content, or references to its instance).
-    """
-    ds = item.dataset
-    uids = (str(ds.StudyInstanceUID), str(ds.SeriesInstanceUID), str(ds.SOPInstanceUID))
-    what = f"the {KINDS[item.kind]} of {item.entry.name}"
-    reason = derived_difference(ds, retrieve_stored(client, server, what, uids), item.image)
-    if reason:
-        raise PacsError(f"The PACS {server!r} returns {what} differently from what was sent: {reason}.")
-    return uids
 
 
 # --- UI ---------------------------------------------------------------------------------------

@@ -10,13 +10,16 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from overlay_core.edit import apply as edit
-from overlay_core.pacs.dicomweb import PacsClient, PacsError, Server
+from overlay_core.pacs.config import Server
+from overlay_core.pacs.dicomweb import DicomwebClient
+from overlay_core.pacs.errors import PacsError
 from overlay_core.planes.reading import load, plane_bits
 from overlay_core.render.windowing import AUTOMATIC
 from studio import series as series_mod
 from studio import state
 from studio.editor import editing
 from studio.pacs import sections as pacs
+from studio.pacs import session as pacs_session
 from tests import pacs_support
 from tests.app.support import errors, goto, no_exception, shown
 from tests.builders import to_file_bytes
@@ -122,7 +125,7 @@ def test_search_open_step_edit_store(pacs_app: AppTest, orthanc: LoadedStudy) ->
     assert app.button(key="pacs.store").disabled and stored_note  # back to what was stored
 
     # On the server: a new series with the edited instance 2, its plane holding the stroke.
-    client = PacsClient(Server("check", orthanc.server.url))
+    client = DicomwebClient(Server("check", orthanc.server.url))
     listed = {s.series_uid: s for s in client.search_series(orthanc.study_uid)}
     (new_uid,) = [uid for uid in listed if uid != orthanc.series_uid]
     assert listed[new_uid].description == "T1 axial (overlays edited)" and listed[new_uid].instance_count == 1
@@ -217,7 +220,7 @@ def test_store_keeping_uids_needs_operator_permission(orthanc: LoadedStudy) -> N
     datasets, _ = pacs_support.series_datasets(1)
     entry = state.add_file(session, "one.dcm", to_file_bytes(datasets[0]))
     with pytest.raises(PacsError, match="not configured to accept the original UIDs"):
-        pacs.store_instances(session, Server("x", orthanc.server.url), [entry], keep_uids=True)
+        pacs_session.store_instances(session, Server("x", orthanc.server.url), [entry], keep_uids=True)
 
 
 def _edited_entry(session: dict[str, object], ds: object) -> object:
@@ -241,14 +244,14 @@ def test_store_under_original_uids(overwrite: bool) -> None:
         target = Server("lab", server.url, allow_original_uids=True)
         uids = (str(ds.StudyInstanceUID), str(ds.SeriesInstanceUID), str(ds.SOPInstanceUID))
         if overwrite:
-            (stored,) = pacs.store_instances(session, target, [entry], keep_uids=True)
+            (stored,) = pacs_session.store_instances(session, target, [entry], keep_uids=True)
             assert (stored.study_uid, stored.series_uid, stored.sop_uid) == uids
             assert not series_mod.unsaved(session, entry)
         else:
             with pytest.raises(PacsError, match=r"returns one\.dcm without the overlay planes sent"):
-                pacs.store_instances(session, target, [entry], keep_uids=True)
+                pacs_session.store_instances(session, target, [entry], keep_uids=True)
             assert series_mod.unsaved(session, entry)
-        back = load(PacsClient(target).retrieve(*uids).data)
+        back = load(DicomwebClient(target).retrieve(*uids).data)
         assert bool(plane_bits(back, 0x6000)[0, 40].all()) is overwrite
 
 
@@ -337,7 +340,7 @@ def test_servers_from_the_secrets_table(
     }
     app.run()
     no_exception(app)
-    assert app.selectbox(key="pacs.server").options == ["offline", "lab"]
+    assert app.selectbox(key="pacs.server").options == ["offline (DICOMweb)", "lab (DICOMweb)"]
     _search(app, "hidden")
     assert errors(app) == ["The PACS 'offline' cannot be reached while searching for studies: "
                            "check that it is running."]
@@ -366,7 +369,7 @@ def test_more_studies_pages_through_the_results(pacs_app: AppTest, monkeypatch: 
 KIND_MODALITY = {"seg": "SEG", "gsps": "PR", "sc": "OT"}
 
 
-def _derived(app: AppTest) -> list[pacs.StoredInstance]:
+def _derived(app: AppTest) -> list[pacs_session.StoredInstance]:
     return [s for s in app.session_state[pacs.REPORT]["stored"] if s.kind != "image"]
 
 
@@ -428,7 +431,7 @@ def test_store_with_seg_presentation_state_and_burned_in_image(
     assert len(new_series) == 3 and orthanc.series_uid not in new_series  # ... each new
 
     # On the server, found by QIDO: each kind's series in the study, holding exactly its three files.
-    client = PacsClient(Server("check", orthanc.server.url))
+    client = DicomwebClient(Server("check", orthanc.server.url))
     listed = {s.series_uid: s for s in client.search_series(orthanc.study_uid)}
     for kind, (uid,) in series_of.items():
         assert listed[uid].modality == KIND_MODALITY[kind] and listed[uid].instance_count == 3
@@ -490,7 +493,8 @@ def test_a_derived_file_the_server_drops_leaves_the_session_as_it_was(
         assert errors(app) == [f"The PACS 'PACS' accepted the DICOM SEG of {entry.name} but does not return "
                                "it (HTTP 404): it may have filtered it out."]
         assert series_mod.unsaved(app.session_state, entry)  # not marked as stored
-        assert pacs.REPORT not in app.session_state and entry.id not in app.session_state.get(pacs.STORED, {})
+        assert pacs.REPORT not in app.session_state
+        assert entry.id not in app.session_state.get(pacs_session.STORED, {})
         assert app.multiselect(key="pacs.derived").value == ["gsps", "seg"]  # the choice is kept
         assert not app.button(key="pacs.store").disabled
 

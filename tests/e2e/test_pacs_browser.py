@@ -18,7 +18,8 @@ import highdicom as hd
 import numpy as np
 import pytest
 
-from overlay_core.pacs.dicomweb import PacsClient, Server
+from overlay_core.pacs.config import Server
+from overlay_core.pacs.dicomweb import DicomwebClient
 from overlay_core.planes.reading import load, plane_bits
 from overlay_core.render.geometry import fit_view
 from tests import pacs_support
@@ -88,7 +89,7 @@ def test_search_open_draw_on_instance_2_store(browser: Any, pacs_server: str, or
     finally:
         context.close()
 
-    client = PacsClient(Server("check", orthanc.server.url))
+    client = DicomwebClient(Server("check", orthanc.server.url))
     listed = client.search_series(orthanc.study_uid)
     (new_series,) = [s.series_uid for s in listed
                      if s.series_uid != orthanc.series_uid and s.modality == "MR"]

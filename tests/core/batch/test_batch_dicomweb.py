@@ -54,6 +54,6 @@ def test_urls_off_the_configured_server_are_bad_arguments(tmp_path: Path, monkey
     assert "needs a configured server" in capsys.readouterr().err
     monkeypatch.setenv("OVERLAY_STUDIO_DICOMWEB_URL", "http://127.0.0.1:9/dicom-web")
     assert main(["batch", "audit", "http://other:9/dicom-web/studies/1.2", "--out", str(tmp_path)]) == 2
-    assert "not on a configured DICOMweb server (PACS)" in capsys.readouterr().err
+    assert "not on a configured PACS server (PACS)" in capsys.readouterr().err
     assert main(["batch", "audit", "http://127.0.0.1:9/dicom-web/series/1.2", "--out", str(tmp_path)]) == 2
     assert "must end in /studies/UID" in capsys.readouterr().err

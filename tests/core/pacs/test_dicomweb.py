@@ -16,9 +16,12 @@ from pydicom.uid import generate_uid
 
 from overlay_core.dataset.series import derive_instance
 from overlay_core.edit.apply import apply_mask
-from overlay_core.pacs.dicomweb import (
+from overlay_core.pacs.client import StudyQuery
+from overlay_core.pacs.config import Server, load_config
+from overlay_core.pacs.dicomweb import DicomwebClient
+from overlay_core.pacs.errors import (
     PacsAuthError,
-    PacsClient,
+    PacsCancelledError,
     PacsConfigError,
     PacsError,
     PacsLimitError,
@@ -26,9 +29,6 @@ from overlay_core.pacs.dicomweb import (
     PacsRejectedError,
     PacsResponseError,
     PacsUnreachableError,
-    Server,
-    StudyQuery,
-    load_config,
 )
 from overlay_core.planes.compare import no_difference
 from overlay_core.planes.reading import load, plane_bits
@@ -46,8 +46,8 @@ from tools.orthanc import free_port, running_orthanc
 orthanc_fixture = pacs_support.orthanc_fixture
 
 
-def client(server_url: str, **kwargs: object) -> PacsClient:
-    return PacsClient(Server("test", server_url, **kwargs))  # type: ignore[arg-type]
+def client(server_url: str, **kwargs: object) -> DicomwebClient:
+    return DicomwebClient(Server("test", server_url, **kwargs))  # type: ignore[arg-type]
 
 
 # --- configuration ---------------------------------------------------------------------------
@@ -158,6 +158,21 @@ def test_caps_refuse_before_or_while_retrieving(orthanc: LoadedStudy) -> None:
         pacs.retrieve_series(orthanc.study_uid, orthanc.series_uid, max_instances=2, max_bytes=10**8)
     with pytest.raises(PacsLimitError, match="larger than"):
         pacs.retrieve_series(orthanc.study_uid, orthanc.series_uid, max_instances=10, max_bytes=8000)
+
+
+def test_cancel_stops_before_the_next_instance(orthanc: LoadedStudy) -> None:
+    cancel = threading.Event()
+    seen: list[int] = []
+
+    def cancel_after_one(done: int, total: int) -> None:
+        seen.append(done)
+        if done == 1:
+            cancel.set()
+
+    with pytest.raises(PacsCancelledError, match="Cancelled: nothing of this request was kept"):
+        client(orthanc.server.url).retrieve_series(orthanc.study_uid, orthanc.series_uid, max_instances=10,
+                                                   max_bytes=10**8, progress=cancel_after_one, cancel=cancel)
+    assert seen == [0, 1]  # no request after the cancel
 
 
 def test_missing_things_are_404(orthanc: LoadedStudy) -> None:

@@ -162,16 +162,20 @@ def test_an_rt_structure_set_stored_on_orthanc_reads_back_the_same(orthanc: pacs
     """Store to PACS with "RT Structure Set": made of the instance as the PACS holds it, stored, checked."""
     from pydicom import examples
 
-    from overlay_core.pacs.dicomweb import PacsClient, Server
-    from studio.pacs.derived import Target, build, check
+    from overlay_core.pacs.client import connect
+    from overlay_core.pacs.config import Server
+    from overlay_core.pacs.store import Outgoing, store_and_verify
+    from studio.pacs.derived import Target, build
 
     with open(examples.get_path("overlay"), "rb") as sample:  # load_study stored it on the server
         data = sample.read()
     session: dict[str | int, object] = {}
     entry = state.add_file(session, "sample.dcm", data)
-    [made] = build(session, ["rtstruct"], [Target(entry, load(data), shown=False)])
-    client = PacsClient(Server("lab", orthanc.server.url))
-    client.store([made.dataset])
-    study, series, sop = check(client, "lab", made)  # retrieved and compared: ROIs filled on the image
-    assert study == str(load(data).StudyInstanceUID)
-    assert (series, sop) == (str(made.dataset.SeriesInstanceUID), str(made.dataset.SOPInstanceUID))
+    image = load(data)
+    [made] = build(session, ["rtstruct"], [Target(entry, image, shown=False)])
+    client = connect(Server("lab", orthanc.server.url))
+    # Stored, retrieved again and compared: the ROIs filled on the image give back its planes.
+    [stored] = store_and_verify(client, [Outgoing(made.dataset, "the RT Structure Set", image)])
+    assert stored.study_uid == str(image.StudyInstanceUID)
+    assert (stored.series_uid, stored.sop_uid) == (str(made.dataset.SeriesInstanceUID),
+                                                   str(made.dataset.SOPInstanceUID))

@@ -1,4 +1,4 @@
-"""Fill's windowed labelling and the frame reader it uses, against whole-image SciPy and scikit-image.
+"""Fill's windowed labelling, the frame reader and statistics read by box, against whole-image SciPy/NumPy.
 
 The tool tests (``test_tools.py``) use images smaller than the first window; here the
 regions are large and winding, so the window must grow on every side, and the frame reader
@@ -13,11 +13,13 @@ from copy import deepcopy
 import numpy as np
 import pytest
 from pydicom.dataset import Dataset
+from pydicom.pixels import apply_modality_lut
 from scipy import ndimage
 from skimage.segmentation import flood
 
 from overlay_core.edit.fill import fill, grow
 from overlay_core.edit.masking import IntensityRange, limited
+from overlay_core.edit.stats import plane_statistics
 from overlay_core.errors import UnsupportedError
 from overlay_core.render.pixels import frame_values, modality_frame
 from tests import builders as b
@@ -52,9 +54,9 @@ def test_fill_follows_a_region_winding_through_a_large_image(connectivity: int,
 @pytest.mark.parametrize("connectivity", [4, 8])
 def test_grow_is_the_seeds_label_of_the_whole_image(density: float, connectivity: int) -> None:
     rng = np.random.default_rng(int(density * 100) + connectivity)
-    flags = rng.random((1500, 1100)) < density  # near the percolation threshold: huge, ragged pieces
+    flags = rng.random((1100, 900)) < density  # near the percolation threshold: huge, ragged pieces
     structure = ndimage.generate_binary_structure(2, 1 if connectivity == 4 else 2)
-    for seed in [(750, 550), (0, 0), (1499, 1099), (3, 1000)]:
+    for seed in [(550, 450), (0, 0), (1099, 899), (3, 800)]:
         flags[seed] = True
         labels, _ = ndimage.label(flags, structure)
         region = grow(lambda r, c: flags[r, c], flags.shape, seed, connectivity)
@@ -124,3 +126,48 @@ def test_a_limited_fill_reuses_the_frame_the_range_read() -> None:
     region = flood(shown, (10, 10), tolerance=4.0, connectivity=1)
     expected = np.where((shown >= 900) & (shown <= 3000), before | region, before)
     assert (ts.placed(ds, 0x6000, 2) == expected).all() and (expected != before).any()
+
+
+# --------------------------------------------------------------------------- statistics read by box
+
+
+def _placed_by_hand(bits: np.ndarray, origin: tuple[int, int], rows: int, cols: int) -> np.ndarray:
+    out = np.zeros((rows, cols), bool)
+    r0, c0 = origin[0] - 1, origin[1] - 1
+    for (r, c) in zip(*np.nonzero(bits), strict=True):
+        if 0 <= r + r0 < rows and 0 <= c + c0 < cols:
+            out[r + r0, c + c0] = True
+    return out
+
+
+@pytest.mark.parametrize("make", [
+    pytest.param(lambda: _rescaled("<u1", 8, False), id="uint8"),
+    pytest.param(lambda: _rescaled("<i2", 16, True), id="int16"),
+    pytest.param(lambda: _rescaled("<i4", 32, True), id="int32-no-table"),
+    pytest.param(_lut_sequence, id="modality-lut-sequence"),
+])
+@pytest.mark.parametrize("origin", [(-4, 7), (12, -9), (25, 33)])
+def test_statistics_by_box_are_numpys_under_the_placed_plane(make: object, origin: tuple[int, int]) -> None:
+    ds = make()  # type: ignore[operator]
+    bits = b.random_mask((1, 14, 16), seed=origin[0] + 20, density=0.4)
+    b.add_plane(ds, 0x6000, bits, origin=origin)
+    mask = _placed_by_hand(bits[0], origin, 30, 40)
+    values = apply_modality_lut(ds.pixel_array, ds).astype(np.float64)[mask]  # pydicom alone
+    only = plane_statistics(ds, 0x6000).frames[0]
+    rows, cols = np.nonzero(mask)
+    assert only.set_pixels == mask.sum() > 0
+    assert only.bounding_box == (rows.min() + 1, cols.min() + 1, rows.max() + 1, cols.max() + 1)
+    assert (only.minimum, only.maximum) == (values.min(), values.max())
+    assert only.mean == pytest.approx(values.mean(), rel=1e-12)
+    assert only.sd == pytest.approx(values.std(), rel=1e-6)
+
+
+def test_statistics_of_a_plane_off_the_image_or_empty_on_it() -> None:
+    ds = _rescaled("<u2", 16, False)
+    b.add_plane(ds, 0x6000, np.ones((1, 5, 5), bool), origin=(-10, 1))  # wholly above the image
+    bits = np.zeros((1, 50, 60), bool)
+    bits[0, 0, 0] = True  # its only pixel is off the image (origin 0\0)
+    b.add_plane(ds, 0x6002, bits, origin=(0, 0))
+    for group in (0x6000, 0x6002):
+        only = plane_statistics(ds, group).frames[0]
+        assert (only.set_pixels, only.bounding_box, only.mean, only.minimum) == (0, None, None, None)

@@ -63,13 +63,13 @@ def test_grow_is_the_seeds_label_of_the_whole_image(density: float, connectivity
         assert (region == (labels == labels[seed])).all()
 
 
-def _rescaled(dtype: str, bits: int, signed: bool) -> Dataset:
+def _rescaled(dtype: str, bits: int, signed: bool, slope: float = 0.37) -> Dataset:
     ds = b.image_dataset(30, 40, bits_allocated=bits, bits_stored=bits)
     ds.PixelRepresentation = int(signed)
     rng = np.random.default_rng(bits)
     info = np.iinfo(dtype)
     ds.PixelData = rng.integers(info.min, info.max, size=(30, 40), endpoint=True).astype(dtype).tobytes()
-    ds.RescaleSlope, ds.RescaleIntercept = 0.37, -1024.5
+    ds.RescaleSlope, ds.RescaleIntercept = slope, -1024.5
     return ds
 
 
@@ -86,6 +86,7 @@ def _lut_sequence() -> Dataset:
     pytest.param(_rescaled("<u1", 8, False), id="uint8"),
     pytest.param(_rescaled("<u2", 16, False), id="uint16"),
     pytest.param(_rescaled("<i2", 16, True), id="int16"),
+    pytest.param(_rescaled("<i2", 16, True, slope=-0.37), id="int16-negative-slope"),
     pytest.param(_rescaled("<u4", 32, False), id="uint32-no-table"),
     pytest.param(_rescaled("<i4", 32, True), id="int32-no-table"),
     pytest.param(_lut_sequence(), id="modality-lut-sequence"),
@@ -98,6 +99,8 @@ def test_the_frame_reader_gives_modality_frame_exactly(ds: Dataset) -> None:
     assert np.array_equal(reader.values(slice(3, 9), slice(10, 31)), whole[3:9, 10:31])
     low, high = np.quantile(whole, [0.3, 0.6])
     assert np.array_equal(reader.within(low, high), (whole >= low) & (whole <= high))
+    assert np.array_equal(reader.within(whole.min(), whole.min()), whole == whole.min())
+    assert not reader.within(whole.max() + 1, whole.max() + 2).any()
     chosen = IntensityRange(low, high)
     assert np.array_equal(chosen.of_frame(reader), chosen.contains(whole))
 

@@ -9,11 +9,12 @@ in a window around the seed that grows only while the region touches its edge (i
 speed follow-up). Labelling the whole range is what made a fill slow: on a noisy image the
 range holds many tiny components everywhere, each labelled for nothing. A region that stays
 off the window's edge cannot continue outside it (every step out of the window starts on
-its edge), so the answer is exact. The window grows by its own size on each side the region
-touches, so even a region spanning the image costs about one whole-image labelling. Measured
-on a 4096² image with noise: a 2000² region about 1.3 times faster than labelling everything,
-a small region many times faster; ``skimage.segmentation.flood`` on the same range was slower
-than either (a pixel-by-pixel walk of the whole region).
+its edge), so the answer is exact. The next window is the region's box, grown by the box's
+own size on each side the region reaches, so even a region spanning the image costs little
+more than one whole-image labelling. Measured on a 4096² image with noise: a 2000² region
+about twice as fast as labelling everything, a small region many times faster;
+``skimage.segmentation.flood`` on the same range was slower than either (a pixel-by-pixel
+walk of the whole region).
 
 The range test itself reads the frame through :class:`~overlay_core.render.pixels.FrameValues`:
 for 8- and 16-bit images a lookup of the stored value's in-range flag, window by window,
@@ -113,9 +114,17 @@ def grow(inside: Inside, shape: tuple[int, int], seed: tuple[int, int], connecti
             region = np.zeros(shape, dtype=bool)
             region[top:bottom, left:right] = mine
             return region
-        height, width = bottom - top, right - left
-        top, bottom = (max(top - height, 0) if up else top), (min(bottom + height, rows) if down else bottom)
-        left, right = (max(left - width, 0) if back else left), (min(right + width, cols) if on else right)
+        # Next window: the region's box, one pixel more on the sides it stays off (so that the
+        # window does not end on it), and the box's own size more on the sides it reaches.
+        used, across = np.flatnonzero(mine.any(axis=1)), np.flatnonzero(mine.any(axis=0))
+        first, last = top + int(used[0]), top + int(used[-1])
+        height = last - first + 1
+        top = max(first - height, 0) if up else max(first - 1, 0)
+        bottom = min(last + 1 + height, rows) if down else min(last + 2, rows)
+        first, last = left + int(across[0]), left + int(across[-1])
+        width = last - first + 1
+        left = max(first - width, 0) if back else max(first - 1, 0)
+        right = min(last + 1 + width, cols) if on else min(last + 2, cols)
 
 
 def fill_region(

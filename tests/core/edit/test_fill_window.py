@@ -174,3 +174,17 @@ def test_statistics_of_a_plane_off_the_image_or_empty_on_it() -> None:
     for group in (0x6000, 0x6002):
         only = plane_statistics(ds, group).frames[0]
         assert (only.set_pixels, only.bounding_box, only.mean, only.minimum) == (0, None, None, None)
+
+
+def test_statistics_of_a_plane_taller_than_a_counting_band() -> None:
+    ds = b.image_dataset(700, 90, bits_allocated=16, bits_stored=16)
+    ds.PixelData = np.random.default_rng(8).integers(0, 65535, size=(700, 90)).astype("<u2").tobytes()
+    ds.RescaleSlope, ds.RescaleIntercept = 1.5, -30000.0
+    bits = b.random_mask((1, 690, 80), seed=6, density=0.6)
+    b.add_plane(ds, 0x6000, bits, origin=(5, 3))
+    mask = _placed_by_hand(bits[0], (5, 3), 700, 90)
+    values = apply_modality_lut(ds.pixel_array, ds).astype(np.float64)[mask]
+    only = plane_statistics(ds, 0x6000).frames[0]
+    assert only.set_pixels == values.size and (only.minimum, only.maximum) == (values.min(), values.max())
+    assert only.mean == pytest.approx(values.mean(), rel=1e-12)
+    assert only.sd == pytest.approx(values.std(), rel=1e-6)

@@ -30,6 +30,7 @@ rather than a float copy of the whole frame.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,7 +43,7 @@ from overlay_core.errors import InvalidArgumentError
 from overlay_core.model import OverlayPlane
 from overlay_core.render.pixels import FrameValues, frame_values
 
-__all__ = ["check_seed", "fill", "fill_region", "grow"]
+__all__ = ["Region", "check_seed", "fill", "fill_region", "grow"]
 
 _STRUCTURES = {4: ndimage.generate_binary_structure(2, 1), 8: ndimage.generate_binary_structure(2, 2)}
 
@@ -70,6 +71,21 @@ def check_seed(seed: tuple[int, int], rows: int, cols: int) -> tuple[int, int]:
     return row, col
 
 
+@dataclass(frozen=True, eq=False)
+class Region:
+    """A grown region: its pixels inside the image box ``[rows, cols]`` where it was found."""
+
+    rows: slice
+    cols: slice
+    mask: NDArray[np.bool_]
+
+    def on(self, shape: tuple[int, int]) -> NDArray[np.bool_]:
+        """Return the region on an image of ``shape``."""
+        out = np.zeros(shape, dtype=bool)
+        out[self.rows, self.cols] = self.mask
+        return out
+
+
 def _check(tolerance: float, connectivity: int) -> None:
     if connectivity not in _STRUCTURES:
         raise InvalidArgumentError(f"The connectivity must be 4 or 8, not {connectivity}.")
@@ -77,8 +93,7 @@ def _check(tolerance: float, connectivity: int) -> None:
         raise InvalidArgumentError(f"The tolerance must be a number of 0 or more, not {tolerance}.")
 
 
-def grow(inside: Inside, shape: tuple[int, int], seed: tuple[int, int], connectivity: int = 4
-         ) -> NDArray[np.bool_]:
+def grow(inside: Inside, shape: tuple[int, int], seed: tuple[int, int], connectivity: int = 4) -> Region:
     """Return the connected component of ``inside`` holding ``seed``, labelling as little as it can.
 
     Parameters
@@ -96,7 +111,7 @@ def grow(inside: Inside, shape: tuple[int, int], seed: tuple[int, int], connecti
     Examples
     --------
     >>> flags = np.zeros((3, 600), bool); flags[1, :] = True; flags[0, 599] = True
-    >>> region = grow(lambda r, c: flags[r, c], flags.shape, (1, 0))
+    >>> region = grow(lambda r, c: flags[r, c], flags.shape, (1, 0)).on(flags.shape)
     >>> int(region.sum()), bool(region[0, 599])
     (601, True)
     """
@@ -111,9 +126,7 @@ def grow(inside: Inside, shape: tuple[int, int], seed: tuple[int, int], connecti
         up, down = top > 0 and mine[0].any(), bottom < rows and mine[-1].any()
         back, on = left > 0 and mine[:, 0].any(), right < cols and mine[:, -1].any()
         if not (up or down or back or on):
-            region = np.zeros(shape, dtype=bool)
-            region[top:bottom, left:right] = mine
-            return region
+            return Region(slice(top, bottom), slice(left, right), mine)
         # Next window: the region's box, one pixel more on the sides it stays off (so that the
         # window does not end on it), and the box's own size more on the sides it reaches.
         used, across = np.flatnonzero(mine.any(axis=1)), np.flatnonzero(mine.any(axis=0))
@@ -141,6 +154,13 @@ def fill_region(
         If the seed lies outside, the tolerance is negative or not finite, or the
         connectivity is not 4 or 8.
     """
+    shape = (int(values.stored.shape[0]), int(values.stored.shape[1])) if isinstance(values, FrameValues) \
+        else (int(values.shape[0]), int(values.shape[1]))
+    return _grown(values, seed, tolerance, connectivity).on(shape)
+
+
+def _grown(values: NDArray[np.floating] | FrameValues, seed: tuple[int, int], tolerance: float,
+           connectivity: int) -> Region:
     _check(tolerance, connectivity)
     if isinstance(values, FrameValues):
         shape = (int(values.stored.shape[0]), int(values.stored.shape[1]))
@@ -211,6 +231,11 @@ def fill(
     _check(tolerance, connectivity)
     if values is None or values.frame != frame:
         values = frame_values(ds, frame)
-    region = fill_region(values, seed, tolerance, connectivity)
-    result = placed.mask | region if mode is Mode.DRAW else placed.mask & ~region
+    region = _grown(values, seed, tolerance, connectivity)
+    result = placed.mask.copy()  # changed only in the region's box: no image-sized temporaries
+    box = result[region.rows, region.cols]
+    if mode is Mode.DRAW:
+        box |= region.mask
+    else:
+        box &= ~region.mask
     return store(ds, placed, result)

@@ -59,7 +59,7 @@ def test_grow_is_the_seeds_label_of_the_whole_image(density: float, connectivity
     for seed in [(550, 450), (0, 0), (1099, 899), (3, 800)]:
         flags[seed] = True
         labels, _ = ndimage.label(flags, structure)
-        region = grow(lambda r, c: flags[r, c], flags.shape, seed, connectivity)
+        region = grow(lambda r, c: flags[r, c], flags.shape, seed, connectivity).on(flags.shape)
         assert (region == (labels == labels[seed])).all()
 
 

@@ -10,6 +10,9 @@
    (:func:`~pydicom.pixels.apply_color_lut`); RGB and YBR in colour (pydicom converts YBR to
    RGB while decoding). When a frame cannot be decoded, a black frame of the image's size is
    returned with the reason, so planes can still be inspected and edited.
+3. :func:`modality_frame` and :func:`frame_values`: the Modality LUT values the tools read
+   (HU on CT). :class:`FrameValues` decodes a frame once for one call and reads boxes of it,
+   range flags and per-pattern tables without a float copy of the whole frame.
 
 Frames are 0-based here, as everywhere in the core.
 """

@@ -41,6 +41,7 @@ from overlay_core.render.pixels import FrameValues, frame_values
 
 __all__ = [
     "FrameStatistics",
+    "LastFrame",
     "PlaneStatistics",
     "plane_statistics",
     "statistics_lines",
@@ -168,6 +169,31 @@ class _Sums:
         return mean, sd, self.low, self.high
 
 
+class LastFrame:
+    """The image frame read last, kept for the rest of one call (statistics of every plane).
+
+    Planes on one frame then share one decoding; holding one frame only keeps a long
+    multi-frame image from filling memory. Made per call and dropped with it.
+    """
+
+    def __init__(self, ds: Dataset) -> None:
+        self._ds = ds
+        self._frame: int | None = None
+        self._got: FrameValues | UnsupportedError | None = None
+
+    def read(self, frame: int) -> FrameValues:
+        """Return image frame ``frame`` read (raise its :class:`UnsupportedError` again if it failed)."""
+        if self._frame != frame or self._got is None:
+            try:
+                self._got = frame_values(self._ds, frame)
+            except UnsupportedError as exc:
+                self._got = exc
+            self._frame = frame
+        if isinstance(self._got, UnsupportedError):
+            raise self._got
+        return self._got
+
+
 def _frame(number: int, found: _OnImage | None, reader: FrameValues | None,
            area: float | None, sums: _Sums) -> FrameStatistics:
     """Statistics of one frame; ``reader`` reads its values (``None`` when they cannot be read)."""
@@ -179,8 +205,12 @@ def _frame(number: int, found: _OnImage | None, reader: FrameValues | None,
     return FrameStatistics(number, found.count, area_mm2, found.box(), *here.moments())
 
 
-def plane_statistics(ds: Dataset, group: int, frame: int | None = None) -> PlaneStatistics:
+def plane_statistics(ds: Dataset, group: int, frame: int | None = None,
+                     frames: LastFrame | None = None) -> PlaneStatistics:
     """Return the statistics of the plane in ``group``: every frame, or 0-based image frame ``frame``.
+
+    ``frames`` shares the frame read last with other calls on the same dataset (see
+    :func:`with_statistics`); by default each frame is read here and dropped after it.
 
     Raises
     ------
@@ -209,7 +239,7 @@ def plane_statistics(ds: Dataset, group: int, frame: int | None = None) -> Plane
         reader = None
         if note is None and found is not None:
             try:
-                reader = frame_values(ds, f)  # decoded once per frame, dropped after it
+                reader = frames.read(f) if frames is not None else frame_values(ds, f)
             except UnsupportedError as exc:
                 note = str(exc)
         out.append(_frame(f + 1, found, reader, area, sums))
@@ -251,12 +281,17 @@ def write_roi_statistics(ds: Dataset, group: int) -> OverlayPlane:
 
 
 def with_statistics(doc: dict[str, Any], ds: Dataset) -> dict[str, Any]:
-    """Add ``"statistics"`` to every plane of an ``info --json`` document (``None`` where unusable)."""
+    """Add ``"statistics"`` to every plane of an ``info --json`` document (``None`` where unusable).
+
+    Planes on the same image frame share one decoding of it (:class:`LastFrame`).
+    """
     by_group = {p.group_hex: p.group for p in read_planes(ds)}
+    frames = LastFrame(ds)
     for plane in doc.get("overlays", []):
         group = by_group.get(plane.get("group"))
         try:
-            plane["statistics"] = None if group is None else plane_statistics(ds, group).document()
+            stats = None if group is None else plane_statistics(ds, group, frames=frames)
+            plane["statistics"] = None if stats is None else stats.document()
         except OverlayError:
             plane["statistics"] = None
     return doc

@@ -17,9 +17,10 @@ from pydicom.pixels import apply_modality_lut
 from scipy import ndimage
 from skimage.segmentation import flood
 
+from overlay_core.audit.summary import info_document
 from overlay_core.edit.fill import fill, grow
 from overlay_core.edit.masking import IntensityRange, limited
-from overlay_core.edit.stats import plane_statistics
+from overlay_core.edit.stats import LastFrame, plane_statistics, with_statistics
 from overlay_core.errors import UnsupportedError
 from overlay_core.render.pixels import frame_values, modality_frame
 from tests import builders as b
@@ -188,3 +189,27 @@ def test_statistics_of_a_plane_taller_than_a_counting_band() -> None:
     assert only.set_pixels == values.size and (only.minimum, only.maximum) == (values.min(), values.max())
     assert only.mean == pytest.approx(values.mean(), rel=1e-12)
     assert only.sd == pytest.approx(values.std(), rel=1e-6)
+
+
+def test_info_statistics_share_a_frame_and_equal_each_planes_own() -> None:
+    ds = ts.image(ts.blocks(frames=3), slope=2.0, intercept=-1024.0, spacing=(0.5, 0.5))
+    b.add_plane(ds, 0x6000, b.random_mask((2, 30, 30), seed=1), origin=(-5, 4), frames_attr=2,
+                image_frame_origin=2)
+    b.add_plane(ds, 0x6002, b.random_mask((1, ts.ROWS, ts.COLS), seed=2))  # on every frame
+    b.add_plane(ds, 0x6004, b.random_mask((1, 8, 9), seed=3), origin=(30, 40))
+    doc = with_statistics(info_document(ds, "x.dcm"), ds)
+    for plane in doc["overlays"]:
+        own = plane_statistics(ds, int(plane["group"], 16)).document()
+        assert plane["statistics"] == own and own["total"]["mean"] is not None
+
+
+def test_a_frame_that_cannot_be_read_gives_every_plane_the_reason() -> None:
+    ds = ts.image(ts.blocks())
+    ds.PhotometricInterpretation, ds.SamplesPerPixel = "RGB", 3
+    b.add_plane(ds, 0x6000, b.random_mask((1, ts.ROWS, ts.COLS), seed=1))
+    b.add_plane(ds, 0x6002, b.random_mask((1, ts.ROWS, ts.COLS), seed=2))
+    frames = LastFrame(ds)
+    for group in (0x6000, 0x6002):
+        stats = plane_statistics(ds, group, frames=frames)
+        assert stats.values_note and stats.total.mean is None and stats.total.set_pixels > 0
+    assert with_statistics(info_document(ds, "x.dcm"), ds)["overlays"][1]["statistics"]["values_note"]

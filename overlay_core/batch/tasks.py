@@ -13,7 +13,8 @@ Every record has ``file`` (the item's key), ``task``, ``status`` (``"ok"``,
 relative to the output folder); a skipped file's ``note`` says why. Each task adds its own fields:
 
 ``audit``
-    ``image``, ``overlays`` and ``diagnostics`` exactly as ``info --json`` prints them.
+    ``image``, ``overlays`` (each plane's ``statistics`` included) and ``diagnostics``
+    exactly as ``info --json`` prints them.
 ``migrate``
     ``migrated``: the groups moved from Pixel Data to (60xx,3000). Writes the file to
     ``relative`` (unchanged bytes when nothing was embedded).
@@ -157,8 +158,10 @@ class _Writer:
 
 def _audit(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
     from overlay_core.audit.summary import info_document
+    from overlay_core.edit.stats import with_statistics  # as `info --json`: decodes the image
 
-    doc = info_document(load(item.read()), item.key)
+    ds = load(item.read())
+    doc = with_statistics(info_document(ds, item.key), ds)
     record.update(image=doc["image"], overlays=doc["overlays"], diagnostics=doc["diagnostics"])
 
 
@@ -335,6 +338,8 @@ def worker_modules(task: str) -> list[str]:
     []
     """
     modules = ["overlay_core.batch.tasks", "overlay_core.audit.summary"]
+    if task == "audit":  # each plane's statistics, as `info --json` gives them
+        modules += ["overlay_core.edit.stats", "overlay_core.render.pixels"]
     if task == "render":
         modules += ["overlay_core.render.burn_in", "overlay_core.render.compose",
                     "overlay_core.render.pixels"]

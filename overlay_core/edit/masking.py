@@ -30,7 +30,7 @@ from overlay_core.model import OverlayPlane
 from overlay_core.planes.placement import frame_map, image_shape, origin_offset, to_plane_space
 from overlay_core.planes.reading import overlay_groups, unpack_plane
 from overlay_core.planes.writing import set_plane
-from overlay_core.render.pixels import modality_frame
+from overlay_core.render.pixels import FrameValues, frame_values
 
 __all__ = ["IntensityRange", "limited", "restrict"]
 
@@ -68,6 +68,13 @@ class IntensityRange:
     def contains(self, values: NDArray[np.floating]) -> NDArray[np.bool_]:
         """Whether each value lies in the range."""
         return (values >= self.low) & (values <= self.high)
+
+    def of_frame(self, values: FrameValues) -> NDArray[np.bool_]:
+        """Whether each pixel of a frame (:func:`~overlay_core.render.pixels.frame_values`) is in range.
+
+        The same flags as ``contains(modality_frame(ds, frame))``, without a float copy of the frame.
+        """
+        return values.within(self.low, self.high)
 
 
 def _source_frame(before: OverlayPlane, after: OverlayPlane, k: int) -> int | None:
@@ -136,7 +143,7 @@ def restrict(
         if image_frame is not None and f != image_frame:
             continue
         if f not in cache:
-            cache[f] = within.contains(modality_frame(ds, f))
+            cache[f] = within.of_frame(frame_values(ds, f))
         part = to_plane_space(after, cache[f])
         # A plane frame shown on several image frames may change where every one is in range.
         allowed[k] = allowed[k] & part if k in seen else part
@@ -155,12 +162,16 @@ def restrict(
 
 @contextmanager
 def limited(ds: Dataset, group: int, within: IntensityRange | None,
-            image_frame: int | None = None) -> Iterator[None]:
+            image_frame: int | None = None) -> Iterator[FrameValues | None]:
     """Limit the change made inside the block to the pixels whose value lies in ``within``.
 
     ``None`` limits nothing; ``image_frame`` as in :func:`restrict`. The image's values are
     read before the block runs, so an image without greyscale values fails before anything
     changes; if limiting fails afterwards, the change is undone and the error raised.
+
+    The block gets the frame it read (image frame ``image_frame``, or 0), for a tool that
+    reads values too, so the frame is decoded once per call: ``with limited(...) as values:
+    fill(..., values=values)``. It is ``None`` when ``within`` is ``None``.
 
     Raises
     ------
@@ -182,14 +193,15 @@ def limited(ds: Dataset, group: int, within: IntensityRange | None,
     [[[0, 1, 1]]]
     """
     if within is None:
-        yield
+        yield None
         return
     first = 0 if image_frame is None else image_frame
-    cache = {first: within.contains(modality_frame(ds, first))}
+    values = frame_values(ds, first)
+    cache = {first: within.of_frame(values)}
     before = unpack_plane(ds, group)[:2] if group in overlay_groups(ds) else None
     undo = History(max_items=1)
     undo.record(ds, "before the limited change")
-    yield
+    yield values
     try:
         restrict(ds, group, before, within, cache, image_frame)
     except BaseException:

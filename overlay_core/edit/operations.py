@@ -25,7 +25,7 @@ from overlay_core.model import OverlayPlane
 from overlay_core.planes.placement import image_shape, origin_from_offset, origin_offset, to_image_space
 from overlay_core.planes.reading import unpack_plane
 from overlay_core.planes.writing import Attributes, first_free_group, set_attributes, set_plane
-from overlay_core.render.pixels import modality_frame
+from overlay_core.render.pixels import frame_values
 
 __all__ = [
     "clear",
@@ -185,8 +185,7 @@ def threshold_plane(
     indices = list(range(frames)) if frame is None else [frame]
     masks = []
     for index in indices:
-        values = modality_frame(ds, index)
-        masks.append((values >= low) & (values <= high))
+        masks.append(frame_values(ds, index).within(low, high))  # no float copy of the frame
     attrs = attrs or Attributes(description=f"Intensity {low:g} to {high:g}")
     changes: dict[str, Any] = {"origin": (1, 1)}
     if frames > 1 and frame is not None:

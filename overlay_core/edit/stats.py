@@ -8,6 +8,13 @@ Modality LUT values (Rescale Slope/Intercept applied) under the set pixels. ``to
 every frame. When the image's values cannot be read (colour, undecodable), the value
 statistics are ``None`` and ``values_note`` says why.
 
+Speed (issue 18: a 4096² plane in 0.1 s): each frame is read in the plane's own bits, only
+on the part of them that lies on the image and only inside their bounding box, never as an
+image-sized mask; the image frame is decoded once, and for 8- and 16-bit images the values
+under the plane are counted per stored bit pattern (:func:`numpy.bincount`) and summed from the
+Modality LUT table of :class:`~overlay_core.render.pixels.FrameValues`, with no float copy of
+the pixels.
+
 This module lives in :mod:`overlay_core.edit` rather than :mod:`overlay_core.audit` because
 it needs the image's values (:mod:`overlay_core.render.pixels`) and writes (60xx,1301)
 *ROI Area*, (60xx,1302) *ROI Mean* and (60xx,1303) *ROI Standard Deviation*
@@ -27,13 +34,14 @@ from overlay_core.checks import check_frame_index
 from overlay_core.dataset.spacing import pixel_spacing
 from overlay_core.errors import InvalidArgumentError, OverlayError, UnsupportedError
 from overlay_core.model import OverlayPlane, OverlayType
-from overlay_core.planes.placement import frame_map, image_shape, origin_from_offset, to_image_space
+from overlay_core.planes.placement import frame_map, image_shape, origin_from_offset, plane_window
 from overlay_core.planes.reading import read_planes, unpack_plane
 from overlay_core.planes.writing import Attributes, set_attributes
-from overlay_core.render.pixels import modality_under
+from overlay_core.render.pixels import FrameValues, frame_values
 
 __all__ = [
     "FrameStatistics",
+    "LastFrame",
     "PlaneStatistics",
     "plane_statistics",
     "statistics_lines",
@@ -71,14 +79,48 @@ class PlaneStatistics:
         return asdict(self)
 
 
-def _box(mask: NDArray[np.bool_]) -> tuple[int, int, int, int] | None:
-    rows = np.flatnonzero(mask.any(axis=1))
-    if not rows.size:
+#: Rows of the plane's box counted at once (see :meth:`_Sums.under`).
+_BAND = 256
+
+
+@dataclass(frozen=True)
+class _OnImage:
+    """A plane frame's set pixels on the image: their bounding box (0-based, end excluded) and count."""
+
+    rows: slice
+    cols: slice
+    mask: NDArray[np.bool_]  # the plane's bits inside the box
+    count: int
+
+    def box(self) -> tuple[int, int, int, int]:
+        """Return the box as 1-based first row, first column, last row, last column."""
+        top, left = origin_from_offset((self.rows.start, self.cols.start))
+        bottom, right = origin_from_offset((self.rows.stop - 1, self.cols.stop - 1))
+        return (top, left, bottom, right)
+
+
+def _on_image(plane: OverlayPlane, bits: NDArray[np.bool_], rows: int, cols: int) -> _OnImage | None:
+    """Find one plane frame's set pixels on a ``rows x cols`` image (``None`` when there are none).
+
+    >>> p = OverlayPlane(0x6000, 3, 3, origin=(0, 0))
+    >>> bits = np.zeros((3, 3), bool); bits[0, 0] = bits[2, 1] = bits[1, 2] = True
+    >>> found = _on_image(p, bits, 4, 4); found.box(), found.count
+    ((1, 1, 2, 2), 2)
+    """
+    window = plane_window(plane, rows, cols)
+    if window is None:
         return None
-    cols = np.flatnonzero(mask.any(axis=0))
-    top, left = origin_from_offset((int(rows[0]), int(cols[0])))
-    bottom, right = origin_from_offset((int(rows[-1]), int(cols[-1])))
-    return (top, left, bottom, right)
+    image_rows, image_cols, plane_rows, plane_cols = window
+    on = bits[plane_rows, plane_cols]
+    used = np.flatnonzero(on.any(axis=1))
+    if not used.size:
+        return None
+    on = on[used[0]:used[-1] + 1]
+    across = np.flatnonzero(on.any(axis=0))
+    on = on[:, across[0]:across[-1] + 1]
+    top, left = image_rows.start + int(used[0]), image_cols.start + int(across[0])
+    return _OnImage(slice(top, top + on.shape[0]), slice(left, left + on.shape[1]), on,
+                    int(np.count_nonzero(on)))
 
 
 @dataclass
@@ -103,6 +145,22 @@ class _Sums:
         return cls(values.size, float(values.sum()), float(np.dot(values, values)),
                    float(values.min()), float(values.max()))
 
+    @classmethod
+    def under(cls, reader: FrameValues, found: _OnImage) -> _Sums:
+        """Sum the values under ``found``: by a count per stored bit pattern where it can."""
+        if reader.table is None:
+            return cls.of(reader.values(found.rows, found.cols)[found.mask])
+        patterns, counts = reader.patterns(found.rows, found.cols), np.zeros(reader.table.size, np.int64)
+        # By bands of rows: bincount copies its input to intp, and a band's copy stays in cache
+        # (twice as fast as one count of the whole box on a 4096² plane).
+        for top in range(0, patterns.shape[0], _BAND):
+            band = slice(top, top + _BAND)
+            counts += np.bincount(patterns[band][found.mask[band]], minlength=reader.table.size)
+        present = np.flatnonzero(counts)
+        values, weights = reader.table[present], counts[present].astype(np.float64)
+        return cls(found.count, float(np.dot(weights, values)), float(np.dot(weights, values * values)),
+                   float(values.min()), float(values.max()))
+
     def moments(self) -> tuple[float | None, float | None, float | None, float | None]:
         if not self.count:
             return None, None, None, None
@@ -111,17 +169,48 @@ class _Sums:
         return mean, sd, self.low, self.high
 
 
-def _frame(number: int, mask: NDArray[np.bool_], values: NDArray[np.float64] | None,
+class LastFrame:
+    """The image frame read last, kept for the rest of one call (statistics of every plane).
+
+    Planes on one frame then share one decoding; holding one frame only keeps a long
+    multi-frame image from filling memory. Made per call and dropped with it.
+    """
+
+    def __init__(self, ds: Dataset) -> None:
+        self._ds = ds
+        self._frame: int | None = None
+        self._got: FrameValues | UnsupportedError | None = None
+
+    def read(self, frame: int) -> FrameValues:
+        """Return image frame ``frame`` read (raise its :class:`UnsupportedError` again if it failed)."""
+        if self._frame != frame or self._got is None:
+            try:
+                self._got = frame_values(self._ds, frame)
+            except UnsupportedError as exc:
+                self._got = exc
+            self._frame = frame
+        if isinstance(self._got, UnsupportedError):
+            raise self._got
+        return self._got
+
+
+def _frame(number: int, found: _OnImage | None, reader: FrameValues | None,
            area: float | None, sums: _Sums) -> FrameStatistics:
-    """Statistics of one frame; ``values`` are those under the mask."""
-    count = int(np.count_nonzero(mask))
-    here = _Sums.of(values) if values is not None and count else _Sums()
+    """Statistics of one frame; ``reader`` reads its values (``None`` when they cannot be read)."""
+    if found is None:
+        return FrameStatistics(number, 0, None if area is None else 0.0, None, None, None, None, None)
+    here = _Sums.under(reader, found) if reader is not None else _Sums()
     sums.add(here)
-    return FrameStatistics(number, count, None if area is None else count * area, _box(mask), *here.moments())
+    area_mm2 = None if area is None else found.count * area
+    return FrameStatistics(number, found.count, area_mm2, found.box(), *here.moments())
 
 
-def plane_statistics(ds: Dataset, group: int, frame: int | None = None) -> PlaneStatistics:
+def plane_statistics(ds: Dataset, group: int, frame: int | None = None,
+                     frames: LastFrame | None = None) -> PlaneStatistics:
     """Return the statistics of the plane in ``group``: every frame, or 0-based image frame ``frame``.
+
+    ``frames`` shares the frame read last with other calls on the same dataset (see
+    :func:`with_statistics`); by default each frame is read here and dropped after it.
 
     Raises
     ------
@@ -146,14 +235,14 @@ def plane_statistics(ds: Dataset, group: int, frame: int | None = None) -> Plane
     sums = _Sums()
     out = []
     for k, f in pairs:
-        mask = to_image_space(plane, bits[k], rows, cols)
-        values = None
-        if note is None and mask.any():
+        found = _on_image(plane, bits[k], rows, cols)
+        reader = None
+        if note is None and found is not None:
             try:
-                values = modality_under(ds, f, mask)
+                reader = frames.read(f) if frames is not None else frame_values(ds, f)
             except UnsupportedError as exc:
                 note = str(exc)
-        out.append(_frame(f + 1, mask, values, area, sums))
+        out.append(_frame(f + 1, found, reader, area, sums))
     count = sum(s.set_pixels for s in out)
     boxes = [s.bounding_box for s in out if s.bounding_box]
     box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
@@ -192,12 +281,17 @@ def write_roi_statistics(ds: Dataset, group: int) -> OverlayPlane:
 
 
 def with_statistics(doc: dict[str, Any], ds: Dataset) -> dict[str, Any]:
-    """Add ``"statistics"`` to every plane of an ``info --json`` document (``None`` where unusable)."""
+    """Add ``"statistics"`` to every plane of an ``info --json`` document (``None`` where unusable).
+
+    Planes on the same image frame share one decoding of it (:class:`LastFrame`).
+    """
     by_group = {p.group_hex: p.group for p in read_planes(ds)}
+    frames = LastFrame(ds)
     for plane in doc.get("overlays", []):
         group = by_group.get(plane.get("group"))
         try:
-            plane["statistics"] = None if group is None else plane_statistics(ds, group).document()
+            stats = None if group is None else plane_statistics(ds, group, frames=frames)
+            plane["statistics"] = None if stats is None else stats.document()
         except OverlayError:
             plane["statistics"] = None
     return doc

@@ -152,8 +152,10 @@ class _Writer:
 
 def _audit(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
     from overlay_core.audit.summary import info_document
+    from overlay_core.edit.stats import with_statistics  # the report line is info --json's, statistics too
 
-    doc = info_document(load(item.read()), item.key)
+    ds = load(item.read())
+    doc = with_statistics(info_document(ds, item.key), ds)
     record.update(image=doc["image"], overlays=doc["overlays"], diagnostics=doc["diagnostics"])
 
 
@@ -330,6 +332,8 @@ def worker_modules(task: str) -> list[str]:
     []
     """
     modules = ["overlay_core.batch.tasks", "overlay_core.audit.summary"]
+    if task == "audit":
+        modules += ["overlay_core.edit.stats"]  # the statistics decode the image
     if task == "render":
         modules += ["overlay_core.render.burn_in", "overlay_core.render.compose",
                     "overlay_core.render.pixels"]

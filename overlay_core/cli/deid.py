@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from overlay_core.cli.common import Command, add_file, add_out, check_output, read_dataset, write
+from overlay_core.errors import InvalidArgumentError, OverlayError
+from overlay_core.files.paths import same_file
 
 __all__ = ["COMMANDS", "summary"]
 
@@ -63,13 +66,22 @@ def _run(args: argparse.Namespace) -> int:
     check_output(args.out, args.file)
     if args.report:
         check_output(args.report, args.file)
+        if same_file(args.report, args.out):
+            raise InvalidArgumentError(f"The report {args.report} would replace the output file; "
+                                       "give it another name.")
     report = deidentify(ds, args.profile, decompress_image=args.decompress,
                         header_deidentified=args.header_deidentified)
     data = checked_bytes(ds, new_sop_instance_uid=args.new_uid)
     report["file"] = args.file
     write(args.out, args.file, data)
     if args.report:
-        write(args.report, args.file, (json.dumps(report, indent=2) + "\n").encode())
+        try:
+            write(args.report, args.file, (json.dumps(report, indent=2) + "\n").encode())
+        except OverlayError:
+            # Exit 2 writes nothing: a de-identified file without the report of what was erased
+            # (the words, kept with the original) would be taken for a finished run.
+            Path(args.out).unlink(missing_ok=True)
+            raise
     print(f"{summary(report)[:-1]}; wrote {args.out}.")
     return 0
 

@@ -150,6 +150,11 @@ def _label_volume(grid: VolumeGrid, groups: Sequence[int], placed: _Placed) -> N
                         "export them apart."
                     )
                 volume[:, :, k][voxels] = value
+        if not (volume == value).any():  # an empty label: import_nifti would refuse the file
+            raise InvalidArgumentError(
+                f"Overlay group {group_hex(group)} has no pixel on the images, so it would be an empty "
+                "label; leave it out."
+            )
     return volume
 
 
@@ -180,7 +185,8 @@ def export_nifti(datasets: Sequence[Dataset], groups: Iterable[int] | None = Non
     Raises
     ------
     InvalidArgumentError
-        As :func:`volume_grid`; also when a group has no plane, or two planes overlap.
+        As :func:`volume_grid`; also when a group has no plane or no pixel on the images, or
+        two planes overlap.
     """
     chosen = _groups(datasets, groups)
     return _image(volume_grid(datasets), chosen, _placed(datasets, chosen))

@@ -68,6 +68,27 @@ def test_refuses_to_overwrite_the_input(text_file: tuple[Path, object]) -> None:
     assert path.read_bytes() == data
 
 
+def test_a_report_that_cannot_be_written_writes_nothing(text_file: tuple[Path, object], tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    path, _ = text_file
+    out = tmp_path / "out.dcm"
+    assert main(["deid", str(path), "--profile", "remove", "--out", str(out),
+                 "--report", str(tmp_path / "no-such-folder" / "report.json")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "could not be written" in err[0]
+    assert not out.exists()  # exit 2 writes nothing: not the file without its report
+
+
+def test_the_report_may_not_be_the_output(text_file: tuple[Path, object], tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    path, _ = text_file
+    out = tmp_path / "out.dcm"
+    assert main(["deid", str(path), "--profile", "remove", "--out", str(out), "--report", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "report" in err[0]
+    assert not out.exists()
+
+
 def test_batch_task_reports_each_file(text_file: tuple[Path, object], tmp_path: Path) -> None:
     path, _ = text_file
     src = tmp_path / "src"

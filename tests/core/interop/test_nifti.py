@@ -87,6 +87,21 @@ def test_two_planes_are_two_labels_and_overlap_is_refused() -> None:
         export_nifti(series, [0x6000, 0x6004, 0x6002])
 
 
+def test_a_plane_with_no_pixel_on_the_images_is_refused_as_seg_and_rtstruct_do() -> None:
+    # fo-dicom_GH1728 in the corpus: its one plane has no pixel set. An empty label value
+    # is a file import_nifti refuses ("no voxel set"), so export refuses it first.
+    series = mr_series(2, 20, 24)
+    for ds in series:
+        b.add_plane(ds, 0x6000, np.eye(20, 24, dtype=bool))
+        b.add_plane(ds, 0x6002, np.zeros((20, 24), bool))
+    with pytest.raises(InvalidArgumentError, match="group 6002 has no pixel on the images"):
+        nifti_bytes(series, [0x6000, 0x6002])
+    with pytest.raises(InvalidArgumentError, match="group 6002 has no pixel on the images"):
+        export_nifti(series[:1])
+    labels = nifti_labels(series, nifti_bytes(series, [0x6000]))
+    assert sorted(labels) == [1]
+
+
 def test_enhanced_multi_frame_round_trip() -> None:
     ds = enhanced_image(frames=3)
     b.add_plane(ds, 0x6000, b.random_mask((3, 20, 24), seed=2), frames_attr=3, image_frame_origin=1)

@@ -78,7 +78,10 @@ def test_search_open_draw_on_instance_2_store(browser: Any, pacs_server: str, or
         store = page.locator(".st-key-pacs-store button")
         store.wait_for()
         wait_idle(page)
-        page.locator(".st-key-pacs-derived").click()
+        choice = page.locator(".st-key-pacs-derived").get_by_role("combobox")
+        # The Export page is long: bring the choice to the middle, so its menu opens in view.
+        choice.evaluate("e => e.scrollIntoView({block: 'center'})")
+        choice.click()
         page.get_by_role("option", name="DICOM SEG", exact=True).click()
         page.keyboard.press("Escape")
         page.get_by_text("Made from MR-instance-0002.dcm").wait_for()

@@ -159,9 +159,11 @@ export default function (component) {
     const img = document.createElement("img");
     const frame = document.createElement("div");
     frame.className = "ov-window";
-    box.append(img, frame);
+    const extent = document.createElement("div");
+    extent.className = "ov-extent";
+    box.append(img, extent, frame);
     parentElement.appendChild(box);
-    self = { box, img, frame, send: setTriggerValue };
+    self = { box, img, frame, extent, send: setTriggerValue };
     img.addEventListener("click", (e) => {
       const r = img.getBoundingClientRect();
       self.send("click", { x: (e.clientX - r.left) / r.width, y: (e.clientY - r.top) / r.height });
@@ -177,6 +179,14 @@ export default function (component) {
     left: (w.left * 100) + "%", top: (w.top * 100) + "%",
     width: (w.width * 100) + "%", height: (w.height * 100) + "%",
   });
+  const x = data.extent;
+  self.extent.style.display = x ? "block" : "none";
+  if (x) {
+    Object.assign(self.extent.style, {
+      left: (x.left * 100) + "%", top: (x.top * 100) + "%",
+      width: (x.width * 100) + "%", height: (x.height * 100) + "%",
+    });
+  }
   return () => { self.box.remove(); delete parentElement.__overlayOverview; };
 }
 """
@@ -185,6 +195,7 @@ _OVERVIEW_CSS = """
 .ov { position: relative; display: inline-block; line-height: 0; }
 .ov img { cursor: crosshair; display: block; border-radius: 2px; }
 .ov-window { position: absolute; border: 2px solid #ff9f1c; box-sizing: border-box; pointer-events: none; }
+.ov-extent { position: absolute; outline: 1px dashed #ffd400; pointer-events: none; }
 """
 
 _keys = st.components.v2.component("overlay_studio_keys", js=_KEYS_JS, isolate_styles=False)
@@ -247,16 +258,20 @@ def _new_presses(sent: object, memory: MutableMapping[str, Any]) -> list[str]:
 
 
 def overview(key: str, png: bytes, width: int, height: int,
-             window: tuple[float, float, float, float]) -> Click | None:
+             window: tuple[float, float, float, float],
+             extent: tuple[float, float, float, float] | None = None) -> Click | None:
     """Show the overview picture with ``window`` (left, top, width, height as fractions) outlined.
 
-    Returns the click of this run, or ``None``.
+    ``extent`` (the same fractions) is outlined dashed: where the plane lies. Returns the
+    click of this run, or ``None``.
     """
     src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     left, top, w, h = window
     result: Any = _overview(
         data={"src": src, "width": width, "height": height,
-              "window": {"left": left, "top": top, "width": w, "height": h}},
+              "window": {"left": left, "top": top, "width": w, "height": h},
+              "extent": None if extent is None else dict(zip(("left", "top", "width", "height"), extent,
+                                                             strict=True))},
         key=key, on_click_change=lambda: None,
     )
     click = result.get("click") if result is not None else None

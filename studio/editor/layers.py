@@ -32,6 +32,7 @@ from overlay_core.render.compose import compose, pool_mask, resize_image
 from overlay_core.render.geometry import Region, ViewGeometry, fit_view
 from overlay_core.render.pixels import frame_image
 from overlay_core.render.styles import PlaneStyle
+from overlay_core.render.windowing import Voi
 from studio.state import LoadedFile, State
 
 __all__ = ["MEMO", "Background", "background", "group_digest", "plane_frame_for"]
@@ -44,11 +45,12 @@ MEMO_ENTRIES = 48
 
 @dataclass(frozen=True)
 class Background:
-    """A rendered view: PNG bytes, its geometry and why the image is black (if it is)."""
+    """A rendered view: PNG bytes, its geometry, why the image is black (if it is), the window used."""
 
     png: bytes
     geometry: ViewGeometry
     missing_reason: str | None
+    voi: Voi | None = None
 
 
 def _memo(state: State) -> OrderedDict[tuple[Any, ...], Any]:
@@ -129,8 +131,11 @@ def background(
     view: ViewGeometry,
     styles: Sequence[PlaneStyle],
     state: State,
+    voi: Voi | None = None,
 ) -> Background:
     """Render image frame ``frame`` in ``view`` with the planes ``styles`` names.
+
+    ``voi``: the window (default: the file's, as Inspect shows it first).
 
     Each plane is drawn with its frame that lies on ``frame`` (a plane without one is left
     out). Only layers whose content changed since the last call are rebuilt.
@@ -146,8 +151,9 @@ def background(
     pixels = _pixel_digest(ds, memo)
     w = view.region
     size = (view.display_height, view.display_width)
-    shown = _cached(memo, ("frame", entry.id, pixels, frame), lambda: frame_image(ds, frame))
-    base = _cached(memo, ("base", entry.id, pixels, frame, w, size), lambda: resize_image(shown.pixels, view))
+    shown = _cached(memo, ("frame", entry.id, pixels, frame, voi), lambda: frame_image(ds, frame, voi))
+    base = _cached(memo, ("base", entry.id, pixels, frame, voi, w, size),
+                   lambda: resize_image(shown.pixels, view))
     window_view = fit_view(w.rows, w.cols, width=view.display_width)
     info_frames = entry.image_info().frames
     masks: dict[int, NDArray[np.bool_]] = {}
@@ -168,4 +174,4 @@ def background(
             masks[style.group] = pooled
     display = fit_view(*size)
     pixels_out = compose(base, masks, list(styles), display)
-    return Background(encode_png(pixels_out, compress_level=1), view, shown.missing_reason)
+    return Background(encode_png(pixels_out, compress_level=1), view, shown.missing_reason, shown.voi)

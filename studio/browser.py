@@ -1,7 +1,8 @@
 """Two small browser-side helpers for the editor, as inline Streamlit v2 components.
 
 * :func:`keys` makes the drawing canvas send a stroke at mouse-up (not 200 ms later),
-  hides the canvas' own toolbar (its undo acts on the canvas only), listens for the keys
+  hides the canvas' own toolbar (its undo acts on the canvas only) and the frame it draws
+  over the image's edge pixels, listens for the keys
   ``st.button(..., shortcut=...)`` cannot bind
   (Streamlit reserves ``C`` and ``R``; punctuation such as ``[`` ``]`` ``+`` ``-`` is not
   supported) and reports the browser window's size, so the canvas can fit the screen.
@@ -102,16 +103,25 @@ export default function (component) {
         if (root && !root.querySelector("style[data-overlay-studio]")) {
           const style = document.createElement("style");
           style.dataset.overlayStudio = "1";
-          style.textContent = ".dc-toolbar { display: none !important; }";
+          // no toolbar; and no frame over the image's edge pixels: the canvas shows the plane as stored
+          style.textContent = ".dc-toolbar { display: none !important; } "
+            + ".dc-canvas { outline: none !important; }";
           root.appendChild(style);
         }
       }
     };
+    const isCanvas = (el) => el.classList && [...el.classList].some((c) => c.startsWith("st-key-canvas-"));
+    // A stroke that starts on the canvas is sent when the button is released, even off it.
+    self.onPointerDown = (e) => {
+      const path = e.composedPath ? e.composedPath() : [];
+      self.downHost = e.button === 0 ? path.find(isCanvas) || null : null;
+    };
     self.onPointerUp = (e) => {
+      const started = self.downHost;
+      self.downHost = null;
       if (!self.data.instant) return;
       const path = e.composedPath ? e.composedPath() : [];
-      const isCanvas = (el) => el.classList && [...el.classList].some((c) => c.startsWith("st-key-canvas-"));
-      const host = path.find(isCanvas);
+      const host = path.find(isCanvas) || started;
       const inCanvas = path.some((el) => el.classList && el.classList.contains("dc-canvas"));
       if (!host && !inCanvas) return;
       setTimeout(() => {
@@ -123,6 +133,7 @@ export default function (component) {
       }, 0);
     };
     self.tidier = setInterval(self.tidy, 400);  // a canvas mounted later (new plane or view)
+    window.addEventListener("pointerdown", self.onPointerDown, true);
     window.addEventListener("pointerup", self.onPointerUp);
     window.addEventListener("keydown", self.onKey, true);
     window.addEventListener("resize", self.onResize);
@@ -138,6 +149,7 @@ export default function (component) {
   self.setStateValue = setStateValue;
   setTimeout(self.tidy, 0);
   return () => {
+    window.removeEventListener("pointerdown", self.onPointerDown, true);
     window.removeEventListener("pointerup", self.onPointerUp);
     window.removeEventListener("keydown", self.onKey, true);
     window.removeEventListener("resize", self.onResize);

@@ -17,6 +17,9 @@ Data in (``data=``):
     ``[row_mm, col_mm]`` of one display pixel, or ``None`` (the ruler then reads pixels).
 ``ruler``
     Whether a left drag measures (Inspect's ruler toggle); on Edit a left drag draws.
+``extent``
+    ``[left, top, width, height]`` in display pixels of the canvas: the plane's extent,
+    outlined dashed over the canvas (Edit), or ``None``.
 
 State out (``st.session_state[key]``):
 
@@ -53,8 +56,8 @@ import streamlit as st
 from overlay_core.render.geometry import Region
 from overlay_core.render.navigation import MAX_ZOOM, centre_of
 
-__all__ = ["WHEEL_STEP", "Gesture", "apply_zoom_pan", "dragged_window", "gestures", "new_events",
-           "ruler_length"]
+__all__ = ["WHEEL_STEP", "Gesture", "apply_zoom_pan", "dragged_window", "new_events", "offered_width",
+           "ruler_length", "show", "take"]
 
 #: The zoom factor of one wheel notch.
 WHEEL_STEP = 1.25
@@ -188,6 +191,38 @@ export default function (component) {
       if (width && width !== self.width) { self.width = width; self.setStateValue("width", width); }
     };
     self.onMouseDown = (e) => { if (self.drag) e.stopImmediatePropagation(); };
+    // The plane's extent over the drawing canvas (inside its shadow root, so a page style
+    // cannot reach it); a canvas mounted later is found on the next tick.
+    const deepFind = (root, selector) => {
+      const found = root.querySelector(selector);
+      if (found) return found;
+      for (const el of root.querySelectorAll("*")) {
+        const inner = el.shadowRoot && deepFind(el.shadowRoot, selector);
+        if (inner) return inner;
+      }
+      return null;
+    };
+    self.place = () => {
+      if (!self.data.canvas) return;
+      for (const host of document.querySelectorAll('[class*="st-key-canvas-"]')) {
+        const container = deepFind(host, ".dc-container");
+        if (!container) continue;
+        let box = container.querySelector(".og-extent");
+        const x = self.data.extent;
+        if (!x) { if (box) box.remove(); continue; }
+        if (!box) {
+          box = document.createElement("div");
+          box.className = "og-extent";
+          Object.assign(box.style, { position: "absolute", pointerEvents: "none", zIndex: 5,
+                                     outline: "1px dashed #ff9f1c", boxSizing: "border-box" });
+          container.style.position = "relative";
+          container.appendChild(box);
+        }
+        Object.assign(box.style, { left: x[0] + "px", top: x[1] + "px" });
+        Object.assign(box.style, { width: x[2] + "px", height: x[3] + "px" });
+      }
+    };
+    self.placer = setInterval(self.place, 300);
     window.addEventListener("wheel", self.onWheel, { capture: true, passive: false });
     window.addEventListener("pointerdown", self.onDown, true);
     window.addEventListener("mousedown", self.onMouseDown, true);
@@ -220,6 +255,7 @@ export default function (component) {
   }
   self.lastSrc = data.src;
   self.report();
+  self.place();
   return () => {
     window.removeEventListener("wheel", self.onWheel, { capture: true });
     window.removeEventListener("pointerdown", self.onDown, true);
@@ -231,6 +267,7 @@ export default function (component) {
     window.removeEventListener("keydown", self.onKey, true);
     window.removeEventListener("keyup", self.onKey, true);
     self.observer.disconnect();
+    clearInterval(self.placer);
     self.box.remove();
     delete parentElement.__overlayGestures;
   };
@@ -378,25 +415,38 @@ def ruler_length(gesture: Gesture, view_rows: int, view_cols: int,
     return math.hypot(drow, dcol), "px"
 
 
-def gestures(key: str, memory: MutableMapping[str, Any], *, src: str | None = None, width: int = 0,
-             height: int = 0, canvas: bool = False, ruler: bool = False,
-             spacing: tuple[float, float] | None = None, image_cols: int = 0,
-             view: str = "") -> tuple[list[Gesture], int | None]:
-    """Show the gesture component; return the new gestures and the width the browser offers.
+def take(key: str, memory: MutableMapping[str, Any]) -> list[Gesture]:
+    """Return the gestures the component ``key`` sent that no run has taken yet, in order.
+
+    Read before the view is drawn (the component's state is in ``st.session_state[key]``),
+    so the view drawn in this run already follows them.
+    """
+    seen = st.session_state.get(key)
+    return new_events(seen.get("events") if isinstance(seen, dict) else None, memory)
+
+
+def offered_width(key: str) -> int | None:
+    """Return the width the browser offers the picture of the component ``key``, once it said."""
+    seen = st.session_state.get(key)
+    width = seen.get("width") if isinstance(seen, dict) else None
+    return int(width) if isinstance(width, (int, float)) and width > 0 else None
+
+
+def show(key: str, *, src: str | None = None, width: int = 0, height: int = 0, canvas: bool = False,
+         ruler: bool = False, spacing: tuple[float, float] | None = None, image_cols: int = 0,
+         view: str = "", extent: tuple[float, float, float, float] | None = None) -> None:
+    """Show the gesture component (see the module docstring for its data).
 
     ``src`` (a data URL or media URL) shows that picture, ``width`` x ``height`` CSS pixels;
     ``canvas`` listens on the Edit page's drawing canvas instead. ``spacing`` is the Pixel
-    Spacing of one *display* pixel, for the ruler's label; ``view`` names the view shown (a
-    new one ends the browser's preview of a gesture). The width is ``None`` until the
-    browser has reported it.
+    Spacing of one *display* pixel in mm, for the ruler's label; ``view`` names the view
+    shown (a new one ends the browser's preview of a gesture); ``extent`` is outlined over
+    the canvas.
     """
-    result: Any = _component(
+    _component(
         data={"src": src, "width": width, "height": height, "canvas": canvas, "ruler": ruler,
-              "spacing": list(spacing) if spacing else None, "image_cols": image_cols, "view": view},
+              "spacing": list(spacing) if spacing else None, "image_cols": image_cols, "view": view,
+              "extent": None if extent is None else [round(v, 1) for v in extent]},
         key=key, on_events_change=lambda: None, on_width_change=lambda: None,
         width="stretch", height="content" if src else 0,
     )
-    sent = result.get("events") if result is not None else None
-    offered = result.get("width") if result is not None else None
-    width_seen = int(offered) if isinstance(offered, (int, float)) and offered > 0 else None
-    return new_events(sent, memory), width_seen

@@ -45,6 +45,7 @@ from overlay_core.render.geometry import Region, ViewGeometry, fit_view
 from overlay_core.render.navigation import canvas_width, centre_of, extent_view, pan, step_zoom, zoom_window
 from overlay_core.render.styles import PlaneStyle, default_style
 from overlay_core.render.windowing import Voi, VoiKind, manual_window
+from studio import gestures
 from studio.browser import DEFAULT_VIEWPORT, Viewport, keys, overview
 from studio.editor import editing
 from studio.editor.canvas import canvas_key, draw_canvas
@@ -73,7 +74,7 @@ from studio.editor.strokes import (
     objects_of,
     stroke_mode,
 )
-from studio.gestures import Gesture, apply_zoom_pan, dragged_window, gestures
+from studio.gestures import Gesture, apply_zoom_pan, dragged_window
 from studio.state import LoadedFile
 from studio.text import plain
 
@@ -257,8 +258,7 @@ def _settle(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
     zoom_key, centre_key = f"edit.zoom.{entry.id}", f"edit.centre.{entry.id}"
     with canvas_col:
         presses, size = keys("edit.keys", keys_memory(), instant=state.get("edit.tool") != "Polygon")
-        moves, _ = gestures("edit.gestures", _sub_memory("gestures"), canvas=True,
-                            view=f"{state.get(zoom_key)}:{state.get(centre_key)}")
+    moves = gestures.take("edit.gestures", _sub_memory("gestures"))
     last_scale = float(memory().get("scale", 1.0))
     for pressed in presses:
         if pressed in ("[", "]"):
@@ -453,28 +453,23 @@ def _extent_fractions(plane: OverlayPlane, rows: int, cols: int) -> tuple[float,
     return (c0 / cols, r0 / rows, plane.columns / cols, plane.rows / rows)
 
 
-def _extent_css(run: _Run) -> str:
-    """Return the style that outlines the plane's extent over the canvas (dashed, not drawn in it).
+def _extent_box(run: _Run) -> tuple[float, float, float, float] | None:
+    """Return the plane's extent in canvas pixels (left, top, width, height), cut to the canvas.
 
-    The outline is a box over the canvas' container, clipped to the canvas: it never
-    changes the canvas' pixels, which are the stored plane's.
+    It is outlined over the canvas, never drawn in it: the canvas' pixels stay the stored
+    plane's.
     """
     if run.create:
-        return ""
-    v, w = run.view, run.window
+        return None
+    v = run.view
     r0, c0 = origin_offset(run.plane.origin)
     x0, y0 = v.image_to_display(r0, c0)
     x1, y1 = v.image_to_display(r0 + run.plane.rows, c0 + run.plane.columns)
-    left, top = max(x0, -2.0), max(y0, -2.0)
-    right, bottom = min(x1, v.display_width + 2.0), min(y1, v.display_height + 2.0)
-    if right <= left or bottom <= top or w.rows < 1:
-        return ""
-    sel = f".st-key-{_css_key(run.key)}"
-    return (f"<style>{sel} .dc-container{{position:relative}}"
-            f"{sel} .dc-container::after{{content:'';position:absolute;pointer-events:none;z-index:5;"
-            f"left:{left:.1f}px;top:{top:.1f}px;width:{right - left:.1f}px;height:{bottom - top:.1f}px;"
-            f"outline:1px dashed {EXTENT_COLOUR};outline-offset:0}}"
-            f"{sel} .dc-scroll{{overflow:hidden}}</style>")
+    left, top = max(x0, 0.0), max(y0, 0.0)
+    right, bottom = min(x1, float(v.display_width)), min(y1, float(v.display_height))
+    if right <= left or bottom <= top:
+        return None
+    return (left, top, right - left, bottom - top)
 
 
 def _canvas_panel(run: _Run) -> None:
@@ -497,9 +492,7 @@ def _canvas_panel(run: _Run) -> None:
         # The browser has not said how big its window is: this canvas is replaced by one
         # of the real size in a moment, and a stroke drawn on it now would be lost.
         st.html(f"<style>.st-key-{_css_key(run.key)}{{pointer-events:none;opacity:.6}}</style>")
-    extent = _extent_css(run)
-    if extent:
-        st.html(extent)
+    gestures.show("edit.gestures", canvas=True, view=run.key, extent=_extent_box(run))
     fill = bool(prefs()["fill"])
     fill_colour = ERASE_FILL if run.mode == "erase" else _rgba(colour, 0.45)
     draw_canvas(

@@ -492,7 +492,6 @@ def _canvas_panel(run: _Run) -> None:
         # The browser has not said how big its window is: this canvas is replaced by one
         # of the real size in a moment, and a stroke drawn on it now would be lost.
         st.html(f"<style>.st-key-{_css_key(run.key)}{{pointer-events:none;opacity:.6}}</style>")
-    gestures.show("edit.gestures", canvas=True, view=run.key, extent=_extent_box(run))
     fill = bool(prefs()["fill"])
     fill_colour = ERASE_FILL if run.mode == "erase" else _rgba(colour, 0.45)
     draw_canvas(
@@ -567,6 +566,8 @@ def _editor(
         _tools_panel(run)
     with canvas_col:
         _canvas_panel(run)
+    with tools_col:  # invisible: the gestures on the canvas, and the plane's extent over it
+        gestures.show("edit.gestures", canvas=True, view=run.key, extent=_extent_box(run))
 
 
 def _others(entry: LoadedFile, plane: OverlayPlane) -> list[PlaneStyle]:

@@ -57,8 +57,10 @@ def canvas_pixels(page: Any) -> np.ndarray:
     canvas_box(page)
     canvas = page.locator(CANVAS).last
     # its own pixels: inside any border, not a rounded box
-    x, y, width, height = canvas.evaluate(
-        "c => { const r = c.getBoundingClientRect(); return [r.left + c.clientLeft, r.top + c.clientTop, c.width, c.height]; }")
+    x, y, width, height = canvas.evaluate("""c => {
+        const r = c.getBoundingClientRect();
+        return [r.left + c.clientLeft, r.top + c.clientTop, c.width, c.height];
+    }""")
     shot = page.screenshot(clip={"x": x, "y": y, "width": width, "height": height}, animations="disabled")
     return np.asarray(Image.open(io.BytesIO(shot)).convert("RGB"))
 
@@ -70,10 +72,7 @@ def assert_canvas_shows(page: Any, ds: Any, what: str) -> None:
     expected = render(ds, region=shown_region(page), width=shot.shape[1], styles=[default_style(plane)]).image
     assert expected.shape == shot.shape, (what, expected.shape, shot.shape)
     differ = np.any(expected != shot, axis=2)
-    if differ.any():
-        Image.fromarray(shot).save(f"/tmp/canvas/shot-{what.replace(' ', '-')}.png")
-        Image.fromarray(expected).save(f"/tmp/canvas/expected-{what.replace(' ', '-')}.png")
-    assert not differ.any(), f"{what}: {int(differ.sum())} of {differ.size} canvas pixels differ from the file"
+    assert not differ.any(), f"{what}: {int(differ.sum())} of {differ.size} pixels differ from the file"
 
 
 def after(page: Any, text: str) -> None:

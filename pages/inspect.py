@@ -11,7 +11,7 @@ from studio.interop import presentation_state_section
 from studio.series import series_nav
 from studio.text import plain
 from studio.ui import require_active, severity_icon
-from studio.view import MAX_DISPLAY, render_view
+from studio.viewer import image_viewer
 
 st.title("Inspect")
 entry = require_active()
@@ -101,19 +101,10 @@ with controls_col:
                                 label_visibility="collapsed", key=f"inspect.opacity.{entry.id}.{p.group_hex}")
         styles.append(PlaneStyle(p.group, color, opacity, visible, base.outline))
 
-with view_col:
-    try:
-        view = render_view(entry, frame=frame, voi=voi, styles=styles, max_size=MAX_DISPLAY)
-    except OverlayError as exc:
-        st.error(plain(str(exc)))
+with view_col:  # wheel zoom, drag to pan, right-drag window, double-click fit, ruler, cine
+    view = image_viewer(entry, frame, voi, styles)
+    if view is None:
         st.stop()
-    if view.missing_reason:
-        reason = plain(view.missing_reason)
-        st.warning(f"The image cannot be shown ({reason}); the planes are drawn on black.")
-    g = view.geometry
-    caption = f"{plain(view.voi.name) if view.voi else ''} · shown at {g.scale:.0%} of full size"
-    # "content": the image's own size, but never wider than its column.
-    st.image(view.png, caption=caption, width="content", output_format="PNG")
     st.download_button(
         "Burn-in PNG (full resolution)",
         data=lambda: burn_in_png(ds, frame=frame, voi=view.voi or voi, styles=styles),

@@ -88,8 +88,8 @@ export default function (component) {
     };
     // The element gestures act on, and the one previewed, for an event's target.
     const targetOf = (e) => {
-      if (!self.data.canvas) return self.box.contains(e.target) ? { view: self.img, move: self.img } : null;
-      const path = e.composedPath ? e.composedPath() : [];
+      const path = e.composedPath ? e.composedPath() : [];  // events in a shadow root: e.target is its host
+      if (!self.data.canvas) return path.includes(self.box) ? { view: self.img, move: self.img } : null;
       const isCanvas = (el) => el.classList && [...el.classList].some((c) => c.startsWith("st-key-canvas-"));
       const host = path.find(isCanvas);
       if (!host) return null;

@@ -339,7 +339,8 @@ def apply_canvas(
     check_frame(plane, frame)
     attrs = None
     if grow and mode is not Mode.ERASE:
-        whole = rasterize(json_data, view, OverlayPlane(plane.group, view.image_rows, view.image_cols), fill=fill)
+        image_sized = OverlayPlane(plane.group, view.image_rows, view.image_cols)
+        whole = rasterize(json_data, view, image_sized, fill=fill)
         bigger = grown(plane, bits, whole)
         if bigger is not None:
             plane, bits = bigger

@@ -45,7 +45,7 @@ from overlay_core.render.geometry import Region, ViewGeometry, fit_view
 from overlay_core.render.navigation import canvas_width, centre_of, extent_view, pan, step_zoom, zoom_window
 from overlay_core.render.styles import PlaneStyle, default_style
 from overlay_core.render.windowing import Voi, VoiKind, manual_window
-from studio import gestures
+from studio import gestures, restore
 from studio.browser import DEFAULT_VIEWPORT, Viewport, keys, overview
 from studio.editor import editing
 from studio.editor.canvas import canvas_key, draw_canvas
@@ -566,8 +566,9 @@ def _editor(
         _tools_panel(run)
     with canvas_col:
         _canvas_panel(run)
-    with tools_col:  # invisible: the gestures on the canvas, and the plane's extent over it
+    with tools_col:  # invisible: the gestures on the canvas, the plane's extent over it, edits to lose
         gestures.show("edit.gestures", canvas=True, view=run.key, extent=_extent_box(run))
+        restore.say_unsaved("edit.unsaved")
 
 
 def _others(entry: LoadedFile, plane: OverlayPlane) -> list[PlaneStyle]:

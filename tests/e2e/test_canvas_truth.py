@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from overlay_core.planes.reading import load, read_plane
 from overlay_core.render.compose import render
@@ -160,3 +161,30 @@ def hide_extent(page: Any) -> None:
       };
       walk(document);
     }""")
+
+
+def test_a_reload_keeps_the_files_and_edits_and_asks_first(page: Any, server: str, tmp_path: Path) -> None:
+    path = make_file(tmp_path, name="reload.dcm")
+    open_file(page, server, path)
+    goto(page, "Edit")
+    after(page, "0 applied on release")
+    assert not leaving_asks(page)  # nothing to lose yet
+    box = canvas_box(page)
+    stroke(page, [(0.2 * box["width"], 0.5 * box["height"]), (0.8 * box["width"], 0.5 * box["height"])])
+    commit(page, 1)
+    assert leaving_asks(page)
+    page.reload()
+    page.get_by_test_id("stSidebar").get_by_text("reload.dcm").wait_for()
+    after(page, "1 applied")  # the edit and its undo step are back
+    expect(page.locator(".st-key-edit-undo").get_by_role("button")).to_be_enabled()
+    written = read_plane(download(page), 0x6000)
+    assert written.set_bits > 0
+
+
+def leaving_asks(page: Any) -> bool:
+    """Whether leaving the page would ask first (a ``beforeunload`` handler cancels the event)."""
+    return bool(page.evaluate("""() => {
+        const event = new Event("beforeunload", { cancelable: true });
+        window.dispatchEvent(event);
+        return event.defaultPrevented;
+    }"""))

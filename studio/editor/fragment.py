@@ -171,6 +171,10 @@ def _say(message: str | None, warning: bool = False) -> None:
     memory()["message"] = None if message is None else (message, warning)
 
 
+def _width_moved(key: str) -> None:
+    prefs()["width"] = int(_state()[key])
+
+
 def _history_step(entry: LoadedFile, redo: bool) -> None:
     history = editing.history(entry)
     label = history.redo_label if redo else history.undo_label
@@ -290,7 +294,8 @@ def _settle(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
     memory()["scale"] = view.scale
     brush = brush_width(found["width"], view.scale)
     for name, (widget, _) in PREFS.items():
-        state[widget] = found[name] if name != "width" else brush  # before the widgets are drawn
+        if name != "width":
+            state[widget] = found[name]  # before the widgets are drawn
     return _Run(entry, plane, frame, image_frame, create, rows, cols, size, zoom, window, view,
                 str(state["edit.tool"]), str(state["edit.mode"]), brush, bool(found["release"]),
                 default_style(plane))
@@ -395,8 +400,12 @@ def _tools_panel(run: _Run) -> None:
     st.toggle("Keep the plane's size", key="edit.keep", on_change=remember, args=("keep",),
               help="Off: a stroke past the plane's extent (the dashed outline) grows the plane to hold "
               "it, never past the image. On: what falls outside is dropped.")
-    st.slider("Brush, image pixels", 1, WIDTHS[-1], key="edit.width", on_change=remember,
-              args=("width",), help="The stroke width in pixels of the image; [ and ] change it.")
+    # Keyed by its value: a rerun that carries the slider's value from before a key press
+    # (sent before the browser had the new one) is then an old slider's, unchanged, and
+    # cannot undo the press (the first ] after opening Edit was lost that way).
+    width_key = f"edit.width.{run.brush}"
+    st.slider("Brush, image pixels", 1, WIDTHS[-1], value=run.brush, key=width_key, on_change=_width_moved,
+              args=(width_key,), help="The stroke width in pixels of the image; [ and ] change it.")
     scale = run.view.scale
     st.caption(f"{'Erasing' if mode == 'erase' else 'Drawing'} with the {tool.lower()} · "
                f"{run.brush} image px = {run.brush * scale:.1f} screen px at {scale:.0%}")

@@ -54,7 +54,8 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
 WIDTHS = (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 64, 80, 96, 128)
 #: The smallest default brush, in image pixels, and on screen.
 _DEFAULT_WIDTH, _MIN_SCREEN = 6, 3.0
-#: The editor's settings, and the widget that shows each (``None``: the brush follows the zoom).
+#: The editor's settings, and the widget that shows each (``None``: the brush follows the zoom;
+#: its slider's key carries its value, ``edit.width.<n>``).
 PREFS: dict[str, tuple[str, Any]] = {
     "width": ("edit.width", None), "release": ("edit.release", True), "fill": ("edit.fill", True),
     "keep": ("edit.keep", False),

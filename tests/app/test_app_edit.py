@@ -244,12 +244,19 @@ def test_zoomed_view_maps_to_the_window(edit_app: AppTest) -> None:
     assert edit_app.session_state[f"edit.zoom.{entry.id}"] == 1
 
 
+def width(at: AppTest) -> int:
+    """The brush width the slider shows (its key carries it: edit.width.<n>)."""
+    [slider] = [s for s in at.slider if str(s.key).startswith("edit.width.")]
+    assert slider.key == f"edit.width.{slider.value}"
+    return int(slider.value)
+
+
 def test_keys_change_the_brush_tools_and_zoom(edit_app: AppTest) -> None:
     entry = state.active(edit_app.session_state)
     serial = 0
     for key, check in (
-        ("]", lambda: edit_app.session_state["edit.width"] == 8),
-        ("[", lambda: edit_app.session_state["edit.width"] == 6),
+        ("]", lambda: width(edit_app) == 8),
+        ("[", lambda: width(edit_app) == 6),
         ("r", lambda: edit_app.session_state["edit.tool"] == "Rectangle"),
         ("c", lambda: edit_app.session_state["edit.tool"] == "Circle"),
         ("+", lambda: edit_app.session_state[f"edit.zoom.{entry.id}"] == 1.5),
@@ -265,7 +272,7 @@ def test_keys_change_the_brush_tools_and_zoom(edit_app: AppTest) -> None:
     sent = {"mount": "test", "presses": presses}
     edit_app.session_state["edit.keys"] = {"viewport": VIEWPORT, "presses": sent}
     edit_app.run().run()
-    assert edit_app.session_state["edit.width"] == 10
+    assert width(edit_app) == 10
     edit_app.button(key="edit.tool.brush").click().run()
     assert edit_app.session_state["edit.tool"] == "Brush"
     assert any("10 image px = 40.0 screen px at 400%" in c.value for c in edit_app.caption)

@@ -287,3 +287,17 @@ def test_a_stroke_past_a_small_plane_grows_it_or_with_the_size_kept_is_refused_a
     written = read_plane(download(page), 0x6000)
     assert f"{written.rows}×{written.columns} · origin 1\\1" in grown
     assert 40 < written.rows < 96 and 50 < written.columns < 128  # to the stroke, not to the image
+
+
+def test_the_first_key_after_opening_edit_is_never_lost(page: Any, server: str, tmp_path: Path) -> None:
+    """Pressed as soon as the editor says it is ready, three times over: each first ] counts."""
+    open_file(page, server, synthetic(tmp_path))
+    for expected in (8, 10, 12):
+        goto(page, "Edit")
+        page.locator(".st-key-edit-status").get_by_text("applied on release", exact=False).wait_for()
+        page.locator("h1").first.click()
+        page.keyboard.press("]")
+        page.get_by_text(f"{expected} image px").first.wait_for(timeout=10_000)
+        page.wait_for_timeout(1000)  # later reruns (the canvas reporting in) must not undo it
+        assert page.get_by_text(f"{expected} image px").count() >= 1
+        goto(page, "Inspect")

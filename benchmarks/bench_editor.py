@@ -188,9 +188,10 @@ def measure(browser: Any, url: str, path: Path, strokes: int) -> dict[str, Any]:
             page.wait_for_function(_UNDONE, arg=[round(box["width"] * 0.8), round(y), counted - 1 - k],
                                    polling=10)
             undo.append(time.perf_counter() - start)
-        for _ in range(3):
+        for k in range(3):  # redone, one by one
             page.keyboard.press("Control+y")
-        page.wait_for_function(_COUNT_AT_LEAST, arg=counted)
+            page.wait_for_function(_COUNT_AT_LEAST, arg=counted - 2 + k)
+            wait_idle(page)
         wait_idle(page)
         zoom = []
         for notch in (-120, 120, -120):

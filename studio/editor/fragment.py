@@ -396,7 +396,7 @@ def _tools_panel(run: _Run) -> None:
                 help="On: each stroke is written when you release the mouse (one undo step each). "
                 "Off: strokes wait on the canvas until you press Apply.")
     o[1].toggle("Fill shapes", key="edit.fill", on_change=remember, args=("fill",),
-                help="Fill rectangles, circles and polygons.")
+                help="Rectangles, circles and polygons are filled, covering exactly what you drag out.")
     st.toggle("Keep the plane's size", key="edit.keep", on_change=remember, args=("keep",),
               help="Off: a stroke past the plane's extent (the dashed outline) grows the plane to hold "
               "it, never past the image. On: what falls outside is dropped.")

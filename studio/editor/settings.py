@@ -40,7 +40,6 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Mouse wheel", "Zoom about the pointer"),
     ("Middle drag, or Space + drag", "Pan"),
     ("Right drag", "Window (left/right: width, up/down: level)"),
-    ("Double-click", "Fit the whole image"),
     ("F", "Fit the whole image"),
     ("Z", "Zoom to the plane's extent"),
     ("← ↑ → ↓", "Pan by a quarter of the view"),

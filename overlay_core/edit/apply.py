@@ -338,6 +338,7 @@ def apply_canvas(
         bits = np.zeros((1, view.image_rows, view.image_cols), bool)
     check_frame(plane, frame)
     attrs = None
+    stroke = None
     if grow and mode is not Mode.ERASE:
         image_sized = OverlayPlane(plane.group, view.image_rows, view.image_cols)
         whole = rasterize(json_data, view, image_sized, fill=fill)
@@ -345,7 +346,10 @@ def apply_canvas(
         if bigger is not None:
             plane, bits = bigger
             attrs = Attributes(origin=plane.origin)
-    stroke = rasterize(json_data, view, plane, fill=fill)
+        if (plane.rows, plane.columns, plane.origin) == (whole.shape[0], whole.shape[1], image_sized.origin):
+            stroke = whole  # the plane is the image: the stroke is already in its coordinates
+    if stroke is None:
+        stroke = rasterize(json_data, view, plane, fill=fill)
     if not stroke.any():
         raise InvalidArgumentError(_outside_message(plane, view.image_rows, view.image_cols))
     new = bits.copy()

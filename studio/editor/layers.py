@@ -89,6 +89,36 @@ def group_digest(ds: Dataset, group: int) -> str:
     return h.hexdigest()
 
 
+def _digest(ds: Dataset, group: int, memo: OrderedDict[tuple[Any, ...], Any]) -> str:
+    """Return :func:`group_digest`, hashing the Overlay Data only when it is a new object.
+
+    A stroke replaces the (60xx,3000) value; a run that changed nothing reuses its digest
+    (hashing 2 MB of a 4096² plane on every run, for the view and the overview, was wasted).
+    """
+    data = ds.get((group, 0x3000))
+    value = data.value if data is not None else None
+    known = memo.get(("data-ref", group))
+    if known is None or known[0] is not value:
+        known = (value, hashlib.sha1(bytes(value or b"")).hexdigest())
+        memo[("data-ref", group)] = known
+    h = hashlib.sha1(str(known[1]).encode())
+    for elem in ds.group_dataset(group):
+        if elem.tag.element != 0x3000:
+            h.update(f"{int(elem.tag):08X}{elem.VR}{elem.value!r}".encode())
+    return h.hexdigest()
+
+
+def _frame_bits(memo: OrderedDict[tuple[Any, ...], Any], ds: Dataset, file_id: str, group: int, digest: str,
+                frame: int) -> tuple[OverlayPlane, NDArray[np.bool_]]:
+    """Unpack one plane frame once for the view and the overview alike; only the latest is kept."""
+    key = ("bits", file_id, group, frame)
+    known = memo.get(key)
+    if known is None or known[0] != digest:
+        known = (digest, *frame_bits(ds, group, frame))
+        memo[key] = known
+    return known[1], known[2]
+
+
 def _pixel_digest(ds: Dataset, memo: OrderedDict[tuple[Any, ...], Any]) -> str:
     value = ds.get("PixelData")
     known = memo.get(("pixel-ref",))
@@ -160,13 +190,13 @@ def background(
     for style in styles:
         if not style.visible:
             continue
-        digest = group_digest(ds, style.group)
+        digest = _digest(ds, style.group, memo)
 
-        def layer(group: int = style.group) -> NDArray[np.bool_] | None:
+        def layer(group: int = style.group, digest: str = digest) -> NDArray[np.bool_] | None:
             k = plane_frame_for(read_plane(ds, group), frame, info_frames)
             if k is None:
                 return None
-            plane, bits = frame_bits(ds, group, k)  # that frame only
+            plane, bits = _frame_bits(memo, ds, entry.id, group, digest, k)
             return pool_mask(_window_mask(plane, bits, w), window_view)
 
         pooled = _cached(memo, ("plane", entry.id, style.group, digest, frame, w, size), layer)

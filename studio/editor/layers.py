@@ -5,7 +5,10 @@ is made of and rebuilds only the stale ones:
 
 * the decoded, windowed frame (full resolution), keyed by the Pixel Data's digest;
 * the frame cut to the view and resized (the *base*), keyed by that and the view;
-* each plane's frame pooled to the view, keyed by a digest of that plane's elements.
+* each plane's frame pooled to the view, keyed by a digest of that plane's elements. When
+  a stroke changed a plane of the same size and place, only the band of display rows over
+  the image rows whose bits changed is pooled again (:func:`_band_update`): the changed
+  rows are found by comparing the packed Overlay Data, and only they are unpacked.
 
 Painting the planes on the base (:func:`overlay_core.render.compose.compose` at display size) and
 encoding the PNG are then all a stroke costs. The memo lives in ``st.session_state`` (never
@@ -26,7 +29,7 @@ from pydicom.dataset import Dataset
 
 from overlay_core.files.masks import encode_png
 from overlay_core.model import OverlayPlane
-from overlay_core.planes.placement import frame_map, origin_offset
+from overlay_core.planes.placement import frame_map, origin_from_offset, origin_offset
 from overlay_core.planes.reading import frame_bits, read_plane
 from overlay_core.render.compose import compose, pool_mask, resize_image
 from overlay_core.render.geometry import Region, ViewGeometry, fit_view
@@ -119,6 +122,111 @@ def _frame_bits(memo: OrderedDict[tuple[Any, ...], Any], ds: Dataset, file_id: s
     return known[1], known[2]
 
 
+def _shape_of(plane: OverlayPlane) -> tuple[Any, ...]:
+    """Return what must not change for a pooled layer to be updated in place: size, place, frames."""
+    return (plane.rows, plane.columns, plane.origin, plane.frames, plane.image_frame_origin,
+            plane.frame_specific, plane.embedded)
+
+
+def _data_of(ds: Dataset, plane: OverlayPlane) -> bytes | None:
+    elem = None if plane.embedded else ds.get((plane.group, 0x3000))
+    value = elem.value if elem is not None else None
+    return value if isinstance(value, bytes) else None
+
+
+def _row_spans(n: int, d: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Return, for each of ``d`` display rows, the first and end source rows it shows (of ``n``).
+
+    As :func:`overlay_core.render.compose.pool_mask` pools: a shrunk display row gathers the
+    source rows whose centres fall in it; an enlarged one shows the row under its centre.
+
+    >>> [a.tolist() for a in _row_spans(4, 2)], [a.tolist() for a in _row_spans(2, 4)]
+    ([[0, 2], [2, 4]], [[0, 0, 1, 1], [1, 1, 2, 2]])
+    """
+    k = np.arange(d, dtype=np.intp)
+    if d > n:
+        first = (2 * k + 1) * n // (2 * d)
+        return first, first + 1
+    first = (2 * k * n + d - 1) // (2 * d)
+    return first, np.append(first[1:], n)
+
+
+def _changed_rows(old: bytes, new: bytes, plane: OverlayPlane, frame: int) -> tuple[int, int] | None:
+    """Return the plane rows ``[first, end)`` of ``frame`` whose bits differ (``(0, 0)``: none)."""
+    if len(old) != len(new):
+        return None
+    a, b = np.frombuffer(old, np.uint8), np.frombuffer(new, np.uint8)
+    size = plane.rows * plane.columns
+    lo, hi = frame * size // 8, min(((frame + 1) * size + 7) // 8, len(a))
+    diff = np.flatnonzero(a[lo:hi] != b[lo:hi])
+    if not diff.size:
+        return (0, 0)
+    bit0 = (lo + int(diff[0])) * 8 - frame * size
+    bit1 = (lo + int(diff[-1]) + 1) * 8 - frame * size
+    return (max(bit0, 0) // plane.columns, min((bit1 + plane.columns - 1) // plane.columns, plane.rows))
+
+
+def _unpack_rows(data: bytes, plane: OverlayPlane, frame: int, first: int, end: int) -> NDArray[np.bool_]:
+    """Unpack plane rows ``[first, end)`` of one frame (LSB first), nothing else."""
+    start = frame * plane.rows * plane.columns + first * plane.columns
+    count = (end - first) * plane.columns
+    chunk = np.frombuffer(data, np.uint8)[start // 8:(start + count + 7) // 8 + 1]
+    bits = np.unpackbits(chunk, bitorder="little")[start % 8:start % 8 + count]
+    return bits.astype(bool).reshape(end - first, plane.columns)
+
+
+def _band_update(last: Any, plane: OverlayPlane, data: bytes | None, frame: int, w: Region,
+                 window_view: ViewGeometry) -> NDArray[np.bool_] | None:
+    """Return the pooled layer of the previous stroke with only the changed band pooled again.
+
+    ``None`` when that cannot be done (no previous layer, another size or place, an
+    embedded plane); the caller then pools the whole frame.
+    """
+    if last is None or data is None or last[1] is None or last[0] != _shape_of(plane):
+        return None
+    changed = _changed_rows(last[1], data, plane, frame)
+    if changed is None:
+        return None
+    pooled: NDArray[np.bool_] = last[2]
+    r0, c0 = origin_offset(plane.origin)
+    a, b = changed[0] + r0 - w.row0, changed[1] + r0 - w.row0  # in window rows
+    a, b = max(a, 0), min(b, w.rows)
+    if a >= b:
+        return pooled  # nothing changed in view
+    first, end = _row_spans(w.rows, window_view.display_height)
+    hit = np.flatnonzero((first < b) & (end > a))
+    if not hit.size:
+        return pooled
+    k0, k1 = int(hit[0]), int(hit[-1]) + 1
+    src0, src1 = int(first[k0]), int(end[k1 - 1])  # window rows that make up display rows k0..k1
+    band_region = Region(w.row0 + src0, w.col0, src1 - src0, w.cols)
+    # the band of the window mask, from the plane rows under it only
+    p0 = max(band_region.row0 - r0, 0)
+    p1 = min(band_region.row0 + band_region.rows - r0, plane.rows)
+    band = np.zeros((band_region.rows, w.cols), dtype=bool)
+    if p0 < p1:
+        rows = _unpack_rows(data, plane, frame, p0, p1)
+        band_plane = OverlayPlane(plane.group, p1 - p0, plane.columns,
+                                  origin=origin_from_offset((r0 + p0, c0)))
+        band = _window_mask(band_plane, rows, band_region)
+    new = pooled.copy()
+    local = first[k0:k1] - src0
+    if window_view.display_height > w.rows:
+        rows_out = band[local]
+    else:
+        rows_out = np.logical_or.reduceat(band, local, axis=0)
+    new[k0:k1] = _pool_columns(rows_out, w.cols, window_view.display_width)
+    return new
+
+
+def _pool_columns(rows: NDArray[np.bool_], n: int, d: int) -> NDArray[np.bool_]:
+    """Pool the columns of a band of display rows as :func:`pool_mask` pools them."""
+    first, _ = _row_spans(n, d)
+    if d > n:
+        return np.asarray(rows[:, first])
+    return np.asarray(np.logical_or.reduceat(rows, first, axis=1))
+
+
 def _pixel_digest(ds: Dataset, memo: OrderedDict[tuple[Any, ...], Any]) -> str:
     value = ds.get("PixelData")
     known = memo.get(("pixel-ref",))
@@ -193,11 +301,18 @@ def background(
         digest = _digest(ds, style.group, memo)
 
         def layer(group: int = style.group, digest: str = digest) -> NDArray[np.bool_] | None:
-            k = plane_frame_for(read_plane(ds, group), frame, info_frames)
+            plane = read_plane(ds, group)
+            k = plane_frame_for(plane, frame, info_frames)
             if k is None:
                 return None
-            plane, bits = _frame_bits(memo, ds, entry.id, group, digest, k)
-            return pool_mask(_window_mask(plane, bits, w), window_view)
+            last_key = ("plane-last", entry.id, group, frame, w, size)
+            data = _data_of(ds, plane)
+            updated = _band_update(memo.get(last_key), plane, data, k, w, window_view)
+            if updated is None:
+                plane, bits = _frame_bits(memo, ds, entry.id, group, digest, k)
+                updated = pool_mask(_window_mask(plane, bits, w), window_view)
+            memo[last_key] = (_shape_of(plane), data, updated)
+            return updated
 
         pooled = _cached(memo, ("plane", entry.id, style.group, digest, frame, w, size), layer)
         if pooled is not None:

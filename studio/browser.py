@@ -112,28 +112,67 @@ export default function (component) {
     };
     const isCanvas = (el) => el.classList && [...el.classList].some((c) => c.startsWith("st-key-canvas-"));
     // A stroke that starts on the canvas is sent when the button is released, even off it.
+    // The canvas is emptied (a new generation, see studio/editor/strokes.py) when the server
+    // has applied strokes; if that lands while a stroke is being drawn, the drawing tool is
+    // made anew and the stroke is lost. Each drag's points are kept, and a drag during which
+    // the generation changed is drawn again on the emptied canvas (the same mouse events),
+    // then sent: no stroke is ever lost to a clear.
+    const generation = () => window.__overlayStudioGeneration;
     self.onPointerDown = (e) => {
       const path = e.composedPath ? e.composedPath() : [];
       self.downHost = e.button === 0 ? path.find(isCanvas) || null : null;
+      self.drag = self.downHost && !self.replaying
+        ? { host: self.downHost, generation: generation(), points: [[e.clientX, e.clientY]] } : null;
+    };
+    self.onPointerMove = (e) => { if (self.drag) self.drag.points.push([e.clientX, e.clientY]); };
+    const sendFrom = (hosts) => {
+      for (const h of hosts) {
+        const root = canvasRoot(h);
+        const send = root && root.querySelector('button[aria-label="Update the app with this drawing"]');
+        if (send) send.click();
+      }
+    };
+    self.replay = (drag) => {
+      const root = canvasRoot(drag.host);
+      const upper = root && root.querySelector("canvas.upper-canvas");
+      if (!upper || !drag.host.isConnected) return;
+      self.replaying = true;
+      const fire = (type, [x, y], target) => target.dispatchEvent(new MouseEvent(type, {
+        bubbles: true, cancelable: true, composed: true, clientX: x, clientY: y, button: 0,
+        buttons: type === "mouseup" ? 0 : 1, view: window }));
+      const pts = drag.points;
+      fire("mousedown", pts[0], upper);
+      for (const p of pts.slice(1)) fire("mousemove", p, upper);
+      fire("mouseup", pts[pts.length - 1], upper);
+      self.replaying = false;
+      setTimeout(() => sendFrom([drag.host]), 0);
+    };
+    // What the new tool caught of the stroke after the canvas was emptied is taken back (the
+    // canvas' own undo, hidden with its toolbar), then the whole stroke is drawn again.
+    self.rescue = (drag) => {
+      const root = canvasRoot(drag.host);
+      const undo = root && root.querySelector('button[aria-label="Undo"]');
+      if (undo && !undo.disabled) undo.click();
+      setTimeout(() => self.replay(drag), 80);  // the canvas reloads its state first
     };
     self.onPointerUp = (e) => {
-      const started = self.downHost;
+      const started = self.downHost, drag = self.drag;
       self.downHost = null;
+      self.drag = null;
+      if (drag) drag.points.push([e.clientX, e.clientY]);
       if (!self.data.instant) return;
       const path = e.composedPath ? e.composedPath() : [];
       const host = path.find(isCanvas) || started;
       const inCanvas = path.some((el) => el.classList && el.classList.contains("dc-canvas"));
       if (!host && !inCanvas) return;
       setTimeout(() => {
-        for (const h of host ? [host] : document.querySelectorAll('[class*="st-key-canvas-"]')) {
-          const root = canvasRoot(h);
-          const send = root && root.querySelector('button[aria-label="Update the app with this drawing"]');
-          if (send) send.click();
-        }
+        if (drag && drag.generation !== generation()) { self.rescue(drag); return; }  // emptied meanwhile
+        sendFrom(host ? [host] : document.querySelectorAll('[class*="st-key-canvas-"]'));
       }, 0);
     };
     self.tidier = setInterval(self.tidy, 400);  // a canvas mounted later (new plane or view)
     window.addEventListener("pointerdown", self.onPointerDown, true);
+    window.addEventListener("pointermove", self.onPointerMove, true);
     window.addEventListener("pointerup", self.onPointerUp);
     window.addEventListener("keydown", self.onKey, true);
     window.addEventListener("resize", self.onResize);
@@ -150,6 +189,7 @@ export default function (component) {
   setTimeout(self.tidy, 0);
   return () => {
     window.removeEventListener("pointerdown", self.onPointerDown, true);
+    window.removeEventListener("pointermove", self.onPointerMove, true);
     window.removeEventListener("pointerup", self.onPointerUp);
     window.removeEventListener("keydown", self.onKey, true);
     window.removeEventListener("resize", self.onResize);

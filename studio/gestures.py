@@ -20,6 +20,10 @@ Data in (``data=``):
 ``extent``
     ``[left, top, width, height]`` in display pixels of the canvas: the plane's extent,
     outlined dashed over the canvas (Edit), or ``None``.
+``generation``
+    The canvas generation shown (Edit; see :mod:`studio.editor.strokes`), published as
+    ``window.__overlayStudioGeneration`` for the key listener, which draws a stroke again
+    when the canvas was emptied while it was drawn.
 
 State out (``st.session_state[key]``):
 
@@ -238,6 +242,7 @@ export default function (component) {
   }
   self.data = data;
   self.setStateValue = setStateValue;
+  if (data.canvas) window.__overlayStudioGeneration = data.generation;
   self.box.style.display = data.src ? "inline-block" : "none";
   if (data.src && self.img.src !== data.src) self.img.src = data.src;
   if (data.src) {
@@ -434,18 +439,20 @@ def offered_width(key: str) -> int | None:
 
 def show(key: str, *, src: str | None = None, width: int = 0, height: int = 0, canvas: bool = False,
          ruler: bool = False, spacing: tuple[float, float] | None = None, image_cols: int = 0,
-         view: str = "", extent: tuple[float, float, float, float] | None = None) -> None:
+         view: str = "", extent: tuple[float, float, float, float] | None = None,
+         generation: int | None = None) -> None:
     """Show the gesture component (see the module docstring for its data).
 
     ``src`` (a data URL or media URL) shows that picture, ``width`` x ``height`` CSS pixels;
     ``canvas`` listens on the Edit page's drawing canvas instead. ``spacing`` is the Pixel
     Spacing of one *display* pixel in mm, for the ruler's label; ``view`` names the view
     shown (a new one ends the browser's preview of a gesture); ``extent`` is outlined over
-    the canvas.
+    the canvas; ``generation`` is the canvas generation shown.
     """
     _component(
         data={"src": src, "width": width, "height": height, "canvas": canvas, "ruler": ruler,
               "spacing": list(spacing) if spacing else None, "image_cols": image_cols, "view": view,
+              "generation": generation,
               "extent": None if extent is None else [round(v, 1) for v in extent]},
         key=key, on_events_change=lambda: None, on_width_change=lambda: None,
         width="stretch", height="content" if src else 0,

@@ -576,7 +576,8 @@ def _editor(
     with canvas_col:
         _canvas_panel(run)
     with tools_col:  # invisible: the gestures on the canvas, the plane's extent over it, edits to lose
-        gestures.show("edit.gestures", canvas=True, view=run.key, extent=_extent_box(run))
+        gestures.show("edit.gestures", canvas=True, view=run.key, extent=_extent_box(run),
+                      generation=run.generation)
         restore.say_unsaved("edit.unsaved")
 
 

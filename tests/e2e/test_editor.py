@@ -301,3 +301,35 @@ def test_the_first_key_after_opening_edit_is_never_lost(page: Any, server: str, 
         page.wait_for_timeout(1000)  # later reruns (the canvas reporting in) must not undo it
         assert page.get_by_text(f"{expected} image px").count() >= 1
         goto(page, "Inspect")
+
+
+def test_a_stroke_drawn_while_the_canvas_is_emptied_is_not_lost(
+    page: Any, server: str, tmp_path: Path
+) -> None:
+    """A stroke started right after another is released, and drawn slowly: the first is
+    applied (and the canvas emptied) while the second is under way; both are in the file."""
+    open_file(page, server, synthetic(tmp_path))
+    goto(page, "Edit")
+    page.locator(".st-key-edit-status").get_by_text("0 applied").wait_for()
+    wait_idle(page)
+    box = canvas_box(page)
+    w, h = box["width"], box["height"]
+    for i in range(3):
+        y1, y2 = h * (0.1 + 0.3 * i), h * (0.2 + 0.3 * i)
+        page.mouse.move(box["x"] + 0.2 * w, box["y"] + y1)
+        page.mouse.down()
+        page.mouse.move(box["x"] + 0.8 * w, box["y"] + y1, steps=3)
+        page.mouse.up()
+        page.mouse.move(box["x"] + 0.2 * w, box["y"] + y2)
+        page.mouse.down()
+        for k in range(1, 16):  # about 1.5 s: the first stroke is applied meanwhile
+            page.mouse.move(box["x"] + (0.2 + 0.04 * k) * w, box["y"] + y2)
+            page.wait_for_timeout(100)
+        page.mouse.up()
+        commit(page, 2 * (i + 1))  # each once: what the new tool caught was taken back
+    bits = plane_bits(download(page), 0x6000)[0]
+    rows, cols = bits.shape
+    for i in range(3):
+        for y in (0.1 + 0.3 * i, 0.2 + 0.3 * i):
+            row = int(y * rows)
+            assert bits[row - 1:row + 2, cols // 2].any(), f"the stroke at {y:.0%} of the height is missing"

@@ -20,6 +20,10 @@ Data in (``data=``):
 ``extent``
     ``[left, top, width, height]`` in display pixels of the canvas: the plane's extent,
     outlined dashed over the canvas (Edit), or ``None``.
+``pending``
+    (Edit) Applied strokes are still drawn on the canvas, waiting for a pause (``idle``): a
+    number that changes with each stroke applied, ``0`` for none. Published (as a flag) as
+    ``window.__overlayStudioPending``.
 ``generation``
     The canvas generation shown (Edit; see :mod:`studio.editor.strokes`), published as
     ``window.__overlayStudioGeneration`` for the key listener, which draws a stroke again
@@ -39,7 +43,9 @@ State out (``st.session_state[key]``):
     * ``window``: ``dx``, ``dy`` in screen pixels of a right-button drag (right: wider,
       down: brighter is lower level);
     * ``fit``: a double-click (Inspect; on Edit a double-click would draw);
-    * ``ruler``: ``x0``, ``y0``, ``x1``, ``y1``, the measured line as fractions of the view.
+    * ``ruler``: ``x0``, ``y0``, ``x1``, ``y1``, the measured line as fractions of the view;
+    * ``idle``: (Edit) the pointer has rested 0.6 s since the last stroke while strokes are
+      applied but still drawn on the canvas (``pending``): the canvas may be emptied now.
 ``width``
     The width the picture may take, in CSS pixels (Inspect renders exactly that wide, so
     the percentage shown is true and no browser resampling dims thin lines).
@@ -195,6 +201,21 @@ export default function (component) {
       if (width && width !== self.width) { self.width = width; self.setStateValue("width", width); }
     };
     self.onMouseDown = (e) => { if (self.drag) e.stopImmediatePropagation(); };
+    // A pause after strokes: the pointer up and still for 0.6 s (Edit).
+    self.rest = { since: performance.now(), down: false, asked: false };
+    self.onActivity = (e) => {
+      if (!self.data.canvas) return;
+      if (e.type === "pointerdown") self.rest.down = true;
+      if (e.type === "pointerup") self.rest.down = false;
+      if (e.type !== "pointermove" || e.buttons) self.rest.since = performance.now();
+    };
+    self.resting = setInterval(() => {
+      const r = self.rest;
+      if (self.data.canvas && self.data.pending && !r.down && !r.asked && performance.now() - r.since > 600) {
+        r.asked = true;
+        push({ kind: "idle" });
+      }
+    }, 100);
     // The plane's extent over the drawing canvas (inside its shadow root, so a page style
     // cannot reach it); a canvas mounted later is found on the next tick.
     const deepFind = (root, selector) => {
@@ -227,6 +248,9 @@ export default function (component) {
       }
     };
     self.placer = setInterval(self.place, 300);
+    for (const type of ["pointerdown", "pointermove", "pointerup"]) {
+      window.addEventListener(type, self.onActivity, true);
+    }
     window.addEventListener("wheel", self.onWheel, { capture: true, passive: false });
     window.addEventListener("pointerdown", self.onDown, true);
     window.addEventListener("mousedown", self.onMouseDown, true);
@@ -242,7 +266,12 @@ export default function (component) {
   }
   self.data = data;
   self.setStateValue = setStateValue;
-  if (data.canvas) window.__overlayStudioGeneration = data.generation;
+  if (data.canvas) {
+    window.__overlayStudioGeneration = data.generation;
+    window.__overlayStudioPending = !!data.pending;
+    if (data.pending !== self.lastPending) self.rest.asked = false;  // new strokes wait: ask again
+    self.lastPending = data.pending;
+  }
   self.box.style.display = data.src ? "inline-block" : "none";
   if (data.src && self.img.src !== data.src) self.img.src = data.src;
   if (data.src) {
@@ -273,6 +302,10 @@ export default function (component) {
     window.removeEventListener("keyup", self.onKey, true);
     self.observer.disconnect();
     clearInterval(self.placer);
+    clearInterval(self.resting);
+    for (const type of ["pointerdown", "pointermove", "pointerup"]) {
+      window.removeEventListener(type, self.onActivity, true);
+    }
     self.box.remove();
     delete parentElement.__overlayGestures;
   };
@@ -314,7 +347,8 @@ class Gesture:
         >>> Gesture.of({"kind": "explode"}) is None
         True
         """
-        if not isinstance(event, dict) or event.get("kind") not in ("zoom", "pan", "window", "fit", "ruler"):
+        kinds = ("zoom", "pan", "window", "fit", "ruler", "idle")
+        if not isinstance(event, dict) or event.get("kind") not in kinds:
             return None
 
         def num(name: str, default: float, unit: bool = False) -> float:
@@ -440,19 +474,20 @@ def offered_width(key: str) -> int | None:
 def show(key: str, *, src: str | None = None, width: int = 0, height: int = 0, canvas: bool = False,
          ruler: bool = False, spacing: tuple[float, float] | None = None, image_cols: int = 0,
          view: str = "", extent: tuple[float, float, float, float] | None = None,
-         generation: int | None = None) -> None:
+         generation: int | None = None, pending: int = 0) -> None:
     """Show the gesture component (see the module docstring for its data).
 
     ``src`` (a data URL or media URL) shows that picture, ``width`` x ``height`` CSS pixels;
     ``canvas`` listens on the Edit page's drawing canvas instead. ``spacing`` is the Pixel
     Spacing of one *display* pixel in mm, for the ruler's label; ``view`` names the view
     shown (a new one ends the browser's preview of a gesture); ``extent`` is outlined over
-    the canvas; ``generation`` is the canvas generation shown.
+    the canvas; ``generation`` is the canvas generation shown; ``pending`` says applied
+    strokes wait on the canvas for a pause.
     """
     _component(
         data={"src": src, "width": width, "height": height, "canvas": canvas, "ruler": ruler,
               "spacing": list(spacing) if spacing else None, "image_cols": image_cols, "view": view,
-              "generation": generation,
+              "generation": generation, "pending": pending,
               "extent": None if extent is None else [round(v, 1) for v in extent]},
         key=key, on_events_change=lambda: None, on_width_change=lambda: None,
         width="stretch", height="content" if src else 0,

@@ -161,6 +161,7 @@ def _empty_canvas() -> None:
     """Start a new canvas generation: the next run shows an empty canvas over the stored plane."""
     mem = memory()
     mem["generation"] = int(mem.get("generation", 0)) + 1
+    mem.pop("clear_pending", None)
 
 
 def _say(message: str | None, warning: bool = False) -> None:
@@ -274,6 +275,9 @@ def _settle(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
         elif pressed == "c":
             set_tool("Circle")
     for gesture in moves:
+        if gesture.kind == "idle":
+            memory()["idle"] = True
+            continue
         if gesture.kind == "window":
             _drag_window(entry, gesture)
             continue
@@ -318,6 +322,8 @@ def _take_strokes(run: _Run) -> None:
         mem["canvas_base"] = base
         mem["canvas_serial"] = int(mem.get("canvas_serial", 0)) + 1
     run.key = canvas_key(run.entry.id, run.plane.group, run.frame, run.view, int(mem["canvas_serial"]))
+    if mem.pop("idle", False) and mem.pop("clear_pending", False):
+        _empty_canvas()  # the user paused: the canvas shows the stored plane alone
     run.generation = _generation()
     seen = state.get(run.key)
     drawing = seen.get("drawing", {}).get("raw") if isinstance(seen, Mapping) else None
@@ -355,8 +361,12 @@ def _take_strokes(run: _Run) -> None:
             grew = True  # its size and origin show on the page, above the fragment
             run.plane = after
     run.fresh = []
-    _empty_canvas()
-    run.generation = int(mem["generation"])
+    # Emptied once the user pauses (the gestures component says so): emptied at once, a
+    # stroke sent from the old canvas and one sent from the new could reach the server in
+    # one rerun, and only the later drawing would be read. Until then the strokes show over
+    # the stored result, where they are.
+    mem["clear_pending"] = int(mem.get("pending_serial", 0)) + 1
+    mem["pending_serial"] = mem["clear_pending"]
     if grew:
         st.rerun(scope="app")
 
@@ -577,7 +587,7 @@ def _editor(
         _canvas_panel(run)
     with tools_col:  # invisible: the gestures on the canvas, the plane's extent over it, edits to lose
         gestures.show("edit.gestures", canvas=True, view=run.key, extent=_extent_box(run),
-                      generation=run.generation)
+                      generation=run.generation, pending=int(memory().get("clear_pending") or 0))
         restore.say_unsaved("edit.unsaved")
 
 

@@ -55,6 +55,8 @@ def shown_region(page: Any) -> Region:
 def canvas_pixels(page: Any) -> np.ndarray:
     """The canvas as the user sees it (background, drawing layer and anything over them)."""
     page.mouse.move(0, 0)  # no cursor or hover over the canvas
+    # applied strokes leave the canvas once the pointer rests: then only the stored plane shows
+    page.wait_for_function("() => window.__overlayStudioPending === false")
     canvas_box(page)
     canvas = page.locator(CANVAS).last
     # its own pixels: inside any border, not a rounded box

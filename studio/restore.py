@@ -51,7 +51,7 @@ export default function (component) {
     parentElement.__overlayRestore = true;
     let found = null;
     try { found = window.sessionStorage.getItem(NAME); } catch (e) { found = null; }
-    setStateValue("found", found || "");
+    if (found && found !== data.token) setStateValue("found", found);  // a fresh tab: no extra rerun
   }
   try { window.sessionStorage.setItem(NAME, data.token); } catch (e) { /* private mode: no restore */ }
   return () => { delete parentElement.__overlayRestore; };

@@ -6,16 +6,17 @@ this order (:func:`_editor`):
 1. **choice** (:func:`_settle`): the keys pressed and the viewer gestures since the last run
    change the tool, brush, zoom and pan; the view (window of the image, canvas size) follows;
 2. **strokes** (:func:`_take_strokes`): the strokes the canvas sent that are not applied yet
-   (:mod:`studio.editor.strokes`) are applied, each its own undo step, and the canvas is
-   emptied, so that
-3. **redraw** (:func:`_tools_panel`, :func:`_canvas_panel`) shows the stored plane in the same
-   run: the background is rebuilt from cached layers (:mod:`studio.editor.layers`), composited
-   as Inspect composites it, with no canvas object left over it.
+   (:mod:`studio.editor.strokes`) are applied, each its own undo step;
+3. **redraw** (:func:`studio.editor.panel.tools_panel`, :func:`_canvas_panel`): the background
+   is rebuilt from cached layers (:mod:`studio.editor.layers`) in the same run, showing the
+   stored plane composited as Inspect composites it.
 
 The canvas stays mounted (same key) while the user draws, so strokes drawn while the server
-is busy are never dropped; it is emptied (a new *generation*, see
-:mod:`studio.editor.strokes`) after every applied stroke, undo, redo or plane operation, and
-remounted only for a new view (zoom, pan, frame, plane, window size).
+is busy are never dropped. Applied strokes stay drawn over the stored result until the
+pointer rests (an ``idle`` gesture, :mod:`studio.gestures`); the canvas is then emptied (a
+new *generation*, see :mod:`studio.editor.strokes`) and shows the stored plane alone. Undo,
+redo and plane operations empty it at once. It is remounted only for a new view (zoom,
+pan, frame, plane, window size).
 
 In the collect-then-Apply way (the *Apply on release* toggle off) strokes wait on the
 canvas until *Apply* (key ``apply``) writes them all as one undo step.
@@ -29,9 +30,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
@@ -41,27 +40,26 @@ from overlay_core.edit import apply as edit
 from overlay_core.errors import OverlayError
 from overlay_core.model import OverlayPlane
 from overlay_core.planes.placement import origin_offset
-from overlay_core.render.geometry import Region, ViewGeometry, fit_view
-from overlay_core.render.navigation import canvas_width, centre_of, extent_view, pan, step_zoom, zoom_window
+from overlay_core.render.geometry import fit_view
+from overlay_core.render.navigation import canvas_width, centre_of, step_zoom, zoom_window
 from overlay_core.render.styles import PlaneStyle, default_style
 from overlay_core.render.windowing import Voi, VoiKind, manual_window
 from studio import gestures, restore
-from studio.browser import DEFAULT_VIEWPORT, Viewport, keys, overview
+from studio.browser import DEFAULT_VIEWPORT, keys
 from studio.editor import editing
 from studio.editor.canvas import canvas_key, draw_canvas
 from studio.editor.layers import background
+from studio.editor.panel import STROKE_LABELS, tools_panel
+from studio.editor.run import EditRun, voi_key
 from studio.editor.settings import (
     PREFS,
     SHORTCUTS,
-    WIDTHS,
     brush_width,
     keys_memory,
     memory,
     prefs,
-    remember,
     set_tool,
     step_width,
-    toggle_eraser,
     zoom_to,
 )
 from studio.editor.strokes import (
@@ -85,45 +83,11 @@ RERUN_ENV = "OVERLAY_STUDIO_EDITOR_RERUN"
 
 #: The plane picker's value for "a new plane".
 NEW = 0
-#: Labels of history steps that change only pixels: undoing them reruns only the editor.
-_STROKE_LABELS = {"draw", "erase"}
-_TOOL_KEYS = {"Brush": "B", "Line": "L", "Rectangle": "R", "Circle": "C", "Polygon": "P"}
-_TOOL_ICONS = {"Brush": ":material/brush:", "Line": ":material/horizontal_rule:",
-               "Rectangle": ":material/crop_square:", "Circle": ":material/circle:",
-               "Polygon": ":material/pentagon:"}
 # Room kept under the canvas for its status line (and the Apply row), in px.
 _ROOM_BELOW = 78
 _ROOM_BELOW_APPLY = 104  # the status line with the Apply and Discard buttons
 #: The colour of the plane's extent outline (the overview's window is outlined alike).
 EXTENT_COLOUR = "#ff9f1c"
-
-
-@dataclass
-class _Run:
-    """What one run of the editor knows, filled part by part."""
-
-    entry: LoadedFile
-    plane: OverlayPlane
-    frame: int | None
-    image_frame: int
-    create: bool
-    rows: int
-    cols: int
-    size: Viewport
-    zoom: float
-    window: Region
-    view: ViewGeometry
-    tool: str
-    mode: str
-    brush: int
-    release: bool
-    style: PlaneStyle
-    key: str = ""
-    generation: int = 0
-    drawing: Mapping[str, Any] | None = None
-    done: Counter[str] = field(default_factory=Counter)
-    fresh: list[Mapping[str, Any]] = field(default_factory=list)
-    ready: bool = False
 
 
 def _state() -> Any:
@@ -172,28 +136,12 @@ def _say(message: str | None, warning: bool = False) -> None:
     memory()["message"] = None if message is None else (message, warning)
 
 
-def _width_moved(key: str) -> None:
-    prefs()["width"] = int(_state()[key])
-
-
-def _history_step(entry: LoadedFile, redo: bool) -> None:
-    history = editing.history(entry)
-    label = history.redo_label if redo else history.undo_label
-    if label is None or entry.dataset is None:
-        return
-    (history.redo if redo else history.undo)(entry.dataset)
-    _say(None)
-    editing.bump_nonce(_state())
-    if label not in _STROKE_LABELS:
-        _state()["edit.rerun_app"] = True  # attributes or size changed: redraw the page
-
-
 def _applied_count(entry: LoadedFile) -> int:
     """Return the strokes in effect: the stroke steps that undo can still take back."""
-    return sum(1 for label in editing.history(entry).undo_labels if label in _STROKE_LABELS)
+    return sum(1 for label in editing.history(entry).undo_labels if label in STROKE_LABELS)
 
 
-def _apply(run: _Run, objects: list[Mapping[str, Any]]) -> OverlayPlane:
+def _apply(run: EditRun, objects: list[Mapping[str, Any]]) -> OverlayPlane:
     """Apply objects in drawing order as one undo step, each drawing or erasing as it was drawn.
 
     A plane that does not exist yet is created image-sized by the first object. Unless
@@ -238,11 +186,6 @@ def _sub_memory(name: str) -> dict[str, Any]:
     return found
 
 
-def voi_key(entry: LoadedFile) -> str:
-    """Return the session key of the window the editor shows ``entry`` with (``None``: the file's)."""
-    return f"edit.voi.{entry.id}"
-
-
 def _drag_window(entry: LoadedFile, gesture: Gesture) -> None:
     """Change the editor's window by a right-button drag (a colour image has none)."""
     used = memory().get("voi_used")
@@ -253,7 +196,7 @@ def _drag_window(entry: LoadedFile, gesture: Gesture) -> None:
 
 
 def _settle(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_frame: int, create: bool,
-            canvas_col: Any) -> _Run:
+            canvas_col: Any) -> EditRun:
     """Take the keys and gestures of this run; return the run with its tool and view."""
     state = _state()
     info = entry.image_info()
@@ -300,7 +243,7 @@ def _settle(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
     for name, (widget, _) in PREFS.items():
         if name != "width":
             state[widget] = found[name]  # before the widgets are drawn
-    return _Run(entry, plane, frame, image_frame, create, rows, cols, size, zoom, window, view,
+    return EditRun(entry, plane, frame, image_frame, create, rows, cols, size, zoom, window, view,
                 str(state["edit.tool"]), str(state["edit.mode"]), brush, bool(found["release"]),
                 default_style(plane))
 
@@ -308,7 +251,7 @@ def _settle(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
 # --- 2. strokes: what the canvas sent, applied ---------------------------------------------
 
 
-def _take_strokes(run: _Run) -> None:
+def _take_strokes(run: EditRun) -> None:
     """Apply the strokes the canvas sent and no run has applied yet (when applying on release).
 
     Runs before anything is drawn, so undo and the background already show them in this run.
@@ -374,105 +317,7 @@ def _take_strokes(run: _Run) -> None:
 # --- 3. redraw: the tools, the canvas over the stored plane ---------------------------------
 
 
-def _tools_panel(run: _Run) -> None:
-    """Draw the tools column: tools, undo/redo, settings, zoom and pan, the overview."""
-    entry, state = run.entry, _state()
-    tool, mode, zoom, window, rows, cols = run.tool, run.mode, run.zoom, run.window, run.rows, run.cols
-    t = st.columns(3, gap="small")
-    for i, name in enumerate(("Brush", "Line", "Rectangle", "Circle", "Polygon")):
-        # Streamlit reserves R and C: the key listener answers them, and the hint says so.
-        shortcut = _TOOL_KEYS[name] if name not in ("Rectangle", "Circle") else None
-        t[i % 3].button("" if shortcut else _TOOL_KEYS[name], key=f"edit.tool.{name.lower()}",
-                        icon=_TOOL_ICONS[name], type="primary" if tool == name else "secondary",
-                        shortcut=shortcut, help=f"{name} ({_TOOL_KEYS[name]})", on_click=set_tool,
-                        args=(name,), width="stretch")
-    t[2].button("", key="edit.eraser", icon=":material/ink_eraser:", shortcut="E",
-                type="primary" if mode == "erase" else "secondary", on_click=toggle_eraser,
-                help="Eraser on/off (E): while on, every tool erases", width="stretch")
-    history = editing.history(entry)
-    u = st.columns([1, 1.35], gap="small")  # Redo's shortcut hint is the longer one
-    u[0].button("Undo", key="edit.undo", icon=":material/undo:", shortcut="Ctrl+Z", width="stretch",
-                disabled=not history.can_undo, on_click=_history_step, args=(entry, False),
-                help=f"Undo {history.undo_label} (Ctrl+Z)" if history.undo_label else "Nothing to undo")
-    u[1].button("Redo", key="edit.redo", icon=":material/redo:", shortcut="Ctrl+Shift+Z", width="stretch",
-                disabled=not history.can_redo, on_click=_history_step, args=(entry, True),
-                help=f"Redo {history.redo_label} (Ctrl+Shift+Z or Ctrl+Y)" if history.redo_label
-                else "Nothing to redo")
-    # Ctrl+Y redoes too: a second button, hidden by the page's style, carries that shortcut.
-    st.button("Redo", key="edit.redo_y", shortcut="Ctrl+Y", disabled=not history.can_redo,
-              on_click=_history_step, args=(entry, True), type="tertiary", help="Redo (Ctrl+Y)")
-    o = st.columns([1.35, 1], gap="small")
-    o[0].toggle("Apply on release", key="edit.release", on_change=remember, args=("release",),
-                help="On: each stroke is written when you release the mouse (one undo step each). "
-                "Off: strokes wait on the canvas until you press Apply.")
-    o[1].toggle("Fill shapes", key="edit.fill", on_change=remember, args=("fill",),
-                help="Rectangles, circles and polygons are filled, covering exactly what you drag out.")
-    st.toggle("Keep the plane's size", key="edit.keep", on_change=remember, args=("keep",),
-              help="Off: a stroke past the plane's extent (the dashed outline) grows the plane to hold "
-              "it, never past the image. On: what falls outside is dropped.")
-    # Keyed by its value: a rerun that carries the slider's value from before a key press
-    # (sent before the browser had the new one) is then an old slider's, unchanged, and
-    # cannot undo the press (the first ] after opening Edit was lost that way).
-    width_key = f"edit.width.{run.brush}"
-    st.slider("Brush, image pixels", 1, WIDTHS[-1], value=run.brush, key=width_key, on_change=_width_moved,
-              args=(width_key,), help="The stroke width in pixels of the image; [ and ] change it.")
-    scale = run.view.scale
-    st.caption(f"{'Erasing' if mode == 'erase' else 'Drawing'} with the {tool.lower()} · "
-               f"{run.brush} image px = {run.brush * scale:.1f} screen px at {scale:.0%}")
-    z = st.columns(4, gap="small")
-    z[0].button("", key="edit.zoom_in", icon=":material/zoom_in:", help="Zoom in (+, or the mouse wheel)",
-                width="stretch", on_click=zoom_to, args=(entry.id, step_zoom(zoom, 1), None))
-    z[1].button("", key="edit.zoom_out", icon=":material/zoom_out:", help="Zoom out (-, or the mouse wheel)",
-                width="stretch", on_click=zoom_to, args=(entry.id, step_zoom(zoom, -1), None))
-    z[2].button("", key="edit.fit", icon=":material/fit_screen:", shortcut="F", width="stretch",
-                help="Fit the whole image (F)", on_click=zoom_to, args=(entry.id, 1.0, None))
-    ext_zoom, ext_centre = extent_view(run.plane, rows, cols)
-    z[3].button("", key="edit.extent", icon=":material/center_focus_strong:", shortcut="Z",
-                width="stretch", help="Zoom to the plane's extent (Z)", on_click=zoom_to,
-                args=(entry.id, ext_zoom, ext_centre), disabled=run.create)
-    p = st.columns(4, gap="small")
-    for column, (name, icon, arrow, down, right) in zip(p, (
-        ("left", ":material/arrow_back:", "Left", 0, -0.25),
-        ("up", ":material/arrow_upward:", "Up", -0.25, 0),
-        ("down", ":material/arrow_downward:", "Down", 0.25, 0),
-        ("right", ":material/arrow_forward:", "Right", 0, 0.25),
-    ), strict=True):
-        column.button("", key=f"edit.pan.{name}", icon=icon, shortcut=arrow, width="stretch",
-                      help=f"Pan {name} ({arrow}; or drag with the middle button, or Space + drag)",
-                      disabled=zoom <= 1, on_click=zoom_to,
-                      args=(entry.id, zoom, pan(window, rows, cols, down, right)))
-    with st.popover("Shortcuts", icon=":material/keyboard:", width="stretch"):
-        # cells are markdown: a leading "+" would be a bullet
-        st.table({"Keys": [k.replace("+", "\\+", 1) if k.startswith("+") else k for k, _ in SHORTCUTS],
-                  "Action": [a for _, a in SHORTCUTS]})
-    thumb = fit_view(rows, cols, width=canvas_width(fit_view(rows, cols).region, 220, 160))
-    try:
-        small = background(entry, run.image_frame, thumb, [run.style] if not run.create else [], state,
-                           state.get(voi_key(entry)))
-    except OverlayError:
-        small = None
-    if small is not None:
-        click = overview("edit.overview", small.png, thumb.display_width, thumb.display_height,
-                         (window.col0 / cols, window.row0 / rows, window.cols / cols, window.rows / rows),
-                         extent=None if run.create else _extent_fractions(run.plane, rows, cols))
-        if click is not None:
-            zoom_to(entry.id, max(zoom, 2.0), (click.y * rows, click.x * cols))
-            st.rerun(scope="fragment")
-        st.caption(f"Shown at {run.view.scale:.0%} of full size (zoom {zoom:.3g}×) · "
-                   "click the overview to centre the view there.")
-
-
-def _extent_fractions(plane: OverlayPlane, rows: int, cols: int) -> tuple[float, float, float, float]:
-    """Return the plane's extent as fractions of the image: left, top, width, height.
-
-    >>> _extent_fractions(OverlayPlane(0x6000, 10, 20, origin=(11, 1)), 100, 100)
-    (0.0, 0.1, 0.2, 0.1)
-    """
-    r0, c0 = origin_offset(plane.origin)
-    return (c0 / cols, r0 / rows, plane.columns / cols, plane.rows / rows)
-
-
-def _extent_box(run: _Run) -> tuple[float, float, float, float] | None:
+def _extent_box(run: EditRun) -> tuple[float, float, float, float] | None:
     """Return the plane's extent in canvas pixels (left, top, width, height), cut to the canvas.
 
     It is outlined over the canvas, never drawn in it: the canvas' pixels stay the stored
@@ -491,7 +336,7 @@ def _extent_box(run: _Run) -> tuple[float, float, float, float] | None:
     return (left, top, right - left, bottom - top)
 
 
-def _canvas_panel(run: _Run) -> None:
+def _canvas_panel(run: EditRun) -> None:
     """Draw the canvas over the stored plane, its extent, and the status line."""
     state, plane, frame = _state(), run.plane, run.frame
     if frame is None:
@@ -540,7 +385,7 @@ def _canvas_panel(run: _Run) -> None:
                        "the planes are drawn on black.")
 
 
-def _apply_row(run: _Run, status: Any, where: str, applied_count: int) -> None:
+def _apply_row(run: EditRun, status: Any, where: str, applied_count: int) -> None:
     """Draw the status line of the collect-then-Apply way, with Apply and Discard."""
     fresh, plane = run.fresh, run.plane
     a = status.columns([3.2, 1.2, 1.1], vertical_alignment="center", gap="small")
@@ -582,7 +427,7 @@ def _editor(
     run = _settle(entry, plane, frame, image_frame, create, canvas_col)  # 1. choice
     _take_strokes(run)  # 2. strokes, applied
     with tools_col:  # 3. redraw
-        _tools_panel(run)
+        tools_panel(run)
     with canvas_col:
         _canvas_panel(run)
     with tools_col:  # invisible: the gestures on the canvas, the plane's extent over it, edits to lose

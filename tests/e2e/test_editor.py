@@ -254,6 +254,14 @@ def test_laptop_screen_shows_tools_canvas_and_undo_without_scrolling(
         context.close()
 
 
+def rested(page: Any) -> None:
+    """Wait until strokes applied (or refused) have left the canvas: it rests on the stored plane."""
+    wait_idle(page)
+    page.wait_for_function("() => window.__overlayStudioPending === false")
+    canvas_box(page)
+    page.wait_for_timeout(300)  # the emptied canvas repainted
+
+
 def test_a_stroke_past_a_small_plane_grows_it_or_with_the_size_kept_is_refused_and_not_left_painted(
     page: Any, server: str, tmp_path: Path
 ) -> None:
@@ -276,12 +284,12 @@ def test_a_stroke_past_a_small_plane_grows_it_or_with_the_size_kept_is_refused_a
     wait_idle(page)
     box = canvas_box(page)
     page.mouse.move(0, 0)
+    rested(page)
     before = page.locator(CANVAS).last.screenshot()
     stroke(page, [(0.7 * w, 0.7 * h), (0.9 * w, 0.9 * h)])  # far from the plane
     page.get_by_text("Nothing you drew lies on plane 6000", exact=False).first.wait_for()
     page.mouse.move(0, 0)
-    canvas_box(page)
-    page.wait_for_timeout(300)
+    rested(page)
     assert page.locator(CANVAS).last.screenshot() == before  # the refused stroke is gone
     assert "1 applied" in page.locator(".st-key-edit-status").inner_text()
     written = read_plane(download(page), 0x6000)

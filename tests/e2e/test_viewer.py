@@ -78,7 +78,9 @@ def test_inspect_wheel_zooms_about_the_pointer_and_double_click_fits(page: Any, 
     wait_idle(page)
     r0, rows, c0, cols = shown(page)
     assert rows < ROWS / 1.8 and cols < COLS / 1.8  # 1.25 ** 3 ≈ 1.95
-    assert abs(r0 + fy * rows - before[0]) <= 1.5 and abs(c0 + fx * cols - before[1]) <= 1.5
+    # the view is a window of whole image pixels, placed anew at each batch of notches (the
+    # browser sends the notches of 0.14 s together): the point may move by a pixel per batch
+    assert abs(r0 + fy * rows - before[0]) <= 3 and abs(c0 + fx * cols - before[1]) <= 3
     box = dict(page.locator(IMAGE).bounding_box())
     page.mouse.dblclick(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(page.get_by_text("of full size").first).to_contain_text("the whole image")

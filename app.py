@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from studio import memory, state
+from studio import memory, restore, state
 from studio.guard import guarded
 from studio.ui import sidebar
 
@@ -14,6 +14,7 @@ st.set_page_config(page_title="Overlay Studio", page_icon=ICON, layout="wide")
 memory.start_janitor()  # closed sessions' files freed within server.disconnectedSessionTTL
 memory.prepare_process()  # once per process, before any session holds a file (see studio/memory.py)
 state.init(st.session_state)
+restore.keep_on_reload()  # a reload of the tab brings its files and edits back (studio/restore.py)
 
 page = st.navigation([
     st.Page("pages/open.py", title="Open", url_path="", default=True, icon=":material/folder_open:"),

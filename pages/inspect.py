@@ -13,7 +13,7 @@ from studio.planes_info import absent_on_frame, frames_text, show_findings
 from studio.series import series_nav
 from studio.text import plain
 from studio.ui import require_active, severity_icon
-from studio.view import MAX_DISPLAY, render_view
+from studio.viewer import image_viewer
 
 # Less space above the title, and an image no taller than most of the window: the whole
 # image is in the first screen at 1366 x 768.
@@ -122,22 +122,13 @@ with controls_col:
         styles.append(PlaneStyle(p.group, color, opacity, visible, base.outline))
 
 with view_col, st.container(key="inspect.view"):
-    try:
-        view = render_view(entry, frame=frame, voi=voi, styles=styles, max_size=MAX_DISPLAY)
-    except OverlayError as exc:
-        st.error(plain(str(exc)))
-        st.stop()
-    if view.missing_reason:
-        reason = plain(view.missing_reason)
-        st.warning(f"The image cannot be shown ({reason}); the planes are drawn on black.")
-    g = view.geometry
-    caption = f"{plain(view.voi.name) if view.voi else ''} · shown at {g.scale:.0%} of full size"
+    # wheel zoom, drag to pan, right-drag window, double-click fit, ruler, cine
     absent = absent_on_frame(planes, frame, info.frames)
     if absent:  # a multi-frame plane elsewhere: say so rather than show nothing without a hint
         st.info(absent, icon=":material/info:")
-    # "content": the image's own size, never wider than its column, and (CSS above) never
-    # taller than most of the window, so all of it is in the first screen at 1366 x 768.
-    st.image(view.png, caption=caption, width="content", output_format="PNG")
+    view = image_viewer(entry, frame, voi, styles)
+    if view is None:
+        st.stop()
     st.download_button(
         "Burn-in PNG (full resolution)",
         data=lambda: full_view_png(ds, frame=frame, voi=view.voi or voi, styles=styles),

@@ -1,7 +1,8 @@
 """Two small browser-side helpers for the editor, as inline Streamlit v2 components.
 
 * :func:`keys` makes the drawing canvas send a stroke at mouse-up (not 200 ms later),
-  hides the canvas' own toolbar (its undo acts on the canvas only), listens for the keys
+  hides the canvas' own toolbar (its undo acts on the canvas only) and the frame it draws
+  over the image's edge pixels, listens for the keys
   ``st.button(..., shortcut=...)`` cannot bind
   (Streamlit reserves ``C`` and ``R``; punctuation such as ``[`` ``]`` ``+`` ``-`` is not
   supported) and reports the browser window's size, so the canvas can fit the screen.
@@ -102,27 +103,76 @@ export default function (component) {
         if (root && !root.querySelector("style[data-overlay-studio]")) {
           const style = document.createElement("style");
           style.dataset.overlayStudio = "1";
-          style.textContent = ".dc-toolbar { display: none !important; }";
+          // no toolbar; and no frame over the image's edge pixels: the canvas shows the plane as stored
+          style.textContent = ".dc-toolbar { display: none !important; } "
+            + ".dc-canvas { outline: none !important; }";
           root.appendChild(style);
         }
       }
     };
+    const isCanvas = (el) => el.classList && [...el.classList].some((c) => c.startsWith("st-key-canvas-"));
+    // A stroke that starts on the canvas is sent when the button is released, even off it.
+    // The canvas is emptied (a new generation, see studio/editor/strokes.py) when the server
+    // has applied strokes; if that lands while a stroke is being drawn, the drawing tool is
+    // made anew and the stroke is lost. Each drag's points are kept, and a drag during which
+    // the generation changed is drawn again on the emptied canvas (the same mouse events),
+    // then sent: no stroke is ever lost to a clear.
+    const generation = () => window.__overlayStudioGeneration;
+    self.onPointerDown = (e) => {
+      const path = e.composedPath ? e.composedPath() : [];
+      self.downHost = e.button === 0 ? path.find(isCanvas) || null : null;
+      self.drag = self.downHost && !self.replaying
+        ? { host: self.downHost, generation: generation(), points: [[e.clientX, e.clientY]] } : null;
+    };
+    self.onPointerMove = (e) => { if (self.drag) self.drag.points.push([e.clientX, e.clientY]); };
+    const sendFrom = (hosts) => {
+      for (const h of hosts) {
+        const root = canvasRoot(h);
+        const send = root && root.querySelector('button[aria-label="Update the app with this drawing"]');
+        if (send) send.click();
+      }
+    };
+    self.replay = (drag) => {
+      const root = canvasRoot(drag.host);
+      const upper = root && root.querySelector("canvas.upper-canvas");
+      if (!upper || !drag.host.isConnected) return;
+      self.replaying = true;
+      const fire = (type, [x, y], target) => target.dispatchEvent(new MouseEvent(type, {
+        bubbles: true, cancelable: true, composed: true, clientX: x, clientY: y, button: 0,
+        buttons: type === "mouseup" ? 0 : 1, view: window }));
+      const pts = drag.points;
+      fire("mousedown", pts[0], upper);
+      for (const p of pts.slice(1)) fire("mousemove", p, upper);
+      fire("mouseup", pts[pts.length - 1], upper);
+      self.replaying = false;
+      setTimeout(() => sendFrom([drag.host]), 0);
+    };
+    // What the new tool caught of the stroke after the canvas was emptied is taken back (the
+    // canvas' own undo, hidden with its toolbar), then the whole stroke is drawn again.
+    self.rescue = (drag) => {
+      const root = canvasRoot(drag.host);
+      const undo = root && root.querySelector('button[aria-label="Undo"]');
+      if (undo && !undo.disabled) undo.click();
+      setTimeout(() => self.replay(drag), 80);  // the canvas reloads its state first
+    };
     self.onPointerUp = (e) => {
+      const started = self.downHost, drag = self.drag;
+      self.downHost = null;
+      self.drag = null;
+      if (drag) drag.points.push([e.clientX, e.clientY]);
       if (!self.data.instant) return;
       const path = e.composedPath ? e.composedPath() : [];
-      const isCanvas = (el) => el.classList && [...el.classList].some((c) => c.startsWith("st-key-canvas-"));
-      const host = path.find(isCanvas);
+      const host = path.find(isCanvas) || started;
       const inCanvas = path.some((el) => el.classList && el.classList.contains("dc-canvas"));
       if (!host && !inCanvas) return;
       setTimeout(() => {
-        for (const h of host ? [host] : document.querySelectorAll('[class*="st-key-canvas-"]')) {
-          const root = canvasRoot(h);
-          const send = root && root.querySelector('button[aria-label="Update the app with this drawing"]');
-          if (send) send.click();
-        }
+        if (drag && drag.generation !== generation()) { self.rescue(drag); return; }  // emptied meanwhile
+        sendFrom(host ? [host] : document.querySelectorAll('[class*="st-key-canvas-"]'));
       }, 0);
     };
     self.tidier = setInterval(self.tidy, 400);  // a canvas mounted later (new plane or view)
+    window.addEventListener("pointerdown", self.onPointerDown, true);
+    window.addEventListener("pointermove", self.onPointerMove, true);
     window.addEventListener("pointerup", self.onPointerUp);
     window.addEventListener("keydown", self.onKey, true);
     window.addEventListener("resize", self.onResize);
@@ -138,6 +188,8 @@ export default function (component) {
   self.setStateValue = setStateValue;
   setTimeout(self.tidy, 0);
   return () => {
+    window.removeEventListener("pointerdown", self.onPointerDown, true);
+    window.removeEventListener("pointermove", self.onPointerMove, true);
     window.removeEventListener("pointerup", self.onPointerUp);
     window.removeEventListener("keydown", self.onKey, true);
     window.removeEventListener("resize", self.onResize);
@@ -159,9 +211,11 @@ export default function (component) {
     const img = document.createElement("img");
     const frame = document.createElement("div");
     frame.className = "ov-window";
-    box.append(img, frame);
+    const extent = document.createElement("div");
+    extent.className = "ov-extent";
+    box.append(img, extent, frame);
     parentElement.appendChild(box);
-    self = { box, img, frame, send: setTriggerValue };
+    self = { box, img, frame, extent, send: setTriggerValue };
     img.addEventListener("click", (e) => {
       const r = img.getBoundingClientRect();
       self.send("click", { x: (e.clientX - r.left) / r.width, y: (e.clientY - r.top) / r.height });
@@ -177,6 +231,14 @@ export default function (component) {
     left: (w.left * 100) + "%", top: (w.top * 100) + "%",
     width: (w.width * 100) + "%", height: (w.height * 100) + "%",
   });
+  const x = data.extent;
+  self.extent.style.display = x ? "block" : "none";
+  if (x) {
+    Object.assign(self.extent.style, {
+      left: (x.left * 100) + "%", top: (x.top * 100) + "%",
+      width: (x.width * 100) + "%", height: (x.height * 100) + "%",
+    });
+  }
   return () => { self.box.remove(); delete parentElement.__overlayOverview; };
 }
 """
@@ -185,6 +247,7 @@ _OVERVIEW_CSS = """
 .ov { position: relative; display: inline-block; line-height: 0; }
 .ov img { cursor: crosshair; display: block; border-radius: 2px; }
 .ov-window { position: absolute; border: 2px solid #ff9f1c; box-sizing: border-box; pointer-events: none; }
+.ov-extent { position: absolute; outline: 1px dashed #ffd400; pointer-events: none; }
 """
 
 _keys = st.components.v2.component("overlay_studio_keys", js=_KEYS_JS, isolate_styles=False)
@@ -247,16 +310,20 @@ def _new_presses(sent: object, memory: MutableMapping[str, Any]) -> list[str]:
 
 
 def overview(key: str, png: bytes, width: int, height: int,
-             window: tuple[float, float, float, float]) -> Click | None:
+             window: tuple[float, float, float, float],
+             extent: tuple[float, float, float, float] | None = None) -> Click | None:
     """Show the overview picture with ``window`` (left, top, width, height as fractions) outlined.
 
-    Returns the click of this run, or ``None``.
+    ``extent`` (the same fractions) is outlined dashed: where the plane lies. Returns the
+    click of this run, or ``None``.
     """
     src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     left, top, w, h = window
     result: Any = _overview(
         data={"src": src, "width": width, "height": height,
-              "window": {"left": left, "top": top, "width": w, "height": h}},
+              "window": {"left": left, "top": top, "width": w, "height": h},
+              "extent": None if extent is None else dict(zip(("left", "top", "width", "height"), extent,
+                                                             strict=True))},
         key=key, on_click_change=lambda: None,
     )
     click = result.get("click") if result is not None else None

@@ -19,6 +19,7 @@ plane's own frames.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,6 +33,7 @@ from overlay_core.model import Choice, OverlayPlane, group_hex, parse_group
 from overlay_core.planes.placement import (
     frame_map,
     image_shape,
+    origin_from_offset,
     origin_offset,
     plane_window,
     to_plane_space,
@@ -49,6 +51,8 @@ __all__ = [
     "apply_mask",
     "check_plane_frame",
     "combine",
+    "dropped_outside",
+    "grown",
 ]
 
 
@@ -272,6 +276,35 @@ def _outside_message(plane: OverlayPlane, rows: int, cols: int) -> str:
             "Draw inside the plane, or resize it to the image first.")
 
 
+def grown(plane: OverlayPlane, bits: NDArray[np.bool_], stroke: NDArray[np.bool_]
+           ) -> tuple[OverlayPlane, NDArray[np.bool_]] | None:
+    r"""Return the plane (and its bits) grown to hold an image-space ``stroke``, or ``None``.
+
+    ``stroke`` is image-sized, so the plane never grows past the image; a plane already
+    holding every set pixel of the stroke is not changed (``None``). Every frame is padded
+    alike; the Overlay Origin moves when the plane grows up or left.
+
+    >>> p = OverlayPlane(0x6000, 2, 2, origin=(2, 2))
+    >>> s = np.zeros((5, 5), bool); s[4, 0] = True
+    >>> q, b = grown(p, np.ones((1, 2, 2), bool), s)
+    >>> (q.rows, q.columns, q.origin), b[0].astype(int).tolist()
+    ((4, 3, (2, 1)), [[0, 1, 1], [0, 1, 1], [0, 0, 0], [0, 0, 0]])
+    """
+    rows_set, cols_set = np.nonzero(stroke.any(axis=1))[0], np.nonzero(stroke.any(axis=0))[0]
+    if not rows_set.size:
+        return None
+    r0, c0 = origin_offset(plane.origin)
+    top, left = min(r0, int(rows_set[0])), min(c0, int(cols_set[0]))
+    bottom = max(r0 + plane.rows, int(rows_set[-1]) + 1)
+    right = max(c0 + plane.columns, int(cols_set[-1]) + 1)
+    if (top, left, bottom, right) == (r0, c0, r0 + plane.rows, c0 + plane.columns):
+        return None
+    new = np.zeros((bits.shape[0], bottom - top, right - left), dtype=bool)
+    new[:, r0 - top:r0 - top + plane.rows, c0 - left:c0 - left + plane.columns] = bits
+    origin = origin_from_offset((top, left))
+    return replace(plane, rows=bottom - top, columns=right - left, origin=origin), new
+
+
 def apply_canvas(
     ds: Dataset,
     group: int,
@@ -280,18 +313,22 @@ def apply_canvas(
     mode: Mode | str = Mode.DRAW,
     frame: int = 0,
     fill: bool | None = None,
+    grow: bool = False,
 ) -> OverlayPlane:
     r"""Rasterise a canvas drawing onto one frame of a plane, as :func:`apply_mask` combines it.
 
     The drawing (:func:`overlay_core.edit.fabric.rasterize`) is rasterised at the plane's native
     resolution, in its own coordinates (its origin and size). A missing ``group`` becomes
-    an empty image-sized plane at origin ``1\1`` first.
+    an empty image-sized plane at origin ``1\1`` first. With ``grow``, a drawn (not erased)
+    stroke reaching past the plane grows it to hold the stroke (:func:`grown`: Rows, Columns
+    and Overlay Origin change, never past the image); without it, what falls outside the
+    plane is dropped.
 
     Raises
     ------
     InvalidArgumentError
         If nothing is drawn, or nothing drawn lies on the plane (e.g. beside a plane smaller
-        than the image); the message says where the plane lies.
+        than the image, without ``grow``); the message says where the plane lies.
     """
     mode = Mode.coerce(mode)
     if not json_data or not json_data.get("objects"):
@@ -304,9 +341,44 @@ def apply_canvas(
     check_plane_frame(plane, frame)
     from overlay_core.edit.fabric import rasterize  # the canvas's drawing: the CLI never needs it
 
-    stroke = rasterize(json_data, view, plane, fill=fill)
+    attrs = None
+    stroke = None
+    if grow and mode is not Mode.ERASE:
+        image_sized = OverlayPlane(plane.group, view.image_rows, view.image_cols)
+        whole = rasterize(json_data, view, image_sized, fill=fill)
+        bigger = grown(plane, bits, whole)
+        if bigger is not None:
+            plane, bits = bigger
+            attrs = Attributes(origin=plane.origin)
+        if (plane.rows, plane.columns, plane.origin) == (whole.shape[0], whole.shape[1], image_sized.origin):
+            stroke = whole  # the plane is the image: the stroke is already in its coordinates
+    if stroke is None:
+        stroke = rasterize(json_data, view, plane, fill=fill)
     if not stroke.any():
         raise InvalidArgumentError(_outside_message(plane, view.image_rows, view.image_cols))
     new = bits.copy()
     new[frame] = combine(bits[frame], stroke, mode)
-    return set_plane(ds, plane.group, new)
+    return set_plane(ds, plane.group, new, attrs)
+
+
+def dropped_outside(json_data: Mapping[str, Any] | None, view: ViewGeometry, plane: OverlayPlane,
+                    fill: bool | None = None) -> int:
+    """Count the image pixels of a drawing that lie outside ``plane`` (what a kept size drops).
+
+    >>> from overlay_core.render.geometry import fit_view
+    >>> line = {"type": "Line", "left": 2, "top": 0.5, "originX": "center", "originY": "center",
+    ...         "x1": -2, "y1": 0, "x2": 2, "y2": 0, "stroke": "black", "strokeWidth": 1}
+    >>> dropped_outside({"objects": [line]}, fit_view(4, 4), OverlayPlane(0x6000, 2, 2))
+    2
+    """
+    from overlay_core.edit.fabric import rasterize  # the canvas's drawing: the CLI never needs it
+
+    image_plane = OverlayPlane(plane.group, view.image_rows, view.image_cols)
+    whole = rasterize(json_data, view, image_plane, fill=fill)
+    inside = np.zeros_like(whole)
+    r0, c0 = origin_offset(plane.origin)
+    rs, cs = max(r0, 0), max(c0, 0)
+    re, ce = min(r0 + plane.rows, whole.shape[0]), min(c0 + plane.columns, whole.shape[1])
+    if rs < re and cs < ce:
+        inside[rs:re, cs:ce] = True
+    return int((whole & ~inside).sum())

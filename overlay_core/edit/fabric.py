@@ -213,12 +213,17 @@ def _shape(kind: str, obj: Mapping[str, Any], filled: bool) -> _Shape:
     return _Shape([sp for sp, _ in lines] if filled else [], [], lines, w, h)
 
 
-def _object_matrix(obj: Mapping[str, Any], width: float, height: float, default_origin: str) -> Affine:
-    """``fabric.Object.calcOwnMatrix``: local (centred) coordinates to display ``(x, y)``."""
+def _object_matrix(obj: Mapping[str, Any], width: float, height: float, default_origin: str,
+                   stroke: float | None = None) -> Affine:
+    """``fabric.Object.calcOwnMatrix``: local (centred) coordinates to display ``(x, y)``.
+
+    ``stroke`` overrides the object's stroke width in the placement (0: placed as if drawn
+    without a stroke, so the shape's own edge is where the pointer was).
+    """
     scale_x, scale_y = _num(obj, "scaleX", 1.0), _num(obj, "scaleY", 1.0)
     skew_x, skew_y = _num(obj, "skewX", 0.0), _num(obj, "skewY", 0.0)
     angle = math.radians(_num(obj, "angle", 0.0))
-    stroke = _num(obj, "strokeWidth", 1.0)
+    stroke = _num(obj, "strokeWidth", 1.0) if stroke is None else stroke
     flip_x, flip_y = _flag(obj, "flipX"), _flag(obj, "flipY")
     uniform = _flag(obj, "strokeUniform")
     ox = _origin(obj, "originX", "center" if default_origin == "center" else "left")
@@ -272,13 +277,18 @@ def _draw_object(
     own_fill = kind != "line" and not is_transparent(obj.get("fill"))
     filled = own_fill if fill is None else (fill and (kind in _AREA_TYPES or own_fill))
     shape = _shape(kind, obj, filled)
-    local_to_plane = raster.compose(_object_matrix(obj, shape.width, shape.height, default_origin), to_plane)
+    # A filled shape covers exactly the region dragged (or clicked) out, whatever the brush
+    # width: fabric puts the stroke's outer edge at the pointer, so the shape is placed as
+    # if it had no stroke, and the stroke is not drawn.
+    as_dragged = filled and kind in _AREA_TYPES
+    placement = _object_matrix(obj, shape.width, shape.height, default_origin, 0.0 if as_dragged else None)
+    local_to_plane = raster.compose(placement, to_plane)
     det = abs(float(np.linalg.det(local_to_plane[:, :2])))
     if det == 0:
         return None
     pixel = math.sqrt(det)  # plane pixels per local unit (geometric mean)
     stroke_width = _num(obj, "strokeWidth", 1.0)
-    has_stroke = stroke_width > 0 and not is_transparent(obj.get("stroke"))
+    has_stroke = stroke_width > 0 and not is_transparent(obj.get("stroke")) and not as_dragged
     if kind == "line" and not has_stroke:
         return None
     # half the stroke width in local units, along the local x and y axes: fabric scales

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 
+from pydicom.dataset import Dataset
+
 from overlay_core.errors import InvalidArgumentError
 from overlay_core.model import OverlayPlane
 from overlay_core.planes.placement import plane_window
@@ -25,6 +27,7 @@ __all__ = [
     "centre_of",
     "extent_view",
     "pan",
+    "pixel_spacing",
     "step_zoom",
     "zoom_window",
 ]
@@ -156,3 +159,34 @@ def canvas_width(window: Region, max_width: int, max_height: int, max_scale: flo
         raise InvalidArgumentError("The canvas needs at least one pixel of room.")
     scale = min(max_width / window.cols, max_height / window.rows, max_scale)
     return max(1, math.floor(window.cols * scale))
+
+
+def _pair(value: object) -> tuple[float, float] | None:
+    try:
+        row, col = (float(v) for v in value)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        return None
+    return (row, col) if row > 0 and col > 0 and math.isfinite(row) and math.isfinite(col) else None
+
+
+def pixel_spacing(ds: Dataset) -> tuple[float, float] | None:
+    r"""Return the distance in mm between pixel centres, ``(row, column)``, or ``None``.
+
+    (0028,0030) *Pixel Spacing* (row spacing first, PS3.3 C.7.6.2), in the dataset or in the
+    shared functional groups of an enhanced multi-frame image; else (0018,1164) *Imager
+    Pixel Spacing* of projection images. A missing, malformed or non-positive value gives
+    ``None`` (a ruler then measures pixels).
+
+    >>> ds = Dataset(); ds.PixelSpacing = [0.5, 0.25]
+    >>> pixel_spacing(ds), pixel_spacing(Dataset())
+    ((0.5, 0.25), None)
+    """
+    if "PixelSpacing" in ds:
+        return _pair(ds.PixelSpacing)
+    for shared in ds.get("SharedFunctionalGroupsSequence", None) or []:
+        for measures in shared.get("PixelMeasuresSequence", None) or []:
+            if "PixelSpacing" in measures:
+                return _pair(measures.PixelSpacing)
+    if "ImagerPixelSpacing" in ds:
+        return _pair(ds.ImagerPixelSpacing)
+    return None

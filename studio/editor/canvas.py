@@ -82,14 +82,24 @@ def draw_canvas(
     stroke_width: float,
     stroke_color: str,
     fill_color: str,
-    clear: int = 0,
+    generation: int = 0,
 ) -> dict[str, Any] | None:
     """Show the canvas over ``background_png`` (already ``view``-sized) and return its drawing.
 
-    A new ``clear`` value empties the mounted canvas (its initial drawing changes) without
-    remounting it.
+    A new ``generation`` empties the mounted canvas without remounting it: its initial
+    drawing becomes that generation's invisible marker (:func:`studio.editor.strokes.marker`),
+    which the canvas sends back with every drawing. (Any other key of the initial drawing
+    is set on the fabric canvas itself: ``"clear"`` once replaced its ``clear`` method, and
+    every later undo raised ``this.clear is not a function``.)
+
+    The canvas sends a drawing only when asked (``update_streamlit=False``): the key
+    listener (:func:`studio.browser.keys`) presses its send button at mouse-up, and a
+    closed polygon is sent by the canvas itself. So emptying the canvas never sends an
+    empty drawing that could overtake one holding strokes not yet applied.
     """
     from streamlit_drawable_canvas import st_canvas
+
+    from studio.editor.strokes import marker
 
     result = st_canvas(
         key=key,
@@ -100,8 +110,8 @@ def draw_canvas(
         stroke_width=stroke_width,
         stroke_color=stroke_color,
         fill_color=fill_color,
-        update_streamlit=True,
-        initial_drawing={"objects": [], "clear": clear},
+        update_streamlit=False,
+        initial_drawing={"objects": [marker(generation)]},
     )
     data = result.json_data
     return dict(data) if data else None

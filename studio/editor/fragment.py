@@ -1,12 +1,22 @@
 """The edit loop: canvas, tools, zoom and pan, undo/redo, in one ``st.fragment``.
 
-A stroke reruns this fragment only, not the page. Each run first takes the strokes the
-canvas sent that are not applied yet (:mod:`studio.editor.strokes`) and applies them one by
-one, each its own undo step; then it redraws the background from cached layers
-(:mod:`studio.editor.layers`), so the canvas shows the result in the same run. The canvas stays
-mounted (same key) while the user draws, so strokes drawn while the server is busy are
-never dropped; it is remounted, empty, only on undo/redo, a plane operation, or a new
-view (zoom, pan, frame, plane, window size).
+A stroke reruns this fragment only, not the page. Each run goes through three parts, in
+this order (:func:`_editor`):
+
+1. **choice** (:func:`_settle`): the keys pressed and the viewer gestures since the last run
+   change the tool, brush, zoom and pan; the view (window of the image, canvas size) follows;
+2. **strokes** (:func:`_take_strokes`): the strokes the canvas sent that are not applied yet
+   (:mod:`studio.editor.strokes`) are applied, each its own undo step;
+3. **redraw** (:func:`studio.editor.panel.tools_panel`, :func:`_canvas_panel`): the background
+   is rebuilt from cached layers (:mod:`studio.editor.layers`) in the same run, showing the
+   stored plane composited as Inspect composites it.
+
+The canvas stays mounted (same key) while the user draws, so strokes drawn while the server
+is busy are never dropped. Applied strokes stay drawn over the stored result until the
+pointer rests (an ``idle`` gesture, :mod:`studio.gestures`); the canvas is then emptied (a
+new *generation*, see :mod:`studio.editor.strokes`) and shows the stored plane alone. Undo,
+redo and plane operations empty it at once. It is remounted only for a new view (zoom,
+pan, frame, plane, window size).
 
 In the collect-then-Apply way (the *Apply on release* toggle off) strokes wait on the
 canvas until *Apply* (key ``apply``) writes them all as one undo step.
@@ -20,31 +30,49 @@ from __future__ import annotations
 
 import os
 import re
-from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import streamlit as st
 from pydicom.dataset import Dataset
 
+from overlay_core.edit import apply as edit
 from overlay_core.errors import OverlayError
 from overlay_core.model import OverlayPlane
-from overlay_core.render.geometry import ViewGeometry, fit_view
-from overlay_core.render.navigation import canvas_width, centre_of, extent_view, pan, step_zoom, zoom_window
+from overlay_core.planes.placement import origin_offset
+from overlay_core.render.geometry import fit_view
+from overlay_core.render.navigation import canvas_width, centre_of, step_zoom, zoom_window
 from overlay_core.render.styles import PlaneStyle, default_style
-from studio.browser import DEFAULT_VIEWPORT, keys, overview
+from overlay_core.render.windowing import Voi, VoiKind, manual_window
+from studio import gestures, restore
+from studio.browser import DEFAULT_VIEWPORT, keys
 from studio.editor import editing, tools  # tools: Fill (W) and the intensity range (issue 18)
 from studio.editor.canvas import canvas_key, draw_canvas
 from studio.editor.layers import background
+from studio.editor.panel import STROKE_LABELS, tools_panel
+from studio.editor.run import EditRun, voi_key
+from studio.editor.settings import (
+    PREFS,
+    SHORTCUTS,
+    brush_width,
+    keys_memory,
+    memory,
+    prefs,
+    set_tool,
+    step_width,
+    zoom_to,
+)
 from studio.editor.strokes import (
     ERASE_FILL,
     ERASE_STROKE,
     applied,
+    generation_of,
     mark_applied,
     new_objects,
     objects_of,
     stroke_mode,
 )
+from studio.gestures import Gesture, apply_zoom_pan, dragged_window
 from studio.measure import statistics_panel
 from studio.series import mark_is_stale
 from studio.state import LoadedFile
@@ -57,85 +85,15 @@ RERUN_ENV = "OVERLAY_STUDIO_EDITOR_RERUN"
 
 #: The plane picker's value for "a new plane".
 NEW = 0
-#: Every shortcut of the editor, as shown in its help: ``(keys, what they do)``.
-SHORTCUTS: tuple[tuple[str, str], ...] = (
-    ("B", "Brush (draw)"),
-    ("W", "Fill: click to fill the connected pixels near the clicked value"),
-    ("E", "Eraser on/off (any tool erases while it is on)"),
-    ("L / R / C / P", "Line / Rectangle / Circle / Polygon"),
-    ("[ and ]", "Thinner / thicker brush (in image pixels)"),
-    ("+ and -", "Zoom in / out"),
-    ("F", "Fit the whole image"),
-    ("Z", "Zoom to the plane's extent"),
-    ("← ↑ → ↓", "Pan by a quarter of the view"),
-    ("PageUp / PageDown", "Previous / next image frame"),
-    ("Ctrl+Z", "Undo"),
-    ("Ctrl+Shift+Z or Ctrl+Y", "Redo"),
-    ("Enter", "Apply (when strokes are collected, not applied on release)"),
-)
-#: Labels of history steps that change only pixels: undoing them reruns only the editor.
-_STROKE_LABELS = {"draw", "erase"}
-_WIDTHS = (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 64, 80, 96, 128)
-_TOOL_KEYS = {"Brush": "B", "Line": "L", "Rectangle": "R", "Circle": "C", "Polygon": "P"}
-_TOOL_ICONS = {"Brush": ":material/brush:", "Line": ":material/horizontal_rule:",
-               "Rectangle": ":material/crop_square:", "Circle": ":material/circle:",
-               "Polygon": ":material/pentagon:"}
 # Room kept under the canvas for its status line (and the Apply row), in px.
 _ROOM_BELOW = 78
 _ROOM_BELOW_APPLY = 104  # the status line with the Apply and Discard buttons
+#: The colour of the plane's extent outline (the overview's window is outlined alike).
+EXTENT_COLOUR = "#ff9f1c"
 
 
 def _state() -> Any:
     return st.session_state
-
-
-def _memory() -> dict[str, Any]:
-    """Return the editor's own bookkeeping: one dict, changed in place.
-
-    A run that a newer rerun interrupts may lose values it assigned to ``st.session_state``
-    keys, but not changes made inside an object those keys hold (measured: the count of
-    applied strokes fell behind the strokes applied). Values that must survive such a run
-    (the canvas in use, the strokes applied) live here.
-    """
-    memory = st.session_state.get("edit.memory")
-    if not isinstance(memory, dict):
-        memory = {}
-        st.session_state["edit.memory"] = memory
-    return memory
-
-
-#: The editor's settings, and the widget that shows each.
-_PREFS = {"width": ("edit.width", 6), "release": ("edit.release", True), "fill": ("edit.fill", True)}
-
-
-def _keys_memory() -> dict[str, Any]:
-    """Return where the key listener's last handled press is remembered."""
-    memory = _memory()
-    found = memory.get("keys")
-    if not isinstance(found, dict):
-        found = {}
-        memory["keys"] = found
-    return found
-
-
-def _prefs() -> dict[str, Any]:
-    """Return the editor's settings (brush width, apply on release, fill), kept in :func:`_memory`.
-
-    Streamlit drops a widget's value in some runs (one interrupted by a newer rerun, or a
-    rerun called from the fragment) and the widget then comes back at its default; the
-    settings are kept here and copied into the widgets before each is drawn.
-    """
-    memory = _memory()
-    prefs = memory.get("prefs")
-    if not isinstance(prefs, dict):
-        prefs = {name: default for name, (_, default) in _PREFS.items()}
-        memory["prefs"] = prefs
-    return prefs
-
-
-def _remember(name: str) -> None:
-    """Copy a settings widget's new value into :func:`_prefs` (its ``on_change``)."""
-    _prefs()[name] = _state()[_PREFS[name][0]]
 
 
 def _css_key(key: str) -> str:
@@ -151,51 +109,50 @@ def _rgba(color: tuple[int, int, int], alpha: float) -> str:
     return f"rgba({color[0]}, {color[1]}, {color[2]}, {alpha})"
 
 
-def _step_width(by: int) -> None:
-    prefs = _prefs()
-    width = int(prefs["width"])
-    if by > 0:
-        prefs["width"] = next((w for w in _WIDTHS if w > width), _WIDTHS[-1])
-    else:
-        prefs["width"] = next((w for w in reversed(_WIDTHS) if w < width), _WIDTHS[0])
+def _generation() -> int:
+    """Return the canvas generation: a new one empties the canvas (see :mod:`studio.editor.strokes`).
+
+    An edit made outside the fragment (a plane operation, an undo from the page) bumps the
+    session's nonce (:func:`studio.editor.editing.bump_nonce`); that starts a generation too.
+    """
+    mem = memory()
+    nonce = editing.nonce(_state())
+    if mem.get("nonce_seen") != nonce:
+        mem["nonce_seen"] = nonce
+        mem["generation"] = int(mem.get("generation", 0)) + 1
+    return int(mem.get("generation", 0))
 
 
-def _set_tool(tool: str) -> None:
-    state = _state()
-    state["edit.tool"] = tool
-    if tool == "Brush":
-        state["edit.mode"] = "draw"
+def _empty_canvas() -> None:
+    """Start a new canvas generation: the next run shows an empty canvas over the stored plane."""
+    mem = memory()
+    mem["generation"] = int(mem.get("generation", 0)) + 1
+    mem.pop("clear_pending", None)
 
 
-def _toggle_eraser() -> None:
-    state = _state()
-    state["edit.mode"] = "draw" if state.get("edit.mode") == "erase" else "erase"
+def _say(message: str | None, warning: bool = False) -> None:
+    """Keep ``message`` on the status line until the next action (``None`` clears it).
+
+    An error says why a stroke changed nothing; a warning, what it dropped.
+    """
+    memory()["message"] = None if message is None else (message, warning)
 
 
-def _history_step(entry: LoadedFile, redo: bool) -> None:
-    history = editing.history(entry)
-    label = history.redo_label if redo else history.undo_label
-    if label is None or entry.dataset is None:
-        return
-    (history.redo if redo else history.undo)(entry.dataset)
-    editing.bump_nonce(_state())
-    if label not in _STROKE_LABELS:
-        _state()["edit.rerun_app"] = True  # attributes or size changed: redraw the page
+def _applied_count(entry: LoadedFile) -> int:
+    """Return the strokes in effect: the stroke steps that undo can still take back."""
+    return sum(1 for label in editing.history(entry).undo_labels if label in STROKE_LABELS)
 
 
-def _zoom_to(entry_id: str, zoom: float, centre: tuple[float, float] | None) -> None:
-    state = _state()
-    state[f"edit.zoom.{entry_id}"] = zoom
-    if centre is not None:
-        state[f"edit.centre.{entry_id}"] = centre
-
-
-def _apply(entry: LoadedFile, plane: OverlayPlane, objects: list[Mapping[str, Any]], view: ViewGeometry,
-           frame: int, image_frame: int = 0) -> None:
+def _apply(run: EditRun, objects: list[Mapping[str, Any]]) -> OverlayPlane:
     """Apply objects in drawing order as one undo step, each drawing or erasing as it was drawn.
 
-    A plane that does not exist yet is created image-sized by the first object.
+    A plane that does not exist yet is created image-sized by the first object. Unless
+    *Keep the plane's size* is on, a stroke past the plane grows it; with it on, what falls
+    outside is dropped and the status line says how much.
     """
+    assert run.frame is not None
+    frame = run.frame
+    grow = not bool(prefs()["keep"])
     runs: list[tuple[str, list[Mapping[str, Any]]]] = []
     for obj in objects:
         mode = stroke_mode(obj)
@@ -204,251 +161,288 @@ def _apply(entry: LoadedFile, plane: OverlayPlane, objects: list[Mapping[str, An
         else:
             runs.append((mode, [obj]))
 
-    tool = str(_state().get("edit.tool", "Brush"))
-
-    def action(ds: Dataset) -> None:
+    def action(ds: Dataset) -> OverlayPlane:
+        plane = run.plane
         for mode, objs in runs:  # issue 18: Fill clicks, and every stroke within the intensity range
-            tools.apply_objects(ds, plane.group, objs, view, mode, frame, image_frame, tool)
+            plane = tools.apply_objects(ds, run.plane.group, objs, run.view, mode, frame, run.image_frame,
+                                        run.tool, grow=grow)
+        return plane
 
-    editing.run(entry, runs[0][0] if len(runs) == 1 else "draw", action)
+    dropped = 0
+    if not grow and not run.create and run.tool != tools.FILL:
+        dropped = sum(edit.dropped_outside({"objects": objs}, run.view, run.plane)
+                      for mode, objs in runs if mode != "erase")
+    plane = editing.run(run.entry, runs[0][0] if len(runs) == 1 else "draw", action)
+    _say(f"{dropped} drawn pixel{'s' if dropped != 1 else ''} outside plane {run.plane.group_hex} "
+         "were dropped: Keep the plane's size is on." if dropped else None, warning=True)
+    return plane
+
+
+# --- 1. choice: keys, gestures, the view ---------------------------------------------------
+
+
+def _sub_memory(name: str) -> dict[str, Any]:
+    found = memory().get(name)
+    if not isinstance(found, dict):
+        found = memory()[name] = {}
+    return found
+
+
+def _drag_window(entry: LoadedFile, gesture: Gesture) -> None:
+    """Change the editor's window by a right-button drag (a colour image has none)."""
+    used = memory().get("voi_used")
+    if not isinstance(used, Voi) or used.kind is not VoiKind.WINDOW:
+        return
+    centre, width = dragged_window(used.center, used.width, gesture.dx, gesture.dy)
+    _state()[voi_key(entry)] = manual_window(centre, width)
+
+
+def _settle(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_frame: int, create: bool,
+            canvas_col: Any) -> EditRun:
+    """Take the keys and gestures of this run; return the run with its tool and view."""
+    state = _state()
+    info = entry.image_info()
+    rows, cols = info.rows, info.columns
+    state.setdefault("edit.tool", "Brush")
+    state.setdefault("edit.mode", "draw")
+    zoom_key, centre_key = f"edit.zoom.{entry.id}", f"edit.centre.{entry.id}"
+    with canvas_col:
+        presses, size = keys("edit.keys", keys_memory(), instant=state.get("edit.tool") != "Polygon")
+    moves = gestures.take("edit.gestures", _sub_memory("gestures"))
+    last_scale = float(memory().get("scale", 1.0))
+    for pressed in presses:
+        if pressed in ("[", "]"):
+            step_width(1 if pressed == "]" else -1, last_scale)
+        elif pressed in ("+", "=", "-"):
+            zoom_to(entry.id, step_zoom(float(state.get(zoom_key, 1)), 1 if pressed != "-" else -1), None)
+        elif pressed == "r":
+            set_tool("Rectangle")
+        elif pressed == "c":
+            set_tool("Circle")
+    for gesture in moves:
+        if gesture.kind == "idle":
+            memory()["idle"] = True
+            continue
+        if gesture.kind == "window":
+            _drag_window(entry, gesture)
+            continue
+        before = float(state.get(zoom_key, 1))
+        zoom, centre = apply_zoom_pan(gesture, before, zoom_window(rows, cols, before, state.get(centre_key)),
+                                      rows, cols)
+        zoom_to(entry.id, zoom, centre)
+
+    zoom = float(state.get(zoom_key, 1))
+    window = zoom_window(rows, cols, zoom, state.get(centre_key))
+    if state.get(centre_key) != centre_of(window):
+        state[centre_key] = centre_of(window)
+    found = prefs()
+    room = _ROOM_BELOW if found["release"] else _ROOM_BELOW_APPLY
+    max_height = max(200, size.height - size.top - room)
+    width = canvas_width(window, max(120, size.column), max_height)
+    view = fit_view(rows, cols, region=window, width=width)
+    memory()["scale"] = view.scale
+    brush = brush_width(found["width"], view.scale)
+    for name, (widget, _) in PREFS.items():
+        if name != "width":
+            state[widget] = found[name]  # before the widgets are drawn
+    return EditRun(entry, plane, frame, image_frame, create, rows, cols, size, zoom, window, view,
+                str(state["edit.tool"]), str(state["edit.mode"]), brush, bool(found["release"]),
+                default_style(plane))
+
+
+# --- 2. strokes: what the canvas sent, applied ---------------------------------------------
+
+
+def _take_strokes(run: EditRun) -> None:
+    """Apply the strokes the canvas sent and no run has applied yet (when applying on release).
+
+    Runs before anything is drawn, so undo and the background already show them in this run.
+    """
+    if run.frame is None:
+        return
+    state, mem = _state(), memory()
+    # A new plane, frame or view mounts a new canvas; its key is never used twice.
+    base = (run.entry.id, run.plane.group, run.frame, run.view)
+    if mem.get("canvas_base") != base:
+        mem["canvas_base"] = base
+        mem["canvas_serial"] = int(mem.get("canvas_serial", 0)) + 1
+    run.key = canvas_key(run.entry.id, run.plane.group, run.frame, run.view, int(mem["canvas_serial"]))
+    if mem.pop("idle", False) and mem.pop("clear_pending", False):
+        _empty_canvas()  # the user paused: the canvas shows the stored plane alone
+    run.generation = _generation()
+    seen = state.get(run.key)
+    drawing = seen.get("drawing", {}).get("raw") if isinstance(seen, Mapping) else None
+    run.drawing = drawing
+    # Ready once the browser has said how big it is and the canvas has its background.
+    run.ready = (isinstance(seen, Mapping) and seen.get("backgroundFit") is not None
+                 and run.size is not DEFAULT_VIEWPORT)
+    objects = objects_of(drawing)
+    run.done = applied(mem, run.key, generation_of(drawing))
+    run.fresh = new_objects(objects, run.done)
+    if drawing is not None and not objects:
+        # The canvas said it is empty (cleared): an identical new stroke is a new stroke.
+        # A run without the canvas' value (dropped by an interrupted rerun, or not sent
+        # yet) says nothing: forgetting then would apply every stroke again.
+        run.done.clear()
+    fill = run.tool == tools.FILL  # a Fill click applies at once, and leaves no marker painted
+    if not ((run.release or fill) and run.fresh):
+        return
+    _say(None)
+    grew = False
+    for index, obj in enumerate(run.fresh):
+        try:
+            after = _apply(run, [obj])
+        except OverlayError as exc:
+            _say(str(exc))  # a stroke that cannot apply is reported once, and not left painted
+            mark_applied(run.done, obj)
+            continue
+        mark_applied(run.done, obj)
+        if run.create:  # the plane now exists: the rest of the strokes go to it after a rerun
+            for later in run.fresh[index + 1:]:
+                mark_applied(run.done, later)
+            state[editing.select_key(run.entry)] = run.plane.group
+            _empty_canvas()
+            st.rerun(scope="app")
+        if (after.rows, after.columns, after.origin) != (run.plane.rows, run.plane.columns, run.plane.origin):
+            grew = True  # its size and origin show on the page, above the fragment
+            run.plane = after
+    run.fresh = []
+    if fill:
+        _empty_canvas()
+    # Emptied once the user pauses (the gestures component says so): emptied at once, a
+    # stroke sent from the old canvas and one sent from the new could reach the server in
+    # one rerun, and only the later drawing would be read. Until then the strokes show over
+    # the stored result, where they are.
+    mem["clear_pending"] = int(mem.get("pending_serial", 0)) + 1
+    mem["pending_serial"] = mem["clear_pending"]
+    if grew:
+        st.rerun(scope="app")
+
+
+# --- 3. redraw: the tools, the canvas over the stored plane ---------------------------------
+
+
+def _extent_box(run: EditRun) -> tuple[float, float, float, float] | None:
+    """Return the plane's extent in canvas pixels (left, top, width, height), cut to the canvas.
+
+    It is outlined over the canvas, never drawn in it: the canvas' pixels stay the stored
+    plane's.
+    """
+    if run.create:
+        return None
+    v = run.view
+    r0, c0 = origin_offset(run.plane.origin)
+    x0, y0 = v.image_to_display(r0, c0)
+    x1, y1 = v.image_to_display(r0 + run.plane.rows, c0 + run.plane.columns)
+    left, top = max(x0, 0.0), max(y0, 0.0)
+    right, bottom = min(x1, float(v.display_width)), min(y1, float(v.display_height))
+    if right <= left or bottom <= top:
+        return None
+    return (left, top, right - left, bottom - top)
+
+
+def _canvas_panel(run: EditRun) -> None:
+    """Draw the canvas over the stored plane, its extent, and the status line."""
+    state, plane, frame = _state(), run.plane, run.frame
+    if frame is None:
+        st.info(f"Plane {plane.group_hex} has no frame on image frame {run.image_frame + 1}: pick another "
+                "frame, or copy a frame of the plane here.")
+        return
+    styles = [] if run.create else [run.style]
+    try:
+        shown = background(run.entry, run.image_frame, run.view, _others(run.entry, plane) + styles, state,
+                           state.get(voi_key(run.entry)))
+    except OverlayError as exc:
+        st.error(plain(str(exc)))
+        return
+    memory()["voi_used"] = shown.voi
+    colour = run.style.color
+    if run.size is DEFAULT_VIEWPORT:
+        # The browser has not said how big its window is: this canvas is replaced by one
+        # of the real size in a moment, and a stroke drawn on it now would be lost.
+        st.html(f"<style>.st-key-{_css_key(run.key)}{{pointer-events:none;opacity:.6}}</style>")
+    fill = bool(prefs()["fill"])
+    fill_colour = ERASE_FILL if run.mode == "erase" else _rgba(colour, 0.45)
+    draw_canvas(
+        key=run.key, background_png=shown.png, view=run.view, tool=run.tool,
+        stroke_width=max(0.5, round(run.brush * run.view.scale, 2)),
+        stroke_color=ERASE_STROKE if run.mode == "erase" else _rgba(colour, 0.85),
+        fill_color=fill_colour if fill else "rgba(0, 0, 0, 0)",
+        generation=run.generation,
+    )
+    w = run.view.region
+    status = st.container(key="edit.status")
+    message = memory().get("message")
+    if isinstance(message, tuple):
+        (status.warning if message[1] else status.error)(plain(str(message[0])))
+    applied_count = _applied_count(run.entry)
+    where = ((f" (frame {frame + 1} of {plane.frames})" if plane.frames > 1 else "")
+             + f" · image rows {w.row0}–{w.row0 + w.rows - 1}, columns {w.col0}–{w.col0 + w.cols - 1}")
+    if run.release:
+        status.caption(f"Drawing on plane {plane.group_hex}{where} · "
+                       + (f"{applied_count} applied on release" if run.ready else "the canvas is loading…")
+                       + (" · click the first point again to close the polygon; it applies when closed"
+                          if run.tool == "Polygon" else ""))
+    else:
+        _apply_row(run, status, where, applied_count)
+    if shown.missing_reason:
+        status.caption(f"The image cannot be shown ({shown.missing_reason}); "
+                       "the planes are drawn on black.")
+
+
+def _apply_row(run: EditRun, status: Any, where: str, applied_count: int) -> None:
+    """Draw the status line of the collect-then-Apply way, with Apply and Discard."""
+    fresh, plane = run.fresh, run.plane
+    a = status.columns([3.2, 1.2, 1.1], vertical_alignment="center", gap="small")
+    a[0].caption(
+        f"Drawing on plane {plane.group_hex}{where} · {applied_count} applied · "
+        + (f"{len(fresh)} shape{'s' if len(fresh) != 1 else ''} drawn, not yet applied"
+           if fresh else "nothing drawn yet: draw, then Apply")
+        + (" · click the first point again to close the polygon" if run.tool == "Polygon" else ""))
+    if a[1].button("Apply", key="apply", type="primary", icon=":material/check:", shortcut="Enter",
+                   disabled=not fresh, width="stretch", help="Write the strokes into the plane (Enter)."):
+        try:
+            after = _apply(run, fresh)
+        except OverlayError as exc:
+            _say(str(exc))
+        else:
+            for obj in fresh:
+                mark_applied(run.done, obj)
+            _empty_canvas()
+            grew = (after.rows, after.columns, after.origin) != (plane.rows, plane.columns, plane.origin)
+            if run.create or grew:
+                if run.create:
+                    _state()[editing.select_key(run.entry)] = plane.group
+                st.rerun(scope="app")
+        st.rerun(scope="fragment")
+    if a[2].button("Discard", key="edit.discard", icon=":material/ink_eraser_off:", disabled=not fresh):
+        for obj in fresh:
+            mark_applied(run.done, obj)
+        _empty_canvas()
+        st.rerun(scope="fragment")
 
 
 def _editor(
     entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_frame: int, create: bool
 ) -> None:
     """Run the edit loop once (see the module docstring); :func:`editor` wraps it in a fragment."""
-    state = _state()
-    if state.pop("edit.rerun_app", False):
+    if _state().pop("edit.rerun_app", False):
         st.rerun(scope="app")
-    info = entry.image_info()
-    rows, cols = info.rows, info.columns
-    state.setdefault("edit.tool", "Brush")
-    state.setdefault("edit.mode", "draw")
-    prefs = _prefs()
-    zoom_key, centre_key = f"edit.zoom.{entry.id}", f"edit.centre.{entry.id}"
-
     canvas_col, tools_col = st.columns([2.5, 1.5], gap="small")
+    run = _settle(entry, plane, frame, image_frame, create, canvas_col)  # 1. choice
+    _take_strokes(run)  # 2. strokes, applied
+    with tools_col:  # 3. redraw
+        tools_panel(run)
     with canvas_col:
-        presses, size = keys("edit.keys", _keys_memory(), instant=state.get("edit.tool") != "Polygon")
-    for pressed in presses:
-        if pressed in ("[", "]"):
-            _step_width(1 if pressed == "]" else -1)
-        elif pressed in ("+", "=", "-"):
-            _zoom_to(entry.id, step_zoom(float(state.get(zoom_key, 1)), 1 if pressed != "-" else -1), None)
-        elif pressed == "r":
-            _set_tool("Rectangle")
-        elif pressed == "c":
-            _set_tool("Circle")
-
-    memory = _memory()
-    zoom = float(state.get(zoom_key, 1))
-    window = zoom_window(rows, cols, zoom, state.get(centre_key))
-    if state.get(centre_key) != centre_of(window):
-        state[centre_key] = centre_of(window)
-    room = _ROOM_BELOW if prefs["release"] else _ROOM_BELOW_APPLY
-    max_height = max(200, size.height - size.top - room)
-    width = canvas_width(window, max(120, size.column), max_height)
-    view = fit_view(rows, cols, region=window, width=width)
-    scale = view.scale
-    release = bool(prefs["release"])
-    mode = str(state["edit.mode"])
-    tool = str(state["edit.tool"])
-    brush = int(prefs["width"])
-    for name, (widget, _) in _PREFS.items():
-        state[widget] = prefs[name]  # before the widgets are drawn
-    style = default_style(plane)
-
-    # --- strokes the canvas sent: applied before anything is drawn, so undo and the
-    # background already show them in this run ---
-    key, done, fresh, ready = "", Counter[str](), list[Mapping[str, Any]](), False
-    drawing = None
-    message: str | None = None
-    if frame is not None:
-        # A new plane, frame or view mounts a new canvas; its key is never used twice.
-        base = (entry.id, plane.group, frame, view)
-        if memory.get("canvas_base") != base:
-            memory["canvas_base"] = base
-            memory["canvas_serial"] = int(memory.get("canvas_serial", 0)) + 1
-        key = canvas_key(entry.id, plane.group, frame, view, int(memory["canvas_serial"]))
-        seen = state.get(key)
-        drawing = seen.get("drawing", {}).get("raw") if isinstance(seen, Mapping) else None
-        # Ready once the browser has said how big it is and the canvas has its background.
-        ready = (isinstance(seen, Mapping) and seen.get("backgroundFit") is not None
-                 and size is not DEFAULT_VIEWPORT)
-        objects = objects_of(drawing)
-        done = applied(memory, key)
-        fresh = new_objects(objects, done)
-        if drawing is not None and not objects:
-            # The canvas said it is empty (cleared): an identical new stroke is a new stroke.
-            # A run without the canvas' value (dropped by an interrupted rerun, or not sent
-            # yet) says nothing: forgetting then would apply every stroke again.
-            done.clear()
-        if (release or tool == tools.FILL) and fresh:  # a Fill click applies at once
-            refused = False
-            for index, obj in enumerate(fresh):
-                try:
-                    _apply(entry, plane, [obj], view, frame, image_frame)
-                except OverlayError as exc:
-                    message = str(exc)
-                    mark_applied(done, obj)  # a stroke that cannot apply is reported once
-                    refused = True
-                    continue
-                mark_applied(done, obj)
-                memory["strokes"] = int(memory.get("strokes", 0)) + 1
-                if create:  # the plane now exists: the rest of the strokes go to it after a rerun
-                    for later in fresh[index + 1:]:
-                        mark_applied(done, later)
-                    state[editing.select_key(entry)] = plane.group
-                    st.rerun(scope="app")
-            fresh = []
-            if refused or tool == tools.FILL:  # nothing to keep painted (a click marker): a new canvas
-                memory["canvas_serial"] = int(memory["canvas_serial"]) + 1
-                key = canvas_key(entry.id, plane.group, frame, view, int(memory["canvas_serial"]))
-                done = applied(memory, key)
-
-    # --- tools (right) ---
-    with tools_col:
-        t = st.columns(3, gap="small")
-        for i, name in enumerate(("Brush", "Line", "Rectangle", "Circle", "Polygon")):
-            shortcut = _TOOL_KEYS[name] if name not in ("Rectangle", "Circle") else None
-            t[i % 3].button("", key=f"edit.tool.{name.lower()}", icon=_TOOL_ICONS[name],
-                            type="primary" if tool == name else "secondary", shortcut=shortcut,
-                            help=f"{name} ({_TOOL_KEYS[name]})", on_click=_set_tool, args=(name,),
-                            width="stretch")
-        tools.fill_button(t[2], tool)  # issue 18
-        t[0].button("", key="edit.eraser", icon=":material/ink_eraser:", shortcut="E",
-                    type="primary" if mode == "erase" else "secondary", on_click=_toggle_eraser,
-                    help="Eraser on/off (E): while on, every tool erases", width="stretch")
-        history = editing.history(entry)
-        u = st.columns([1, 1.35], gap="small")  # Redo's shortcut hint is the longer one
-        u[0].button("Undo", key="edit.undo", icon=":material/undo:", shortcut="Ctrl+Z", width="stretch",
-                    disabled=not history.can_undo, on_click=_history_step, args=(entry, False),
-                    help=f"Undo {history.undo_label} (Ctrl+Z)" if history.undo_label else "Nothing to undo")
-        u[1].button("Redo", key="edit.redo", icon=":material/redo:", shortcut="Ctrl+Shift+Z", width="stretch",
-                    disabled=not history.can_redo, on_click=_history_step, args=(entry, True),
-                    help=f"Redo {history.redo_label} (Ctrl+Shift+Z or Ctrl+Y)" if history.redo_label
-                    else "Nothing to redo")
-        # Ctrl+Y redoes too: a second button, hidden by the page's style, carries that shortcut.
-        st.button("Redo", key="edit.redo_y", shortcut="Ctrl+Y", disabled=not history.can_redo,
-                  on_click=_history_step, args=(entry, True), type="tertiary", help="Redo (Ctrl+Y)")
-        o = st.columns([1.35, 1], gap="small")
-        o[0].toggle("Apply on release", key="edit.release", on_change=_remember, args=("release",),
-                    help="On: each stroke is written when you release the mouse (one undo step each). "
-                    "Off: strokes wait on the canvas until you press Apply.")
-        o[1].toggle("Fill shapes", key="edit.fill", on_change=_remember, args=("fill",),
-                    help="Fill rectangles, circles and polygons.")
-        st.slider("Brush, image pixels", 1, _WIDTHS[-1], key="edit.width", on_change=_remember,
-                  args=("width",), help="The stroke width in pixels of the image; [ and ] change it.")
-        tools.options(entry, image_frame, tool)  # issue 18: Fill settings, intensity range
-        st.caption(f"{'Erasing' if mode == 'erase' else 'Drawing'} with the {tool.lower()} · "
-                   f"{brush} image px = {brush * scale:.1f} screen px at {scale:.2f}×")
-        z = st.columns(4, gap="small")
-        z[0].button("", key="edit.zoom_in", icon=":material/zoom_in:", help="Zoom in (+)", width="stretch",
-                    on_click=_zoom_to, args=(entry.id, step_zoom(zoom, 1), None))
-        z[1].button("", key="edit.zoom_out", icon=":material/zoom_out:", help="Zoom out (-)", width="stretch",
-                    on_click=_zoom_to, args=(entry.id, step_zoom(zoom, -1), None))
-        z[2].button("", key="edit.fit", icon=":material/fit_screen:", shortcut="F", width="stretch",
-                    help="Fit the whole image (F)", on_click=_zoom_to, args=(entry.id, 1.0, None))
-        ext_zoom, ext_centre = extent_view(plane, rows, cols)
-        z[3].button("", key="edit.extent", icon=":material/center_focus_strong:", shortcut="Z",
-                    width="stretch",
-                    help="Zoom to the plane's extent (Z)", on_click=_zoom_to,
-                    args=(entry.id, ext_zoom, ext_centre), disabled=create)
-        p = st.columns(4, gap="small")
-        for column, (name, icon, arrow, down, right) in zip(p, (
-            ("left", ":material/arrow_back:", "Left", 0, -0.25),
-            ("up", ":material/arrow_upward:", "Up", -0.25, 0),
-            ("down", ":material/arrow_downward:", "Down", 0.25, 0),
-            ("right", ":material/arrow_forward:", "Right", 0, 0.25),
-        ), strict=True):
-            column.button("", key=f"edit.pan.{name}", icon=icon, shortcut=arrow, width="stretch",
-                          help=f"Pan {name} ({arrow})", disabled=zoom <= 1,
-                          on_click=_zoom_to, args=(entry.id, zoom, pan(window, rows, cols, down, right)))
-        with st.popover("Shortcuts", icon=":material/keyboard:", width="stretch"):
-            st.table({"Keys": [k for k, _ in SHORTCUTS], "Action": [a for _, a in SHORTCUTS]})
-        thumb = fit_view(rows, cols, width=canvas_width(fit_view(rows, cols).region, 220, 160))
-        try:
-            small = background(entry, image_frame, thumb, [style] if not create else [], state)
-        except OverlayError:
-            small = None
-        if small is not None:
-            click = overview("edit.overview", small.png, thumb.display_width, thumb.display_height,
-                             (window.col0 / cols, window.row0 / rows, window.cols / cols, window.rows / rows))
-            if click is not None:
-                _zoom_to(entry.id, max(zoom, 2.0), (click.y * rows, click.x * cols))
-                st.rerun(scope="fragment")
-            st.caption(f"Zoom {zoom:g}× · click the overview to centre the view there.")
-
-    # --- the canvas (left) ---
-    with canvas_col:
-        if frame is None:
-            st.info(f"Plane {plane.group_hex} has no frame on image frame {image_frame + 1}: pick another "
-                    "frame, or copy a frame of the plane here.")
-            return
-        styles = [] if create else [style]
-        try:
-            shown = background(entry, image_frame, view, _others(entry, plane) + styles, state)
-        except OverlayError as exc:
-            st.error(plain(str(exc)))
-            return
-        colour = style.color
-        if size is DEFAULT_VIEWPORT:
-            # The browser has not said how big its window is: this canvas is replaced by one
-            # of the real size in a moment, and a stroke drawn on it now would be lost.
-            st.html(f"<style>.st-key-{_css_key(key)}{{pointer-events:none;opacity:.6}}</style>")
-        draw_canvas(
-            key=key, background_png=shown.png, view=view, tool=tool,
-            stroke_width=max(0.5, round(brush * scale, 2)),
-            stroke_color=ERASE_STROKE if mode == "erase" else _rgba(colour, 0.85),
-            fill_color=(ERASE_FILL if mode == "erase" else _rgba(colour, 0.45))
-            if prefs["fill"] else "rgba(0, 0, 0, 0)",
-            clear=editing.nonce(state),
-        )
-        w = view.region
-        status = st.container(key="edit.status")
-        if message:
-            status.error(plain(message))
-        applied_count = int(memory.get("strokes", 0))
-        where = ((f" (frame {frame + 1} of {plane.frames})" if plane.frames > 1 else "")
-                 + f" · image rows {w.row0 + 1}–{w.row0 + w.rows}, columns {w.col0 + 1}–{w.col0 + w.cols}")
-        if release:
-            status.caption(f"Drawing on plane {plane.group_hex}{where} · "
-                           + (f"{applied_count} applied on release" if ready else "the canvas is loading…")
-                           + (" · click the first point again to close the polygon; it applies when closed"
-                              if tool == "Polygon" else ""))
-        else:
-            a = status.columns([3.2, 1.2, 1.1], vertical_alignment="center", gap="small")
-            a[0].caption(
-                f"Drawing on plane {plane.group_hex}{where} · {applied_count} applied · "
-                + (f"{len(fresh)} shape{'s' if len(fresh) != 1 else ''} drawn, not yet applied"
-                   if fresh else "nothing drawn yet: draw, then Apply")
-                + (" · click the first point again to close the polygon" if tool == "Polygon" else ""))
-            if a[1].button("Apply", key="apply", type="primary", icon=":material/check:", shortcut="Enter",
-                           disabled=not fresh, width="stretch",
-                           help="Write the strokes into the plane (Enter)."):
-                try:
-                    _apply(entry, plane, fresh, view, frame, image_frame)
-                except OverlayError as exc:
-                    st.error(plain(str(exc)))
-                else:
-                    for obj in fresh:
-                        mark_applied(done, obj)
-                    memory["strokes"] = applied_count + len(fresh)
-                    editing.bump_nonce(state)
-                    if create:
-                        state[editing.select_key(entry)] = plane.group
-                        st.rerun(scope="app")
-                    st.rerun(scope="fragment")
-            if a[2].button("Discard", key="edit.discard", icon=":material/ink_eraser_off:",
-                           disabled=not fresh):
-                editing.bump_nonce(state)
-                st.rerun(scope="fragment")
-        if shown.missing_reason:
-            status.caption(f"The image cannot be shown ({shown.missing_reason}); "
-                           "the planes are drawn on black.")
-        if not create:  # issue 18: statistics always shown, as stored after this run's strokes
-            statistics_panel(entry, plane, image_frame, "edit")
-    if mark_is_stale(state, entry):  # the sidebar's unsaved mark flipped: redraw it at once
+        _canvas_panel(run)
+    with tools_col:  # invisible: the gestures on the canvas, the plane's extent over it, edits to lose
+        gestures.show("edit.gestures", canvas=True, view=run.key, extent=_extent_box(run),
+                      generation=run.generation, pending=int(memory().get("clear_pending") or 0))
+        restore.say_unsaved("edit.unsaved")
+    if not create:  # issue 18: statistics always shown, as stored after this run's strokes
+        with tools_col:
+            statistics_panel(entry, run.plane, image_frame, "edit")
+    if mark_is_stale(_state(), entry):  # the sidebar's unsaved mark flipped: redraw it at once
         st.rerun(scope="app")
 
 

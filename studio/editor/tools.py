@@ -35,7 +35,7 @@ from overlay_core.edit.masking import IntensityRange, limited
 from overlay_core.errors import InvalidArgumentError, OverlayError
 from overlay_core.model import OverlayPlane
 from overlay_core.planes.placement import image_shape
-from overlay_core.planes.reading import overlay_groups
+from overlay_core.planes.reading import overlay_groups, read_plane
 from overlay_core.planes.writing import set_plane
 from overlay_core.render.geometry import ViewGeometry
 from overlay_core.render.pixels import frame_image, modality_frame
@@ -104,25 +104,26 @@ def click_point(obj: Mapping[str, Any], view: ViewGeometry) -> tuple[int, int]:
 
 def apply_objects(
     ds: Dataset, group: int, objects: Sequence[Mapping[str, Any]], view: ViewGeometry, mode: str,
-    frame: int, image_frame: int, tool: str,
-) -> None:
+    frame: int, image_frame: int, tool: str, grow: bool = True,
+) -> OverlayPlane:
     """Apply canvas objects to plane frame ``frame`` (on ``image_frame``), within the intensity range.
 
     With the Fill tool each object is a click; otherwise the objects are drawn as
-    :func:`overlay_core.edit.apply.apply_canvas` draws them. A plane that does not exist yet
-    is created empty and image-sized first.
+    :func:`overlay_core.edit.apply.apply_canvas` draws them (``grow``: a stroke past the plane
+    grows it). A plane that does not exist yet is created empty and image-sized first.
+    Returns the plane as it is now.
     """
-    with limited(ds, group, current_range(), image_frame):  # the shown frame's values decide
+    with limited(ds, group, current_range(), image_frame) as values:  # the shown frame's values decide
         if tool != FILL:
-            edit.apply_canvas(ds, group, {"objects": list(objects)}, view, mode, frame)
-            return
+            return edit.apply_canvas(ds, group, {"objects": list(objects)}, view, mode, frame, grow=grow)
         if group not in overlay_groups(ds):
             _, rows, cols = image_shape(ds, "to fill")
             set_plane(ds, group, np.zeros((rows, cols), bool))
         state = _state()
         for obj in objects:
             fill(ds, group, click_point(obj, view), image_frame, float(state.get(_TOLERANCE, 0.0)),
-                 int(state.get(_CONNECTIVITY, 4)), mode)
+                 int(state.get(_CONNECTIVITY, 4)), mode, values=values)
+    return read_plane(ds, group)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

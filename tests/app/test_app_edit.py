@@ -244,12 +244,19 @@ def test_zoomed_view_maps_to_the_window(edit_app: AppTest) -> None:
     assert edit_app.session_state[f"edit.zoom.{entry.id}"] == 1
 
 
+def width(at: AppTest) -> int:
+    """The brush width the slider shows (its key carries it: edit.width.<n>)."""
+    [slider] = [s for s in at.slider if str(s.key).startswith("edit.width.")]
+    assert slider.key == f"edit.width.{slider.value}"
+    return int(slider.value)
+
+
 def test_keys_change_the_brush_tools_and_zoom(edit_app: AppTest) -> None:
     entry = state.active(edit_app.session_state)
     serial = 0
     for key, check in (
-        ("]", lambda: edit_app.session_state["edit.width"] == 8),
-        ("[", lambda: edit_app.session_state["edit.width"] == 6),
+        ("]", lambda: width(edit_app) == 8),
+        ("[", lambda: width(edit_app) == 6),
         ("r", lambda: edit_app.session_state["edit.tool"] == "Rectangle"),
         ("c", lambda: edit_app.session_state["edit.tool"] == "Circle"),
         ("+", lambda: edit_app.session_state[f"edit.zoom.{entry.id}"] == 1.5),
@@ -265,10 +272,10 @@ def test_keys_change_the_brush_tools_and_zoom(edit_app: AppTest) -> None:
     sent = {"mount": "test", "presses": presses}
     edit_app.session_state["edit.keys"] = {"viewport": VIEWPORT, "presses": sent}
     edit_app.run().run()
-    assert edit_app.session_state["edit.width"] == 10
+    assert width(edit_app) == 10
     edit_app.button(key="edit.tool.brush").click().run()
     assert edit_app.session_state["edit.tool"] == "Brush"
-    assert any("10 image px = 40.0 screen px at 4.00×" in c.value for c in edit_app.caption)
+    assert any("10 image px = 40.0 screen px at 400%" in c.value for c in edit_app.caption)
 
 
 def test_zoom_to_the_plane_extent(edit_app: AppTest) -> None:
@@ -465,9 +472,36 @@ def test_import_a_png_of_the_wrong_size_shows_an_error_and_changes_nothing(edit_
     assert to_bytes(entry.dataset) == before
 
 
+def test_a_drawing_beside_the_plane_grows_it_to_hold_the_drawing(edit_app: AppTest) -> None:
+    draw(edit_app, rect(160, 120, 20, 20))  # image rows 30-34, columns 40-44: beside the plane
+    assert not errors(edit_app)
+    plane = read_plane(state.active(edit_app.session_state).dataset, 0x6000)
+    # it covered image rows 2-21 and columns 3-32; now down to row 34 and column 44
+    assert (plane.rows, plane.columns, plane.origin) == (33, 42, ORIGIN)
+    bits = active_bits(edit_app)
+    assert bits[0, 0] and bits[30 - 2:35 - 2, 40 - 3:45 - 3].all() and bits.sum() == 1 + 25
+    assert editing_history(edit_app).undo_labels == ["draw"]
+    assert "Rows 33" in " ".join(c.value for c in edit_app.caption) or "33×42" in " ".join(
+        c.value for c in edit_app.caption)  # the page shows the new size
+
+
+def test_with_the_size_kept_a_drawing_part_outside_is_clipped_and_said(edit_app: AppTest) -> None:
+    edit_app.toggle(key="edit.keep").set_value(True).run()
+    draw(edit_app, rect(120, 20, 20, 20))  # image rows 5-9, columns 30-34: columns 33-34 are outside
+    plane = read_plane(state.active(edit_app.session_state).dataset, 0x6000)
+    assert (plane.rows, plane.columns) == (20, 30)
+    assert active_bits(edit_app)[3:8, 27:30].all()
+    assert any("10 drawn pixels outside plane 6000 were dropped" in w.value for w in edit_app.warning)
+    edit_app.run()  # the message stays until the next action
+    assert any("were dropped" in w.value for w in edit_app.warning)
+    edit_app.button(key="edit.undo").click().run()
+    assert not any("were dropped" in w.value for w in edit_app.warning)
+
+
 def test_a_drawing_wholly_beside_a_small_plane_says_so_and_changes_nothing(edit_app: AppTest) -> None:
     entry = state.active(edit_app.session_state)
     before = to_bytes(entry.dataset)
+    edit_app.toggle(key="edit.keep").set_value(True).run()
     draw(edit_app, rect(160, 120, 20, 20))  # image rows 30-34, columns 40-44: beside the plane
     assert errors(edit_app) == [
         "Nothing you drew lies on plane 6000, which covers image rows 3–22 and columns 4–33; "

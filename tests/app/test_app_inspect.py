@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import json
+from typing import Any
 
 import numpy as np
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from studio import state
-from studio.view import MAX_DISPLAY
 from tests.app.support import Downloads, errors, goto, shown
 from tests.builders import (
     add_plane,
@@ -28,6 +30,18 @@ def open_file(at: AppTest, name: str, data: bytes) -> AppTest:
     return at
 
 
+def viewer_data(app: AppTest) -> dict[str, Any]:
+    """What the image viewer (studio.viewer) was given: its picture and size."""
+    [element] = [e for e in app.get("bidi_component") if e.key == "inspect.viewer"]
+    return dict(json.loads(element.proto.json))
+
+
+def viewer_png(app: AppTest) -> Image.Image:
+    src = viewer_data(app)["src"]
+    assert src.startswith("data:image/png;base64,")  # outside a served app the picture is inline
+    return Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))
+
+
 def test_plane_table_lists_every_plane(app: AppTest) -> None:
     data, masks = two_plane_file()
     goto(open_file(app, "two.dcm", data), "inspect")
@@ -38,7 +52,7 @@ def test_plane_table_lists_every_plane(app: AppTest) -> None:
     assert list(table["label"]) == ["FIRST", "SECOND"]
     assert list(table["set pixels"]) == [int(masks[0x6000].sum()), int(masks[0x6002].sum())]
     assert [c.label for c in app.checkbox] == ["6000 G", "6002 G"]
-    assert len(app.get("image")) == 1
+    assert viewer_png(app).size == (viewer_data(app)["width"], viewer_data(app)["height"])
 
 
 def test_embedded_planes_are_marked_with_their_diagnostic(app: AppTest) -> None:
@@ -57,10 +71,8 @@ def test_large_image_is_shown_bounded_and_burn_in_is_full_size(app: AppTest, dow
     add_plane(ds, 0x6000, mask)
     goto(open_file(app, "big.dcm", to_file_bytes(ds)), "inspect")
     assert not errors(app)
-    [png_url] = app.get("image")[0].value
-    assert png_url.endswith(".png")
-    shown = Image.open(io.BytesIO(downloads.images[-1]))
-    assert (shown.format, max(shown.size)) == ("PNG", MAX_DISPLAY)
+    shown = viewer_png(app)  # as wide as the browser offers (640 until it says), never the full 2100
+    assert shown.format == "PNG" and shown.size == (640, round(1500 * 640 / 2100))
     assert (np.asarray(shown.convert("RGB")) == (255, 225, 25)).all(axis=2).any(axis=1).sum() >= 1
     burn = Image.open(io.BytesIO(downloads.get_bytes("big-frame1-burnin.png")))
     assert burn.size == (2100, 1500)
@@ -88,7 +100,7 @@ def test_windowing_choices_and_manual_window(app: AppTest) -> None:
     app.number_input(key=f"inspect.center.{entry.id}").set_value(100).run()
     app.number_input(key=f"inspect.width.{entry.id}").set_value(50).run()
     assert not errors(app)
-    assert "Manual: C 100 / W 50" in shown(app.get("image")[0].captions[0])
+    assert any("Manual: C 100 / W 50" in shown(c.value) for c in app.caption)
 
 
 def test_frame_selector_for_multiframe_images(app: AppTest) -> None:

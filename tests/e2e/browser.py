@@ -21,6 +21,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,12 +116,32 @@ def browser_fixture() -> Iterator[object]:
             browser.close()
 
 
+def watch_errors(page: Any) -> list[str]:
+    """Collect the page's uncaught errors (``pageerror``); a test fails when the list is not empty.
+
+    The page fixture watches its page; a test that opens its own context watches with this
+    and calls :func:`assert_no_page_errors` at the end.
+    """
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"{error.name}: {error.message}"))
+    return errors
+
+
+def assert_no_page_errors(errors: list[str]) -> None:
+    """Fail with the page's uncaught errors, if there were any."""
+    if errors:
+        pytest.fail("the page raised: " + " | ".join(errors[:5]), pytrace=False)
+
+
 @pytest.fixture(name="page")
 def page_fixture(browser: object, server: str) -> Iterator[object]:
+    """A new page at 1500 x 1100; the test fails on any uncaught page error (``pageerror``)."""
     context = browser.new_context(viewport={"width": 1500, "height": 1100}, accept_downloads=True)  # type: ignore[attr-defined]
     page = context.new_page()
     page.set_default_timeout(30_000)
+    errors = watch_errors(page)
     try:
         yield page
     finally:
         context.close()
+    assert_no_page_errors(errors)

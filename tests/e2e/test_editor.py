@@ -132,9 +132,9 @@ def test_every_shortcut(page: Any, server: str, tmp_path: Path) -> None:
     key(page, "[")
     caption(page, "5 image px")
     key(page, "+")
-    caption(page, "Zoom 1.5×")
+    caption(page, "zoom 1.5×")
     key(page, "=")
-    caption(page, "Zoom 2×")
+    caption(page, "zoom 2×")
     status = page.locator(".st-key-edit-status")
     # the rows and columns shown only: the rest of the line says whether the canvas is loading
     before = status.inner_text().split(" · ")[1]
@@ -152,9 +152,9 @@ def test_every_shortcut(page: Any, server: str, tmp_path: Path) -> None:
     key(page, "ArrowUp")
     expect(status).to_contain_text(before)
     key(page, "-")
-    caption(page, "Zoom 1.5×")
+    caption(page, "zoom 1.5×")
     key(page, "f")
-    caption(page, "Zoom 1×")
+    caption(page, "zoom 1×")
 
     box = canvas_box(page)
     stroke(page, [(box["width"] * 0.3, box["height"] / 2), (box["width"] * 0.6, box["height"] / 2)])
@@ -171,7 +171,7 @@ def test_every_shortcut(page: Any, server: str, tmp_path: Path) -> None:
     expect(undo).to_be_enabled()
     expect(redo).to_be_disabled()
     key(page, "z")  # zoom to the plane: the plane is the whole image here
-    caption(page, "Zoom 1×")
+    caption(page, "zoom 1×")
 
 
 def test_frame_keys_and_the_shared_frame(page: Any, server: str, tmp_path: Path) -> None:
@@ -254,7 +254,15 @@ def test_laptop_screen_shows_tools_canvas_and_undo_without_scrolling(
         context.close()
 
 
-def test_a_stroke_beside_a_small_plane_is_refused_and_not_left_painted(
+def rested(page: Any) -> None:
+    """Wait until strokes applied (or refused) have left the canvas: it rests on the stored plane."""
+    wait_idle(page)
+    page.wait_for_function("() => window.__overlayStudioPending === false")
+    canvas_box(page)
+    page.wait_for_timeout(300)  # the emptied canvas repainted
+
+
+def test_a_stroke_past_a_small_plane_grows_it_or_with_the_size_kept_is_refused_and_not_left_painted(
     page: Any, server: str, tmp_path: Path
 ) -> None:
     ds = image_dataset(96, 128)
@@ -266,13 +274,70 @@ def test_a_stroke_beside_a_small_plane_is_refused_and_not_left_painted(
     page.locator(".st-key-edit-status").get_by_text("applied on release", exact=False).wait_for()
     wait_idle(page)
     box = canvas_box(page)
-    page.mouse.move(0, 0)
-    before = page.locator(CANVAS).last.screenshot()
     w, h = box["width"], box["height"]
-    stroke(page, [(0.6 * w, 0.6 * h), (0.9 * w, 0.9 * h)])  # far from the plane
+    stroke(page, [(0.1 * w, 0.1 * h), (0.5 * w, 0.5 * h)])  # from inside the plane to well past it
+    commit(page, 1)
+    details = page.get_by_text("Type G · ", exact=False).first
+    expect(details).not_to_contain_text("20×20")  # grown with the stroke
+    grown = details.inner_text()
+    page.locator(".st-key-edit-keep label").first.click()
+    wait_idle(page)
+    box = canvas_box(page)
+    page.mouse.move(0, 0)
+    rested(page)
+    before = page.locator(CANVAS).last.screenshot()
+    stroke(page, [(0.7 * w, 0.7 * h), (0.9 * w, 0.9 * h)])  # far from the plane
     page.get_by_text("Nothing you drew lies on plane 6000", exact=False).first.wait_for()
     page.mouse.move(0, 0)
-    canvas_box(page)  # the new, empty canvas
-    page.wait_for_timeout(300)
+    rested(page)
     assert page.locator(CANVAS).last.screenshot() == before  # the refused stroke is gone
-    assert "0 applied" in page.locator(".st-key-edit-status").inner_text()
+    assert "1 applied" in page.locator(".st-key-edit-status").inner_text()
+    written = read_plane(download(page), 0x6000)
+    assert f"{written.rows}×{written.columns} · origin 1\\1" in grown
+    assert 40 < written.rows < 96 and 50 < written.columns < 128  # to the stroke, not to the image
+
+
+def test_the_first_key_after_opening_edit_is_never_lost(page: Any, server: str, tmp_path: Path) -> None:
+    """Pressed as soon as the editor says it is ready, three times over: each first ] counts."""
+    open_file(page, server, synthetic(tmp_path))
+    for expected in (8, 10, 12):
+        goto(page, "Edit")
+        page.locator(".st-key-edit-status").get_by_text("applied on release", exact=False).wait_for()
+        page.locator("h1").first.click()
+        page.keyboard.press("]")
+        page.get_by_text(f"{expected} image px").first.wait_for(timeout=10_000)
+        page.wait_for_timeout(1000)  # later reruns (the canvas reporting in) must not undo it
+        assert page.get_by_text(f"{expected} image px").count() >= 1
+        goto(page, "Inspect")
+
+
+def test_a_stroke_drawn_while_the_canvas_is_emptied_is_not_lost(
+    page: Any, server: str, tmp_path: Path
+) -> None:
+    """A stroke started right after another is released, and drawn slowly: the first is
+    applied (and the canvas emptied) while the second is under way; both are in the file."""
+    open_file(page, server, synthetic(tmp_path))
+    goto(page, "Edit")
+    page.locator(".st-key-edit-status").get_by_text("0 applied").wait_for()
+    wait_idle(page)
+    box = canvas_box(page)
+    w, h = box["width"], box["height"]
+    for i in range(3):
+        y1, y2 = h * (0.1 + 0.3 * i), h * (0.2 + 0.3 * i)
+        page.mouse.move(box["x"] + 0.2 * w, box["y"] + y1)
+        page.mouse.down()
+        page.mouse.move(box["x"] + 0.8 * w, box["y"] + y1, steps=3)
+        page.mouse.up()
+        page.mouse.move(box["x"] + 0.2 * w, box["y"] + y2)
+        page.mouse.down()
+        for k in range(1, 16):  # about 1.5 s: the first stroke is applied meanwhile
+            page.mouse.move(box["x"] + (0.2 + 0.04 * k) * w, box["y"] + y2)
+            page.wait_for_timeout(100)
+        page.mouse.up()
+        commit(page, 2 * (i + 1))  # each once: what the new tool caught was taken back
+    bits = plane_bits(download(page), 0x6000)[0]
+    rows, cols = bits.shape
+    for i in range(3):
+        for y in (0.1 + 0.3 * i, 0.2 + 0.3 * i):
+            row = int(y * rows)
+            assert bits[row - 1:row + 2, cols // 2].any(), f"the stroke at {y:.0%} of the height is missing"

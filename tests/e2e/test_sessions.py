@@ -68,7 +68,7 @@ async def _flow(
         await page.wait_for_function(IDLE)
         nav = page.get_by_test_id("stSidebarNav")
         await nav.get_by_role("link", name="Inspect").click()
-        await page.get_by_test_id("stImage").first.wait_for()
+        await page.locator(".st-key-inspect-viewer img").first.wait_for()  # the viewer (studio/viewer.py)
         await page.wait_for_function(IDLE)
         await nav.get_by_role("link", name="Export").click()
         button = page.locator(".st-key-download button")

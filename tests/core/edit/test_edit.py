@@ -202,6 +202,30 @@ def test_a_drawing_beside_the_plane_changes_nothing_and_says_where_the_plane_is(
     assert to_bytes(ds) == before
 
 
+def test_a_stroke_past_the_plane_grows_it_never_past_the_image() -> None:
+    """A 3 x 4 plane at image rows 10-12, columns 14-17; a line along image row 2 from
+    column 0 to beyond the right edge grows it up and left to the image's right edge."""
+    ds = with_plane(np.ones((3, 4), bool), origin=(11, 15))
+    plane = edit.apply_canvas(ds, 0x6000, {"objects": [line(0, 2.5, 40, 2.5, width=1)]},
+                              fit_view(ROWS, COLS), grow=True)
+    assert (plane.rows, plane.columns, plane.origin) == (11, COLS, (3, 1))  # rows 2-12, columns 0-19
+    stored = read_plane(ds, 0x6000)
+    assert (stored.rows, stored.columns, stored.origin) == (11, COLS, (3, 1))
+    placed = image_mask(ds, 0x6000, 0)
+    assert placed[2].all() and placed[10:13, 14:18].all()  # the stroke and the old pixels, in place
+    assert placed.sum() == COLS + 12
+
+
+def test_an_erase_or_a_kept_size_never_grows_the_plane() -> None:
+    ds = with_plane(np.ones((3, 4), bool), origin=(11, 15))
+    drawing = {"objects": [line(10, 11.5, 19, 11.5, width=1)]}  # image row 11, columns 10-18
+    assert edit.dropped_outside(drawing, fit_view(ROWS, COLS), read_plane(ds, 0x6000)) == 4 + 1
+    plane = edit.apply_canvas(ds, 0x6000, drawing, fit_view(ROWS, COLS), "erase", grow=True)
+    assert (plane.rows, plane.columns) == (3, 4) and bits(ds, 0x6000)[0, 1].sum() == 0
+    plane = edit.apply_canvas(ds, 0x6000, drawing, fit_view(ROWS, COLS))
+    assert (plane.rows, plane.columns, plane.origin) == (3, 4, (11, 15))
+
+
 @pytest.mark.parametrize("mode", list(Mode))
 def test_whole_plane_and_one_frame_agree_on_a_single_frame_plane(mode: Mode) -> None:
     old, mask = b.random_mask((ROWS, COLS), seed=11), b.random_mask((ROWS, COLS), seed=12)

@@ -76,14 +76,24 @@ def test_samples_were_recorded() -> None:
         assert (DATA / f"{name}.png").exists(), name
 
 
+#: Samples of filled shapes: they cover the region dragged (or clicked) out, without the
+#: stroke fabric paints around it (at most a brush width more on each side).
+FILLED = {"rect", "circle", "polygon", "point", "transform_rect", "transform_rotate", "transform_flip"}
+
+
 @pytest.mark.parametrize("name", SAMPLES)
 def test_sample_matches_what_fabric_drew(name: str) -> None:
     """At 1:1 every pixel fabric painted solidly is set, and none it left clear (a sharp
-    mitre tip, which fabric only grazes, may differ by a pixel or two)."""
+    mitre tip, which fabric only grazes, may differ by a pixel or two). A filled shape is
+    what fabric painted less its stroke: never more, and most of it."""
     mask = rasterize(load(name)["json_data"], one_to_one())
     alpha = fabric_alpha(name)
     assert mask.dtype == np.bool_ and mask.shape == (CANVAS_ROWS, CANVAS_COLS)
     assert (mask & (alpha < 64)).sum() <= 2, "set where fabric drew nothing"
+    if name in FILLED:
+        # a point's dot of radius 3 is mostly its 6-pixel stroke
+        assert mask.sum() >= (0.2 if name == "point" else 0.6) * (alpha > 127).sum()
+        return
     assert (~mask & (alpha > 192)).sum() <= 2, "unset where fabric drew solidly"
     union = (mask | (alpha > 127)).sum()
     assert (mask & (alpha > 127)).sum() / union > 0.93
@@ -108,10 +118,12 @@ def test_sample_pixels_lie_under_the_mouse(name: str) -> None:
         (x0, y0), (x1, y1) = points[0], points[-1]
         strict = [(x0 + t * (x1 - x0), y0 + t * (y1 - y0)) for t in np.linspace(0.02, 0.98, 25)]
         loose = [points[0], points[-1]]
-    elif name.startswith("rect"):  # the stroke lies inside the dragged box, corner to corner
+    elif name == "rect_outline":  # the stroke lies inside the dragged box, corner to corner
         strict, loose = [points[0], points[-1]], []
-    else:  # the circle's outline passes through the drag start
-        strict, loose = [points[-1]], [points[0]]
+    elif name == "rect":  # the filled box is the dragged box, corner to corner
+        strict, loose = [points[0]], [points[-1]]
+    else:  # the filled circle's diameter runs from the drag start to its end
+        strict, loose = [], [points[0], points[-1]]
     for x, y in strict:
         assert mask[int(y), int(x)], (x, y)
     for x, y in loose:
@@ -123,8 +135,8 @@ def test_sample_pixels_lie_under_the_mouse(name: str) -> None:
 def test_polygon_sample_covers_its_clicks_and_inside() -> None:
     mask = rasterize(load("polygon")["json_data"], one_to_one())
     clicks = mouse_points("polygon", "click")
-    for x, y in clicks:
-        assert near(mask, x, y), (x, y)
+    for x, y in clicks:  # the filled polygon is the clicked one: its tips reach the clicks
+        assert near(mask, x, y, reach=3), (x, y)
     cx = sum(x for x, _ in clicks[:3]) / 3
     cy = sum(y for _, y in clicks[:3]) / 3
     assert mask[int(cy), int(cx)]
@@ -132,9 +144,11 @@ def test_polygon_sample_covers_its_clicks_and_inside() -> None:
 
 
 def test_point_sample_sets_small_discs_at_the_clicks() -> None:
+    """A point is a filled circle placed by its left edge (the editor offers no point tool):
+    filled as drawn, without its stroke, it lies within a brush width of the click."""
     mask = rasterize(load("point")["json_data"], one_to_one())
     for x, y in mouse_points("point", "click"):
-        assert mask[int(y), int(x)]
+        assert near(mask, x, y, reach=4)
         r, c = int(y), int(x)
         assert mask[r - 8:r + 9, c - 8:c + 9].sum() == mask.sum() / 2  # each disc lies within 8 px
     assert mask.sum() < 2 * (2 * 6 + 1) ** 2
@@ -221,9 +235,25 @@ def test_rect_filled_outlined_and_fill_option() -> None:
     outer = rect_mask(12, 12, 2, 8, 1, 9)
     inner = rect_mask(12, 12, 4, 6, 3, 7)
     assert (outline == (outer & ~inner)).all()
-    assert (draw(rect, fill=True) == outer).all()
-    assert (draw({**rect, "fill": "#eee"}) == outer).all()
+    filled = rect_mask(12, 12, 2, 6, 1, 7)  # the dragged box: 6 x 4 from (1, 2)
+    assert (draw(rect, fill=True) == filled).all()
+    assert (draw({**rect, "fill": "#eee"}) == filled).all()
     assert (draw({**rect, "fill": "#eee"}, fill=False) == (outer & ~inner)).all()
+
+
+@pytest.mark.parametrize("width", [1, 6, 20])
+def test_filled_shapes_cover_the_dragged_region_whatever_the_brush_width(width: int) -> None:
+    """The rectangle tool's object for a 10 x 6 drag from (2, 3); the circle tool's for a
+    drag of 8 to the right from (2, 10): the filled pixels are the drag's, not the drag
+    plus the brush width (fabric paints the stroke outside it)."""
+    rect = obj("Rect", originX="left", originY="top", left=2, top=3, width=10, height=6,
+               stroke="blue", strokeWidth=width, strokeUniform=True, fill="#eee")
+    assert (draw(rect, rows=30, cols=30) == rect_mask(30, 30, 3, 9, 2, 12)).all()
+    circle = obj("Circle", originX="left", originY="center", left=2, top=10, radius=4, angle=0,
+                 stroke="blue", strokeWidth=width, fill="#eee")
+    rr, cc = np.mgrid[0:30, 0:30]
+    disc = (cc + 0.5 - 6) ** 2 + (rr + 0.5 - 10) ** 2 < 4**2
+    assert (draw(circle, rows=30, cols=30) == disc).all()
 
 
 def test_rect_without_stroke_covers_exactly_its_pixels() -> None:

@@ -1,0 +1,148 @@
+"""Inspect's image viewer: wheel zoom, drag to pan, right-drag window, double-click fit, ruler, cine.
+
+The picture is rendered exactly as wide as the browser offers (:func:`studio.gestures.offered_width`),
+so "shown at N %" is true and no browser resampling dims one-pixel overlay lines (the
+planes are OR-pooled when shown smaller than full size, see
+:func:`overlay_core.render.compose.pool_mask`). Gestures (:mod:`studio.gestures`) are taken
+before the view is drawn, so the view of a run already follows them. Cine plays the
+frames of a multi-frame image at a chosen rate: the viewer is then an ``st.fragment`` that
+reruns itself at that rate and moves the shared frame (:mod:`studio.frames`).
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import streamlit as st
+
+from overlay_core.errors import OverlayError
+from overlay_core.render.navigation import centre_of, pixel_spacing, zoom_window
+from overlay_core.render.styles import PlaneStyle
+from overlay_core.render.windowing import Voi, VoiKind, manual_window
+from studio import gestures
+from studio.editor.canvas import background_url
+from studio.frames import current_frame, set_frame
+from studio.state import LoadedFile
+from studio.text import plain
+from studio.view import Rendered, render_view
+
+__all__ = ["KEY", "image_viewer"]
+
+#: The gesture component's key on Inspect.
+KEY = "inspect.viewer"
+#: The width used until the browser has said how wide the view may be, in CSS pixels.
+_FIRST_WIDTH = 640
+_MAX_WIDTH = 1600
+_RATES = (1, 2, 5, 10, 15, 20, 25, 30)
+
+
+def _memory() -> dict[str, Any]:
+    found = st.session_state.get("inspect.viewer.memory")
+    if not isinstance(found, dict):
+        found = st.session_state["inspect.viewer.memory"] = {}
+    return found
+
+
+def _keys(entry: LoadedFile) -> tuple[str, str, str, str]:
+    return (f"inspect.zoom.{entry.id}", f"inspect.centre.{entry.id}", f"inspect.window.{entry.id}",
+            f"inspect.ruler.{entry.id}")
+
+
+def image_viewer(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[PlaneStyle]) -> Rendered | None:
+    """Show image frame ``frame`` with ``styles`` in the viewer; return the view shown (``None``: an error).
+
+    ``voi`` is the window the page's controls chose; a right-button drag replaces it by a
+    manual window until the controls change or *Reset* is pressed.
+    """
+    info = entry.image_info()
+    frames = info.frames
+    playing = bool(st.session_state.get(f"inspect.cine.{entry.id}")) and frames > 1
+    rate = int(st.session_state.get(f"inspect.rate.{entry.id}", 10))
+    body = st.fragment(_view, run_every=1 / rate if playing else None)
+    result: list[Rendered | None] = []
+    body(entry, frame, voi, styles, playing, result)
+    if frames > 1:
+        c = st.columns([1, 1.4, 2], vertical_alignment="center")
+        c[0].toggle("Cine", key=f"inspect.cine.{entry.id}", help="Play the frames one after another.")
+        c[1].select_slider("Frames per second", _RATES, value=rate if rate in _RATES else 10,
+                           key=f"inspect.rate.{entry.id}", label_visibility="collapsed")
+        c[2].caption(f"{rate} frames per second" + (" · playing" if playing else ""))
+    return result[0] if result else None
+
+
+def _view(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[PlaneStyle], playing: bool,
+          result: list[Rendered | None]) -> None:
+    state = st.session_state
+    info = entry.image_info()
+    rows, cols = info.rows, info.columns
+    zoom_key, centre_key, window_key, ruler_key = _keys(entry)
+    if playing:  # the next frame, shared with the page's frame control
+        frame = (current_frame(state, entry, info.frames) + 1) % info.frames
+        set_frame(state, entry, frame, info.frames)
+    zoom = float(state.get(zoom_key, 1.0))
+    window = zoom_window(rows, cols, zoom, state.get(centre_key))
+    measured = None
+    for gesture in gestures.take(KEY, _memory()):
+        if gesture.kind == "window":
+            used = _memory().get("voi_used")
+            if isinstance(used, Voi) and used.kind is VoiKind.WINDOW:
+                state[window_key] = (voi, manual_window(*gestures.dragged_window(
+                    used.center, used.width, gesture.dx, gesture.dy)))
+        elif gesture.kind == "ruler":
+            measured = gesture
+        else:
+            zoom, centre = gestures.apply_zoom_pan(gesture, zoom, window, rows, cols)
+            window = zoom_window(rows, cols, zoom, centre)
+    state[zoom_key], state[centre_key] = zoom, centre_of(window)
+    dragged = state.get(window_key)
+    if isinstance(dragged, tuple) and dragged[0] == voi:
+        voi = dragged[1]  # a dragged window holds while the controls keep their choice
+    width = min(gestures.offered_width(KEY) or _FIRST_WIDTH, _MAX_WIDTH)
+    width = min(width, round(window.cols * 16))  # at most 16 screen pixels per image pixel
+    try:
+        view = render_view(entry, frame=frame, voi=voi, styles=styles, max_size=None, region=window,
+                           width=max(64, width))
+    except OverlayError as exc:
+        st.error(plain(str(exc)))
+        result.append(None)
+        return
+    _memory()["voi_used"] = view.voi
+    g = view.geometry
+    spacing = pixel_spacing(entry.dataset) if entry.dataset is not None else None
+    ruler = bool(state.get(ruler_key))
+    url = background_url(view.png, KEY)
+    gestures.show(KEY, src=url if isinstance(url, str) else _data_url(url),
+                  width=g.display_width, height=g.display_height, ruler=ruler,
+                  spacing=(spacing[0] / g.scale_y, spacing[1] / g.scale_x) if spacing else None,
+                  image_cols=g.region.cols, view=f"{g}")
+    if view.missing_reason:
+        st.warning(f"The image cannot be shown ({plain(view.missing_reason)}); "
+                   "the planes are drawn on black.")
+    w = g.region
+    where = (f"rows {w.row0}–{w.row0 + w.rows - 1}, columns {w.col0}–{w.col0 + w.cols - 1}"
+             if zoom > 1 else "the whole image")
+    line = st.columns([3, 1, 1], vertical_alignment="center")
+    line[0].caption(f"{plain(view.voi.name) if view.voi else ''} · shown at {g.scale:.0%} of full size · "
+                    f"{where}" + (f" · frame {frame + 1} of {info.frames}" if info.frames > 1 else ""),
+                    help="Wheel: zoom about the pointer · middle drag or Space + drag: pan · right "
+                    "drag: window (left/right width, up/down level) · double-click: fit · Ruler on: "
+                    "drag to measure.")
+    line[1].toggle("Ruler", key=ruler_key, help="Drag on the image to measure: mm from Pixel Spacing, "
+                   "else image pixels.")
+    if line[2].button("Reset", key=f"inspect.reset.{entry.id}", icon=":material/restart_alt:",
+                      help="Fit the whole image and go back to the window chosen above."):
+        state[zoom_key], state[centre_key] = 1.0, None
+        state.pop(window_key, None)
+        st.rerun()
+    if measured is not None:
+        length, unit = gestures.ruler_length(measured, g.region.rows, g.region.cols, spacing)
+        _memory()["ruler"] = (f"Ruler: {length:.1f} {unit}"
+                              + ("" if spacing else " (no Pixel Spacing in the file)"))
+    if ruler and _memory().get("ruler"):
+        st.caption(str(_memory()["ruler"]), help="The last distance measured.")
+    result.append(view)
+
+
+def _data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")

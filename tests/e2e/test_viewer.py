@@ -1,0 +1,183 @@
+"""Viewer gestures in a real browser (issue 17): wheel zoom about the pointer, right-drag window,
+double-click fit, the ruler and cine on Inspect; wheel zoom and right-drag on the Edit canvas.
+
+The page fixture fails a test on any uncaught page error.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from playwright.sync_api import expect
+
+from tests.builders import add_plane, image_dataset, to_file_bytes
+from tests.e2e.editor import CANVAS, canvas_box, goto, open_file, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+ROWS, COLS = 200, 300
+IMAGE = ".st-key-inspect-viewer img"
+
+
+def make_file(tmp_path: Path, frames: int = 1, spacing: tuple[float, float] | None = (0.5, 0.25)) -> Path:
+    ds = image_dataset(ROWS, COLS, frames=frames)
+    if spacing is not None:
+        ds.PixelSpacing = list(spacing)
+    add_plane(ds, 0x6000, np.zeros((1, ROWS, COLS), bool))
+    path = tmp_path / f"viewer-{frames}.dcm"
+    path.write_bytes(to_file_bytes(ds))
+    return path
+
+
+def caption(page: Any) -> str:
+    return str(page.get_by_text("of full size").first.inner_text())
+
+
+def shown(page: Any) -> tuple[int, int, int, int]:
+    """The image rows and columns the view shows: ``(row0, rows, col0, cols)``."""
+    text = caption(page)
+    if "the whole image" in text:
+        return (0, ROWS, 0, COLS)
+    found = re.search(r"rows (\d+)–(\d+), columns (\d+)–(\d+)", text)
+    assert found, text
+    r0, r1, c0, c1 = (int(g) for g in found.groups())
+    return (r0, r1 - r0 + 1, c0, c1 - c0 + 1)
+
+
+def inspect(page: Any, server: str, path: Path) -> dict[str, float]:
+    open_file(page, server, path)
+    goto(page, "Inspect")
+    image = page.locator(IMAGE)
+    image.wait_for()
+    wait_idle(page)
+    return dict(image.bounding_box())
+
+
+def test_inspect_wheel_zooms_about_the_pointer_and_double_click_fits(page: Any, server: str,
+                                                                      tmp_path: Path) -> None:
+    inspect(page, server, make_file(tmp_path))
+    for _ in range(100):  # the first view is redrawn once the browser has said how wide it may be
+        wait_idle(page)
+        box = dict(page.locator(IMAGE).bounding_box())
+        width_pct = int(re.search(r"shown at (\d+)%", caption(page)).group(1))  # type: ignore[union-attr]
+        if abs(width_pct / 100 - box["width"] / COLS) < 0.01:
+            break  # the percentage is true
+        page.wait_for_timeout(100)
+    else:
+        raise AssertionError(f"shown at {width_pct}%, but {box['width']} px wide for {COLS} columns")
+    fx, fy = 0.3, 0.6
+    page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+    before = (fy * ROWS, fx * COLS)
+    for _ in range(3):
+        page.mouse.wheel(0, -120)
+    expect(page.get_by_text("of full size").first).to_contain_text("columns")
+    wait_idle(page)
+    r0, rows, c0, cols = shown(page)
+    assert rows < ROWS / 1.8 and cols < COLS / 1.8  # 1.25 ** 3 ≈ 1.95
+    # the view is a window of whole image pixels, placed anew at each batch of notches (the
+    # browser sends the notches of 0.14 s together): the point may move by a pixel per batch
+    assert abs(r0 + fy * rows - before[0]) <= 3 and abs(c0 + fx * cols - before[1]) <= 3
+    box = dict(page.locator(IMAGE).bounding_box())
+    page.mouse.dblclick(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.get_by_text("of full size").first).to_contain_text("the whole image")
+
+
+def test_inspect_right_drag_changes_the_window_and_middle_drag_pans(page: Any, server: str,
+                                                                     tmp_path: Path) -> None:
+    box = inspect(page, server, make_file(tmp_path))
+    before = caption(page)
+    assert "Manual" not in before
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down(button="right")
+    page.mouse.move(x + 120, y + 40, steps=6)
+    page.mouse.up(button="right")
+    expect(page.get_by_text("of full size").first).to_contain_text(re.compile(r"Manual:\W*C"))
+    wait_idle(page)
+    found = re.search(r"Manual:\W*C ([-\d.e+]+) / W ([-\d.e+]+)", caption(page))
+    assert found
+    old = re.search(r"C ([-\d.e+]+) / W ([-\d.e+]+)", before)
+    assert old and float(found.group(2)) > float(old.group(2))  # dragged right: wider
+    assert float(found.group(1)) > float(old.group(1))  # dragged down: a higher level
+
+    page.mouse.move(x, y)
+    page.mouse.wheel(0, -240)
+    expect(page.get_by_text("of full size").first).to_contain_text("columns")
+    wait_idle(page)
+    r0, _, c0, _ = shown(page)
+    page.mouse.move(x, y)
+    page.mouse.down(button="middle")
+    page.mouse.move(x - 100, y, steps=5)
+    page.mouse.up(button="middle")
+    expect(page.get_by_text("of full size").first).not_to_contain_text(f"columns {c0}–")
+    wait_idle(page)
+    assert shown(page)[2] > c0 and shown(page)[0] == r0  # dragged left: the view moved right
+
+
+def test_the_ruler_reads_the_known_distance(page: Any, server: str, tmp_path: Path) -> None:
+    box = inspect(page, server, make_file(tmp_path))
+    page.locator(".st-key-inspect-ruler-f1 label").first.click()
+    wait_idle(page)
+    box = dict(page.locator(IMAGE).bounding_box())
+    scale = box["width"] / COLS
+    x0, y = box["x"] + 20 * scale, box["y"] + 50 * scale
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    page.mouse.move(x0 + 200 * scale, y + 100 * scale, steps=8)  # 200 columns, 100 rows
+    page.mouse.up()
+    expected = float(np.hypot(200 * 0.25, 100 * 0.5))  # Pixel Spacing 0.5 (rows) \ 0.25 (columns)
+    label = page.get_by_text(re.compile(r"Ruler: [\d.]+ mm"))
+    label.wait_for()
+    measured = float(re.search(r"Ruler: ([\d.]+) mm", label.inner_text()).group(1))  # type: ignore[union-attr]
+    assert abs(measured - expected) < 0.6, (measured, expected)
+
+
+def test_cine_plays_the_frames(page: Any, server: str, tmp_path: Path) -> None:
+    inspect(page, server, make_file(tmp_path, frames=3))
+    expect(page.get_by_text("of full size").first).to_contain_text("frame 1 of 3")
+    page.locator(".st-key-inspect-cine-f1 label").first.click()
+    for frame in (2, 3, 1):
+        expect(page.get_by_text("of full size").first).to_contain_text(f"frame {frame} of 3", timeout=15_000)
+    page.locator(".st-key-inspect-cine-f1 label").first.click()
+    wait_idle(page)
+
+
+def test_edit_wheel_zooms_about_the_pointer_and_right_drag_windows_without_drawing(
+    page: Any, server: str, tmp_path: Path
+) -> None:
+    open_file(page, server, make_file(tmp_path))
+    goto(page, "Edit")
+    status = page.locator(".st-key-edit-status")
+    status.get_by_text("0 applied on release").wait_for()
+    wait_idle(page)
+    box = canvas_box(page)
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(0, 0)
+    before = page.locator(CANVAS).last.screenshot()
+    page.mouse.move(x, y)
+    page.mouse.down(button="right")
+    page.mouse.move(x + 150, y + 60, steps=6)
+    page.mouse.up(button="right")
+    page.mouse.move(0, 0)
+    wait_idle(page)
+    canvas_box(page)
+    page.wait_for_timeout(300)
+    assert page.locator(CANVAS).last.screenshot() != before  # a new window
+    assert "0 applied" in status.inner_text()  # and nothing drawn
+
+    fx, fy = 0.75, 0.25
+    page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+    page.mouse.wheel(0, -120)
+    page.mouse.wheel(0, -120)
+    expect(status).not_to_contain_text("image rows 0–199, columns 0–299")
+    wait_idle(page)
+    found = re.search(r"image rows (\d+)–(\d+), columns (\d+)–(\d+)", status.inner_text())
+    assert found
+    r0, r1, c0, c1 = (int(g) for g in found.groups())
+    assert abs(r0 + fy * (r1 - r0 + 1) - fy * ROWS) <= 1.5
+    assert abs(c0 + fx * (c1 - c0 + 1) - fx * COLS) <= 1.5
+    expect(status).to_contain_text("0 applied")

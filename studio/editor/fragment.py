@@ -284,7 +284,7 @@ def _take_strokes(run: EditRun) -> None:
         # A run without the canvas' value (dropped by an interrupted rerun, or not sent
         # yet) says nothing: forgetting then would apply every stroke again.
         run.done.clear()
-    fill = run.tool == tools.FILL  # a Fill click applies at once, and leaves no marker painted
+    fill = run.tool == tools.FILL  # a Fill click applies at once; its marker goes when the pointer rests
     if not ((run.release or fill) and run.fresh):
         return
     _say(None)
@@ -307,8 +307,6 @@ def _take_strokes(run: EditRun) -> None:
             grew = True  # its size and origin show on the page, above the fragment
             run.plane = after
     run.fresh = []
-    if fill:
-        _empty_canvas()
     # Emptied once the user pauses (the gestures component says so): emptied at once, a
     # stroke sent from the old canvas and one sent from the new could reach the server in
     # one rerun, and only the later drawing would be read. Until then the strokes show over

@@ -123,7 +123,7 @@ def watch_errors(page: Any) -> list[str]:
     and calls :func:`assert_no_page_errors` at the end.
     """
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(f"{error.name}: {error.message}"))
+    page.on("pageerror", lambda error: errors.append(f"{error.name}: {error.message}\n{error.stack}"))
     return errors
 
 

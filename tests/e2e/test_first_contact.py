@@ -160,9 +160,11 @@ def test_export_downloads_the_open_series_only(served: tuple[str, Path], small: 
     _upload(small, *paths)  # beside the bundled sample: not part of the series
     sidebar = small.get_by_test_id("stSidebar")
     sidebar.get_by_text("Series: 3 instances, 0 with unsaved edits").wait_for()
+    wait_idle(small)  # a click during the upload's last rerun would land on a button about to go
     sidebar.get_by_role("button", name="2 · slice2.dcm").click()  # instances by number and name
+    small.wait_for_function("""() => document.querySelector('[data-testid="stSidebar"]').innerText
+        .replace(/\\s+/g, ' ').includes('Active file slice2.dcm')""")
     wait_idle(small)
-    sidebar.get_by_text("Active file").wait_for()
     assert " ".join(sidebar.inner_text().split()).count("Active file slice2.dcm") == 1
     goto(small, "Export")
     assert "This series: 3 instances, 0 changed" in small.get_by_test_id("stMain").inner_text()

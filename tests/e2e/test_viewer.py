@@ -44,7 +44,7 @@ def shown(page: Any) -> tuple[int, int, int, int]:
         return (0, ROWS, 0, COLS)
     found = re.search(r"rows (\d+)–(\d+), columns (\d+)–(\d+)", text)
     assert found, text
-    r0, r1, c0, c1 = (int(g) for g in found.groups())
+    r0, r1, c0, c1 = (int(g) - 1 for g in found.groups())  # back to 0-based
     return (r0, r1 - r0 + 1, c0, c1 - c0 + 1)
 
 
@@ -173,11 +173,11 @@ def test_edit_wheel_zooms_about_the_pointer_and_right_drag_windows_without_drawi
     page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
     page.mouse.wheel(0, -120)
     page.mouse.wheel(0, -120)
-    expect(status).not_to_contain_text("image rows 0–199, columns 0–299")
+    expect(status).not_to_contain_text("image rows 1–200, columns 1–300")  # 1-based, as people count
     wait_idle(page)
     found = re.search(r"image rows (\d+)–(\d+), columns (\d+)–(\d+)", status.inner_text())
     assert found
-    r0, r1, c0, c1 = (int(g) for g in found.groups())
+    r0, r1, c0, c1 = (int(g) - 1 for g in found.groups())  # back to 0-based
     assert abs(r0 + fy * (r1 - r0 + 1) - fy * ROWS) <= 1.5
     assert abs(c0 + fx * (c1 - c0 + 1) - fx * COLS) <= 1.5
     expect(status).to_contain_text("0 applied")

@@ -374,9 +374,9 @@ def _canvas_panel(run: EditRun) -> None:
     if isinstance(message, tuple):
         (status.warning if message[1] else status.error)(plain(str(message[0])))
     applied_count = _applied_count(run.entry)
-    # 1-based rows and columns, as people count them
+    # the image rows and columns in view, 1-based as people count them (short: a wrap would move the canvas)
     where = ((f" (frame {frame + 1} of {plane.frames})" if plane.frames > 1 else "")
-             + f" · image rows {w.row0 + 1}–{w.row0 + w.rows}, columns {w.col0 + 1}–{w.col0 + w.cols}")
+             + f" · rows {w.row0 + 1}–{w.row0 + w.rows}, columns {w.col0 + 1}–{w.col0 + w.cols}")
     if run.release:
         status.caption(f"Drawing on plane {plane.group_hex}{where} · "
                        + (f"{applied_count} applied on release" if run.ready else "the canvas is loading…")

@@ -46,9 +46,9 @@ def status(page: Any) -> str:
 
 def shown_region(page: Any) -> Region:
     """The image rows and columns the canvas shows, as its status line says."""
-    found = re.search(r"image rows (\d+)–(\d+), columns (\d+)–(\d+)", status(page))
+    found = re.search(r"rows (\d+)–(\d+), columns (\d+)–(\d+)", status(page))
     assert found, status(page)
-    r0, r1, c0, c1 = (int(g) for g in found.groups())
+    r0, r1, c0, c1 = (int(g) - 1 for g in found.groups())  # 1-based on screen, 0-based here
     return Region(r0, c0, r1 - r0 + 1, c1 - c0 + 1)
 
 
@@ -94,6 +94,8 @@ def back_to_edit(page: Any) -> None:
     after(page, "applied")
 
 
+# Under load a screenshot can catch the canvas mid-remount (2 px taller): retried, reported by the plugin.
+@pytest.mark.flaky(reruns=2)
 def test_the_canvas_shows_the_stored_plane_after_strokes_undo_redo_erase_and_crop(
     page: Any, server: str, tmp_path: Path
 ) -> None:

@@ -220,6 +220,13 @@ def test_one_upload_limit_and_its_refusal_without_hovering(
     wait_idle(small)
     chips = small.locator(".st-key-upload [data-testid='stFileChip']")
     assert chips.count() == 1 and not chips.first.is_visible()  # handled: its chip is gone
+    # ... and the uploader still looks like a drop zone: its "+" reads "Upload", as a button.
+    add = small.locator(".st-key-upload button[aria-label='Add files']")
+    look = add.evaluate("b => [getComputedStyle(b).borderTopWidth, getComputedStyle("
+                        "b.querySelector('span[data-has-shortcut]'), '::after').content]")
+    assert look == ["1px", '"Upload"'], look
+    box = add.bounding_box()
+    assert box is not None and box["width"] > 80 and box["height"] >= 38, box
     big = tmp_path / "big.dcm"
     with big.open("wb") as fh:
         fh.truncate(12 << 20)  # sparse: nothing is written

@@ -28,6 +28,7 @@ from overlay_core.errors import OverlayError
 from overlay_core.planes.changes import plane_changes
 from studio import state
 from studio.export import EAGER_BYTES, checked_bytes, download_name, series_folder, zip_files
+from studio.formats import import_source
 from studio.series import instance_label, members, session
 from studio.state import LoadedFile
 from studio.text import plain
@@ -110,10 +111,15 @@ def downloads(entry: LoadedFile, new_uid: bool) -> None:
                lambda: zip_files(series, new_uid, folder=folder, memo=not big), _size(series),
                file_name=f"{folder}.zip", mime="application/zip", key="export.series",
                icon=":material/stacks:", failed="The zip of this series is not offered: ")
-    readable = [e for e in state.files(st.session_state) if e.ok]
+    opened = [e for e in state.files(st.session_state) if e.ok]
+    readable = [e for e in opened if not import_source(e)]  # RTSTRUCT, SEG: sources, never edited
     if len(readable) > len(series):
         big = _size(readable) > EAGER_BYTES
         _offer(f"Download every open file: {len(readable)} files as a zip{uid_note}",
                lambda: zip_files(readable, new_uid, memo=not big), _size(readable),
                file_name="overlay-studio.zip", mime="application/zip", key="export.zip",
                icon=":material/folder_zip:", failed="The zip of all files is not offered: ")
+        sources = [e.name for e in opened if import_source(e)]
+        if sources:
+            st.caption(plain(f"Not in this zip: {', '.join(sources)} (RT Structure Set or SEG, opened to "
+                             "import as planes; never changed here)."))

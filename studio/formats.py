@@ -35,7 +35,8 @@ from studio.editor import editing
 from studio.state import LoadedFile, content_key
 from studio.text import plain
 
-__all__ = ["ImportCandidate", "candidates", "export_section", "hold_masks", "import_section", "made"]
+__all__ = ["ImportCandidate", "candidates", "export_section", "hold_masks", "import_section", "import_source",
+           "made"]
 
 _WANTED = "export.formats_wanted"  # ids of the files whose series the user asked files of
 _MEMO = "formats.memo"  # (kind, contents, groups) -> (name, bytes); a few entries
@@ -176,6 +177,14 @@ def _is_mask_file(ds: Dataset) -> bool:
     return is_rtstruct(ds) or "SegmentSequence" in ds
 
 
+def import_source(entry: LoadedFile) -> bool:
+    """Say whether an open file is an RTSTRUCT or SEG: a source of planes, not a file of overlays.
+
+    Export's zip of every open file leaves such files out (they are never edited here).
+    """
+    return entry.dataset is not None and _is_mask_file(entry.dataset)
+
+
 def _image_files(session: state.State) -> list[LoadedFile]:
     return [e for e in state.files(session)
             if e.dataset is not None and not _is_mask_file(e.dataset) and e.image_info().rows > 0]
@@ -254,6 +263,10 @@ def _import(candidate: ImportCandidate) -> None:
     if candidate.kind == "nifti":
         st.session_state.get(_HELD, {}).pop(candidate.key, None)
     editing.bump_nonce(_session())
+    # The planes are on the images now: show the first that got some, not the mask file.
+    receiving = [e for e, planes in zip(candidate.images, added, strict=False) if planes] or candidate.images
+    if receiving:
+        state.activate(_session(), receiving[0].id)
     groups = sorted({p.group for planes in added for p in planes})
     count = sum(1 for planes in added if planes)
     st.session_state[_FLASH] = ("success", f"Imported {candidate.name} as plane(s) "

@@ -128,6 +128,25 @@ def test_after_import_the_image_is_active_and_the_structure_set_stays_out_of_the
                for c in fresh.caption)
 
 
+def test_the_same_image_opened_twice_counts_once_or_is_named(app: AppTest, downloads: Downloads) -> None:
+    files = series_files()
+    upload(app, [*files, ("slice2 copy.dcm", files[1][1])])  # the same file twice, under two names
+    assert len(state.files(app.session_state)) == 4
+    state.activate(app.session_state, state.files(app.session_state)[0].id)
+    goto(app, "export")
+    app.button(key=f"export.formats_make.{state.active(app.session_state).id}").click().run()
+    no_exception(app)
+    assert errors(app) == []
+    rois = read_rois(load(downloads.get_bytes("slice1-series-rtstruct.dcm")))
+    assert rois  # made of the three distinct images
+    copy = next(e for e in state.files(app.session_state) if e.name == "slice2 copy.dcm")
+    assert copy.dataset is not None
+    delete_plane(copy.dataset, 0x6000)  # the copies now differ
+    app.run()
+    assert errors(app) == ["slice2.dcm and slice2 copy.dcm are the same image (one SOP Instance UID) with "
+                           "different content: close one of them."]
+
+
 def test_open_imports_a_nifti_mask_with_its_images(app: AppTest, downloads: Downloads) -> None:
     with_ = series_files()
     goto(upload(app, with_), "export")

@@ -237,6 +237,8 @@ def test_one_upload_limit_and_its_refusal_without_hovering(
     # it rounds 512 MB up to "1GB").
     label = "DICOM files (any extension), up to 10 MB each"
     small.locator(".st-key-upload").get_by_text(label).wait_for()
+    # the page's style (st.html, its code loaded on demand) may apply a moment after the uploader shows
+    small.wait_for_function("() => !document.querySelector('.st-key-upload').innerText.includes('per file')")
     shown = small.locator(".st-key-upload").inner_text()  # rendered text only
     assert label in shown and "per file" not in shown
     assert not small.get_by_test_id("stFileUploaderDropzoneInstructions").is_visible()

@@ -21,9 +21,10 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	touch $@
 
 run: $(VENV)/.runtime
+	# serve.py serves app.py with large downloads sent in chunks (studio/streaming.py).
 	# Streamlit spools uploads to a temporary file while they arrive: keep it in memory.
 	TMPDIR=$$( [ -d /dev/shm ] && echo /dev/shm || echo "$${TMPDIR:-/tmp}" ) \
-	OVERLAY_STUDIO_SAMPLE=1 $(VENV)/bin/streamlit run app.py \
+	OVERLAY_STUDIO_SAMPLE=1 $(VENV)/bin/streamlit run serve.py \
 		--server.port $(PORT) --server.address $(ADDRESS) --browser.gatherUsageStats false
 
 # Debian packages the tests use: chromium for the browser tests; dcmtk, dicom3tools (dciodvfy)
@@ -69,7 +70,7 @@ pacs: $(VENV)/.runtime orthanc-deps
 	$(PY) tools/pacs_demo.py --port $(PORT)
 
 lint: $(VENV)/.dev
-	$(VENV)/bin/ruff check overlay_core studio pages app.py tests benchmarks tools
+	$(VENV)/bin/ruff check overlay_core studio pages app.py serve.py tests benchmarks tools
 	# The core's layers (pyproject.toml [tool.importlinter]): no upward import, no loop.
 	$(VENV)/bin/lint-imports
 

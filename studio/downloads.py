@@ -11,10 +11,12 @@ download (``data=`` a callable): the page shows at once, and the file is written
 and sent when its button is clicked, while the button shows that it is under way. Their
 bytes are not kept in the session (Streamlit's media store holds them for the download).
 
-A large single file is sent in a zip (stored, not compressed): Streamlit 1.67 gzips every
-download it serves from ``/media/`` except zips and a few image, audio and video types,
-so a 200 MB DICOM file took 40 s on this machine before its first byte left the server,
-and held a compressed copy besides; a zip starts at once.
+A large single file is offered as itself when the server sends large downloads in chunks
+(:mod:`studio.streaming`, ``make run``): its bytes are written once, handed to Streamlit,
+and sent without another copy. Started as ``streamlit run app.py``, it is sent in a zip
+(stored, not compressed): Streamlit 1.67 gzips every download it serves from ``/media/``
+except zips and a few image, audio and video types, so a 200 MB DICOM file took 40 s on
+this machine before its first byte left the server; a zip starts at once.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ import streamlit as st
 
 from overlay_core.errors import OverlayError
 from overlay_core.planes.changes import plane_changes
-from studio import state
+from studio import state, streaming
 from studio.export import EAGER_BYTES, checked_bytes, download_name, series_folder, zip_files
+from studio.formats import import_source
 from studio.series import instance_label, members, session
 from studio.state import LoadedFile
 from studio.text import plain
@@ -93,8 +96,10 @@ def series_changes(entry: LoadedFile) -> list[LoadedFile]:
 def downloads(entry: LoadedFile, new_uid: bool) -> None:
     """Offer the file shown, its series (when it has one) and every readable file of the session."""
     uid_note = ", with a new SOP Instance UID" if new_uid else ""
-    if entry.size <= EAGER_BYTES:
-        _offer(f"Download {plain(download_name(entry))}", lambda: checked_bytes(entry, new_uid), entry.size,
+    if entry.size <= EAGER_BYTES or streaming.installed():  # as it is (large: sent in chunks, no gzip)
+        _offer(f"Download {plain(download_name(entry))}" + ("" if entry.size <= EAGER_BYTES else
+                                                             f" ({_mb(entry.size)})"),
+               lambda: checked_bytes(entry, new_uid, memo=entry.size <= EAGER_BYTES), entry.size,
                file_name=download_name(entry), mime="application/dicom", key="download",
                icon=":material/download:", primary=True)
     else:  # in a zip: Streamlit gzips other downloads as it sends them (200 MB: 40 s before the first byte)
@@ -110,10 +115,15 @@ def downloads(entry: LoadedFile, new_uid: bool) -> None:
                lambda: zip_files(series, new_uid, folder=folder, memo=not big), _size(series),
                file_name=f"{folder}.zip", mime="application/zip", key="export.series",
                icon=":material/stacks:", failed="The zip of this series is not offered: ")
-    readable = [e for e in state.files(st.session_state) if e.ok]
+    opened = [e for e in state.files(st.session_state) if e.ok]
+    readable = [e for e in opened if not import_source(e)]  # RTSTRUCT, SEG: sources, never edited
     if len(readable) > len(series):
         big = _size(readable) > EAGER_BYTES
         _offer(f"Download every open file: {len(readable)} files as a zip{uid_note}",
                lambda: zip_files(readable, new_uid, memo=not big), _size(readable),
                file_name="overlay-studio.zip", mime="application/zip", key="export.zip",
                icon=":material/folder_zip:", failed="The zip of all files is not offered: ")
+        sources = [e.name for e in opened if import_source(e)]
+        if sources:
+            st.caption(plain(f"Not in this zip: {', '.join(sources)} (RT Structure Set or SEG, opened to "
+                             "import as planes; never changed here)."))

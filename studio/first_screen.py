@@ -26,6 +26,10 @@ __all__ = ["CARD_SIZE", "active_card", "file_list", "sample_open", "upload_style
 # A file that arrived has been handled (it is in the list below, with its error if it has
 # one): its chip goes; chips still uploading (a spinner) or refused stay.
 _CHIP = ".st-key-upload [data-testid='stFileChip']"
+# The chips area when no chip in it shows (none refused, none uploading).
+_ALL_HIDDEN = (".st-key-upload [data-testid='stFileChips']"
+               ":not(:has([data-testid='stFileChip'][aria-invalid='true']))"
+               ":not(:has([data-testid='stFileChipIconSpinner']))")
 _UPLOAD_CSS = (
     f"<style>{_CHIP}:not([aria-invalid='true']):not(:has([data-testid='stFileChipIconSpinner']))"
     "{display:none}"
@@ -34,7 +38,16 @@ _UPLOAD_CSS = (
     ".st-key-upload [data-testid='stFileChip']{flex-wrap:wrap;max-width:none}"
     ".st-key-upload [data-testid='stFileChip'] span[role='alert']{position:static;width:auto;height:auto;"
     "clip:auto;clip-path:none;overflow:visible;white-space:normal;margin:0;flex-basis:100%;"
-    "color:#ff6c6c;font-size:0.8rem}</style>"
+    "color:#ff6c6c;font-size:0.8rem}"
+    # Once every chip is hidden, Streamlit's compact "+" (Add files) is all that is left, and
+    # the uploader looks empty: give it the look of the drop zone's own Upload button.
+    f"{_ALL_HIDDEN} button[aria-label='Add files']{{border:1px solid rgb(74,71,66);border-radius:8px;"
+    "padding:6px 12px;margin-left:-8px;min-height:40px;background:rgb(30,29,26);color:rgb(237,235,232)}"
+    f"{_ALL_HIDDEN} button[aria-label='Add files'] [data-testid='stIconMaterial']{{font-size:0}}"
+    f"{_ALL_HIDDEN} button[aria-label='Add files'] [data-testid='stIconMaterial']::after"
+    "{content:'upload';font-size:20px}"
+    f"{_ALL_HIDDEN} button[aria-label='Add files'] span[data-has-shortcut]::after"
+    "{content:'Upload';font-size:16px}</style>"
 )
 
 #: The longest side of the first screen's picture (CSS pixels).

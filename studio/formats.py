@@ -35,7 +35,8 @@ from studio.editor import editing
 from studio.state import LoadedFile, content_key
 from studio.text import plain
 
-__all__ = ["ImportCandidate", "candidates", "export_section", "hold_masks", "import_section", "made"]
+__all__ = ["ImportCandidate", "candidates", "distinct_images", "export_section", "hold_masks",
+           "import_section", "import_source", "made"]
 
 _WANTED = "export.formats_wanted"  # ids of the files whose series the user asked files of
 _MEMO = "formats.memo"  # (kind, contents, groups) -> (name, bytes); a few entries
@@ -87,11 +88,48 @@ def _images(entry: LoadedFile) -> list[LoadedFile]:
             if e.dataset is not None and not _is_mask_file(e.dataset) and e.image_info().rows > 0]
 
 
+def distinct_images(images: Sequence[LoadedFile], shown: LoadedFile) -> tuple[list[LoadedFile], str]:
+    """Keep one of each image opened more than once; name the files if their copies differ.
+
+    Copies with the same SOP Instance UID and the same content (the same file opened twice)
+    count once, the file ``shown`` preferred. Copies that differ (one was edited) cannot
+    both be in one structure set or mask: the sentence returned names them, else ``""``.
+
+    >>> from pydicom.dataset import Dataset
+    >>> def f(i, name, uid, sha):
+    ...     ds = Dataset(); ds.SOPInstanceUID = uid
+    ...     return LoadedFile(i, name, 0, sha, dataset=ds)
+    >>> a, a2 = f("1", "a.dcm", "1.2.3", "x"), f("2", "a (2).dcm", "1.2.3", "x")
+    >>> b = f("3", "b.dcm", "1.2.4", "y")
+    >>> kept, clash = distinct_images([a, a2, b], shown=a2)
+    >>> [e.name for e in kept], clash
+    (['a (2).dcm', 'b.dcm'], '')
+    >>> print(distinct_images([a, f("4", "b.dcm", "1.2.3", "z")], shown=a)[1])
+    a.dcm and b.dcm are the same image (one SOP Instance UID) with different content: close one of them.
+    """
+    by_uid: dict[str, list[LoadedFile]] = {}
+    for e in images:
+        assert e.dataset is not None
+        by_uid.setdefault(str(e.dataset.get("SOPInstanceUID", "") or ""), []).append(e)
+    kept: list[str] = []  # file ids
+    for copies in by_uid.values():
+        if len({content_key(e) for e in copies}) > 1:
+            names = [e.name for e in copies]
+            return [], (f"{', '.join(names[:-1])} and {names[-1]} are the same image (one SOP Instance UID) "
+                        "with different content: close one of them.")
+        kept.append(shown.id if any(e.id == shown.id for e in copies) else copies[0].id)
+    return [e for e in images if e.id in kept], ""
+
+
 def export_section(entry: LoadedFile) -> None:
     """Draw the Export page's RT Structure Set and NIfTI downloads for the active file's series."""
     if entry.dataset is None or _is_mask_file(entry.dataset) or entry.image_info().rows == 0:
         return
-    images = _images(entry)
+    images, clash = distinct_images(_images(entry), entry)
+    if clash:  # the core would say only "Two of the images have the same SOP Instance UID"
+        st.subheader("For planning and research: RT Structure Set, NIfTI mask")
+        st.error(plain(clash), icon=":material/error:")
+        return
     names = {p.group: f"{p.group_hex} {p.label or p.description}".strip()
              for e in images for p in reversed(e.planes())}
     if not names:
@@ -176,6 +214,14 @@ def _is_mask_file(ds: Dataset) -> bool:
     return is_rtstruct(ds) or "SegmentSequence" in ds
 
 
+def import_source(entry: LoadedFile) -> bool:
+    """Say whether an open file is an RTSTRUCT or SEG: a source of planes, not a file of overlays.
+
+    Export's zip of every open file leaves such files out (they are never edited here).
+    """
+    return entry.dataset is not None and _is_mask_file(entry.dataset)
+
+
 def _image_files(session: state.State) -> list[LoadedFile]:
     return [e for e in state.files(session)
             if e.dataset is not None and not _is_mask_file(e.dataset) and e.image_info().rows > 0]
@@ -254,6 +300,10 @@ def _import(candidate: ImportCandidate) -> None:
     if candidate.kind == "nifti":
         st.session_state.get(_HELD, {}).pop(candidate.key, None)
     editing.bump_nonce(_session())
+    # The planes are on the images now: show the first that got some, not the mask file.
+    receiving = [e for e, planes in zip(candidate.images, added, strict=False) if planes] or candidate.images
+    if receiving:
+        state.activate(_session(), receiving[0].id)
     groups = sorted({p.group for planes in added for p in planes})
     count = sum(1 for planes in added if planes)
     st.session_state[_FLASH] = ("success", f"Imported {candidate.name} as plane(s) "

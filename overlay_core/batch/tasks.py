@@ -47,7 +47,8 @@ relative to the output folder); a skipped file's ``note`` says why. Each task ad
     written to ``relative`` through the checked write path; ``deid``: the file's report (per
     plane and frame the words found, their boxes, what was removed or kept).
 
-A DICOM file written (``migrate``, ``strip``) is read back and checked first
+A DICOM file written (``migrate``, ``strip``, ``deid``; with a new SOP Instance UID under
+``Options.new_uid``) is read back and checked first
 (:func:`overlay_core.planes.writing.checked_bytes`): one that does not read back as
 edited fails the file and writes nothing. Outputs are written to a temporary name and
 renamed, so a worker killed mid-write leaves no half file under the final name, and no
@@ -93,11 +94,16 @@ class Options:
         ``deid``: ``"remove"`` or ``"clean-graphics"``.
     decompress : bool
         ``deid``: decode compressed Pixel Data that holds embedded overlays.
+    new_uid : bool
+        ``migrate``, ``strip``, ``deid``: give each file they change a new SOP Instance UID
+        (as ``--new-uid`` does for one file; a file without one cannot be written otherwise).
+        A file copied unchanged keeps its bytes.
     """
 
     max_size: int | None = None
     profile: str = "remove"
     decompress: bool = False
+    new_uid: bool = False
 
 
 def one_line(exc: BaseException, limit: int = 400) -> str:
@@ -174,7 +180,7 @@ def _migrate(item: Item, out: _Writer, options: Options, record: dict[str, Any])
     for group in migrated:
         migrate_embedded(ds, group)
     record["migrated"] = [group_hex(g) for g in migrated]
-    out.write("", checked_bytes(ds) if migrated else raw)
+    out.write("", checked_bytes(ds, new_sop_instance_uid=options.new_uid) if migrated else raw)
 
 
 def _strip(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
@@ -200,7 +206,7 @@ def _strip(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -
             del ds[t]
     record["removed"] = removed
     record["removed_other_groups"] = [f"{g:04X}" for g in others]
-    out.write("", checked_bytes(ds) if removed or others else raw)
+    out.write("", checked_bytes(ds, new_sop_instance_uid=options.new_uid) if removed or others else raw)
 
 
 def _render(item: Item, out: _Writer, options: Options, record: dict[str, Any]) -> None:
@@ -308,7 +314,7 @@ def _deid(item: Item, out: _Writer, options: Options, record: dict[str, Any]) ->
 
     ds = load(item.read())
     report = deidentify(ds, options.profile, decompress_image=options.decompress)
-    out.write("", checked_bytes(ds))
+    out.write("", checked_bytes(ds, new_sop_instance_uid=options.new_uid))
     record["deid"] = report
 
 

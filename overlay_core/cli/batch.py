@@ -13,6 +13,8 @@ __all__ = ["BATCH_TASKS", "COMMANDS"]
 
 #: The batch tasks (:data:`overlay_core.batch.tasks.TASKS`, named here so that parsing imports nothing).
 BATCH_TASKS = ("audit", "migrate", "strip", "render", "masks", "seg", "rtstruct", "nifti", "deid")
+#: The tasks that write the DICOM file itself (``--new-uid`` applies to them).
+NEW_UID_TASKS = ("migrate", "strip", "deid")
 
 
 def _configure_batch(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +43,9 @@ def _configure_batch(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--decompress", action="store_true",
                         help="deid: decode compressed Pixel Data holding embedded overlays "
                              "and write it uncompressed")
+    parser.add_argument("--new-uid", action="store_true",
+                        help="migrate, strip, deid: give each file they change a new SOP Instance UID "
+                             "(needed for files without one; a file copied unchanged keeps its bytes)")
 
 
 #: Files per Dask task: amortises the scheduler's few milliseconds per task.
@@ -62,7 +67,12 @@ def _run_batch(args: argparse.Namespace) -> int:
         )
     if args.max_size is not None and args.max_size < 1:
         raise InvalidArgumentError(f"--max-size must be at least 1 pixel, not {args.max_size}.")
-    options = Options(max_size=args.max_size, profile=args.profile, decompress=args.decompress)
+    if args.new_uid and args.task not in NEW_UID_TASKS:
+        raise InvalidArgumentError(
+            f"--new-uid applies to {', '.join(NEW_UID_TASKS)}, which write DICOM files; not to {args.task}."
+        )
+    options = Options(max_size=args.max_size, profile=args.profile, decompress=args.decompress,
+                      new_uid=args.new_uid)
     start = time.perf_counter()
     try:
         if args.scheduler:

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
 
 from overlay_core.checks import require_image
 from overlay_core.errors import InvalidArgumentError, OverlayError, UnsupportedError
@@ -363,6 +363,30 @@ def _file_meta(ds: Dataset) -> FileMetaDataset:
     return meta
 
 
+#: Pixel Data of this many bytes or more is handed to pydicom as a buffer (see :func:`_for_writing`).
+_BUFFERED_FROM = 1 << 20
+_PIXEL_DATA = 0x7FE00010
+_SOP_INSTANCE_UID = 0x00080018
+
+
+def _for_writing(ds: Dataset) -> Dataset:
+    """Return a shallow copy of ``ds`` to write: its own element table, large Pixel Data as a buffer.
+
+    pydicom writes each element's value into a scratch buffer before copying it to the file,
+    so a 200 MB image briefly took 400 MB to write; a value given as a buffer is copied
+    straight to the file (``io.BytesIO`` of a ``bytes`` shares it). The caller's dataset is
+    never changed, so a page reading it while a download is written sees nothing move.
+    """
+    out = copy.copy(ds)
+    out._dict = dict(ds._dict)  # copy.copy shares the element table; a new UID must not reach ds
+    if _PIXEL_DATA in ds:
+        elem = ds[_PIXEL_DATA]
+        if elem.VR in ("OB", "OW") and isinstance(elem.value, bytes) and len(elem.value) >= _BUFFERED_FROM:
+            out[_PIXEL_DATA] = DataElement(_PIXEL_DATA, elem.VR, io.BytesIO(elem.value),
+                                           is_undefined_length=elem.is_undefined_length)
+    return out
+
+
 def to_bytes(ds: Dataset, new_sop_instance_uid: bool = False) -> bytes:
     """Serialise the dataset as a DICOM file (preamble, file meta, same transfer syntax).
 
@@ -379,37 +403,29 @@ def to_bytes(ds: Dataset, new_sop_instance_uid: bool = False) -> bytes:
         If the dataset cannot be encoded, or it has no SOP Instance UID and
         ``new_sop_instance_uid`` is false.
     """
-    saved_meta = getattr(ds, "file_meta", None)
-    saved_uid = ds.get("SOPInstanceUID")
     buffer = io.BytesIO()
     try:
         meta = _file_meta(ds)
+        target = _for_writing(ds)
         if new_sop_instance_uid:
             uid = generate_uid()
-            ds.SOPInstanceUID = uid
+            # a new element, not the shared one set in place: ds keeps its own UID
+            target[_SOP_INSTANCE_UID] = DataElement(_SOP_INSTANCE_UID, "UI", uid)
             meta.MediaStorageSOPInstanceUID = uid
         if not str(meta.get("MediaStorageSOPInstanceUID") or "").strip():
             raise OverlayError(
                 "The file has no SOP Instance UID, so it cannot be written as it is; "
                 "give it a new SOP Instance UID."
             )
-        ds.file_meta = meta
+        target.file_meta = meta
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ds.save_as(buffer, enforce_file_format=True)
+            target.save_as(buffer, enforce_file_format=True)
     except OverlayError:
         raise
     except Exception as exc:
         raise OverlayError(f"The file could not be written: {exc}.") from None
-    finally:
-        if saved_meta is not None:
-            ds.file_meta = saved_meta
-        if new_sop_instance_uid:
-            if saved_uid is None:
-                del ds.SOPInstanceUID
-            else:
-                ds.SOPInstanceUID = UID(str(saved_uid))
-    return buffer.getvalue()
+    return buffer.getvalue()  # the buffer's own bytes, not a copy
 
 
 def checked_bytes(ds: Dataset, new_sop_instance_uid: bool = False) -> bytes:

@@ -161,8 +161,9 @@ def options(entry: LoadedFile, image_frame: int, tool: str) -> None:
         f[1].radio("Neighbours", [4, 8], horizontal=True, key=_CONNECTIVITY,
                    help="4: edges only; 8: corners too.")
     span = intensity_range(entry, image_frame)
-    with st.expander("Intensity range" + (" · on" if state.get(_RANGE_ON) else ""),
-                     expanded=bool(state.get(_RANGE_ON)), icon=":material/tune:"):
+    wanted = bool(state.get(_RANGE_ON))  # "on" only when strokes obey it (low above high: they do not)
+    shown = " · on" if current_range() is not None else " · off: low is above high" if wanted else ""
+    with st.expander("Intensity range" + shown, expanded=wanted, icon=":material/tune:"):
         if span is None:
             st.caption("The image's values cannot be read (undecodable or colour), so no range applies.")
             return
@@ -184,7 +185,8 @@ def options(entry: LoadedFile, image_frame: int, tool: str) -> None:
                             on_click=_set_range, args=(p.center - p.width / 2, p.center + p.width / 2))
         low, high = float(state.get(_LOW, span[0])), float(state.get(_HIGH, span[1]))
         if low > high:
-            st.caption("Low is above high: no range applies until it is fixed.")
+            st.warning(f"Low ({low:g}) is above high ({high:g}), so the range is off: strokes change every "
+                       "pixel until low is at or below high.", icon=":material/warning:")
             return
         picture = _preview(content_key(entry), image_frame, low, high, entry.dataset)
         if picture is not None:

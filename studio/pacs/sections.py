@@ -54,6 +54,8 @@ __all__ = ["open_section", "series_key", "store_section"]
 
 #: Session-state keys owned by this module.
 RESULTS, SERIES, REPORT = "pacs.results", "pacs.series", "pacs.report"
+#: The study-date range of the search (a widget key; its empty default is set in Session State).
+DATES = "pacs.dates"
 PAGE_SIZE = 25
 
 
@@ -94,7 +96,7 @@ def _server_choice(cfg: PacsConfig, key: str) -> str:
 
 
 def _search(cfg: PacsConfig, server: AnyServer, more: bool = False) -> None:
-    dates: tuple[date, ...] = tuple(st.session_state.get("pacs.dates") or ())
+    dates: tuple[date, ...] = tuple(st.session_state.get(DATES) or ())
     query = StudyQuery(
         patient=st.session_state.get("pacs.query", ""), accession=st.session_state.get("pacs.accession", ""),
         date_from=dates[0] if len(dates) > 0 else None, date_to=dates[1] if len(dates) > 1 else None,
@@ -130,7 +132,11 @@ def open_section() -> None:
                   on_change=_search, args=(cfg, server))
     c = st.columns([2, 2, 1])
     c[0].text_input("Accession number", key="pacs.accession")
-    c[1].date_input("Study date (from, to)", value=[], key="pacs.dates", min_value=date(1900, 1, 1))
+    # The empty range lives in Session State only, never as the widget's value=: a value set
+    # through Session State (a reload's takeover, a test) and a default together make
+    # Streamlit log a warning with a stack. An empty tuple there makes the widget a range.
+    st.session_state.setdefault(DATES, ())
+    c[1].date_input("Study date (from, to)", key=DATES, min_value=date(1900, 1, 1))
     c[2].text_input("Modality", key="pacs.modality", placeholder="e.g. MR")
     st.button("Search", key="pacs.search", icon=":material/search:", on_click=_search, args=(cfg, server))
     if "pacs.error" in st.session_state:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import io
+import zipfile
 
 import nibabel as nib
 import numpy as np
@@ -101,6 +103,48 @@ def test_open_imports_a_structure_set_as_one_undoable_step(app: AppTest, downloa
             assert np.array_equal(image_mask(entry.dataset, group), image_mask(load(source), group))
         assert entry.history is not None and entry.history.undo(entry.dataset) == "import rs.dcm"
         assert overlay_groups(entry.dataset) == []  # one step took all of it back
+
+
+def test_after_import_the_image_is_active_and_the_structure_set_stays_out_of_the_zip(
+    app: AppTest, downloads: Downloads
+) -> None:
+    with_ = series_files()
+    goto(upload(app, with_), "export")
+    app.button(key=f"export.formats_make.{state.active(app.session_state).id}").click().run()
+    rs = downloads.get_bytes("slice1-series-rtstruct.dcm")
+    fresh = AppTest.from_file(support.APP, default_timeout=60)
+    upload(fresh, [*without_planes(with_), ("rs.dcm", rs)])
+    fresh.button(key="open.sample").click().run()  # another file, so the zip of every file is offered
+    button = next(x for x in fresh.get("button") if x.key and x.key.startswith("open.import_run."))
+    button.click().run()
+    no_exception(fresh)
+    assert state.active(fresh.session_state).name == "slice1.dcm"  # the planes are shown, not rs.dcm
+    goto(fresh, "export")
+    with zipfile.ZipFile(io.BytesIO(downloads.get_bytes("overlay-studio.zip"))) as archive:
+        names = sorted(archive.namelist())
+    assert names == sorted([f"slice{k}-edited.dcm" for k in (1, 2, 3)]
+                           + [f"{state.SAMPLE_NAME.rsplit('.', 1)[0]}-edited.dcm"])
+    assert any("Not in this zip: rs.dcm (RT Structure Set or SEG" in support.shown(c.value)
+               for c in fresh.caption)
+
+
+def test_the_same_image_opened_twice_counts_once_or_is_named(app: AppTest, downloads: Downloads) -> None:
+    files = series_files()
+    upload(app, [*files, ("slice2 copy.dcm", files[1][1])])  # the same file twice, under two names
+    assert len(state.files(app.session_state)) == 4
+    state.activate(app.session_state, state.files(app.session_state)[0].id)
+    goto(app, "export")
+    app.button(key=f"export.formats_make.{state.active(app.session_state).id}").click().run()
+    no_exception(app)
+    assert errors(app) == []
+    rois = read_rois(load(downloads.get_bytes("slice1-series-rtstruct.dcm")))
+    assert rois  # made of the three distinct images
+    copy = next(e for e in state.files(app.session_state) if e.name == "slice2 copy.dcm")
+    assert copy.dataset is not None
+    delete_plane(copy.dataset, 0x6000)  # the copies now differ
+    app.run()
+    assert errors(app) == ["slice2.dcm and slice2 copy.dcm are the same image (one SOP Instance UID) with "
+                           "different content: close one of them."]
 
 
 def test_open_imports_a_nifti_mask_with_its_images(app: AppTest, downloads: Downloads) -> None:

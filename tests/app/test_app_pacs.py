@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import logging
 import zipfile
+from datetime import date
 
 import numpy as np
 import pytest
+from streamlit.elements.lib import policies
 from streamlit.testing.v1 import AppTest
 
 from overlay_core.edit import apply as edit
@@ -521,3 +524,46 @@ def test_derived_files_of_an_uploaded_instance_need_it_stored(
     app.run()
     assert not app.button(key="pacs.store").disabled
     assert any(shown(c.value).endswith("(one.dcm as stored now).") for c in app.caption)
+
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _dates_preset() -> None:
+    """The PACS section under a button that sets the study dates through Session State first."""
+    from datetime import date
+
+    import streamlit as st
+
+    from studio.pacs import sections
+
+    if st.button("Last year", key="preset"):  # as a reload's takeover or any preset would
+        st.session_state[sections.DATES] = (date(2020, 1, 1), date(2020, 12, 31))
+    sections.open_section()
+
+
+def test_study_dates_set_through_session_state_log_no_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dates set through Session State in the run that draws the widget, with a value= default, made
+    Streamlit log 'created with a default value but also had its value set via the Session State API'."""
+    monkeypatch.setenv(ENV, f"http://127.0.0.1:{free_port()}/dicom-web")  # drawn, never asked
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)  # Streamlit warns once a process
+    records = _Records()
+    policies._LOGGER.addHandler(records)
+    app = AppTest.from_function(_dates_preset, default_timeout=30)
+    try:
+        app.run()
+        assert app.date_input(key=pacs.DATES).value == ()  # an empty range, not today's date
+        app.button(key="preset").click().run()
+        app.run()  # drawn again, the value carried
+    finally:
+        policies._LOGGER.removeHandler(records)
+    no_exception(app)
+    assert app.date_input(key=pacs.DATES).value == (date(2020, 1, 1), date(2020, 12, 31))
+    assert [m for m in records.messages if "Session State API" in m] == []

@@ -100,6 +100,33 @@ def test_the_intensity_range_limits_every_stroke(tools_app: AppTest) -> None:
     assert after[inside & plane_window].all()
 
 
+def test_an_intensity_range_with_low_above_high_says_off(tools_app: AppTest) -> None:
+    at = tools_app
+    at.toggle(key="edit.range.on").set_value(True).run()
+    at.number_input(key="edit.range.low").set_value(990.0).run()
+    at.number_input(key="edit.range.high").set_value(976.0).run()
+    no_exception(at)
+    labels = [e.label for e in at.expander if e.label.startswith("Intensity range")]
+    assert labels == ["Intensity range · off: low is above high"]
+    assert [w.value for w in at.warning] == [
+        "Low (990) is above high (976), so the range is off: strokes change every pixel until low is at "
+        "or below high."]
+    entry = state.active(at.session_state)
+    before = placed(at)
+    rect = {"type": "Rect", "version": "7.0.0", "originX": "left", "originY": "top", "left": 0, "top": 0,
+            "width": 200, "height": 160, "fill": "rgba(255, 61, 245, 0.35)", "stroke": "#ff3df5",
+            "strokeWidth": 0}
+    inject_drawing(at.session_state, canvas_key(at), {"version": "7.0.0", "objects": [rect]})
+    at.run()
+    no_exception(at)
+    window = np.zeros_like(before)
+    window[2:12, 3:15] = True  # what the off range lets the stroke change: all of the plane
+    assert placed(at)[window].all() and entry.dataset is not None
+    at.number_input(key="edit.range.high").set_value(995.0).run()  # fixed: on again
+    assert [e.label for e in at.expander if e.label.startswith("Intensity range")] == ["Intensity range · on"]
+    assert not at.warning
+
+
 def test_plane_tools_each_one_undo_step(tools_app: AppTest) -> None:
     at = tools_app
     entry = state.active(at.session_state)

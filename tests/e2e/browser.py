@@ -54,7 +54,7 @@ def free_port() -> int:
 
 @contextmanager
 def streamlit_server(
-    *options: str, env: dict[str, str] | None = None
+    *options: str, env: dict[str, str] | None = None, script: str = "app.py"
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """Run ``streamlit run app.py`` (no sample) on a free port; yield its URL and process.
 
@@ -63,7 +63,7 @@ def streamlit_server(
     """
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
          "--server.port", str(port), "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none", *options],
         cwd=ROOT, env={**os.environ, "OVERLAY_STUDIO_SAMPLE": "0", **(env or {})},

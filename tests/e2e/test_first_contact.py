@@ -23,6 +23,7 @@ import pytest
 from pydicom.uid import generate_uid
 
 from overlay_core.planes.reading import load, plane_bits, read_planes
+from studio.streaming import CHUNKED_FROM
 from tests.builders import add_plane, image_dataset, to_file_bytes
 from tests.e2e.browser import ROOT, free_port
 from tests.e2e.editor import canvas_box, commit, goto, stroke, wait_idle
@@ -35,7 +36,7 @@ BUDGET = 20 << 20
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """``streamlit run app.py`` with the sample (as ``make run``), a PACS configured, its log in a file."""
+    """``streamlit run serve.py`` with the sample (as ``make run``), a PACS configured, its log in a file."""
     log = tmp_path_factory.mktemp("server") / "server.log"
     port = free_port()
     env = {**os.environ, "OVERLAY_STUDIO_SAMPLE": "1", "OVERLAY_STUDIO_SESSION_BYTES": str(BUDGET),
@@ -43,7 +44,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
            "OVERLAY_STUDIO_DICOMWEB_URL": "http://127.0.0.1:9/dicom-web"}
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats",
              "false", "--server.fileWatcherType", "none"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
@@ -181,6 +182,32 @@ def test_export_downloads_the_open_series_only(served: tuple[str, Path], small: 
             assert written.SOPInstanceUID == source.SOPInstanceUID
 
 
+def test_a_large_download_is_sent_as_itself_in_chunks(
+    served: tuple[str, Path], small: Any, tmp_path: Path
+) -> None:
+    """Over studio.streaming.CHUNKED_FROM: sent by the app's middleware (serve.py), not gzipped or zipped."""
+    url, _ = served
+    ds = image_dataset(1100, 1200, frames=2, bits_allocated=16, seed=3)  # 5.3 MB
+    add_plane(ds, 0x6000, np.eye(64, dtype=bool)[None], origin=(10, 20))
+    path = tmp_path / "large.dcm"
+    path.write_bytes(to_file_bytes(ds))
+    small.goto(url)
+    wait_idle(small)
+    _upload(small, path)
+    goto(small, "Export")
+    with small.expect_download() as download:
+        small.locator(".st-key-download").get_by_role("button").click()
+    assert download.value.suggested_filename == "large-edited.dcm"
+    written, source = load(Path(download.value.path()).read_bytes()), load(path.read_bytes())
+    assert np.array_equal(plane_bits(written, 0x6000), plane_bits(source, 0x6000))
+    assert written.PixelData == source.PixelData
+    request = urllib.request.Request(download.value.url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=30) as response:  # as the browser asks for it
+        assert response.headers.get("Content-Encoding") is None  # Streamlit would gzip application/dicom
+        assert response.headers["Content-Disposition"] == 'attachment; filename="large-edited.dcm"'
+        assert int(response.headers["Content-Length"]) == len(response.read()) > CHUNKED_FROM
+
+
 def test_the_sidebar_marks_an_instance_unsaved_as_soon_as_a_stroke_applies(
     served: tuple[str, Path], small: Any, tmp_path: Path
 ) -> None:
@@ -210,6 +237,8 @@ def test_one_upload_limit_and_its_refusal_without_hovering(
     # it rounds 512 MB up to "1GB").
     label = "DICOM files (any extension), up to 10 MB each"
     small.locator(".st-key-upload").get_by_text(label).wait_for()
+    # the page's style (st.html, its code loaded on demand) may apply a moment after the uploader shows
+    small.wait_for_function("() => !document.querySelector('.st-key-upload').innerText.includes('per file')")
     shown = small.locator(".st-key-upload").inner_text()  # rendered text only
     assert label in shown and "per file" not in shown
     assert not small.get_by_test_id("stFileUploaderDropzoneInstructions").is_visible()
@@ -220,6 +249,13 @@ def test_one_upload_limit_and_its_refusal_without_hovering(
     wait_idle(small)
     chips = small.locator(".st-key-upload [data-testid='stFileChip']")
     assert chips.count() == 1 and not chips.first.is_visible()  # handled: its chip is gone
+    # ... and the uploader still looks like a drop zone: its "+" reads "Upload", as a button.
+    add = small.locator(".st-key-upload button[aria-label='Add files']")
+    look = add.evaluate("b => [getComputedStyle(b).borderTopWidth, getComputedStyle("
+                        "b.querySelector('span[data-has-shortcut]'), '::after').content]")
+    assert look == ["1px", '"Upload"'], look
+    box = add.bounding_box()
+    assert box is not None and box["width"] > 80 and box["height"] >= 38, box
     big = tmp_path / "big.dcm"
     with big.open("wb") as fh:
         fh.truncate(12 << 20)  # sparse: nothing is written

@@ -286,3 +286,45 @@ def test_one_line() -> None:
     assert one_line(RuntimeError("a\nb")) == "RuntimeError: a b"
     assert len(one_line(ValueError("x" * 1000))) == 400
     assert one_line(io.UnsupportedOperation()) == "UnsupportedOperation"
+
+
+def _without_uid(folder: Path) -> Path:
+    """A file with an embedded plane and an overlay, and no SOP Instance UID anywhere."""
+    from tests import builders as b
+
+    ds = b.image_dataset(9, 11, bits_allocated=16, bits_stored=12)
+    b.add_embedded_plane(ds, 0x6002, b.random_mask((9, 11), seed=3), 15)
+    b.add_plane(ds, 0x6000, b.random_mask((9, 11), seed=4))
+    del ds.SOPInstanceUID
+    del ds.file_meta.MediaStorageSOPInstanceUID
+    folder.mkdir()
+    buffer = io.BytesIO()  # as dwv_leadtools-8BitsJpegLossyGrayScale.dcm in the corpus
+    pydicom.dcmwrite(buffer, ds, enforce_file_format=False)
+    (folder / "no-uid.dcm").write_bytes(buffer.getvalue())
+    return folder
+
+
+@pytest.mark.parametrize("task", ["migrate", "strip", "deid"])
+def test_new_uid_writes_files_without_a_sop_instance_uid(
+    tmp_path: Path, task: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = _without_uid(tmp_path / "src")
+    assert main(["batch", task, str(src), "--out", str(tmp_path / "plain"), "--workers", "1"]) == 1
+    line = json.loads((tmp_path / "plain" / "report.jsonl").read_text().splitlines()[0])
+    assert "no SOP Instance UID" in line["error"]
+    capsys.readouterr()
+    out = tmp_path / "new"
+    assert main(["batch", task, str(src), "--out", str(out), "--workers", "1", "--new-uid"]) == 0
+    written = pydicom.dcmread(out / "src" / "no-uid.dcm")
+    uid = str(written.SOPInstanceUID)
+    assert uid and uid == str(written.file_meta.MediaStorageSOPInstanceUID)
+    assert pydicom.uid.UID(uid).is_valid
+
+
+def test_new_uid_is_refused_by_tasks_that_write_no_dicom_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = _without_uid(tmp_path / "src")
+    assert main(["batch", "render", str(src), "--out", str(tmp_path / "out"), "--new-uid"]) == 2
+    assert capsys.readouterr().err.strip().endswith("which write DICOM files; not to render.")
+    assert not (tmp_path / "out").exists()

@@ -72,3 +72,17 @@ def test_embedded_planes_are_read_back_from_pixel_data(bits_allocated: int) -> N
     other.PixelData = bytes(len(other.PixelData))  # every embedded bit cleared
     with pytest.raises(WriteCheckError):
         check_readback(ds, to_bytes(other))
+
+
+def test_writing_holds_the_file_once_and_leaves_the_dataset_as_it_was() -> None:
+    """pydicom writes each value through a scratch copy: 8 MiB of Pixel Data took 16 MiB to write."""
+    data = _big_file()
+    ds = load(data)
+    uid, pixels = ds.SOPInstanceUID, ds.PixelData
+    peak, _, written = _peak_and_held(lambda: to_bytes(ds, new_sop_instance_uid=True))
+    assert peak < 1.25 * len(written), peak / len(written)  # the file once (and the buffer's spare eighth)
+    assert ds.SOPInstanceUID == uid and ds.PixelData is pixels and "PixelData" in ds
+    again = load(written)
+    assert again.SOPInstanceUID != uid and again.file_meta.MediaStorageSOPInstanceUID == again.SOPInstanceUID
+    assert again.PixelData == pixels
+    assert to_bytes(ds) == data  # the same file as pydicom writes it, value by value

@@ -42,6 +42,7 @@ from overlay_core.render.windowing import (
     default_voi,
     grey_levels,
     is_inverted,
+    look_up,
     modality_values,
     voi_unit,
 )
@@ -105,15 +106,14 @@ def _strip_high_bits(arr: NDArray[Any], info: ImageInfo) -> NDArray[Any]:
     bits = arr.dtype.itemsize * 8
     stored = info.bits_stored if 0 < info.bits_stored <= bits else bits
     if stored == bits:
-        return arr
-    if not arr.flags.writeable:
-        arr = arr.copy()
+        return arr if arr.flags.writeable else arr.copy()
+    out = arr if arr.flags.writeable else None  # a read-only view of Pixel Data: one pass to a copy
     if arr.dtype.kind == "i":
-        np.left_shift(arr, bits - stored, out=arr)
-        np.right_shift(arr, bits - stored, out=arr)
-    else:
-        np.bitwise_and(arr, arr.dtype.type((1 << stored) - 1), out=arr)
-    return arr
+        shifted: NDArray[Any] = np.left_shift(arr, bits - stored, out=out)
+        np.right_shift(shifted, bits - stored, out=shifted)
+        return shifted
+    kept: NDArray[Any] = np.bitwise_and(arr, arr.dtype.type((1 << stored) - 1), out=out)
+    return kept
 
 
 def decode_frame(ds: Dataset, frame: int = 0) -> NDArray[Any]:
@@ -245,7 +245,7 @@ class FrameValues:
     def values(self, rows: slice = _ALL, cols: slice = _ALL) -> NDArray[np.float64]:
         """Return the Modality LUT values of the box ``[rows, cols]`` (the whole frame by default)."""
         if self.table is not None:
-            return np.take(self.table, self.patterns(rows, cols))
+            return look_up(self.table, self.patterns(rows, cols))
         return _modality(self.stored[rows, cols], self.pm)
 
     def within(self, low: float, high: float, rows: slice = _ALL, cols: slice = _ALL) -> NDArray[np.bool_]:
@@ -360,7 +360,7 @@ def _grey(arr: NDArray[Any], pm: Dataset, voi: Voi) -> tuple[NDArray[np.uint8], 
             present = (domain >= arr.min()) & (domain <= arr.max())
             voi = automatic_window(modality[present].min(), modality[present].max())
         lut = grey_levels(voi_unit(modality, pm, voi), inverted)
-        return np.take(lut, arr.view(patterns)), voi
+        return look_up(lut, arr.view(patterns)), voi
     values = modality_values(arr, pm)
     if voi.kind is VoiKind.AUTO:
         voi = automatic_window(values.min(), values.max())

@@ -153,8 +153,9 @@ class _Solid:
         if self.label is not None:
             where = np.flatnonzero(self.label != 0)  # several times faster on booleans than on bytes
             if where.size:
-                palette = np.asarray(self.colors, np.uint8)
-                out.reshape(-1, 3)[where] = palette[self.label.reshape(-1)[where] - 1]
+                # Each pixel's three bytes as one 3-byte item: one copy per pixel, not three.
+                palette = np.asarray(self.colors, np.uint8).view("V3").reshape(-1)
+                out.reshape(-1, 3).view("V3").reshape(-1)[where] = palette[self.label.reshape(-1)[where] - 1]
         self.label, self.colors = None, []
 
 

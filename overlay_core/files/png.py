@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import struct
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numpy.typing import NDArray
@@ -97,6 +96,8 @@ def _filtered(flat: NDArray[np.uint8], start: int, stop: int) -> NDArray[np.uint
 
 def _deflate_in_parts(flat: NDArray[np.uint8], parts: int, level: int) -> bytes:
     """Return the zlib stream of the filtered image, its row bands deflated side by side."""
+    from concurrent.futures import ThreadPoolExecutor  # here: every command imports this module
+
     bounds = [len(flat) * i // parts for i in range(parts + 1)]
 
     def deflate(i: int) -> tuple[bytes, int, int]:

@@ -104,8 +104,9 @@ def pool_mask(mask: NDArray[np.bool_], geometry: ViewGeometry) -> NDArray[np.boo
     """
     w = geometry.region
     crop = mask[w.row0:w.row0 + w.rows, w.col0:w.col0 + w.cols]
-    crop = _pool_axis(crop, 0, w.rows, geometry.display_height)
-    return _pool_axis(crop, 1, w.cols, geometry.display_width)
+    # Along rows first: one read of the whole crop as 16-, 32- or 64-bit words (see _pool_axis).
+    crop = _pool_axis(crop, 1, w.cols, geometry.display_width)
+    return _pool_axis(crop, 0, w.rows, geometry.display_height)
 
 
 def _edge(m: NDArray[np.bool_]) -> NDArray[np.bool_]:

@@ -174,18 +174,17 @@ def modality_frame(ds: Dataset, frame: int = 0) -> NDArray[np.float64]:
     UnsupportedError
         If the frame cannot be decoded, is in colour, or its Modality LUT is unusable.
     """
+    return _modality(*_greyscale(ds, frame))
+
+
+def _greyscale(ds: Dataset, frame: int) -> tuple[NDArray[Any], Dataset]:
+    """Decode one greyscale frame: its stored values, and what its Modality LUT is read from."""
     info = image_info(ds)
     check_image_frame(info, frame)
     stored = decode_frame(ds, frame)
     if stored.ndim != 2:
         raise UnsupportedError("This image is in colour; intensity values need a greyscale image.")
-    try:
-        return modality_values(stored, _pixel_dataset(ds, info))
-    except Exception as exc:
-        raise UnsupportedError(
-            "The image's values cannot be read because its Modality LUT is unusable "
-            f"({clause(exc, first_line=True)})."
-        ) from exc
+    return stored, _pixel_dataset(ds, info)
 
 
 #: Either index of a 2-D array: every row or every column.
@@ -307,12 +306,7 @@ def frame_values(ds: Dataset, frame: int = 0) -> FrameValues:
     UnsupportedError
         If the frame cannot be decoded, is in colour, or its Modality LUT is unusable.
     """
-    info = image_info(ds)
-    check_image_frame(info, frame)
-    stored = decode_frame(ds, frame)
-    if stored.ndim != 2:
-        raise UnsupportedError("This image is in colour; intensity values need a greyscale image.")
-    return FrameValues.of(frame, stored, _pixel_dataset(ds, info))
+    return FrameValues.of(frame, *_greyscale(ds, frame))
 
 
 @dataclass(frozen=True, eq=False)

@@ -3,8 +3,9 @@
 ``import pydicom`` imports, for features no command of ours reaches on its way, ``requests``
 with urllib3 (to download pydicom's test files, :mod:`pydicom.data.download`), the standard
 library's ``urllib.request`` (the same, without requests), ``PIL.ImageCms`` (ICC colour
-profiles) and ``tqdm`` (a progress bar for those downloads): about a third of pydicom's
-import time (NOTES.md, *Start-up*). :func:`defer_unused_imports` makes an ``import`` of these
+profiles), ``tqdm`` (a progress bar for those downloads) and :mod:`pydicom.examples` (which
+looks up its thirteen example files as it is imported): about a third of pydicom's import
+time. :func:`defer_unused_imports` makes an ``import`` of these
 create the module without running it; its code runs on first use of any of its names, in
 full, so a command that does use it (DICOMweb through requests) gets the very same module,
 only later. A module that is not installed still raises :class:`ImportError` at once.
@@ -37,7 +38,7 @@ from typing import Any
 __all__ = ["DEFERRED", "defer_unused_imports", "is_deferred"]
 
 #: The modules pydicom imports at start-up only for what it offers beyond reading and decoding.
-DEFERRED = frozenset({"requests", "urllib.request", "PIL.ImageCms", "tqdm"})
+DEFERRED = frozenset({"requests", "urllib.request", "PIL.ImageCms", "tqdm", "pydicom.examples"})
 
 _LOCK = threading.RLock()
 _RUNNING: set[str] = set()  # deferred modules whose code is running (in the thread holding _LOCK)
@@ -53,7 +54,7 @@ class _DeferredModule(types.ModuleType):
                 if self.__name__ in _RUNNING:  # a lookup while its own code runs: not there yet
                     raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
                 _run(self)
-        return object.__getattribute__(self, name)
+        return getattr(self, name)  # an ordinary module now: its own __getattr__ too, if it has one
 
 
 def _run(module: types.ModuleType) -> None:

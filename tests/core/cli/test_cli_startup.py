@@ -23,10 +23,10 @@ def run(code: str, tmp_path: Path) -> str:
 
 def test_pydicom_imports_them_without_running_them(tmp_path: Path) -> None:
     out = run("import sys, pydicom.pixels, pydicom.data\n"
-              "print(sorted(m for m in ('requests', 'urllib.request', 'PIL.ImageCms') "
+              "print(sorted(m for m in ('requests', 'urllib.request', 'PIL.ImageCms', 'pydicom.examples') "
               "if is_deferred(sys.modules[m])), 'urllib3' in sys.modules, 'http.client' in sys.modules,\n"
               "      pydicom.data.download.HAVE_REQUESTS)", tmp_path)
-    assert out == "['PIL.ImageCms', 'requests', 'urllib.request'] False False True"
+    assert out == "['PIL.ImageCms', 'pydicom.examples', 'requests', 'urllib.request'] False False True"
 
 
 def test_first_use_runs_the_whole_module(tmp_path: Path) -> None:
@@ -58,3 +58,10 @@ def test_a_missing_module_still_fails_at_import(tmp_path: Path) -> None:
     """tqdm is one of DEFERRED and is not installed here."""
     out = run("try:\n    import tqdm\nexcept ImportError:\n    print('ImportError')\n", tmp_path)
     assert out == "ImportError"
+
+
+def test_a_module_with_its_own_getattr_serves_its_names_on_first_use(tmp_path: Path) -> None:
+    """pydicom.examples gives its datasets through a module ``__getattr__``."""
+    out = run("import pydicom\nfrom pydicom import examples\n"
+              "print(is_deferred(examples), examples.overlay.Rows, examples.get_path('ct').name)", tmp_path)
+    assert out == "True 300 CT_small.dcm"

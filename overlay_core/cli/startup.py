@@ -5,10 +5,10 @@ with urllib3 (to download pydicom's test files, :mod:`pydicom.data.download`), t
 library's ``urllib.request`` (the same, without requests), ``PIL.ImageCms`` (ICC colour
 profiles), ``tqdm`` (a progress bar for those downloads) and :mod:`pydicom.examples` (which
 looks up its thirteen example files as it is imported): about a third of pydicom's import
-time. :func:`defer_unused_imports` makes an ``import`` of these
-create the module without running it; its code runs on first use of any of its names, in
-full, so a command that does use it (DICOMweb through requests) gets the very same module,
-only later. A module that is not installed still raises :class:`ImportError` at once.
+time. :func:`defer_unused_imports` makes an ``import`` of these create the module without
+running it; its code runs on first use of any of its names, in full, so a command that does
+use it (DICOMweb through requests) gets the very same module, only later. A module that is
+not installed still raises :class:`ImportError` at once.
 
 It is installed by ``python -m overlay_core`` only (a whole process per command, where
 start-up counts), never by the library, the app or the batch workers.
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
-import importlib.util
 import sys
 import threading
 import types

@@ -65,3 +65,14 @@ def test_a_module_with_its_own_getattr_serves_its_names_on_first_use(tmp_path: P
     out = run("import pydicom\nfrom pydicom import examples\n"
               "print(is_deferred(examples), examples.overlay.Rows, examples.get_path('ct').name)", tmp_path)
     assert out == "True 300 CT_small.dcm"
+
+
+def test_openblas_gets_one_thread_unless_told_otherwise(tmp_path: Path) -> None:
+    code = ("import os\nfrom overlay_core.cli.startup import one_blas_thread\n"
+            "one_blas_thread(); print(os.environ['OPENBLAS_NUM_THREADS'])")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("OPENBLAS_NUM_THREADS", None)
+    chosen = {**env, "OPENBLAS_NUM_THREADS": "4"}
+    outputs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=e,
+                              cwd=tmp_path, timeout=60, check=True).stdout.strip() for e in (env, chosen)]
+    assert outputs == ["1", "4"]

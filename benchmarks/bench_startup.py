@@ -81,8 +81,8 @@ def compare(folder: Path, name: str, env: dict[str, str]) -> int:
         "render": [*python, "render", name, "--out", "r.png"],
         "mask": [*python, "mask", name, "--group", "6000", "--npy", "m.npy"],
         "render --max-size 1024": [*python, "render", name, "--out", "s.png", "--max-size", "1024"],
-        FLOOR: [sys.executable, "-c", "from overlay_core.cli.startup import defer_unused_imports; "
-                "defer_unused_imports(); import numpy, pydicom.pixels"],
+        FLOOR: [sys.executable, "-c", "from overlay_core.cli.startup import defer_unused_imports, "
+                "one_blas_thread; one_blas_thread(); defer_unused_imports(); import numpy, pydicom.pixels"],
     }
     for command in commands.values():  # warm the page cache and write the .pyc files
         _seconds(command, folder, env)

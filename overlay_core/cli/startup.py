@@ -31,14 +31,16 @@ workers) inherit the one BLAS thread, as a pool of one process per core should.
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
 import os
 import sys
 import threading
 import types
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:  # importlib.abc imports importlib.resources, tempfile, shutil...: not at start-up
+    from importlib.abc import Loader
 
 __all__ = ["DEFERRED", "defer_unused_imports", "is_deferred", "one_blas_thread"]
 
@@ -76,10 +78,10 @@ def _run(module: types.ModuleType) -> None:
     module.__class__ = types.ModuleType  # only now: another thread waits on the lock until it is whole
 
 
-class _DeferringLoader(importlib.abc.Loader):
+class _DeferringLoader:
     """Create the module as the real loader would, and leave running it to its first use."""
 
-    def __init__(self, real: importlib.abc.Loader) -> None:
+    def __init__(self, real: Loader) -> None:
         self.real = real
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
@@ -89,7 +91,7 @@ class _DeferringLoader(importlib.abc.Loader):
         module.__class__ = _DeferredModule
 
 
-class _DeferringFinder(importlib.abc.MetaPathFinder):
+class _DeferringFinder:
     """Find the modules of :data:`DEFERRED` as the other finders do, and defer running them."""
 
     def find_spec(self, fullname: str, path: Sequence[str] | None,
@@ -109,11 +111,11 @@ class _DeferringFinder(importlib.abc.MetaPathFinder):
             return None  # not installed: the import raises ImportError, as it would without us
         if spec.loader is None or not hasattr(spec.loader, "exec_module"):
             return spec  # a namespace package, or a loader of the old kind: run at once
-        spec.loader = _DeferringLoader(spec.loader)
+        spec.loader = cast("Loader", _DeferringLoader(spec.loader))  # a Loader by its methods
         return spec
 
 
-class _ImportedLoader(importlib.abc.Loader):
+class _ImportedLoader:
     """Hand the import system a submodule that running its package has just imported."""
 
     def __init__(self, module: types.ModuleType) -> None:
@@ -138,7 +140,7 @@ def _after_package(package: types.ModuleType, fullname: str) -> importlib.machin
     imported = sys.modules.get(fullname)
     if imported is None or imported.__spec__ is None:
         return None  # the other finders find it, as usual
-    spec = importlib.machinery.ModuleSpec(fullname, _ImportedLoader(imported))
+    spec = importlib.machinery.ModuleSpec(fullname, cast("Loader", _ImportedLoader(imported)))
     imported.__spec__ = spec  # what the import system reads back for a module imported meanwhile
     return spec
 

@@ -107,12 +107,19 @@ def _deflate_in_parts(flat: NDArray[np.uint8], parts: int, level: int) -> bytes:
         body = part.compress(data) + part.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
         return body, zlib.adler32(data), data.nbytes
 
-    with ThreadPoolExecutor(max_workers=min(parts, len(os.sched_getaffinity(0)) or 1)) as pool:
+    with ThreadPoolExecutor(max_workers=min(parts, _cores())) as pool:
         done = list(pool.map(deflate, range(parts)))
     checksum = done[0][1]
     for _, adler, length in done[1:]:
         checksum = adler32_combine(checksum, adler, length)
     return _zlib_header(level) + b"".join(body for body, _, _ in done) + struct.pack(">I", checksum)
+
+
+def _cores() -> int:
+    """Return how many cores this process may run on (all of the machine's where that is unknown)."""
+    if hasattr(os, "sched_getaffinity"):  # Linux
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def _zlib_header(level: int) -> bytes:

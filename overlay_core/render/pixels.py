@@ -342,14 +342,18 @@ class FrameImage:
         return int(self.pixels.shape[1])
 
 
-def _grey(arr: NDArray[Any], pm: Dataset, voi: Voi) -> tuple[NDArray[np.uint8], Voi]:
-    """Turn stored values into grey levels: Modality LUT, VOI, inversion."""
+def _grey(arr: NDArray[Any], pm: Dataset, voi: Voi, info: ImageInfo) -> tuple[NDArray[np.uint8], Voi]:
+    """Turn stored values into grey levels: Modality LUT, VOI, inversion.
+
+    ``arr`` may still hold the bits above High Bit (native words as stored), except for the
+    automatic window: the table gives each bit pattern the value of its low Bits Stored bits.
+    """
     inverted = is_inverted(pm)
     if arr.dtype.kind in "iu" and arr.dtype.itemsize <= 2:
         # A lookup table over every possible stored bit pattern: one gather per pixel.
         patterns = np.dtype(f"u{arr.dtype.itemsize}")
         domain = np.arange(2 ** (8 * arr.dtype.itemsize), dtype=patterns).view(arr.dtype)
-        modality = modality_values(domain, pm)
+        modality = modality_values(_strip_high_bits(domain.copy(), info), pm)  # of each pattern's value
         if voi.kind is VoiKind.AUTO:
             present = (domain >= arr.min()) & (domain <= arr.max())
             voi = automatic_window(modality[present].min(), modality[present].max())
@@ -368,13 +372,17 @@ def _to_8bit(arr: NDArray[Any], bits: int) -> NDArray[np.uint8]:
     return np.asarray(arr >> shift if arr.dtype.kind in "iu" else arr, dtype=np.uint8)
 
 
-def _display(arr: NDArray[Any], ds: Dataset, info: ImageInfo, voi: Voi | None
+def _display(arr: NDArray[Any], ds: Dataset, info: ImageInfo, voi: Voi | None, as_stored: bool = False
              ) -> tuple[NDArray[np.uint8], Voi | None]:
+    """Show stored values (``as_stored``: native words with the bits above High Bit still in)."""
     pm = _pixel_dataset(ds, info)
     photometric = info.photometric.strip().upper()
     if info.samples_per_pixel == 1 and photometric in ("MONOCHROME1", "MONOCHROME2", ""):
         try:
-            return _grey(arr, pm, voi or default_voi(pm))
+            chosen = voi or default_voi(pm)
+            if as_stored and chosen.kind is VoiKind.AUTO:  # its range is of the values without them
+                arr = _strip_high_bits(arr, info)
+            return _grey(arr, pm, chosen, info)
         except InvalidArgumentError:
             raise
         except Exception as exc:
@@ -382,6 +390,8 @@ def _display(arr: NDArray[Any], ds: Dataset, info: ImageInfo, voi: Voi | None
                 "The image cannot be shown because its Modality or VOI LUT is unusable "
                 f"({clause(exc, first_line=True)})."
             ) from exc
+    if as_stored:
+        arr = _strip_high_bits(arr, info)
     if info.samples_per_pixel == 1 and photometric == "PALETTE COLOR":
         try:
             rgb = np.asarray(apply_color_lut(arr, pm))[..., :3]
@@ -424,7 +434,13 @@ def frame_image(ds: Dataset, frame: int = 0, voi: Voi | None = None) -> FrameIma
     info = image_info(ds)
     check_image_frame(info, frame)
     try:
-        pixels, used = _display(decode_frame(ds, frame), ds, info, voi)
+        # Native words are shown as stored: the grey table drops the bits above High Bit.
+        native = info.has_pixel_data and not info.compressed
+        words = decoders.native_words(ds, info, frame) if native else None
+        if words is not None:
+            pixels, used = _display(words, ds, info, voi, as_stored=True)
+        else:
+            pixels, used = _display(decode_frame(ds, frame), ds, info, voi)
     except UnsupportedError as exc:
         return FrameImage(np.zeros((info.rows, info.columns), np.uint8), frame, None, str(exc))
     return FrameImage(pixels, frame, used)

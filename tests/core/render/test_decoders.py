@@ -109,3 +109,37 @@ def test_native_frames_are_read_as_pydicom_decodes_them(bits_allocated: int, bit
     if expected_view is not None:
         ds.PixelData = ds.PixelData[:-2]  # shorter than three frames: the last is pydicom's to refuse
         assert native_words(ds, image_info(ds), 2) is None and native_words(ds, image_info(ds), 1) is not None
+
+
+@pytest.mark.parametrize(("bits_allocated", "bits_stored", "signed"), [
+    (16, 12, False), (16, 12, True), (16, 16, True), (16, 10, False), (8, 7, False), (8, 6, True)])
+@pytest.mark.parametrize("look", ["preset", "automatic", "manual", "monochrome1", "rescaled"])
+def test_native_words_are_shown_as_their_decoded_values_are(bits_allocated: int, bits_stored: int,
+                                                            signed: bool, look: str) -> None:
+    """frame_image windows native words as stored (high bits in); the grey levels are the decoded values'."""
+    from overlay_core.planes.reading import image_info
+    from overlay_core.render import pixels
+    from overlay_core.render.windowing import manual_window
+    from tests.builders import image_dataset
+
+    ds = image_dataset(6, 9, frames=2, bits_allocated=bits_allocated, bits_stored=bits_stored)
+    ds.PixelRepresentation = int(signed)
+    noise = np.random.default_rng(5).integers(0, 1 << bits_allocated, 2 * 6 * 9)  # high bits set too
+    ds.PixelData = noise.astype(f"<u{bits_allocated // 8}").tobytes()
+    half = 1 << (bits_stored - 1)  # a window over about half the values, wherever they lie
+    center = 0 if signed else half
+    voi = manual_window(center + half // 4, half) if look == "manual" else None
+    if look == "preset":
+        ds.WindowCenter, ds.WindowWidth = center, half
+    if look == "monochrome1":
+        ds.PhotometricInterpretation = "MONOCHROME1"
+        ds.WindowCenter, ds.WindowWidth = center - half // 4, half
+    if look == "rescaled":
+        ds.RescaleSlope, ds.RescaleIntercept = 3, -7
+        ds.WindowCenter, ds.WindowWidth = 3 * center - 7, 3 * half
+    info = image_info(ds)
+    for frame in range(2):
+        shown = pixels.frame_image(ds, frame, voi)
+        expected, used = pixels._display(pixels.decode_frame(ds, frame), ds, info, voi)
+        assert shown.missing_reason is None and np.array_equal(shown.pixels, expected) and shown.voi == used
+        assert len(np.unique(shown.pixels)) > 2  # the look shows values, not one flat level

@@ -92,7 +92,7 @@ def save_npy(out: str, source: str, array: NDArray[np.bool_]) -> None:
     target = check_output(out, source)
     try:
         with target.open("wb") as fh:
-            np.save(fh, array.astype(np.uint8))
+            np.save(fh, np.ascontiguousarray(array, dtype=bool).view(np.uint8))  # bools are 0/1: no copy
     except OSError as exc:
         raise InvalidArgumentError(f"The output {out} could not be written ({exc.strerror}).") from None
 

@@ -31,10 +31,11 @@ from pydicom.dataset import Dataset
 
 from overlay_core.errors import InvalidArgumentError, OverlayError
 from overlay_core.interop.geometry import FrameGeometry, series_geometries
-from overlay_core.model import OVERLAY_GROUPS, OverlayPlane, group_hex
+from overlay_core.interop.new_planes import Planned, add_planes, free_groups
+from overlay_core.model import OverlayPlane, group_hex
 from overlay_core.planes.placement import image_mask
 from overlay_core.planes.reading import image_info, overlay_groups, read_planes
-from overlay_core.planes.writing import Attributes, set_plane
+from overlay_core.planes.writing import Attributes
 
 __all__ = ["VolumeGrid", "export_nifti", "import_nifti", "nifti_bytes", "nifti_labels", "volume_grid"]
 
@@ -325,29 +326,15 @@ def import_nifti(
     labels = nifti_labels(datasets, data)
     if not labels:
         raise InvalidArgumentError("The NIfTI volume has no voxel set.")
-    used = {g for ds in datasets for g in overlay_groups(ds)}
-    free = [g for g in OVERLAY_GROUPS if g not in used]
+    free = free_groups(datasets)
     if len(labels) > len(free):
         raise InvalidArgumentError(
             f"The NIfTI volume has {len(labels)} label(s) but only {len(free)} overlay group(s) are free on "
             "every image."
         )
     text = " ".join(name.replace("\\", "/").split())[:56] or "NIfTI mask"
-    planned = []
+    planned: list[Planned] = []
     for group, (value, masks) in zip(free, labels.items(), strict=False):
         label = text if len(labels) == 1 else f"{text} {value}"
         planned.append((group, masks, Attributes(origin=(1, 1), type="R", label=label[:64])))
-    for index, ds in enumerate(datasets):  # validate on scratch headers first: all or nothing
-        scratch = Dataset()
-        for elem in ds:
-            if elem.keyword != "PixelData":
-                scratch.add(elem)
-        for group, masks, attrs in planned:
-            if masks[index].any():
-                set_plane(scratch, group, masks[index], attrs)
-    out: list[list[OverlayPlane]] = [[] for _ in datasets]
-    for index, ds in enumerate(datasets):
-        for group, masks, attrs in planned:
-            if masks[index].any():
-                out[index].append(set_plane(ds, group, masks[index], attrs))
-    return out
+    return add_planes(datasets, planned)

@@ -55,11 +55,11 @@ from overlay_core.interop.derived import (
     source_header,
 )
 from overlay_core.interop.geometry import FrameGeometry, series_geometries
+from overlay_core.interop.new_planes import clean_lo
 from overlay_core.interop.rtstruct_read import (
     CONTOUR_DATA,
     RTSTRUCT_STORAGE,
     RoiInfo,
-    clean_lo,
     import_rtstruct,
     is_rtstruct,
     read_rois,

@@ -22,15 +22,15 @@ from pydicom.uid import UID
 from overlay_core.errors import InvalidArgumentError, WrongReferenceError
 from overlay_core.interop.contours import fill_polygons
 from overlay_core.interop.geometry import FrameGeometry, series_geometries
-from overlay_core.model import OVERLAY_GROUPS, OverlayPlane
-from overlay_core.planes.reading import image_info, overlay_groups
-from overlay_core.planes.writing import USER_SUBTYPE, Attributes, set_plane
+from overlay_core.interop.new_planes import Planned, add_planes, clean_lo, free_groups, subtype_of
+from overlay_core.model import OverlayPlane
+from overlay_core.planes.reading import image_info
+from overlay_core.planes.writing import Attributes
 
 __all__ = [
     "CONTOUR_DATA",
     "RTSTRUCT_STORAGE",
     "RoiInfo",
-    "clean_lo",
     "import_rtstruct",
     "is_rtstruct",
     "read_rois",
@@ -68,12 +68,6 @@ def is_rtstruct(ds: Dataset) -> bool:
     """
     sop_class = str(ds.get("SOPClassUID", "") or "")
     return sop_class == RTSTRUCT_STORAGE or str(ds.get("Modality", "")) == "RTSTRUCT"
-
-
-
-def clean_lo(text: str) -> str:
-    """Make text fit an LO: one line, no backslash, at most 64 characters."""
-    return " ".join(str(text).replace("\\", "/").split())[:64]
 
 
 
@@ -217,10 +211,6 @@ def _roi_name_of(info: RoiInfo) -> str:
     return f'ROI {info.number} ("{info.name}")' if info.name else f"ROI {info.number}"
 
 
-def _subtype(algorithm: str) -> str:
-    return {"MANUAL": USER_SUBTYPE, "AUTOMATIC": "AUTOMATED"}.get(algorithm.upper(), "")
-
-
 def import_rtstruct(
     datasets: Sequence[Dataset], rs: Dataset, rois: Sequence[int] | None = None
 ) -> list[list[OverlayPlane]]:
@@ -243,30 +233,16 @@ def import_rtstruct(
     """
     masks = roi_masks(datasets, rs, rois)
     described = {r.number: r for r in read_rois(rs)}
-    used = {g for ds in datasets for g in overlay_groups(ds)}
-    free = [g for g in OVERLAY_GROUPS if g not in used]
+    free = free_groups(datasets)
     if len(masks) > len(free):
         raise InvalidArgumentError(
             f"The RT Structure Set has {len(masks)} ROI(s) to import but only {len(free)} overlay group(s) "
             "are free on every image; choose fewer ROIs."
         )
-    planned = []
+    planned: list[Planned] = []
     for group, (number, per_image) in zip(free, masks.items(), strict=False):
         info = described[number]
-        attrs = Attributes(origin=(1, 1), type="R", subtype=_subtype(info.algorithm),
+        attrs = Attributes(origin=(1, 1), type="R", subtype=subtype_of(info.algorithm),
                            label=clean_lo(info.name), description=clean_lo(info.description))
         planned.append((group, per_image, attrs))
-    for index, ds in enumerate(datasets):  # validate on scratch headers first: all or nothing
-        scratch = Dataset()
-        for elem in ds:
-            if elem.keyword != "PixelData":
-                scratch.add(elem)
-        for group, per_image, attrs in planned:
-            if per_image[index].any():
-                set_plane(scratch, group, per_image[index], attrs)
-    out: list[list[OverlayPlane]] = [[] for _ in datasets]
-    for index, ds in enumerate(datasets):
-        for group, per_image, attrs in planned:
-            if per_image[index].any():
-                out[index].append(set_plane(ds, group, per_image[index], attrs))
-    return out
+    return add_planes(datasets, planned)

@@ -35,17 +35,25 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from pydicom.dataset import Dataset
-from pydicom.multival import MultiValue
 from pydicom.uid import UID
 
-from overlay_core.edit.operations import crop_to_content
 from overlay_core.errors import InvalidArgumentError, OverlayError, WrongReferenceError, clause
 from overlay_core.interop.derived import chosen_planes, complete_derived, new_instance, source_header
+from overlay_core.interop.new_planes import (
+    AUTOMATED_SUBTYPE,
+    Planned,
+    add_planes,
+    clean_lo,
+    crop_plane,
+    free_groups,
+    subtype_of,
+)
 from overlay_core.interop.seg_frames import multi_frame_labelmap, multi_frame_seg
-from overlay_core.model import OVERLAY_GROUPS, OverlayPlane
+from overlay_core.interop.seg_references import frame_references, frame_segments
+from overlay_core.model import OverlayPlane
 from overlay_core.planes.placement import image_mask
-from overlay_core.planes.reading import image_info, load, overlay_groups, read_planes, unpack_plane
-from overlay_core.planes.writing import USER_SUBTYPE, Attributes, set_plane, to_bytes
+from overlay_core.planes.reading import image_info, load
+from overlay_core.planes.writing import USER_SUBTYPE, Attributes, to_bytes
 
 __all__ = [
     "LABELMAP_SEGMENTATION_STORAGE",
@@ -63,7 +71,6 @@ __all__ = [
 SEGMENTATION_STORAGE = UID("1.2.840.10008.5.1.4.1.1.66.4")
 #: Label Map Segmentation Storage (Supplement 243): one label value per pixel.
 LABELMAP_SEGMENTATION_STORAGE = UID("1.2.840.10008.5.1.4.1.1.66.7")
-AUTOMATED_SUBTYPE = "AUTOMATED"
 
 
 @dataclass(frozen=True)
@@ -255,43 +262,6 @@ def read_segments(seg: Dataset) -> list[SegmentInfo]:
     return sorted(out, key=lambda s: s.number)
 
 
-def _group(seg: Dataset, item: Dataset, keyword: str) -> list[Dataset]:
-    """Return a functional group of one frame, from its per-frame item or the shared one."""
-    if keyword in item:
-        return list(item[keyword].value)
-    shared = seg.get("SharedFunctionalGroupsSequence") or [Dataset()]
-    return list(shared[0].get(keyword) or [])
-
-
-def _segments_of(seg: Dataset, item: Dataset) -> list[int]:
-    """Return the segments one SEG frame holds: the one it names, or every one of a label map."""
-    if str(seg.get("SegmentationType", "")).strip().upper() == "LABELMAP":
-        return [int(s.SegmentNumber) for s in seg.SegmentSequence]
-    found = _group(seg, item, "SegmentIdentificationSequence")
-    if not found:
-        raise InvalidArgumentError("The SEG has a frame that names no segment.")
-    return [int(found[0].ReferencedSegmentNumber)]
-
-
-def _frame_references(seg: Dataset, sop_instance_uid: str) -> dict[int, set[int | None]]:
-    """Map segment number to the image frame numbers (None: unnamed) its frames reference."""
-    refs: dict[int, set[int | None]] = {}
-    for item in seg.get("PerFrameFunctionalGroupsSequence", []):
-        numbers = _segments_of(seg, item)
-        for derivation in _group(seg, item, "DerivationImageSequence"):
-            for source in derivation.get("SourceImageSequence", []):
-                if str(source.get("ReferencedSOPInstanceUID", "")) != sop_instance_uid:
-                    continue
-                value = source.get("ReferencedFrameNumber")
-                found: set[int | None] = {None}
-                if value is not None and value != "":
-                    values = value if isinstance(value, (list, tuple, MultiValue)) else [value]
-                    found = {int(v) for v in values}
-                for number in numbers:
-                    refs.setdefault(number, set()).update(found)
-    return refs
-
-
 def segment_masks(
     ds: Dataset, seg: Dataset, segments: Sequence[int] | None = None
 ) -> dict[int, NDArray[np.bool_]]:
@@ -319,7 +289,7 @@ def segment_masks(
             )
     info = image_info(ds)
     uid = str(ds.get("SOPInstanceUID", "") or "")
-    refs = _frame_references(seg, uid)
+    refs = frame_references(seg, uid)
     if not refs or not uid:
         raise WrongReferenceError(
             "The SEG does not reference this image (no SEG frame names its SOP Instance UID)."
@@ -329,7 +299,7 @@ def segment_masks(
             f"The SEG is {seg.Rows} x {seg.Columns} pixels but the image is {info.rows} x {info.columns}."
         )
     frames_present = {n for item in seg.get("PerFrameFunctionalGroupsSequence", [])
-                      for n in _segments_of(seg, item)}
+                      for n in frame_segments(seg, item)}
     for number in chosen:
         name = _segment_name(described[number])
         if number not in frames_present:
@@ -375,10 +345,6 @@ def _segment_name(info: SegmentInfo) -> str:
     return f'Segment {info.number} ("{info.label}")' if info.label else f"Segment {info.number}"
 
 
-def _subtype(algorithm: str) -> str:
-    return {"MANUAL": USER_SUBTYPE, "AUTOMATIC": AUTOMATED_SUBTYPE}.get(algorithm.upper(), "")
-
-
 def import_seg(
     ds: Dataset, seg: Dataset, segments: Sequence[int] | None = None, crop: bool = False
 ) -> list[OverlayPlane]:
@@ -411,57 +377,21 @@ def import_seg(
     """
     masks = segment_masks(ds, seg, segments)
     described = {s.number: s for s in read_segments(seg)}
-    free = [g for g in OVERLAY_GROUPS if g not in overlay_groups(ds)]
+    free = free_groups([ds])
     if len(masks) > len(free):
         raise InvalidArgumentError(
             f"The SEG has {len(masks)} segment(s) to import but the image has only {len(free)} free "
             "overlay group(s); choose fewer segments."
         )
-    planned: list[tuple[int, NDArray[np.bool_], Attributes]] = []
+    planned: list[Planned] = []
     for group, (number, mask) in zip(free, masks.items(), strict=False):
         info = described[number]
         attrs = Attributes(
-            origin=(1, 1), type="G", subtype=_subtype(info.algorithm_type),
-            label=_clean(info.label), description=_clean(info.description),
+            origin=(1, 1), type="G", subtype=subtype_of(info.algorithm_type),
+            label=clean_lo(info.label), description=clean_lo(info.description),
         )
-        planned.append((group, mask, attrs))
-    scratch = Dataset()
-    for elem in ds:  # validate every step on a scratch header first: all or nothing
-        if elem.keyword != "PixelData":
-            scratch.add(elem)
-    for group, mask, attrs in planned:
-        set_plane(scratch, group, mask, attrs)
-        if crop:
-            _crop(scratch, group)
-    results: list[OverlayPlane] = []
-    for group, mask, attrs in planned:
-        set_plane(ds, group, mask, attrs)
-        results.append(_crop(ds, group) if crop else _plane(ds, group))
-    return results
-
-
-def _plane(ds: Dataset, group: int) -> OverlayPlane:
-    """Return the plane in ``group`` (a small helper for :func:`import_seg`)."""
-    return next(p for p in read_planes(ds) if p.group == group)
-
-
-def _crop(ds: Dataset, group: int) -> OverlayPlane:
-    """Crop a plane to its content: rows and columns, then leading and trailing empty frames."""
-    plane = crop_to_content(ds, group)
-    if not plane.frame_specific or plane.frames == 1:
-        return plane
-    _, bits, _ = unpack_plane(ds, group)
-    used = np.flatnonzero(bits.any(axis=(1, 2)))
-    first, last = int(used[0]), int(used[-1]) + 1
-    if (first, last) == (0, plane.frames):
-        return plane
-    return set_plane(ds, group, bits[first:last],
-                     Attributes(image_frame_origin=plane.image_frame_origin + first))
-
-
-def _clean(text: str) -> str:
-    """Make a segment's text fit an LO: one line, no backslash, at most 64 characters."""
-    return " ".join(text.replace("\\", "/").split())[:64]
+        planned.append((group, [mask], attrs))
+    return add_planes([ds], planned, then=crop_plane if crop else None)[0]
 
 
 # --------------------------------------------------------------------------- bytes, checked

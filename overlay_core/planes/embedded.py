@@ -75,8 +75,12 @@ def plane_words(ds: Dataset, plane: OverlayPlane, info: ImageInfo) -> Words:
 
 
 def bit_plane(words: Words, bit: int) -> NDArray[np.bool_]:
-    """Return bit ``bit`` of every word as a bool array of the words' shape."""
-    return np.asarray((words >> bit) & 1, dtype=bool)
+    """Return bit ``bit`` of every word as a bool array of the words' shape.
+
+    >>> bit_plane(np.array([0x8000, 0x7FFF], np.uint16), 15).tolist()
+    [True, False]
+    """
+    return np.asarray(np.bitwise_and(words, words.dtype.type(1 << bit)) != 0)  # one temporary, not two
 
 
 def count_set(words: Words, bit: int) -> int:

@@ -191,7 +191,10 @@ def image_mask(ds: Dataset, group: int, frame: int | None = None) -> NDArray[np.
     plane = read_plane(ds, group)
     for k, f in frame_map(plane, shape[0]):
         if f == frame:
-            return to_image_space(plane, frame_bits(ds, group, k)[1], shape[1], shape[2])
+            bits = frame_bits(ds, group, k)[1]  # a new array, ours to hand on
+            if (plane.rows, plane.columns) == shape[1:] and origin_offset(plane.origin) == (0, 0):
+                return bits  # the plane covers the image exactly: nothing to place
+            return to_image_space(plane, bits, shape[1], shape[2])
     return np.zeros(shape[1:], dtype=bool)
 
 

@@ -104,8 +104,9 @@ def pool_mask(mask: NDArray[np.bool_], geometry: ViewGeometry) -> NDArray[np.boo
     """
     w = geometry.region
     crop = mask[w.row0:w.row0 + w.rows, w.col0:w.col0 + w.cols]
-    crop = _pool_axis(crop, 0, w.rows, geometry.display_height)
-    return _pool_axis(crop, 1, w.cols, geometry.display_width)
+    # Along rows first: one read of the whole crop as 16-, 32- or 64-bit words (see _pool_axis).
+    crop = _pool_axis(crop, 1, w.cols, geometry.display_width)
+    return _pool_axis(crop, 0, w.rows, geometry.display_height)
 
 
 def _edge(m: NDArray[np.bool_]) -> NDArray[np.bool_]:
@@ -151,11 +152,29 @@ class _Solid:
 
     def flush(self, out: NDArray[np.uint8]) -> None:
         if self.label is not None:
-            where = np.flatnonzero(self.label)
+            where = np.flatnonzero(self.label != 0)  # several times faster on booleans than on bytes
             if where.size:
-                palette = np.asarray(self.colors, np.uint8)
-                out.reshape(-1, 3)[where] = palette[self.label.reshape(-1)[where] - 1]
+                # Each pixel's three bytes as one 3-byte item: one copy per pixel, not three.
+                palette = np.asarray(self.colors, np.uint8).view("V3").reshape(-1)
+                out.reshape(-1, 3).view("V3").reshape(-1)[where] = palette[self.label.reshape(-1)[where] - 1]
         self.label, self.colors = None, []
+
+
+def _whole(geometry: ViewGeometry) -> bool:
+    """Whether the view is the whole image at full resolution (nothing to cut or resize)."""
+    w, size = geometry.region, (geometry.image_rows, geometry.image_cols)
+    return (w.row0, w.col0) == (0, 0) and (w.rows, w.cols) == size == (geometry.display_height,
+                                                                         geometry.display_width)
+
+
+def _rgb(base: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Return a new contiguous RGB copy of a grey or RGB view (a grey level in each channel)."""
+    if base.ndim == 3:
+        return np.array(base, order="C")
+    out = np.empty((*base.shape, 3), np.uint8)
+    for channel in range(3):  # three strided copies: about three times faster than np.repeat
+        out[..., channel] = base
+    return out
 
 
 def compose(
@@ -206,8 +225,7 @@ def compose(
             f"The view is of a {geometry.image_rows} x {geometry.image_cols} image, "
             f"but the frame is {rows} x {cols}."
         )
-    base = resize_image(pixels, geometry)
-    out = np.ascontiguousarray(np.repeat(base[..., None], 3, axis=2) if base.ndim == 2 else base)
+    out = _rgb(pixels if _whole(geometry) else resize_image(pixels, geometry))
     solid = _Solid((geometry.display_height, geometry.display_width))
     for style in styles:
         mask = masks.get(style.group)

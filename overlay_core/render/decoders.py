@@ -34,7 +34,10 @@ from pydicom.uid import UID
 from overlay_core.errors import UnsupportedError, clause
 from overlay_core.model import ImageInfo
 
-__all__ = ["PLUGIN_PREFERENCE", "check_header", "check_jpeg_frame", "decode", "jpeg_header", "plugins_for"]
+__all__ = [
+    "PLUGIN_PREFERENCE", "check_header", "check_jpeg_frame", "decode", "jpeg_header", "native_words",
+    "plugins_for",
+]
 
 #: Plugins in the order they are tried: those raising Python errors first, GDCM last.
 PLUGIN_PREFERENCE = ("pylibjpeg", "pyjpegls", "pydicom", "pillow", "gdcm")
@@ -157,6 +160,39 @@ def check_jpeg_frame(ds: Dataset, info: ImageInfo, frame: int) -> None:
                             f"Bits Allocated {info.bits_allocated}")
 
 
+#: Native transfer syntaxes whose Pixel Data is little-endian words as stored: Implicit and
+#: Explicit VR Little Endian, and Deflated (pydicom inflates the whole dataset as it reads it).
+_NATIVE_LITTLE_ENDIAN = ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.1.99")
+
+
+def native_words(ds: Dataset, info: ImageInfo, frame: int) -> NDArray[Any] | None:
+    """Return one frame of native 8- or 16-bit greyscale Pixel Data as a read-only view of its bytes.
+
+    The stored words as they are, bits above High Bit included (the caller removes them),
+    ``uint`` or ``int`` by (0028,0103) *Pixel Representation*: what pydicom's native decoder
+    reads before its copy and its own pass over those bits. ``None`` for anything else
+    (colour, 1- and 32-bit, big-endian, float, or Pixel Data shorter than the frame), which
+    pydicom decodes.
+
+    >>> from overlay_core.planes.reading import image_info
+    >>> ds = Dataset(); ds.Rows, ds.Columns, ds.BitsAllocated, ds.BitsStored = 1, 2, 16, 12
+    >>> ds.SamplesPerPixel, ds.PixelRepresentation, ds.PhotometricInterpretation = 1, 0, "MONOCHROME2"
+    >>> ds.PixelData = bytes([0xFF, 0x8F, 1, 0])
+    >>> native_words(ds, image_info(ds), 0).tolist()
+    [[36863, 1]]
+    """
+    if (info.transfer_syntax not in _NATIVE_LITTLE_ENDIAN or info.samples_per_pixel != 1
+            or info.bits_allocated not in (8, 16)):
+        return None
+    representation = ds.get("PixelRepresentation", 0)
+    data = ds.get("PixelData")
+    size = info.rows * info.columns * info.bits_allocated // 8
+    if representation not in (0, 1) or not isinstance(data, bytes) or len(data) < (frame + 1) * size:
+        return None
+    dtype = np.dtype(f"<{'i' if representation else 'u'}{info.bits_allocated // 8}")
+    return np.frombuffer(data, dtype, info.rows * info.columns, frame * size).reshape(info.rows, info.columns)
+
+
 def plugins_for(transfer_syntax: str) -> list[str]:
     """Return the installed plugins for a syntax, safest first (see :data:`PLUGIN_PREFERENCE`)."""
     try:
@@ -179,6 +215,10 @@ def decode(ds: Dataset, info: ImageInfo, frame: int) -> NDArray[Any]:
     if info.compressed:  # native data is unpacked by numpy, which raises Python errors
         check_header(ds, info)
         check_jpeg_frame(ds, info, frame)
+    else:
+        words = native_words(ds, info, frame)
+        if words is not None:
+            return words
     plugins = plugins_for(info.transfer_syntax) if info.compressed else [""]
     if not plugins:
         raise _refuse(info, "has no installed decoder")

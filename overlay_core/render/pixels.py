@@ -42,6 +42,7 @@ from overlay_core.render.windowing import (
     default_voi,
     grey_levels,
     is_inverted,
+    look_up,
     modality_values,
     voi_unit,
 )
@@ -105,15 +106,14 @@ def _strip_high_bits(arr: NDArray[Any], info: ImageInfo) -> NDArray[Any]:
     bits = arr.dtype.itemsize * 8
     stored = info.bits_stored if 0 < info.bits_stored <= bits else bits
     if stored == bits:
-        return arr
-    if not arr.flags.writeable:
-        arr = arr.copy()
+        return arr if arr.flags.writeable else arr.copy()
+    out = arr if arr.flags.writeable else None  # a read-only view of Pixel Data: one pass to a copy
     if arr.dtype.kind == "i":
-        np.left_shift(arr, bits - stored, out=arr)
-        np.right_shift(arr, bits - stored, out=arr)
-    else:
-        np.bitwise_and(arr, arr.dtype.type((1 << stored) - 1), out=arr)
-    return arr
+        shifted: NDArray[Any] = np.left_shift(arr, bits - stored, out=out)
+        np.right_shift(shifted, bits - stored, out=shifted)
+        return shifted
+    kept: NDArray[Any] = np.bitwise_and(arr, arr.dtype.type((1 << stored) - 1), out=out)
+    return kept
 
 
 def decode_frame(ds: Dataset, frame: int = 0) -> NDArray[Any]:
@@ -174,18 +174,17 @@ def modality_frame(ds: Dataset, frame: int = 0) -> NDArray[np.float64]:
     UnsupportedError
         If the frame cannot be decoded, is in colour, or its Modality LUT is unusable.
     """
+    return _modality(*_greyscale(ds, frame))
+
+
+def _greyscale(ds: Dataset, frame: int) -> tuple[NDArray[Any], Dataset]:
+    """Decode one greyscale frame: its stored values, and what its Modality LUT is read from."""
     info = image_info(ds)
     check_image_frame(info, frame)
     stored = decode_frame(ds, frame)
     if stored.ndim != 2:
         raise UnsupportedError("This image is in colour; intensity values need a greyscale image.")
-    try:
-        return modality_values(stored, _pixel_dataset(ds, info))
-    except Exception as exc:
-        raise UnsupportedError(
-            "The image's values cannot be read because its Modality LUT is unusable "
-            f"({clause(exc, first_line=True)})."
-        ) from exc
+    return stored, _pixel_dataset(ds, info)
 
 
 #: Either index of a 2-D array: every row or every column.
@@ -245,7 +244,7 @@ class FrameValues:
     def values(self, rows: slice = _ALL, cols: slice = _ALL) -> NDArray[np.float64]:
         """Return the Modality LUT values of the box ``[rows, cols]`` (the whole frame by default)."""
         if self.table is not None:
-            return np.take(self.table, self.patterns(rows, cols))
+            return look_up(self.table, self.patterns(rows, cols))
         return _modality(self.stored[rows, cols], self.pm)
 
     def within(self, low: float, high: float, rows: slice = _ALL, cols: slice = _ALL) -> NDArray[np.bool_]:
@@ -307,12 +306,7 @@ def frame_values(ds: Dataset, frame: int = 0) -> FrameValues:
     UnsupportedError
         If the frame cannot be decoded, is in colour, or its Modality LUT is unusable.
     """
-    info = image_info(ds)
-    check_image_frame(info, frame)
-    stored = decode_frame(ds, frame)
-    if stored.ndim != 2:
-        raise UnsupportedError("This image is in colour; intensity values need a greyscale image.")
-    return FrameValues.of(frame, stored, _pixel_dataset(ds, info))
+    return FrameValues.of(frame, *_greyscale(ds, frame))
 
 
 @dataclass(frozen=True, eq=False)
@@ -348,19 +342,23 @@ class FrameImage:
         return int(self.pixels.shape[1])
 
 
-def _grey(arr: NDArray[Any], pm: Dataset, voi: Voi) -> tuple[NDArray[np.uint8], Voi]:
-    """Turn stored values into grey levels: Modality LUT, VOI, inversion."""
+def _grey(arr: NDArray[Any], pm: Dataset, voi: Voi, info: ImageInfo) -> tuple[NDArray[np.uint8], Voi]:
+    """Turn stored values into grey levels: Modality LUT, VOI, inversion.
+
+    ``arr`` may still hold the bits above High Bit (native words as stored), except for the
+    automatic window: the table gives each bit pattern the value of its low Bits Stored bits.
+    """
     inverted = is_inverted(pm)
     if arr.dtype.kind in "iu" and arr.dtype.itemsize <= 2:
         # A lookup table over every possible stored bit pattern: one gather per pixel.
         patterns = np.dtype(f"u{arr.dtype.itemsize}")
         domain = np.arange(2 ** (8 * arr.dtype.itemsize), dtype=patterns).view(arr.dtype)
-        modality = modality_values(domain, pm)
+        modality = modality_values(_strip_high_bits(domain.copy(), info), pm)  # of each pattern's value
         if voi.kind is VoiKind.AUTO:
             present = (domain >= arr.min()) & (domain <= arr.max())
             voi = automatic_window(modality[present].min(), modality[present].max())
         lut = grey_levels(voi_unit(modality, pm, voi), inverted)
-        return np.take(lut, arr.view(patterns)), voi
+        return look_up(lut, arr.view(patterns)), voi
     values = modality_values(arr, pm)
     if voi.kind is VoiKind.AUTO:
         voi = automatic_window(values.min(), values.max())
@@ -374,13 +372,17 @@ def _to_8bit(arr: NDArray[Any], bits: int) -> NDArray[np.uint8]:
     return np.asarray(arr >> shift if arr.dtype.kind in "iu" else arr, dtype=np.uint8)
 
 
-def _display(arr: NDArray[Any], ds: Dataset, info: ImageInfo, voi: Voi | None
+def _display(arr: NDArray[Any], ds: Dataset, info: ImageInfo, voi: Voi | None, as_stored: bool = False
              ) -> tuple[NDArray[np.uint8], Voi | None]:
+    """Show stored values (``as_stored``: native words with the bits above High Bit still in)."""
     pm = _pixel_dataset(ds, info)
     photometric = info.photometric.strip().upper()
     if info.samples_per_pixel == 1 and photometric in ("MONOCHROME1", "MONOCHROME2", ""):
         try:
-            return _grey(arr, pm, voi or default_voi(pm))
+            chosen = voi or default_voi(pm)
+            if as_stored and chosen.kind is VoiKind.AUTO:  # its range is of the values without them
+                arr = _strip_high_bits(arr, info)
+            return _grey(arr, pm, chosen, info)
         except InvalidArgumentError:
             raise
         except Exception as exc:
@@ -388,6 +390,8 @@ def _display(arr: NDArray[Any], ds: Dataset, info: ImageInfo, voi: Voi | None
                 "The image cannot be shown because its Modality or VOI LUT is unusable "
                 f"({clause(exc, first_line=True)})."
             ) from exc
+    if as_stored:
+        arr = _strip_high_bits(arr, info)
     if info.samples_per_pixel == 1 and photometric == "PALETTE COLOR":
         try:
             rgb = np.asarray(apply_color_lut(arr, pm))[..., :3]
@@ -430,7 +434,13 @@ def frame_image(ds: Dataset, frame: int = 0, voi: Voi | None = None) -> FrameIma
     info = image_info(ds)
     check_image_frame(info, frame)
     try:
-        pixels, used = _display(decode_frame(ds, frame), ds, info, voi)
+        # Native words are shown as stored: the grey table drops the bits above High Bit.
+        native = info.has_pixel_data and not info.compressed
+        words = decoders.native_words(ds, info, frame) if native else None
+        if words is not None:
+            pixels, used = _display(words, ds, info, voi, as_stored=True)
+        else:
+            pixels, used = _display(decode_frame(ds, frame), ds, info, voi)
     except UnsupportedError as exc:
         return FrameImage(np.zeros((info.rows, info.columns), np.uint8), frame, None, str(exc))
     return FrameImage(pixels, frame, used)

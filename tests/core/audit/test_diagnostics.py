@@ -10,7 +10,8 @@ import pytest
 from pydicom.dataset import Dataset
 from pydicom.uid import ImplicitVRLittleEndian, RLELossless
 
-from overlay_core.audit.diagnostics import CODES, diagnose
+from overlay_core.audit.codes import CODES
+from overlay_core.audit.diagnostics import diagnose
 from overlay_core.model import Severity
 from overlay_core.planes.reading import load
 from tests import builders as b

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pydicom.uid import JPEG2000, JPEGLosslessSV1, RLELossless
 
@@ -70,3 +71,75 @@ def test_decoders_that_raise_python_errors_come_first() -> None:
     assert plugins_for(JPEG2000)[0] == "pylibjpeg" and plugins_for(JPEG2000)[-1] == "gdcm"
     assert plugins_for(RLELossless)[0] == "pylibjpeg"
     assert plugins_for(JPEGLosslessSV1) == ["gdcm"]  # nothing else here decodes it: checked first
+
+
+@pytest.mark.parametrize(("bits_allocated", "bits_stored", "signed", "transfer_syntax"), [
+    (16, 12, False, "1.2.840.10008.1.2.1"),
+    (16, 12, True, "1.2.840.10008.1.2"),
+    (16, 16, False, "1.2.840.10008.1.2.1"),
+    (16, 16, True, "1.2.840.10008.1.2.1"),
+    (8, 7, False, "1.2.840.10008.1.2.1"),
+    (8, 6, True, "1.2.840.10008.1.2"),
+    (16, 12, False, "1.2.840.10008.1.2.2"),  # big-endian: pydicom decodes it
+])
+def test_native_frames_are_read_as_pydicom_decodes_them(bits_allocated: int, bits_stored: int, signed: bool,
+                                                        transfer_syntax: str) -> None:
+    """Native greyscale words are read straight from Pixel Data; values and dtype are pydicom's."""
+    from pydicom.pixels import pixel_array
+    from pydicom.uid import UID
+
+    from overlay_core.planes.reading import image_info
+    from overlay_core.render.decoders import native_words
+    from tests.builders import image_dataset
+
+    ds = image_dataset(5, 7, frames=3, bits_allocated=bits_allocated, bits_stored=bits_stored,
+                       transfer_syntax=UID(transfer_syntax))
+    ds.PixelRepresentation = int(signed)
+    order = ">" if transfer_syntax.endswith("2.2") else "<"
+    words = np.frombuffer(ds.PixelData, f"{order}u{bits_allocated // 8}")
+    noise = np.random.default_rng(3).integers(0, 1 << bits_allocated, words.size)  # high bits set too
+    ds.PixelData = noise.astype(words.dtype).tobytes()
+    expected_view = native_words(ds, image_info(ds), 1)
+    assert (expected_view is None) == transfer_syntax.endswith("2.2")
+    for frame in range(3):
+        ours = decode_frame(ds, frame)
+        theirs = pixel_array(ds, index=frame)
+        assert ours.dtype == theirs.dtype and ours.flags.writeable
+        assert np.array_equal(ours, theirs)
+    if expected_view is not None:
+        ds.PixelData = ds.PixelData[:-2]  # shorter than three frames: the last is pydicom's to refuse
+        assert native_words(ds, image_info(ds), 2) is None and native_words(ds, image_info(ds), 1) is not None
+
+
+@pytest.mark.parametrize(("bits_allocated", "bits_stored", "signed"), [
+    (16, 12, False), (16, 12, True), (16, 16, True), (16, 10, False), (8, 7, False), (8, 6, True)])
+@pytest.mark.parametrize("look", ["preset", "automatic", "manual", "monochrome1", "rescaled"])
+def test_native_words_are_shown_as_their_decoded_values_are(bits_allocated: int, bits_stored: int,
+                                                            signed: bool, look: str) -> None:
+    """frame_image windows native words as stored (high bits in); the grey levels are the decoded values'."""
+    from overlay_core.planes.reading import image_info
+    from overlay_core.render import pixels
+    from overlay_core.render.windowing import manual_window
+    from tests.builders import image_dataset
+
+    ds = image_dataset(6, 9, frames=2, bits_allocated=bits_allocated, bits_stored=bits_stored)
+    ds.PixelRepresentation = int(signed)
+    noise = np.random.default_rng(5).integers(0, 1 << bits_allocated, 2 * 6 * 9)  # high bits set too
+    ds.PixelData = noise.astype(f"<u{bits_allocated // 8}").tobytes()
+    half = 1 << (bits_stored - 1)  # a window over about half the values, wherever they lie
+    center = 0 if signed else half
+    voi = manual_window(center + half // 4, half) if look == "manual" else None
+    if look == "preset":
+        ds.WindowCenter, ds.WindowWidth = center, half
+    if look == "monochrome1":
+        ds.PhotometricInterpretation = "MONOCHROME1"
+        ds.WindowCenter, ds.WindowWidth = center - half // 4, half
+    if look == "rescaled":
+        ds.RescaleSlope, ds.RescaleIntercept = 3, -7
+        ds.WindowCenter, ds.WindowWidth = 3 * center - 7, 3 * half
+    info = image_info(ds)
+    for frame in range(2):
+        shown = pixels.frame_image(ds, frame, voi)
+        expected, used = pixels._display(pixels.decode_frame(ds, frame), ds, info, voi)
+        assert shown.missing_reason is None and np.array_equal(shown.pixels, expected) and shown.voi == used
+        assert len(np.unique(shown.pixels)) > 2  # the look shows values, not one flat level

@@ -120,7 +120,8 @@ def _view(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[PlaneStyl
         st.warning(f"The image cannot be shown ({plain(view.missing_reason)}); "
                    "the planes are drawn on black.")
     w = g.region
-    where = (f"rows {w.row0}–{w.row0 + w.rows - 1}, columns {w.col0}–{w.col0 + w.cols - 1}"
+    # 1-based, as people count (and as Edit's status line says)
+    where = (f"rows {w.row0 + 1}–{w.row0 + w.rows}, columns {w.col0 + 1}–{w.col0 + w.cols}"
              if zoom > 1 else "the whole image")
     line = st.columns([3, 1, 1], vertical_alignment="center")
     line[0].caption(f"{plain(view.voi.name) if view.voi else ''} · shown at {g.scale:.0%} of full size · "

@@ -38,13 +38,13 @@ def caption(page: Any) -> str:
 
 
 def shown(page: Any) -> tuple[int, int, int, int]:
-    """The image rows and columns the view shows: ``(row0, rows, col0, cols)``."""
+    """The image rows and columns the view shows, 0-based: ``(row0, rows, col0, cols)``."""
     text = caption(page)
     if "the whole image" in text:
         return (0, ROWS, 0, COLS)
     found = re.search(r"rows (\d+)–(\d+), columns (\d+)–(\d+)", text)
     assert found, text
-    r0, r1, c0, c1 = (int(g) for g in found.groups())
+    r0, r1, c0, c1 = (int(g) - 1 for g in found.groups())  # 1-based on screen, 0-based here
     return (r0, r1 - r0 + 1, c0, c1 - c0 + 1)
 
 
@@ -113,9 +113,15 @@ def test_inspect_right_drag_changes_the_window_and_middle_drag_pans(page: Any, s
     page.mouse.down(button="middle")
     page.mouse.move(x - 100, y, steps=5)
     page.mouse.up(button="middle")
-    expect(page.get_by_text("of full size").first).not_to_contain_text(f"columns {c0}–")
+    expect(page.get_by_text("of full size").first).not_to_contain_text(f"columns {c0 + 1}–")
     wait_idle(page)
     assert shown(page)[2] > c0 and shown(page)[0] == r0  # dragged left: the view moved right
+    page.mouse.move(x, y)
+    page.mouse.down(button="middle")
+    page.mouse.move(x + 2 * box["width"], y, steps=5)
+    page.mouse.up(button="middle")
+    # dragged far right: the view stops at the image's first column, counted from 1 as people do
+    expect(page.get_by_text("of full size").first).to_contain_text(re.compile(r", columns 1–\d"))
 
 
 def test_the_ruler_reads_the_known_distance(page: Any, server: str, tmp_path: Path) -> None:

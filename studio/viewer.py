@@ -5,8 +5,9 @@ so "shown at N %" is true and no browser resampling dims one-pixel overlay lines
 planes are OR-pooled when shown smaller than full size, see
 :func:`overlay_core.render.compose.pool_mask`). Gestures (:mod:`studio.gestures`) are taken
 before the view is drawn, so the view of a run already follows them. Cine plays the
-frames of a multi-frame image at a chosen rate: the viewer is then an ``st.fragment`` that
-reruns itself at that rate and moves the shared frame (:mod:`studio.frames`).
+instances of a series, or the frames of a multi-frame image, at a chosen rate
+(:mod:`studio.cine`): the viewer is then an ``st.fragment`` that reruns itself at that rate
+and moves to the next instance (the active file) or the next frame (:mod:`studio.frames`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from overlay_core.errors import OverlayError
 from overlay_core.render.navigation import centre_of, pixel_spacing, zoom_window
 from overlay_core.render.styles import PlaneStyle
 from overlay_core.render.windowing import Voi, VoiKind, manual_window
-from studio import gestures
+from studio import cine, gestures
 from studio.editor.canvas import background_url
 from studio.frames import current_frame, set_frame
 from studio.state import LoadedFile
@@ -34,7 +35,6 @@ KEY = "inspect.viewer"
 #: The width used until the browser has said how wide the view may be, in CSS pixels.
 _FIRST_WIDTH = 640
 _MAX_WIDTH = 1600
-_RATES = (1, 2, 5, 10, 15, 20, 25, 30)
 
 
 def _memory() -> dict[str, Any]:
@@ -55,29 +55,33 @@ def image_viewer(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[Pl
     ``voi`` is the window the page's controls chose; a right-button drag replaces it by a
     manual window until the controls change or *Reset* is pressed.
     """
-    info = entry.image_info()
-    frames = info.frames
-    playing = bool(st.session_state.get(f"inspect.cine.{entry.id}")) and frames > 1
-    rate = int(st.session_state.get(f"inspect.rate.{entry.id}", 10))
-    body = st.fragment(_view, run_every=1 / rate if playing else None)
+    plays = cine.what_plays(st.session_state, entry)
+    playing = plays.playing(st.session_state)
+    body = st.fragment(_view, run_every=1 / plays.rate(st.session_state) if playing else None)
     result: list[Rendered | None] = []
-    body(entry, frame, voi, styles, playing, result)
-    if frames > 1:
-        c = st.columns([1, 1.4, 2], vertical_alignment="center")
-        c[0].toggle("Cine", key=f"inspect.cine.{entry.id}", help="Play the frames one after another.")
-        c[1].select_slider("Frames per second", _RATES, value=rate if rate in _RATES else 10,
-                           key=f"inspect.rate.{entry.id}", label_visibility="collapsed")
-        c[2].caption(f"{rate} frames per second" + (" · playing" if playing else ""))
+    body(entry, frame, voi, styles, plays.kind if playing else "", result)
+    cine.controls(plays, playing)
     return result[0] if result else None
 
 
-def _view(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[PlaneStyle], playing: bool,
+def _view(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[PlaneStyle], playing: str,
           result: list[Rendered | None]) -> None:
+    """One view; ``playing`` (``"series"`` or ``"frames"``) first moves to the next instance or frame.
+
+    On the fragment's own reruns the arguments are those of the page's last run: while a
+    series plays, the instance shown, its window and styles are read from the session.
+    """
     state = st.session_state
+    place = ""
+    if playing == "series":  # the next instance, made active, shown as Inspect shows it
+        entry, k, n = cine.step(state, entry)
+        frame = current_frame(state, entry, entry.image_info().frames)
+        voi, styles = cine.instance_voi(state, entry), cine.instance_styles(state, entry)
+        place = f" · instance {k} of {n}: {plain(entry.name)}"
     info = entry.image_info()
     rows, cols = info.rows, info.columns
     zoom_key, centre_key, window_key, ruler_key = _keys(entry)
-    if playing:  # the next frame, shared with the page's frame control
+    if playing == "frames":  # the next frame, shared with the page's frame control
         frame = (current_frame(state, entry, info.frames) + 1) % info.frames
         set_frame(state, entry, frame, info.frames)
     zoom = float(state.get(zoom_key, 1.0))
@@ -125,7 +129,8 @@ def _view(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[PlaneStyl
              if zoom > 1 else "the whole image")
     line = st.columns([3, 1, 1], vertical_alignment="center")
     line[0].caption(f"{plain(view.voi.name) if view.voi else ''} · shown at {g.scale:.0%} of full size · "
-                    f"{where}" + (f" · frame {frame + 1} of {info.frames}" if info.frames > 1 else ""),
+                    f"{where}" + (f" · frame {frame + 1} of {info.frames}" if info.frames > 1 else "")
+                    + place,
                     help="Wheel: zoom about the pointer · middle drag or Space + drag: pan · right "
                     "drag: window (left/right width, up/down level) · double-click: fit · Ruler on: "
                     "drag to measure.")

@@ -35,6 +35,8 @@ KEY = "inspect.viewer"
 #: The width used until the browser has said how wide the view may be, in CSS pixels.
 _FIRST_WIDTH = 640
 _MAX_WIDTH = 1600
+#: Pictures kept for the browser while cine plays (see :func:`_picture_key`).
+_CINE_RING = 8
 
 
 def _memory() -> dict[str, Any]:
@@ -115,11 +117,17 @@ def _view(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[PlaneStyl
     g = view.geometry
     spacing = pixel_spacing(entry.dataset) if entry.dataset is not None else None
     ruler = bool(state.get(ruler_key))
-    url = background_url(view.png, KEY)
+    picture = _picture_key(playing)
+    url = background_url(view.png, picture)
     gestures.show(KEY, src=url if isinstance(url, str) else _data_url(url),
                   width=g.display_width, height=g.display_height, ruler=ruler,
                   spacing=(spacing[0] / g.scale_y, spacing[1] / g.scale_x) if spacing else None,
-                  image_cols=g.region.cols, view=f"{g}")
+                  # While cine plays, each tick's message is new (its tick in the view's name):
+                  # Streamlit sends a message seen before as a reference to the browser's cached
+                  # copy, and at cine's pace that copy can be gone ("Cached ForwardMsg MISS",
+                  # the connection drops).
+                  image_cols=g.region.cols, view=f"{g}" + (f" {picture}#{_memory()['cine_tick']}"
+                                                           if playing else ""))
     if view.missing_reason:
         st.warning(f"The image cannot be shown ({plain(view.missing_reason)}); "
                    "the planes are drawn on black.")
@@ -148,6 +156,21 @@ def _view(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[PlaneStyl
     if ruler and _memory().get("ruler"):
         st.caption(str(_memory()["ruler"]), help="The last distance measured.")
     result.append(view)
+
+
+def _picture_key(playing: str) -> str:
+    """Return the media-file key of the picture of this run.
+
+    Streamlit drops a media file at the end of the run that replaced it under the same key;
+    while cine plays the browser may ask for a picture after that (a 404: a broken image), so
+    the last :data:`_CINE_RING` pictures are kept under keys of their own until the next run
+    of the whole page.
+    """
+    if not playing:
+        return KEY
+    tick = int(_memory().get("cine_tick", 0)) + 1
+    _memory()["cine_tick"] = tick
+    return f"{KEY}.cine{tick % _CINE_RING}"
 
 
 def _data_url(png: bytes) -> str:

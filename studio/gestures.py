@@ -13,6 +13,8 @@ Data in (``data=``):
     The picture to show and its size in CSS pixels (Inspect); absent on Edit.
 ``canvas``
     ``True`` on Edit: listen on the drawing canvas instead.
+``below``
+    (Inspect) The height in CSS pixels the caption and controls under the picture take.
 ``spacing``
     ``[row_mm, col_mm]`` of one display pixel, or ``None`` (the ruler then reads pixels).
 ``ruler``
@@ -48,7 +50,10 @@ State out (``st.session_state[key]``):
       applied but still drawn on the canvas (``pending``): the canvas may be emptied now.
 ``width``
     The width the picture may take, in CSS pixels (Inspect renders exactly that wide, so
-    the percentage shown is true and no browser resampling dims thin lines).
+    the percentage shown is true and no browser resampling dims thin lines). On Inspect it
+    is also kept to a picture no taller than the window leaves below its top, less
+    ``below`` CSS pixels for its caption and controls (at least 240 px tall), so the
+    picture and its controls fit in one screen.
 
 While a gesture is under way the picture moves, scales or changes contrast at once in
 the browser (a CSS preview); the server's new view replaces it when it arrives.
@@ -231,7 +236,7 @@ def offered_width(key: str) -> int | None:
 def show(key: str, *, src: str | None = None, width: int = 0, height: int = 0, canvas: bool = False,
          ruler: bool = False, spacing: tuple[float, float] | None = None, image_cols: int = 0,
          view: str = "", extent: tuple[float, float, float, float] | None = None,
-         generation: int | None = None, pending: int = 0) -> None:
+         generation: int | None = None, pending: int = 0, below: int = 0) -> None:
     """Show the gesture component (see the module docstring for its data).
 
     ``src`` (a data URL or media URL) shows that picture, ``width`` x ``height`` CSS pixels;
@@ -239,12 +244,12 @@ def show(key: str, *, src: str | None = None, width: int = 0, height: int = 0, c
     Spacing of one *display* pixel in mm, for the ruler's label; ``view`` names the view
     shown (a new one ends the browser's preview of a gesture); ``extent`` is outlined over
     the canvas; ``generation`` is the canvas generation shown; ``pending`` says applied
-    strokes wait on the canvas for a pause.
+    strokes wait on the canvas for a pause; ``below`` is the room kept under the picture.
     """
     _component(
         data={"src": src, "width": width, "height": height, "canvas": canvas, "ruler": ruler,
               "spacing": list(spacing) if spacing else None, "image_cols": image_cols, "view": view,
-              "generation": generation, "pending": pending,
+              "generation": generation, "pending": pending, "below": below,
               "extent": None if extent is None else [round(v, 1) for v in extent]},
         key=key, on_events_change=lambda: None, on_width_change=lambda: None,
         width="stretch", height="content" if src else 0,

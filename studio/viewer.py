@@ -35,6 +35,8 @@ KEY = "inspect.viewer"
 #: The width used until the browser has said how wide the view may be, in CSS pixels.
 _FIRST_WIDTH = 640
 _MAX_WIDTH = 1600
+#: CSS pixels kept under the picture for its caption (up to three lines) and, with cine, its row.
+_BELOW, _CINE_ROW = 110, 60
 #: Pictures kept for the browser while cine plays (see :func:`_picture_key`).
 _CINE_RING = 8
 
@@ -61,13 +63,13 @@ def image_viewer(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[Pl
     playing = plays.playing(st.session_state)
     body = st.fragment(_view, run_every=1 / plays.rate(st.session_state) if playing else None)
     result: list[Rendered | None] = []
-    body(entry, frame, voi, styles, plays.kind if playing else "", result)
+    body(entry, frame, voi, styles, plays.kind if playing else "", bool(plays.kind), result)
     cine.controls(plays, playing)
     return result[0] if result else None
 
 
 def _view(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[PlaneStyle], playing: str,
-          result: list[Rendered | None]) -> None:
+          cine_row: bool, result: list[Rendered | None]) -> None:
     """One view; ``playing`` (``"series"`` or ``"frames"``) first moves to the next instance or frame.
 
     On the fragment's own reruns the arguments are those of the page's last run: while a
@@ -127,7 +129,8 @@ def _view(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[PlaneStyl
                   # copy, and at cine's pace that copy can be gone ("Cached ForwardMsg MISS",
                   # the connection drops).
                   image_cols=g.region.cols, view=f"{g}" + (f" {picture}#{_memory()['cine_tick']}"
-                                                           if playing else ""))
+                                                           if playing else ""),
+                  below=_BELOW + (_CINE_ROW if cine_row else 0))
     if view.missing_reason:
         st.warning(f"The image cannot be shown ({plain(view.missing_reason)}); "
                    "the planes are drawn on black.")

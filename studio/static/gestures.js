@@ -124,7 +124,15 @@ export default function (component) {
       self.moved.clear();
     };
     self.report = () => {
-      const width = Math.floor(hostEl.clientWidth);
+      let width = Math.floor(hostEl.clientWidth);
+      const d = self.data;
+      if (d.src && d.width > 0 && d.height > 0) {
+        // Inspect: no taller than the window leaves below the picture's top, less the room its
+        // caption and controls take (``below``), so the picture and its controls fit in one screen.
+        const top = hostEl.getBoundingClientRect().top + window.scrollY;
+        const room = Math.max(240, window.innerHeight - top - (d.below || 0));
+        width = Math.min(width, Math.floor(room * d.width / d.height));
+      }
       if (width && width !== self.width) { self.width = width; self.setStateValue("width", width); }
     };
     self.onMouseDown = (e) => { if (self.drag) e.stopImmediatePropagation(); };
@@ -189,6 +197,7 @@ export default function (component) {
     window.addEventListener("keyup", self.onKey, true);
     self.observer = new ResizeObserver(() => self.report());
     self.observer.observe(hostEl);
+    window.addEventListener("resize", self.report);  // a window only taller or shorter
     parentElement.__overlayGestures = self;
   }
   self.data = data;
@@ -228,6 +237,7 @@ export default function (component) {
     window.removeEventListener("keydown", self.onKey, true);
     window.removeEventListener("keyup", self.onKey, true);
     self.observer.disconnect();
+    window.removeEventListener("resize", self.report);
     clearInterval(self.placer);
     clearInterval(self.resting);
     for (const type of ["pointerdown", "pointermove", "pointerup"]) {

@@ -4,10 +4,11 @@ Run by ``make bench`` (``python benchmarks/bench_cine.py``); it prints a table a
 test. A generated series of ``--count`` 512 x 512 16-bit images (a smooth phantom that moves
 from instance to instance, a little noise, one plane each) is uploaded, its first instance
 opened on Inspect and cine started at each ``--rates``; then, for comparison, one multi-frame
-image of as many frames. For ``--seconds`` the page records each new picture the viewer loads
-(its ``load`` event, so a picture counts once the browser has it) and each instance or frame
-named in the caption; the table gives pictures per second, the median gap between them, and
-how many of the instances or frames were skipped by none (the caption names each in order).
+image of as many frames. For ``--seconds`` the page looks once per screen frame
+(``requestAnimationFrame``) for a new picture, loaded, in the viewer and a new instance or
+frame named in its caption; the table gives pictures shown per second, the median gap
+between them, and the share of caption steps that went to the very next instance or frame
+(the rest skipped some: the browser drew only the latest of the updates that reached it).
 
 Timings are wall-clock on whatever else the machine is doing: on the shared 2-core machine
 note the load the script prints with them.
@@ -87,16 +88,20 @@ _RECORD = """() => {
     return null;
   };
   const img = find(document.querySelector('.st-key-inspect-viewer'));
-  img.addEventListener('load', () => window.__cine.loads.push(performance.now()));
-  window.__cineTimer = setInterval(() => {
-    const caption = [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
-      .find((c) => c.innerText.includes('of full size'));
-    const found = caption && caption.innerText.match(/(instance|frame) (\\d+) of/);
-    const names = window.__cine.names;
-    if (found && (!names.length || names[names.length - 1][1] !== +found[2])) {
-      names.push([performance.now(), +found[2]]);
+  let shown = img.currentSrc;
+  const sample = (now) => {  // once per screen frame: a new picture loaded, a new name in the caption
+    if (img.complete && img.naturalWidth && img.currentSrc !== shown) {
+      shown = img.currentSrc;
+      window.__cine.loads.push(now);
     }
-  }, 5);
+    const caption = [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
+      .find((c) => c.textContent.includes('of full size'));
+    const found = caption && caption.textContent.match(/(instance|frame) (\\d+) of/);
+    const names = window.__cine.names;
+    if (found && (!names.length || names[names.length - 1][1] !== +found[2])) names.push([now, +found[2]]);
+    window.__cineFrame = requestAnimationFrame(sample);
+  };
+  window.__cineFrame = requestAnimationFrame(sample);
 }"""
 
 
@@ -119,7 +124,7 @@ def play(page: Any, rate: int, seconds: float, count: int) -> dict[str, float]:
     toggle.click()
     page.wait_for_timeout(seconds * 1000)
     toggle.click()
-    record = page.evaluate("() => { clearInterval(window.__cineTimer); return window.__cine; }")
+    record = page.evaluate("() => { cancelAnimationFrame(window.__cineFrame); return window.__cine; }")
     wait_idle(page)
     loads = record["loads"][1:]  # from the second picture: the first waited for the toggle's run
     names = record["names"]

@@ -84,3 +84,22 @@ def test_cine_plays_the_series_instances_in_order_with_the_styles_chosen(app: Ap
     assert green_rows(app) == bar_rows(3)
     assert [e.name for e in series.members(app.session_state, active)] == [
         "slice1.dcm", "slice2.dcm", "slice3.dcm"]
+
+
+def test_cine_keeps_a_manual_window_and_the_zoom_from_instance_to_instance(app: AppTest) -> None:
+    app.run()
+    app.file_uploader(key="upload").set_value(series_uploads()).run()
+    first = next(e for e in state.files(app.session_state) if e.name == "slice1.dcm")
+    state.activate(app.session_state, first.id)
+    goto(app, "inspect")
+    app.selectbox(key=f"inspect.voi.{first.id}").set_value("Manual").run()
+    app.number_input(key=f"inspect.center.{first.id}").set_value(100).run()
+    app.number_input(key=f"inspect.width.{first.id}").set_value(50).run()
+    app.session_state[f"inspect.zoom.{first.id}"] = 2.0  # as a wheel zoom leaves it
+    app.run()
+    assert "rows 11–30, columns 13–37" in viewer_caption(app)
+    app.toggle(key=f"inspect.cine.{first.id}").set_value(True).run()
+    no_exception(app)
+    caption = viewer_caption(app)
+    assert "instance 2 of 3: slice2.dcm" in caption
+    assert "Manual: C 100 / W 50" in caption and "rows 11–30, columns 13–37" in caption

@@ -37,13 +37,15 @@ class Cine:
     """What cine plays for a file, and the keys of its toggle and rate.
 
     ``kind`` is ``"series"``, ``"frames"`` or ``""`` (nothing to play); ``count`` the
-    instances or frames played.
+    instances or frames played; ``anchor`` the id of the series' first file (the file
+    itself when alone), which names the keys kept per series.
     """
 
     kind: str
     count: int
     toggle_key: str
     rate_key: str
+    anchor: str = ""
 
     def playing(self, session: State) -> bool:
         """Say whether the toggle is on for something to play."""
@@ -65,9 +67,9 @@ def what_plays(session: State, entry: LoadedFile) -> Cine:
     # the same keys whichever instance of the series is shown
     keys = (series.cine_key("inspect", members), f"inspect.rate.{members[0].id}")
     if len(members) > 1:
-        return Cine("series", len(members), *keys)
+        return Cine("series", len(members), *keys, members[0].id)
     frames = entry.image_info().frames
-    return Cine("frames" if frames > 1 else "", frames, *keys)
+    return Cine("frames" if frames > 1 else "", frames, *keys, members[0].id)
 
 
 def step(session: State, start: LoadedFile) -> tuple[LoadedFile, int, int]:

@@ -31,13 +31,13 @@ __all__ = [
 #: Session-state keys owned by this module: file id -> content key as opened / as last stored.
 OPENED, BASELINE = "series.opened", "series.saved"
 #: Widget keys (prefixes, followed by the file id) whose values follow the user from one
-#: instance to the next: the plane group, zoom and window (Inspect's viewer: its zoom, pan,
-#: dragged window and ruler toggle too, so a series' cine keeps them). Frame pickers are not carried.
+#: instance to the next: the plane group, zoom and window (Inspect's viewer: its zoom, pan
+#: and dragged window too, so a series' cine keeps them). Frame pickers are not carried.
 CARRIED = (
     "edit.plane.", "edit.zoom.", "edit.centre.",
     "inspect.voi.", "inspect.center.", "inspect.width.",
     "inspect.visible.", "inspect.color.", "inspect.opacity.",
-    "inspect.zoom.", "inspect.centre.", "inspect.window.", "inspect.ruler.",
+    "inspect.zoom.", "inspect.centre.", "inspect.window.",
 )
 
 

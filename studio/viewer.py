@@ -48,9 +48,14 @@ def _memory() -> dict[str, Any]:
     return found
 
 
-def _keys(entry: LoadedFile) -> tuple[str, str, str, str]:
+def _keys(entry: LoadedFile, anchor: str) -> tuple[str, str, str, str, str]:
+    """Return the session keys of the view of ``entry``: zoom, centre, dragged window, ruler, Reset.
+
+    The ruler toggle's and the Reset button's are one per series (``anchor``: its first
+    file), so while a series plays these widgets stay as they are.
+    """
     return (f"inspect.zoom.{entry.id}", f"inspect.centre.{entry.id}", f"inspect.window.{entry.id}",
-            f"inspect.ruler.{entry.id}")
+            f"inspect.ruler.{anchor}", f"inspect.reset.{anchor}")
 
 
 def image_viewer(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[PlaneStyle]) -> Rendered | None:
@@ -63,13 +68,13 @@ def image_viewer(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[Pl
     playing = plays.playing(st.session_state)
     body = st.fragment(_view, run_every=1 / plays.rate(st.session_state) if playing else None)
     result: list[Rendered | None] = []
-    body(entry, frame, voi, styles, plays.kind if playing else "", bool(plays.kind), result)
+    body(entry, frame, voi, styles, plays.kind if playing else "", plays, result)
     cine.controls(plays, playing)
     return result[0] if result else None
 
 
 def _view(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[PlaneStyle], playing: str,
-          cine_row: bool, result: list[Rendered | None]) -> None:
+          plays: cine.Cine, result: list[Rendered | None]) -> None:
     """One view; ``playing`` (``"series"`` or ``"frames"``) first moves to the next instance or frame.
 
     On the fragment's own reruns the arguments are those of the page's last run: while a
@@ -84,7 +89,7 @@ def _view(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[PlaneStyl
         place = f" · instance {k} of {n}: {plain(entry.name)}"
     info = entry.image_info()
     rows, cols = info.rows, info.columns
-    zoom_key, centre_key, window_key, ruler_key = _keys(entry)
+    zoom_key, centre_key, window_key, ruler_key, reset_key = _keys(entry, plays.anchor)
     if playing == "frames":  # the next frame, shared with the page's frame control
         frame = (current_frame(state, entry, info.frames) + 1) % info.frames
         set_frame(state, entry, frame, info.frames)
@@ -130,7 +135,7 @@ def _view(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[PlaneStyl
                   # the connection drops).
                   image_cols=g.region.cols, view=f"{g}" + (f" {picture}#{_memory()['cine_tick']}"
                                                            if playing else ""),
-                  below=_BELOW + (_CINE_ROW if cine_row else 0))
+                  below=_BELOW + (_CINE_ROW if plays.kind else 0))
     if view.missing_reason:
         st.warning(f"The image cannot be shown ({plain(view.missing_reason)}); "
                    "the planes are drawn on black.")
@@ -147,7 +152,7 @@ def _view(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[PlaneStyl
                     "drag to measure.")
     line[1].toggle("Ruler", key=ruler_key, help="Drag on the image to measure: mm from Pixel Spacing, "
                    "else image pixels.")
-    if line[2].button("Reset", key=f"inspect.reset.{entry.id}", icon=":material/restart_alt:",
+    if line[2].button("Reset", key=reset_key, icon=":material/restart_alt:",
                       help="Fit the whole image and go back to the window chosen above."):
         state[zoom_key], state[centre_key] = 1.0, None
         state.pop(window_key, None)

@@ -95,6 +95,8 @@ bench: $(VENV)/.dev system-deps
 	$(PY) benchmarks/bench_deid.py --files 300 --workers 2
 	# The editor in Chromium (mouse-up to applied, rapid strokes, idle reruns): prints a table.
 	$(PY) benchmarks/bench_editor.py
+	# Inspect's cine in Chromium: rate reached for a 20-instance 512² series and a 20-frame image.
+	$(PY) benchmarks/bench_cine.py
 	# Ten browser sessions at once, and the server memory one opened file costs: two tables.
 	$(PY) benchmarks/bench_sessions.py
 	# The tools (issue 18): fill (core and click -> shown in Chromium), margin, interpolation, statistics

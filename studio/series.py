@@ -24,18 +24,20 @@ from studio.state import LoadedFile, State, content_key
 from studio.text import plain
 
 __all__ = [
-    "CARRIED", "changed", "instance_label", "mark_is_stale", "mark_saved", "members", "navigate",
+    "CARRIED", "changed", "cine_key", "instance_label", "mark_is_stale", "mark_saved", "members", "navigate",
     "series_nav", "session", "sidebar_series", "unsaved",
 ]
 
 #: Session-state keys owned by this module: file id -> content key as opened / as last stored.
 OPENED, BASELINE = "series.opened", "series.saved"
 #: Widget keys (prefixes, followed by the file id) whose values follow the user from one
-#: instance to the next: the plane group, zoom and window. Frame pickers are not carried.
+#: instance to the next: the plane group, zoom and window (Inspect's viewer: its zoom, pan
+#: and dragged window too, so a series' cine keeps them). Frame pickers are not carried.
 CARRIED = (
     "edit.plane.", "edit.zoom.", "edit.centre.",
     "inspect.voi.", "inspect.center.", "inspect.width.",
     "inspect.visible.", "inspect.color.", "inspect.opacity.",
+    "inspect.zoom.", "inspect.centre.", "inspect.window.",
 )
 
 
@@ -44,7 +46,7 @@ def session() -> State:
     return st.session_state
 
 
-_SIZED = ("edit.zoom.", "edit.centre.")  # carried only between images of the same size
+_SIZED = ("edit.zoom.", "edit.centre.", "inspect.zoom.", "inspect.centre.")  # only between images of one size
 
 
 def members(session: State, entry: LoadedFile) -> list[LoadedFile]:
@@ -135,31 +137,45 @@ def _active_series() -> tuple[LoadedFile, list[LoadedFile]] | None:
     return (entry, series) if len(series) > 1 else None
 
 
+def cine_key(page: str, series: Sequence[LoadedFile]) -> str:
+    """Return the session key of ``page``'s cine toggle for ``series`` (one per series: its first file's).
+
+    >>> cine_key("inspect", [LoadedFile("f3", "a.dcm", 0, "")])
+    'inspect.cine.f3'
+    """
+    return f"{page}.cine.{series[0].id}"
+
+
 def series_nav(page: str) -> None:
     """Draw "instance k of n" with previous/next buttons (Shift+PageUp/Shift+PageDown) for the active file.
 
     Nothing is drawn for a file that is alone in its series. Keys: ``<page>.series.prev``
-    and ``<page>.series.next``.
+    and ``<page>.series.next``. While the page's cine plays the series (:mod:`studio.cine`) the
+    line says so and the buttons wait: the instance shown is in the viewer's caption.
     """
     found = _active_series()
     if found is None:
         return
     entry, series = found
     index = next(i for i, f in enumerate(series) if f.id == entry.id)
+    playing = bool(session().get(cine_key(page, series)))
     # Buttons wide enough for "Previous" and its shortcut hint at 1366 px ([1, 3, 1] cut it to "P…").
     prev_col, text_col, next_col = st.columns([2, 3, 2], vertical_alignment="center")
     prev_col.button(
         "Previous", key=f"{page}.series.prev", icon=":material/navigate_before:", shortcut="Shift+PageUp",
-        disabled=index == 0, on_click=navigate,
+        disabled=playing or index == 0, on_click=navigate,
         args=(session(), entry.id, series[max(index - 1, 0)].id),
         help="The previous instance of this series (Shift+PageUp).",
     )
     number = entry.original.get("InstanceNumber", "") if entry.original is not None else ""
-    text_col.text(f"Instance {index + 1} of {len(series)} in this series"
-                  + (f" (Instance Number {number})" if str(number).strip() else ""))
+    if playing:
+        text_col.text(f"Cine: the {len(series)} instances of this series play below")
+    else:
+        text_col.text(f"Instance {index + 1} of {len(series)} in this series"
+                      + (f" (Instance Number {number})" if str(number).strip() else ""))
     next_col.button(
         "Next", key=f"{page}.series.next", icon=":material/navigate_next:", shortcut="Shift+PageDown",
-        disabled=index == len(series) - 1, on_click=navigate,
+        disabled=playing or index == len(series) - 1, on_click=navigate,
         args=(session(), entry.id, series[min(index + 1, len(series) - 1)].id),
         help="The next instance of this series (Shift+PageDown).",
     )

@@ -5,8 +5,9 @@ so "shown at N %" is true and no browser resampling dims one-pixel overlay lines
 planes are OR-pooled when shown smaller than full size, see
 :func:`overlay_core.render.compose.pool_mask`). Gestures (:mod:`studio.gestures`) are taken
 before the view is drawn, so the view of a run already follows them. Cine plays the
-frames of a multi-frame image at a chosen rate: the viewer is then an ``st.fragment`` that
-reruns itself at that rate and moves the shared frame (:mod:`studio.frames`).
+instances of a series, or the frames of a multi-frame image, at a chosen rate
+(:mod:`studio.cine`): the viewer is then an ``st.fragment`` that reruns itself at that rate
+and moves to the next instance (the active file) or the next frame (:mod:`studio.frames`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from overlay_core.errors import OverlayError
 from overlay_core.render.navigation import centre_of, pixel_spacing, zoom_window
 from overlay_core.render.styles import PlaneStyle
 from overlay_core.render.windowing import Voi, VoiKind, manual_window
-from studio import gestures
+from studio import cine, gestures
 from studio.editor.canvas import background_url
 from studio.frames import current_frame, set_frame
 from studio.state import LoadedFile
@@ -34,7 +35,10 @@ KEY = "inspect.viewer"
 #: The width used until the browser has said how wide the view may be, in CSS pixels.
 _FIRST_WIDTH = 640
 _MAX_WIDTH = 1600
-_RATES = (1, 2, 5, 10, 15, 20, 25, 30)
+#: CSS pixels kept under the picture for its caption (up to three lines) and, with cine, its row.
+_BELOW, _CINE_ROW = 110, 60
+#: Pictures kept for the browser while cine plays (see :func:`_picture_key`).
+_CINE_RING = 8
 
 
 def _memory() -> dict[str, Any]:
@@ -44,9 +48,14 @@ def _memory() -> dict[str, Any]:
     return found
 
 
-def _keys(entry: LoadedFile) -> tuple[str, str, str, str]:
+def _keys(entry: LoadedFile, anchor: str) -> tuple[str, str, str, str, str]:
+    """Return the session keys of the view of ``entry``: zoom, centre, dragged window, ruler, Reset.
+
+    The ruler toggle's and the Reset button's are one per series (``anchor``: its first
+    file), so while a series plays these widgets stay as they are.
+    """
     return (f"inspect.zoom.{entry.id}", f"inspect.centre.{entry.id}", f"inspect.window.{entry.id}",
-            f"inspect.ruler.{entry.id}")
+            f"inspect.ruler.{anchor}", f"inspect.reset.{anchor}")
 
 
 def image_viewer(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[PlaneStyle]) -> Rendered | None:
@@ -55,29 +64,33 @@ def image_viewer(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[Pl
     ``voi`` is the window the page's controls chose; a right-button drag replaces it by a
     manual window until the controls change or *Reset* is pressed.
     """
-    info = entry.image_info()
-    frames = info.frames
-    playing = bool(st.session_state.get(f"inspect.cine.{entry.id}")) and frames > 1
-    rate = int(st.session_state.get(f"inspect.rate.{entry.id}", 10))
-    body = st.fragment(_view, run_every=1 / rate if playing else None)
+    plays = cine.what_plays(st.session_state, entry)
+    playing = plays.playing(st.session_state)
+    body = st.fragment(_view, run_every=1 / plays.rate(st.session_state) if playing else None)
     result: list[Rendered | None] = []
-    body(entry, frame, voi, styles, playing, result)
-    if frames > 1:
-        c = st.columns([1, 1.4, 2], vertical_alignment="center")
-        c[0].toggle("Cine", key=f"inspect.cine.{entry.id}", help="Play the frames one after another.")
-        c[1].select_slider("Frames per second", _RATES, value=rate if rate in _RATES else 10,
-                           key=f"inspect.rate.{entry.id}", label_visibility="collapsed")
-        c[2].caption(f"{rate} frames per second" + (" · playing" if playing else ""))
+    body(entry, frame, voi, styles, plays.kind if playing else "", plays, result)
+    cine.controls(plays, playing)
     return result[0] if result else None
 
 
-def _view(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[PlaneStyle], playing: bool,
-          result: list[Rendered | None]) -> None:
+def _view(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[PlaneStyle], playing: str,
+          plays: cine.Cine, result: list[Rendered | None]) -> None:
+    """One view; ``playing`` (``"series"`` or ``"frames"``) first moves to the next instance or frame.
+
+    On the fragment's own reruns the arguments are those of the page's last run: while a
+    series plays, the instance shown, its window and styles are read from the session.
+    """
     state = st.session_state
+    place = ""
+    if playing == "series":  # the next instance, made active, shown as Inspect shows it
+        entry, k, n = cine.step(state, entry)
+        frame = current_frame(state, entry, entry.image_info().frames)
+        voi, styles = cine.instance_voi(state, entry), cine.instance_styles(state, entry)
+        place = f" · instance {k} of {n}: {plain(entry.name)}"
     info = entry.image_info()
     rows, cols = info.rows, info.columns
-    zoom_key, centre_key, window_key, ruler_key = _keys(entry)
-    if playing:  # the next frame, shared with the page's frame control
+    zoom_key, centre_key, window_key, ruler_key, reset_key = _keys(entry, plays.anchor)
+    if playing == "frames":  # the next frame, shared with the page's frame control
         frame = (current_frame(state, entry, info.frames) + 1) % info.frames
         set_frame(state, entry, frame, info.frames)
     zoom = float(state.get(zoom_key, 1.0))
@@ -111,26 +124,35 @@ def _view(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[PlaneStyl
     g = view.geometry
     spacing = pixel_spacing(entry.dataset) if entry.dataset is not None else None
     ruler = bool(state.get(ruler_key))
-    url = background_url(view.png, KEY)
+    picture = _picture_key(playing)
+    url = background_url(view.png, picture)
     gestures.show(KEY, src=url if isinstance(url, str) else _data_url(url),
                   width=g.display_width, height=g.display_height, ruler=ruler,
                   spacing=(spacing[0] / g.scale_y, spacing[1] / g.scale_x) if spacing else None,
-                  image_cols=g.region.cols, view=f"{g}")
+                  # While cine plays, each tick's message is new (its tick in the view's name):
+                  # Streamlit sends a message seen before as a reference to the browser's cached
+                  # copy, and at cine's pace that copy can be gone ("Cached ForwardMsg MISS",
+                  # the connection drops).
+                  image_cols=g.region.cols, view=f"{g}" + (f" {picture}#{_memory()['cine_tick']}"
+                                                           if playing else ""),
+                  below=_BELOW + (_CINE_ROW if plays.kind else 0))
     if view.missing_reason:
         st.warning(f"The image cannot be shown ({plain(view.missing_reason)}); "
                    "the planes are drawn on black.")
     w = g.region
-    where = (f"rows {w.row0}–{w.row0 + w.rows - 1}, columns {w.col0}–{w.col0 + w.cols - 1}"
+    # 1-based, as people count (and as Edit's status line says)
+    where = (f"rows {w.row0 + 1}–{w.row0 + w.rows}, columns {w.col0 + 1}–{w.col0 + w.cols}"
              if zoom > 1 else "the whole image")
     line = st.columns([3, 1, 1], vertical_alignment="center")
     line[0].caption(f"{plain(view.voi.name) if view.voi else ''} · shown at {g.scale:.0%} of full size · "
-                    f"{where}" + (f" · frame {frame + 1} of {info.frames}" if info.frames > 1 else ""),
+                    f"{where}" + (f" · frame {frame + 1} of {info.frames}" if info.frames > 1 else "")
+                    + place,
                     help="Wheel: zoom about the pointer · middle drag or Space + drag: pan · right "
                     "drag: window (left/right width, up/down level) · double-click: fit · Ruler on: "
                     "drag to measure.")
     line[1].toggle("Ruler", key=ruler_key, help="Drag on the image to measure: mm from Pixel Spacing, "
                    "else image pixels.")
-    if line[2].button("Reset", key=f"inspect.reset.{entry.id}", icon=":material/restart_alt:",
+    if line[2].button("Reset", key=reset_key, icon=":material/restart_alt:",
                       help="Fit the whole image and go back to the window chosen above."):
         state[zoom_key], state[centre_key] = 1.0, None
         state.pop(window_key, None)
@@ -142,6 +164,21 @@ def _view(entry: LoadedFile, frame: int, voi: Voi | None, styles: list[PlaneStyl
     if ruler and _memory().get("ruler"):
         st.caption(str(_memory()["ruler"]), help="The last distance measured.")
     result.append(view)
+
+
+def _picture_key(playing: str) -> str:
+    """Return the media-file key of the picture of this run.
+
+    Streamlit drops a media file at the end of the run that replaced it under the same key;
+    while cine plays the browser may ask for a picture after that (a 404: a broken image), so
+    the last :data:`_CINE_RING` pictures are kept under keys of their own until the next run
+    of the whole page.
+    """
+    if not playing:
+        return KEY
+    tick = int(_memory().get("cine_tick", 0)) + 1
+    _memory()["cine_tick"] = tick
+    return f"{KEY}.cine{tick % _CINE_RING}"
 
 
 def _data_url(png: bytes) -> str:

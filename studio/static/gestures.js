@@ -1,0 +1,249 @@
+// Viewer gestures, as in OHIF or Weasis: the browser half of studio/gestures.py (a Custom
+// Component v2, no iframe). The protocol, data in and events out, is in that module's docstring.
+export default function (component) {
+  const { data, setStateValue, parentElement } = component;
+  const hostEl = parentElement instanceof ShadowRoot ? parentElement.host : parentElement;
+  let self = parentElement.__overlayGestures;
+  if (!self) {
+    self = { serial: 0, events: [], mount: Math.random().toString(36).slice(2), space: false,
+             hover: false, drag: null, wheel: null, moved: new Set(), setStateValue, data };
+    const box = document.createElement("div");
+    box.className = "og-box";
+    const img = document.createElement("img");
+    img.draggable = false;
+    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("class", "og-ruler");
+    const label = document.createElement("div");
+    label.className = "og-label";
+    box.append(img, svg, label);
+    parentElement.appendChild(box);
+    Object.assign(self, { box, img, svg, label });
+    const push = (event) => {
+      self.serial += 1;
+      self.events = [...self.events, [self.serial, event]].slice(-16);
+      self.setStateValue("events", { mount: self.mount, events: self.events });
+    };
+    // The element gestures act on, and the one previewed, for an event's target.
+    const targetOf = (e) => {
+      const path = e.composedPath ? e.composedPath() : [];  // events in a shadow root: e.target is its host
+      if (!self.data.canvas) return path.includes(self.box) ? { view: self.img, move: self.img } : null;
+      const isCanvas = (el) => el.classList && [...el.classList].some((c) => c.startsWith("st-key-canvas-"));
+      const host = path.find(isCanvas);
+      if (!host) return null;
+      const view = path.find((el) => el.classList && el.classList.contains("dc-container"));
+      return view ? { view, move: view } : null;
+    };
+    const fraction = (view, e) => {
+      const r = view.getBoundingClientRect();
+      return { x: (e.clientX - r.left) / r.width, y: (e.clientY - r.top) / r.height, r };
+    };
+    self.onWheel = (e) => {
+      const t = targetOf(e);
+      if (!t) return;
+      e.preventDefault();
+      e.stopPropagation();
+      const w = self.wheel || (self.wheel = { steps: 0, t, at: fraction(t.view, e) });
+      w.steps += e.deltaY < 0 ? 1 : -1;
+      const f = w.at;
+      self.moved.add(t.move);
+      t.move.style.transformOrigin = `${f.x * 100}% ${f.y * 100}%`;
+      t.move.style.transform = `scale(${Math.pow(1.25, w.steps)})`;
+      clearTimeout(self.wheelTimer);
+      self.wheelTimer = setTimeout(() => {
+        const done = self.wheel; self.wheel = null;
+        if (done && done.steps) push({ kind: "zoom", steps: done.steps, x: done.at.x, y: done.at.y });
+      }, 140);
+    };
+    self.onDown = (e) => {
+      const t = targetOf(e);
+      if (!t) return;
+      const measuring = e.button === 0 && self.data.ruler && !self.data.canvas;
+      const kind = e.button === 1 || (e.button === 0 && self.space) ? "pan"
+        : e.button === 2 ? "window" : measuring ? "ruler" : null;
+      if (!kind) return;
+      e.preventDefault();
+      e.stopImmediatePropagation();  // the drawing canvas never sees it
+      const f = fraction(t.view, e);
+      self.drag = { kind, t, x0: e.clientX, y0: e.clientY, f0: f };
+      self.moved.add(t.move);
+    };
+    self.onMove = (e) => {
+      const d = self.drag;
+      if (!d) { self.hover = !!targetOf(e); return; }
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      const dx = e.clientX - d.x0, dy = e.clientY - d.y0;
+      if (d.kind === "pan") d.t.move.style.transform = `translate(${dx}px, ${dy}px)`;
+      if (d.kind === "window") {
+        d.t.move.style.filter = `contrast(${Math.exp(-dx / 300)}) brightness(${Math.exp(-dy / 300)})`;
+      }
+      if (d.kind === "ruler") self.drawRuler(d.f0, fraction(d.t.view, e));
+    };
+    self.onUp = (e) => {
+      const d = self.drag;
+      if (!d) return;
+      self.drag = null;
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      const dx = e.clientX - d.x0, dy = e.clientY - d.y0;
+      const r = d.f0.r;
+      if (Math.abs(dx) + Math.abs(dy) < 2) { self.reset(); return; }
+      if (d.kind === "pan") push({ kind: "pan", dx: dx / r.width, dy: dy / r.height });
+      if (d.kind === "window") push({ kind: "window", dx, dy });
+      if (d.kind === "ruler") {
+        const f = fraction(d.t.view, e);
+        push({ kind: "ruler", x0: d.f0.x, y0: d.f0.y, x1: f.x, y1: f.y });
+      }
+    };
+    self.drawRuler = (a, b) => {
+      const r = self.img.getBoundingClientRect();
+      const [x0, y0, x1, y1] = [a.x * r.width, a.y * r.height, b.x * r.width, b.y * r.height];
+      self.svg.innerHTML = `<line x1="${x0}" y1="${y0}" x2="${x1}" y2="${y1}"/>`
+        + `<circle cx="${x0}" cy="${y0}" r="3"/><circle cx="${x1}" cy="${y1}" r="3"/>`;
+      const sp = self.data.spacing;
+      const px = Math.hypot(x1 - x0, y1 - y0);
+      const mm = sp ? Math.hypot((x1 - x0) * sp[1], (y1 - y0) * sp[0]) : null;
+      const scale = self.data.width / (self.data.image_cols || self.data.width);
+      self.label.textContent = mm !== null ? `${mm.toFixed(1)} mm` : `${(px / scale).toFixed(1)} px`;
+      Object.assign(self.label.style, { left: `${x1 + 6}px`, top: `${y1 + 6}px`, display: "block" });
+    };
+    self.onDblClick = (e) => {
+      if (self.data.canvas || !targetOf(e)) return;
+      e.preventDefault();
+      push({ kind: "fit" });
+    };
+    self.onContext = (e) => { if (targetOf(e)) e.preventDefault(); };
+    self.onKey = (e) => {
+      const tag = (e.target && e.target.tagName || "").toLowerCase();
+      if (e.key !== " " || ["input", "textarea", "select"].includes(tag)) return;
+      if (e.type === "keyup") { self.space = false; return; }
+      if (self.hover) { self.space = true; e.preventDefault(); }  // not a page scroll, nor a click
+    };
+    self.reset = () => {  // the previews end: the server's view is shown as it is
+      for (const el of self.moved) { el.style.transform = ""; el.style.filter = ""; }
+      self.moved.clear();
+    };
+    self.report = () => {
+      let width = Math.floor(hostEl.clientWidth);
+      const d = self.data;
+      if (d.src && d.width > 0 && d.height > 0) {
+        // Inspect: no taller than the window leaves below the picture's top, less the room its
+        // caption and controls take (``below``), so the picture and its controls fit in one screen.
+        const top = hostEl.getBoundingClientRect().top + window.scrollY;
+        const room = Math.max(240, window.innerHeight - top - (d.below || 0));
+        width = Math.min(width, Math.floor(room * d.width / d.height));
+      }
+      if (width && width !== self.width) { self.width = width; self.setStateValue("width", width); }
+    };
+    self.onMouseDown = (e) => { if (self.drag) e.stopImmediatePropagation(); };
+    // A pause after strokes: the pointer up and still for 0.6 s (Edit).
+    self.rest = { since: performance.now(), down: false, asked: false };
+    self.onActivity = (e) => {
+      if (!self.data.canvas) return;
+      if (e.type === "pointerdown") self.rest.down = true;
+      if (e.type === "pointerup") self.rest.down = false;
+      if (e.type !== "pointermove" || e.buttons) self.rest.since = performance.now();
+    };
+    self.resting = setInterval(() => {
+      const r = self.rest;
+      if (self.data.canvas && self.data.pending && !r.down && !r.asked && performance.now() - r.since > 600) {
+        r.asked = true;
+        push({ kind: "idle" });
+      }
+    }, 100);
+    // The plane's extent over the drawing canvas (inside its shadow root, so a page style
+    // cannot reach it); a canvas mounted later is found on the next tick.
+    const deepFind = (root, selector) => {
+      const found = root.querySelector(selector);
+      if (found) return found;
+      for (const el of root.querySelectorAll("*")) {
+        const inner = el.shadowRoot && deepFind(el.shadowRoot, selector);
+        if (inner) return inner;
+      }
+      return null;
+    };
+    self.place = () => {
+      if (!self.data.canvas) return;
+      for (const host of document.querySelectorAll('[class*="st-key-canvas-"]')) {
+        const container = deepFind(host, ".dc-container");
+        if (!container) continue;
+        let box = container.querySelector(".og-extent");
+        const x = self.data.extent;
+        if (!x) { if (box) box.remove(); continue; }
+        if (!box) {
+          box = document.createElement("div");
+          box.className = "og-extent";
+          Object.assign(box.style, { position: "absolute", pointerEvents: "none", zIndex: 5,
+                                     outline: "1px dashed #ff9f1c", boxSizing: "border-box" });
+          container.style.position = "relative";
+          container.appendChild(box);
+        }
+        Object.assign(box.style, { left: x[0] + "px", top: x[1] + "px" });
+        Object.assign(box.style, { width: x[2] + "px", height: x[3] + "px" });
+      }
+    };
+    self.placer = setInterval(self.place, 300);
+    for (const type of ["pointerdown", "pointermove", "pointerup"]) {
+      window.addEventListener(type, self.onActivity, true);
+    }
+    window.addEventListener("wheel", self.onWheel, { capture: true, passive: false });
+    window.addEventListener("pointerdown", self.onDown, true);
+    window.addEventListener("mousedown", self.onMouseDown, true);
+    window.addEventListener("pointermove", self.onMove, true);
+    window.addEventListener("pointerup", self.onUp, true);
+    window.addEventListener("dblclick", self.onDblClick, true);
+    window.addEventListener("contextmenu", self.onContext, true);
+    window.addEventListener("keydown", self.onKey, true);
+    window.addEventListener("keyup", self.onKey, true);
+    self.observer = new ResizeObserver(() => self.report());
+    self.observer.observe(hostEl);
+    window.addEventListener("resize", self.report);  // a window only taller or shorter
+    parentElement.__overlayGestures = self;
+  }
+  self.data = data;
+  self.setStateValue = setStateValue;
+  if (data.canvas) {
+    window.__overlayStudioGeneration = data.generation;
+    window.__overlayStudioPending = !!data.pending;
+    if (data.pending !== self.lastPending) self.rest.asked = false;  // new strokes wait: ask again
+    self.lastPending = data.pending;
+  }
+  self.box.style.display = data.src ? "inline-block" : "none";
+  if (data.src && self.img.src !== data.src) self.img.src = data.src;
+  if (data.src) {
+    self.img.style.width = data.width + "px";
+    self.img.style.height = data.height + "px";
+    self.svg.setAttribute("width", data.width);
+    self.svg.setAttribute("height", data.height);
+  }
+  if (!self.drag && !self.wheel) {
+    self.reset();
+    if (!data.ruler || self.lastSrc !== data.src) {
+      self.svg.innerHTML = "";
+      self.label.style.display = "none";
+    }
+  }
+  self.lastSrc = data.src;
+  self.report();
+  self.place();
+  return () => {
+    window.removeEventListener("wheel", self.onWheel, { capture: true });
+    window.removeEventListener("pointerdown", self.onDown, true);
+    window.removeEventListener("mousedown", self.onMouseDown, true);
+    window.removeEventListener("pointermove", self.onMove, true);
+    window.removeEventListener("pointerup", self.onUp, true);
+    window.removeEventListener("dblclick", self.onDblClick, true);
+    window.removeEventListener("contextmenu", self.onContext, true);
+    window.removeEventListener("keydown", self.onKey, true);
+    window.removeEventListener("keyup", self.onKey, true);
+    self.observer.disconnect();
+    window.removeEventListener("resize", self.report);
+    clearInterval(self.placer);
+    clearInterval(self.resting);
+    for (const type of ["pointerdown", "pointermove", "pointerup"]) {
+      window.removeEventListener(type, self.onActivity, true);
+    }
+    self.box.remove();
+    delete parentElement.__overlayGestures;
+  };
+}

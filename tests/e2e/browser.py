@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -62,19 +63,23 @@ def streamlit_server(
     without ``--server.address`` the server binds where .streamlit/config.toml says.
     """
     port = free_port()
+    # The log goes to a file, not a pipe nobody reads: a server that logs a lot would fill the
+    # pipe's buffer and hang mid-test.
+    log = tempfile.TemporaryFile(mode="w+")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
          "--server.port", str(port), "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none", *options],
         cwd=ROOT, env={**os.environ, "OVERLAY_STUDIO_SAMPLE": "0", **(env or {})},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=log, stderr=subprocess.STDOUT, text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                output = process.stdout.read() if process.stdout else ""
+                log.seek(0)
+                output = log.read()
                 pytest.fail(f"streamlit exited with {process.returncode}: {output}")
             try:
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
@@ -92,6 +97,7 @@ def streamlit_server(
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
 
 
 @pytest.fixture(scope="session", name="server")

@@ -151,7 +151,7 @@ def _set_range(low: float, high: float) -> None:
 
 def options(entry: LoadedFile, image_frame: int, tool: str) -> None:
     """Show the Fill settings (with the Fill tool) and the intensity range, in the tools column."""
-    from studio.state import content_key
+    from studio.state import pixel_key
 
     state = _state()
     if tool == FILL:
@@ -186,7 +186,7 @@ def options(entry: LoadedFile, image_frame: int, tool: str) -> None:
         if low > high:
             st.caption("Low is above high: no range applies until it is fixed.")
             return
-        picture = _preview(content_key(entry), image_frame, low, high, entry.dataset)
+        picture = _preview(pixel_key(entry), image_frame, low, high, entry.dataset)
         if picture is not None:
             st.image(picture, caption="In range: tinted", width="stretch")
 

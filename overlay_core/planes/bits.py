@@ -196,7 +196,7 @@ def unpack_data(
 
 
 def _unpack(data: bytes, skip: int, count: int) -> NDArray[np.bool_]:
-    """Unpack ``count`` bits, LSB first, after the first ``skip`` bits of ``data``.
+    r"""Unpack ``count`` bits, LSB first, after the first ``skip`` bits of ``data``.
 
     The order of :func:`pydicom.pixels.unpack_bits`, in one numpy pass without its copies
     (a 4096² plane unpacks about four times faster): every plane read goes through here.

@@ -46,10 +46,11 @@ def _frames(entry: LoadedFile) -> LastFrame:
     assert entry.dataset is not None
     key = (entry.id, pixel_key(entry))
     kept = st.session_state.get(_FRAMES)
-    if not (isinstance(kept, tuple) and kept[0] == key and isinstance(kept[1], LastFrame)):
-        kept = (key, LastFrame(entry.dataset))
-        st.session_state[_FRAMES] = kept
-    return kept[1]
+    if isinstance(kept, tuple) and kept[0] == key and isinstance(kept[1], LastFrame):
+        return kept[1]
+    frames = LastFrame(entry.dataset)
+    st.session_state[_FRAMES] = (key, frames)
+    return frames
 
 
 def _number(value: float | None) -> str:

@@ -336,8 +336,8 @@ def _draw_object(
 
     placed = []
     for layer, value, union in polygons:
-        moved = [raster.apply(local_to_plane, p) for p in layer]
-        placed.append(([raster.oriented(p) for p in moved] if union else moved, value))
+        moved = raster.apply_all(local_to_plane, layer)
+        placed.append((raster.oriented_all(moved) if union else moved, value))
     everything = np.vstack([p for layer, _ in placed for p in layer])
     lo = np.floor(everything.min(axis=0)).astype(int) - 1
     hi = np.ceil(everything.max(axis=0)).astype(int) + 1

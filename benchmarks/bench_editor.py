@@ -136,6 +136,8 @@ _IDLE_RERUN = """() => new Promise((resolve) => {
   });
   observer.observe(app, { attributes: true, attributeFilter: ['data-test-script-state'] });
   document.querySelector('.st-key-edit-fit button').click();  // the view fits already
+  // a click that lands on a button being replaced starts no run: say so instead of waiting forever
+  setTimeout(() => { observer.disconnect(); resolve(null); }, 10000);
 })"""
 
 
@@ -192,7 +194,14 @@ def measure(browser: Any, url: str, path: Path, strokes: int) -> dict[str, Any]:
         page.locator(".st-key-edit-status").get_by_text("applied on release").wait_for()
         wait_idle(page)
         box = canvas_box(page)
-        idle = [page.evaluate(_IDLE_RERUN) / 1000 for _ in range(5)]
+        idle: list[float] = []
+        for _ in range(10):  # five clicks that started a run
+            took = page.evaluate(_IDLE_RERUN)
+            if took is not None:
+                idle.append(took / 1000)
+            wait_idle(page)
+            if len(idle) == 5:
+                break
         undo = []
         page.locator("h1").first.click()  # the keys go to the page, not to the sidebar's link
         wait_idle(page)

@@ -13,23 +13,44 @@ import streamlit as st
 from pydicom.dataset import Dataset
 
 from overlay_core.audit.compare_planes import compare_planes
-from overlay_core.edit.stats import plane_statistics, write_roi_statistics
+from overlay_core.edit.stats import LastFrame, plane_statistics, write_roi_statistics
 from overlay_core.errors import OverlayError
 from overlay_core.model import OverlayPlane, OverlayType
 from studio.editor import editing
-from studio.state import LoadedFile, content_key, files
+from studio.state import LoadedFile, content_key, files, pixel_key
 from studio.text import plain
 from studio.view import CACHE_ENTRIES
 
 __all__ = ["compare_panel", "statistics_panel", "statistics_table"]
 
 
+#: Session-state key of the image frame the statistics read last (see :func:`_frames`).
+_FRAMES = "measure.frames"
+
+
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _statistics(key: str, group: int, frame: int | None, _ds: Dataset) -> dict[str, Any] | str:
+def _statistics(key: str, group: int, frame: int | None, _ds: Dataset, _frames: LastFrame | None = None
+                ) -> dict[str, Any] | str:
     try:
-        return plane_statistics(_ds, group, frame).document()
+        return plane_statistics(_ds, group, frame, _frames).document()
     except OverlayError as exc:
         return str(exc)
+
+
+def _frames(entry: LoadedFile) -> LastFrame:
+    """Return the image frame the statistics read last, kept while the file's pixels stay the same.
+
+    A stroke changes the plane, not the image: decoding the frame again after each stroke
+    (~40 ms of a 4096² one) was wasted. One frame of one file is kept per session.
+    """
+    assert entry.dataset is not None
+    key = (entry.id, pixel_key(entry))
+    kept = st.session_state.get(_FRAMES)
+    if isinstance(kept, tuple) and kept[0] == key and isinstance(kept[1], LastFrame):
+        return kept[1]
+    frames = LastFrame(entry.dataset)
+    st.session_state[_FRAMES] = (key, frames)
+    return frames
 
 
 def _number(value: float | None) -> str:
@@ -57,7 +78,7 @@ def statistics_panel(entry: LoadedFile, plane: OverlayPlane, image_frame: int, p
     """
     assert entry.dataset is not None
     key = content_key(entry)
-    frame = _statistics(key, plane.group, image_frame, entry.dataset)
+    frame = _statistics(key, plane.group, image_frame, entry.dataset, _frames(entry))
     box = st.container(key=f"{page}.stats")
     box.markdown(f"**Statistics of plane {plane.group_hex}** (values after the Modality LUT)")
     if isinstance(frame, str):
@@ -65,7 +86,7 @@ def statistics_panel(entry: LoadedFile, plane: OverlayPlane, image_frame: int, p
         return
     table = [_rows(frame["frames"][0], f"frame {image_frame + 1}")]
     if plane.frames > 1 or plane.frame_specific:
-        whole = _statistics(key, plane.group, None, entry.dataset)
+        whole = _statistics(key, plane.group, None, entry.dataset, _frames(entry))
         if isinstance(whole, dict):
             table.append(_rows(whole["total"], "all frames"))
     box.table(table, hide_index=True)

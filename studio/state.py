@@ -44,6 +44,7 @@ __all__ = [
     "files",
     "ingest_uploads",
     "init",
+    "pixel_key",
     "remove",
     "sample_requested",
 ]
@@ -312,9 +313,29 @@ def content_key(entry: LoadedFile) -> str:
             h.update(f"{int(elem.tag):08X}{elem.VR}".encode())
             value = elem.value
             h.update(bytes(value) if isinstance(value, (bytes, bytearray)) else repr(value).encode())
-    value = ds.get("PixelData")  # the value (bytes), not the element
+    h.update(_pixels_digest(entry).encode())
+    return h.hexdigest()
+
+
+def _pixels_digest(entry: LoadedFile) -> str:
+    """Return a digest of Pixel Data as now edited, hashed again only when its value is a new object."""
+    assert entry.dataset is not None
+    value = entry.dataset.get("PixelData")  # the value (bytes), not the element
     if value is not entry._pixel_ref:
         entry._pixel_ref = value
         entry._pixel_digest = hashlib.sha256(bytes(value or b"")).hexdigest()
-    h.update(entry._pixel_digest.encode())
+    return entry._pixel_digest
+
+
+def pixel_key(entry: LoadedFile) -> str:
+    """Return a digest of what the image's values depend on (not the planes), for cache keys.
+
+    The uploaded bytes (which fix the Modality LUT and every other attribute a plane edit
+    leaves alone) and Pixel Data as now edited. A stroke changes :func:`content_key` but
+    not this: what reads the image only (its value range, the intensity-range preview) is
+    not computed again after each stroke.
+    """
+    h = hashlib.sha256(entry.sha256.encode())
+    if entry.dataset is not None:
+        h.update(_pixels_digest(entry).encode())
     return h.hexdigest()

@@ -20,7 +20,7 @@ from overlay_core.render.geometry import Region, ViewGeometry
 from overlay_core.render.pixels import modality_frame
 from overlay_core.render.styles import PlaneStyle
 from overlay_core.render.windowing import Voi
-from studio.state import LoadedFile, content_key
+from studio.state import LoadedFile, content_key, pixel_key
 
 __all__ = ["MAX_DISPLAY", "Rendered", "intensity_range", "render_view"]
 
@@ -95,4 +95,4 @@ def intensity_range(entry: LoadedFile, frame: int = 0) -> tuple[float, float] | 
     reports why when it is used).
     """
     assert entry.dataset is not None
-    return _cached_range(content_key(entry), frame, entry.dataset)
+    return _cached_range(pixel_key(entry), frame, entry.dataset)  # a stroke leaves it as it was

@@ -314,6 +314,7 @@ def apply_canvas(
     frame: int = 0,
     fill: bool | None = None,
     grow: bool = False,
+    in_place: bool = True,
 ) -> OverlayPlane:
     r"""Rasterise a canvas drawing onto one frame of a plane, as :func:`apply_mask` combines it.
 
@@ -322,7 +323,9 @@ def apply_canvas(
     an empty image-sized plane at origin ``1\1`` first. With ``grow``, a drawn (not erased)
     stroke reaching past the plane grows it to hold the stroke (:func:`grown`: Rows, Columns
     and Overlay Origin change, never past the image); without it, what falls outside the
-    plane is dropped.
+    plane is dropped. With ``in_place`` (the default) a drawing that needs neither is
+    written to the rows it touches only (:mod:`overlay_core.edit.in_place`: the same bytes,
+    without unpacking the whole plane).
 
     Raises
     ------
@@ -333,6 +336,11 @@ def apply_canvas(
     mode = Mode.coerce(mode)
     if not json_data or not json_data.get("objects"):
         raise InvalidArgumentError("There is nothing to apply: draw on the image first.")
+    from overlay_core.edit.in_place import apply_in_place  # it imports this module
+
+    done = apply_in_place(ds, group, json_data, view, mode, frame, fill, grow) if in_place else None
+    if done is not None:  # only the rows under the drawing were touched
+        return done
     if group in overlay_groups(ds):
         plane, bits, _ = unpack_plane(ds, group)
     else:

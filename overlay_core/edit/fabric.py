@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +43,7 @@ from overlay_core.model import FIRST_GROUP, OverlayPlane
 from overlay_core.planes.placement import origin_offset
 from overlay_core.render.geometry import ViewGeometry
 
-__all__ = ["SUPPORTED_TYPES", "is_transparent", "rasterize"]
+__all__ = ["SUPPORTED_TYPES", "is_transparent", "rasterize", "rasterize_box"]
 
 #: Fabric object types that can be drawn into a plane (compared case-insensitively).
 SUPPORTED_TYPES = (
@@ -336,8 +336,8 @@ def _draw_object(
 
     placed = []
     for layer, value, union in polygons:
-        moved = [raster.apply(local_to_plane, p) for p in layer]
-        placed.append(([raster.oriented(p) for p in moved] if union else moved, value))
+        moved = raster.apply_all(local_to_plane, layer)
+        placed.append((raster.oriented_all(moved) if union else moved, value))
     everything = np.vstack([p for layer, _ in placed for p in layer])
     lo = np.floor(everything.min(axis=0)).astype(int) - 1
     hi = np.ceil(everything.max(axis=0)).astype(int) + 1
@@ -405,15 +405,53 @@ def rasterize(
     if plane is None:
         plane = OverlayPlane(FIRST_GROUP, view.image_rows, view.image_cols, origin=(1, 1))
     mask = np.zeros((plane.rows, plane.columns), dtype=bool)
+    for (r0, c0), bits in _drawn(json_data, view, plane, fill):
+        mask[r0:r0 + bits.shape[0], c0:c0 + bits.shape[1]] |= bits
+    return mask
+
+
+def rasterize_box(
+    json_data: Mapping[str, Any] | None, view: ViewGeometry, plane: OverlayPlane, *, fill: bool | None = None,
+) -> tuple[tuple[int, int], NDArray[np.bool_]] | None:
+    """Rasterise as :func:`rasterize` does, but return only the box around what is drawn.
+
+    Returns ``((row0, col0), bits)``: the box's first plane row and column (0-based) and
+    its bits, which equal ``rasterize(...)[row0:row0 + h, col0:col0 + w]`` (everything
+    outside the box is clear); ``None`` when nothing is drawn on the plane. A stroke then
+    costs its own size, not the plane's.
+
+    >>> from overlay_core.render.geometry import fit_view
+    >>> line = {"type": "Line", "left": 4, "top": 4, "originX": "center", "originY": "center",
+    ...         "x1": 0, "y1": -4, "x2": 0, "y2": 4, "stroke": "black", "strokeWidth": 4}
+    >>> corner, bits = rasterize_box({"objects": [line]}, fit_view(4, 4, width=8), OverlayPlane(0x6000, 4, 4))
+    >>> corner, int(bits.sum()), int(rasterize({"objects": [line]}, fit_view(4, 4, width=8)).sum())
+    ((0, 0), 8, 8)
+    """
+    pieces = list(_drawn(json_data, view, plane, fill))
+    if not pieces:
+        return None
+    top = min(r0 for (r0, _), _ in pieces)
+    left = min(c0 for (_, c0), _ in pieces)
+    bottom = max(r0 + b.shape[0] for (r0, _), b in pieces)
+    right = max(c0 + b.shape[1] for (_, c0), b in pieces)
+    out = np.zeros((bottom - top, right - left), dtype=bool)
+    for (r0, c0), bits in pieces:
+        out[r0 - top:r0 - top + bits.shape[0], c0 - left:c0 - left + bits.shape[1]] |= bits
+    return (top, left), out
+
+
+def _drawn(json_data: Mapping[str, Any] | None, view: ViewGeometry, plane: OverlayPlane, fill: bool | None
+           ) -> Iterator[tuple[tuple[int, int], NDArray[np.bool_]]]:
+    """Yield each drawn object's box on the plane, ``((row0, col0), bits)``, in drawing order."""
     if json_data is None:
-        return mask
+        return
     if not isinstance(json_data, Mapping):
         raise InvalidArgumentError(
             f"The canvas drawing must be a dict with an \"objects\" list, not {type(json_data).__name__}."
         )
     objects = json_data.get("objects", [])
     if objects is None:
-        return mask
+        return
     if not isinstance(objects, Sequence) or isinstance(objects, str):
         raise InvalidArgumentError('The canvas drawing\'s "objects" must be a list.')
     to_plane = _display_to_plane(view, origin_offset(plane.origin))
@@ -437,6 +475,4 @@ def rasterize(
                 f"Canvas object {index} ({obj.get('type')}) is malformed: {exc}."
             ) from None
         if drawn is not None:
-            (r0, c0), bits = drawn
-            mask[r0:r0 + bits.shape[0], c0:c0 + bits.shape[1]] |= bits
-    return mask
+            yield drawn

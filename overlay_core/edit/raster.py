@@ -170,8 +170,50 @@ def stroke_polygons(
                 out.extend(join_polygons(before, at, after, half, join, miter_limit))
         if not closed and (cap == "round" or (cap == "square" and len(seq) == 1)):
             discs.extend([seq[0], seq[-1]])
-        out.extend(ellipse(float(p[0]), float(p[1]), half, half, n_disc) for p in discs)
+        if discs:  # one circle, moved to each point (as ellipse() gives it, without a linspace each)
+            t = np.linspace(0.0, 2 * math.pi, n_disc, endpoint=False)
+            rim = np.column_stack([half * np.cos(t), half * np.sin(t)])
+            out.extend(np.column_stack([float(p[0]) + rim[:, 0], float(p[1]) + rim[:, 1]]) for p in discs)
     return out
+
+
+def _next_index(sizes: list[int]) -> NDArray[np.intp]:
+    """Return, for the vertices of polygons stacked in one array, the index of each one's successor.
+
+    The last vertex of a polygon is followed by its first (one gather instead of a
+    ``numpy.roll`` per polygon: a brush stroke is hundreds of small polygons).
+
+    >>> _next_index([3, 2]).tolist()
+    [1, 2, 0, 4, 3]
+    """
+    ends = np.cumsum(sizes)
+    nxt = np.arange(1, int(ends[-1]) + 1) if len(ends) else np.zeros(0, np.intp)
+    nxt[ends - 1] = ends - np.asarray(sizes)
+    return nxt
+
+
+def apply_all(m: Affine, polys: list[Polygon]) -> list[Polygon]:
+    """Apply an affine map to every polygon at once (as :func:`apply` to each)."""
+    if not polys:
+        return []
+    moved = apply(m, np.vstack(polys))
+    return np.split(moved, np.cumsum([len(p) for p in polys])[:-1])
+
+
+def oriented_all(polys: list[Polygon]) -> list[Polygon]:
+    """Return every polygon as :func:`oriented` returns it, the signed areas computed at once.
+
+    >>> [p.tolist() for p in oriented_all([np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0]])])]
+    [[[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]]
+    """
+    sizes = [len(p) for p in polys]
+    if not polys or min(sizes) == 0:
+        return [oriented(p) for p in polys]
+    pts = np.vstack(polys)
+    nxt = _next_index(sizes)
+    cross = pts[:, 0] * pts[nxt, 1] - pts[:, 1] * pts[nxt, 0]
+    area = np.add.reduceat(cross, np.cumsum(sizes) - np.asarray(sizes))
+    return [p[::-1].copy() if a < 0 else p for p, a in zip(polys, area, strict=True)]
 
 
 def oriented(poly: Polygon) -> Polygon:
@@ -203,7 +245,7 @@ def fill_polygons(polys: list[Polygon], rows: int, cols: int) -> NDArray[np.bool
     if not polys or rows < 1 or cols < 1:
         return out
     p0 = np.vstack(polys)
-    p1 = np.vstack([np.roll(p, -1, axis=0) for p in polys])
+    p1 = p0[_next_index([len(p) for p in polys])]  # each vertex's successor: the polygon's edges
     keep = p0[:, 1] != p1[:, 1]
     p0, p1 = p0[keep], p1[keep]
     if not len(p0):

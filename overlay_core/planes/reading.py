@@ -374,9 +374,12 @@ def unpack_plane(
     findings: list[Finding] = []
     if plane.embedded:
         bits = embedded.bit_plane(_embedded_words(ds, plane), plane.bit_position)
+        count = int(np.count_nonzero(bits))
     else:
-        bits, findings = unpack_data(_overlay_data(ds, plane), plane.frames, plane.rows, plane.columns, group)
-    plane = dataclasses.replace(plane, frames=bits.shape[0], set_bits=int(np.count_nonzero(bits)))
+        data = _overlay_data(ds, plane)
+        bits, findings = unpack_data(data, plane.frames, plane.rows, plane.columns, group)
+        count = count_set(data, bits.size)  # counted packed: 8 times fewer bytes than the bits
+    plane = dataclasses.replace(plane, frames=bits.shape[0], set_bits=count)
     return plane, bits, findings
 
 

@@ -37,6 +37,11 @@ _TOOL_ICONS = {"Brush": ":material/brush:", "Line": ":material/horizontal_rule:"
                "Polygon": ":material/pentagon:"}
 
 
+#: The shortcuts as a markdown table (a cell's ``|`` escaped).
+_SHORTCUT_TABLE = "| Keys | Action |\n|---|---|\n" + "\n".join(
+    "| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in SHORTCUTS)
+
+
 def _state() -> Any:
     return st.session_state
 
@@ -127,9 +132,7 @@ def tools_panel(run: EditRun) -> None:
                       disabled=zoom <= 1, on_click=zoom_to,
                       args=(entry.id, zoom, pan(window, rows, cols, down, right)))
     with st.popover("Shortcuts", icon=":material/keyboard:", width="stretch"):
-        # cells are markdown: a leading "+" would be a bullet
-        st.table({"Keys": [k.replace("+", "\\+", 1) if k.startswith("+") else k for k, _ in SHORTCUTS],
-                  "Action": [a for _, a in SHORTCUTS]})
+        st.markdown(_SHORTCUT_TABLE)  # markdown, not st.table: no dataframe built on every stroke
     thumb = fit_view(rows, cols, width=canvas_width(fit_view(rows, cols).region, 220, 160))
     try:
         small = background(entry, run.image_frame, thumb, [run.style] if not run.create else [], state,

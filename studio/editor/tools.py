@@ -151,7 +151,7 @@ def _set_range(low: float, high: float) -> None:
 
 def options(entry: LoadedFile, image_frame: int, tool: str) -> None:
     """Show the Fill settings (with the Fill tool) and the intensity range, in the tools column."""
-    from studio.state import content_key
+    from studio.state import pixel_key
 
     state = _state()
     if tool == FILL:
@@ -188,7 +188,7 @@ def options(entry: LoadedFile, image_frame: int, tool: str) -> None:
             st.warning(f"Low ({low:g}) is above high ({high:g}), so the range is off: strokes change every "
                        "pixel until low is at or below high.", icon=":material/warning:")
             return
-        picture = _preview(content_key(entry), image_frame, low, high, entry.dataset)
+        picture = _preview(pixel_key(entry), image_frame, low, high, entry.dataset)
         if picture is not None:
             st.image(picture, caption="In range: tinted", width="stretch")
 

@@ -29,15 +29,23 @@ mask.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from overlay_core.edit import raster
+from overlay_core.edit.fabric_objects import (
+    AREA_TYPES,
+    SUPPORTED_TYPES,
+    Malformed,
+    flag,
+    is_transparent,
+    num,
+    object_matrix,
+    object_shape,
+)
 from overlay_core.errors import InvalidArgumentError
 from overlay_core.model import FIRST_GROUP, OverlayPlane
 from overlay_core.planes.placement import origin_offset
@@ -45,221 +53,8 @@ from overlay_core.render.geometry import ViewGeometry
 
 __all__ = ["SUPPORTED_TYPES", "is_transparent", "rasterize", "rasterize_box"]
 
-#: Fabric object types that can be drawn into a plane (compared case-insensitively).
-SUPPORTED_TYPES = (
-    "path", "line", "rect", "labeledrect", "circle", "ellipse", "triangle", "polygon", "polyline",
-)
-_AREA_TYPES = {"rect", "labeledrect", "circle", "ellipse", "triangle", "polygon"}
-# fabric's resolveOrigin: a named origin as a fraction of the size, from the centre
-_ORIGINS = {"left": -0.5, "top": -0.5, "center": 0.0, "right": 0.5, "bottom": 0.5}
-_ALPHA = re.compile(r"^(?:rgba|hsla)\(.*[,/]\s*([0-9.]+%?)\s*\)$")
-
 Affine = raster.Affine
 Polygon = raster.Polygon
-
-
-class _Malformed(Exception):
-    """Raised inside the parser; turned into one InvalidArgumentError sentence."""
-
-
-def is_transparent(color: object) -> bool:
-    """Whether a fabric ``fill`` or ``stroke`` value paints nothing.
-
-    ``None``, ``""``, ``"transparent"``, ``"none"`` and colours with a zero alpha
-    (``rgba(...)``, ``hsla(...)``, ``#rgba``, ``#rrggbbaa``) are transparent; anything
-    else, gradients and patterns included, paints.
-
-    >>> is_transparent("rgba(0, 0, 0, 0)"), is_transparent("#eee"), is_transparent(None)
-    (True, False, True)
-    """
-    if color is None:
-        return True
-    if not isinstance(color, str):
-        return False
-    text = color.strip().lower()
-    if text in ("", "transparent", "none"):
-        return True
-    if text.startswith("#") and len(text) in (5, 9):
-        return int(text[-1 if len(text) == 5 else -2:], 16) == 0
-    match = _ALPHA.match(text)
-    if match:
-        alpha = match.group(1)
-        try:
-            return float(alpha.rstrip("%")) == 0
-        except ValueError:
-            return False
-    return False
-
-
-# --- reading values --------------------------------------------------------------------
-
-
-def _num(obj: Mapping[str, Any], key: str, default: float | None = None) -> float:
-    value = obj.get(key, default)
-    if value is None and default is not None:
-        value = default
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _Malformed(f'its "{key}" is {value!r}, not a number')
-    if not math.isfinite(value):
-        raise _Malformed(f'its "{key}" is not a finite number')
-    return float(value)
-
-
-def _flag(obj: Mapping[str, Any], key: str) -> bool:
-    value = obj.get(key, False)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise _Malformed(f'its "{key}" is {value!r}, not true or false')
-    return value
-
-
-def _origin(obj: Mapping[str, Any], key: str, default: str) -> float:
-    value = obj.get(key, default)
-    if isinstance(value, str) and value in _ORIGINS:
-        return _ORIGINS[value]
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value) - 0.5
-    raise _Malformed(f'its "{key}" is {value!r}, not left, center, right, top, bottom or a number')
-
-
-def _points(value: object, key: str) -> Polygon:
-    if not isinstance(value, Sequence) or isinstance(value, str) or not value:
-        raise _Malformed(f'its "{key}" is not a list of points')
-    out = []
-    for point in value:
-        if not isinstance(point, Mapping):
-            raise _Malformed(f'its "{key}" holds {point!r}, not an {{"x", "y"}} point')
-        out.append((_num(point, "x"), _num(point, "y")))
-    return np.array(out, dtype=float)
-
-
-@dataclass
-class _Shape:
-    """An object's drawing in its own (local) coordinates, before its transform."""
-
-    fill: list[Polygon]  # filled areas
-    rings: list[tuple[Polygon, Polygon | None]]  # closed outlines: outer area minus inner area
-    lines: list[tuple[Polygon, bool]]  # centre lines to stroke: (points, closed)
-    width: float  # the shape's own size, for the origin
-    height: float
-    round_shape: bool = False  # circles and ellipses: rings are built by the caller per width
-
-
-def _parse_path(value: object) -> tuple[list[tuple[Polygon, bool]], Polygon]:
-    """Check a fabric path's absolute M/L/H/V/Q/C/Z commands and flatten them with raster."""
-    if not isinstance(value, Sequence) or isinstance(value, str):
-        raise _Malformed('its "path" is not a list of commands')
-    commands: list[tuple[str, list[float]]] = []
-    for command in value:
-        if not isinstance(command, Sequence) or isinstance(command, str) or not command:
-            raise _Malformed(f"its path holds {command!r}, not a command")
-        letter, *args = command
-        nums = []
-        for arg in args:
-            if isinstance(arg, bool) or not isinstance(arg, (int, float)) or not math.isfinite(arg):
-                raise _Malformed(f"its path command {command!r} has a value that is not a number")
-            nums.append(float(arg))
-        arity = {"M": 2, "L": 2, "H": 1, "V": 1, "Q": 4, "C": 6, "Z": 0}.get(str(letter).upper())
-        if not isinstance(letter, str) or letter != letter.upper() or arity is None:
-            raise _Malformed(f"its path command {letter!r} is not one of M, L, H, V, Q, C and Z")
-        if len(nums) != arity:
-            raise _Malformed(f"its path command {letter} has {len(nums)} values, not {arity}")
-        commands.append((letter, nums))
-    subpaths, bounds = raster.flatten_path(commands)
-    if not subpaths:
-        raise _Malformed("its path has no points")
-    return subpaths, bounds
-
-
-def _centre_bbox(pts: Polygon) -> tuple[NDArray[np.float64], float, float]:
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    return (lo + hi) / 2, float(hi[0] - lo[0]), float(hi[1] - lo[1])
-
-
-def _shape(kind: str, obj: Mapping[str, Any], filled: bool) -> _Shape:
-    """Build an object's geometry around its centre, as fabric renders it."""
-    if kind in ("rect", "labeledrect"):
-        w, h = _num(obj, "width"), _num(obj, "height")
-        corners = np.array([[-w / 2, -h / 2], [w / 2, -h / 2], [w / 2, h / 2], [-w / 2, h / 2]])
-        return _Shape([corners] if filled else [], [], [(corners, True)], w, h)
-    if kind in ("circle", "ellipse"):
-        if kind == "circle":
-            rx = ry = _num(obj, "radius")
-        else:
-            rx, ry = _num(obj, "rx"), _num(obj, "ry")
-        if rx < 0 or ry < 0:
-            raise _Malformed("its radius is negative")
-        return _Shape([], [], [], 2 * rx, 2 * ry, round_shape=True)
-    if kind == "triangle":
-        w, h = _num(obj, "width"), _num(obj, "height")
-        corners = np.array([[-w / 2, h / 2], [0.0, -h / 2], [w / 2, h / 2]])
-        return _Shape([corners] if filled else [], [], [(corners, True)], w, h)
-    if kind == "line":
-        x1, y1, x2, y2 = (_num(obj, k, 0.0) for k in ("x1", "y1", "x2", "y2"))
-        # fabric 6/7 export the end points relative to the line's centre (calcLinePoints)
-        ends = np.array([[x1, y1], [x2, y2]])
-        return _Shape([], [], [(ends, False)], abs(x2 - x1), abs(y2 - y1))
-    if kind in ("polygon", "polyline"):
-        pts = _points(obj.get("points"), "points")
-        centre, w, h = _centre_bbox(pts)
-        local = pts - centre
-        closed = kind == "polygon"
-        return _Shape([local] if filled else [], [], [(local, closed)], w, h)
-    # path
-    subpaths, bound_points = _parse_path(obj.get("path"))
-    centre, w, h = _centre_bbox(bound_points)
-    lines = [(sp - centre, closed) for sp, closed in subpaths]
-    return _Shape([sp for sp, _ in lines] if filled else [], [], lines, w, h)
-
-
-def _object_matrix(obj: Mapping[str, Any], width: float, height: float, default_origin: str,
-                   stroke: float | None = None) -> Affine:
-    """``fabric.Object.calcOwnMatrix``: local (centred) coordinates to display ``(x, y)``.
-
-    ``stroke`` overrides the object's stroke width in the placement (0: placed as if drawn
-    without a stroke, so the shape's own edge is where the pointer was).
-    """
-    scale_x, scale_y = _num(obj, "scaleX", 1.0), _num(obj, "scaleY", 1.0)
-    skew_x, skew_y = _num(obj, "skewX", 0.0), _num(obj, "skewY", 0.0)
-    angle = math.radians(_num(obj, "angle", 0.0))
-    stroke = _num(obj, "strokeWidth", 1.0) if stroke is None else stroke
-    flip_x, flip_y = _flag(obj, "flipX"), _flag(obj, "flipY")
-    uniform = _flag(obj, "strokeUniform")
-    ox = _origin(obj, "originX", "center" if default_origin == "center" else "left")
-    oy = _origin(obj, "originY", "center" if default_origin == "center" else "top")
-
-    # the size fabric uses to move between origins (_getTransformedDimensions)
-    pre, post = (0.0, stroke) if uniform else (stroke, 0.0)
-    dim_x, dim_y = width + pre, height + pre
-    dims = raster.affine(scale_x, 0.0, 0.0, scale_y)
-    if skew_x:
-        dims = raster.compose(raster.affine(1.0, 0.0, math.tan(math.radians(skew_x)), 1.0), dims)
-    if skew_y:
-        dims = raster.compose(raster.affine(1.0, math.tan(math.radians(skew_y)), 0.0, 1.0), dims)
-    if skew_x or skew_y:
-        box = raster.apply(dims, np.array([[-dim_x / 2, -dim_y / 2], [dim_x / 2, -dim_y / 2],
-                                     [dim_x / 2, dim_y / 2], [-dim_x / 2, dim_y / 2]]))
-        size_x, size_y = np.ptp(box, axis=0)
-    else:
-        size_x, size_y = dim_x * scale_x, dim_y * scale_y
-    size_x, size_y = size_x + post, size_y + post
-
-    cos, sin = math.cos(angle), math.sin(angle)
-    off_x, off_y = -ox * size_x, -oy * size_y
-    centre_x = _num(obj, "left", 0.0) + cos * off_x - sin * off_y
-    centre_y = _num(obj, "top", 0.0) + sin * off_x + cos * off_y
-
-    linear = raster.affine(-scale_x if flip_x else scale_x, 0.0, 0.0, -scale_y if flip_y else scale_y)
-    if skew_x:
-        linear = raster.compose(raster.affine(1.0, 0.0, math.tan(math.radians(skew_x)), 1.0), linear)
-    if skew_y:
-        linear = raster.compose(raster.affine(1.0, math.tan(math.radians(skew_y)), 0.0, 1.0), linear)
-    return raster.compose(linear, raster.affine(cos, sin, -sin, cos, centre_x, centre_y))
-
-
-# --- drawing ---------------------------------------------------------------------------
-
 
 def _display_to_plane(view: ViewGeometry, plane_offset: tuple[int, int]) -> Affine:
     """Display ``(x, y)`` to plane ``(x = col, y = row)``, pixel ``c`` covering ``[c, c + 1)``."""
@@ -275,27 +70,27 @@ def _draw_object(
     default_origin: str, rows: int, cols: int,
 ) -> tuple[tuple[int, int], NDArray[np.bool_]] | None:
     own_fill = kind != "line" and not is_transparent(obj.get("fill"))
-    filled = own_fill if fill is None else (fill and (kind in _AREA_TYPES or own_fill))
-    shape = _shape(kind, obj, filled)
+    filled = own_fill if fill is None else (fill and (kind in AREA_TYPES or own_fill))
+    shape = object_shape(kind, obj, filled)
     # A filled shape covers exactly the region dragged (or clicked) out, whatever the brush
     # width: fabric puts the stroke's outer edge at the pointer, so the shape is placed as
     # if it had no stroke, and the stroke is not drawn.
-    as_dragged = filled and kind in _AREA_TYPES
-    placement = _object_matrix(obj, shape.width, shape.height, default_origin, 0.0 if as_dragged else None)
+    as_dragged = filled and kind in AREA_TYPES
+    placement = object_matrix(obj, shape.width, shape.height, default_origin, 0.0 if as_dragged else None)
     local_to_plane = raster.compose(placement, to_plane)
     det = abs(float(np.linalg.det(local_to_plane[:, :2])))
     if det == 0:
         return None
     pixel = math.sqrt(det)  # plane pixels per local unit (geometric mean)
-    stroke_width = _num(obj, "strokeWidth", 1.0)
+    stroke_width = num(obj, "strokeWidth", 1.0)
     has_stroke = stroke_width > 0 and not is_transparent(obj.get("stroke")) and not as_dragged
     if kind == "line" and not has_stroke:
         return None
     # half the stroke width in local units, along the local x and y axes: fabric scales
     # the stroke with the object unless strokeUniform keeps it in display pixels
     hx = hy = stroke_width / 2
-    if _flag(obj, "strokeUniform"):
-        sx, sy = abs(_num(obj, "scaleX", 1.0)), abs(_num(obj, "scaleY", 1.0))
+    if flag(obj, "strokeUniform"):
+        sx, sy = abs(num(obj, "scaleX", 1.0)), abs(num(obj, "scaleY", 1.0))
         hx, hy = (hx / sx if sx else hx), (hy / sy if sy else hy)
     # never thinner than one plane pixel
     hx = max(hx, 0.5 / float(np.hypot(*local_to_plane[:, 0])))
@@ -327,7 +122,7 @@ def _draw_object(
             else:
                 cap = str(obj.get("strokeLineCap") or "butt")
                 join = str(obj.get("strokeLineJoin") or "miter")
-                limit = _num(obj, "strokeMiterLimit", 4.0)
+                limit = num(obj, "strokeMiterLimit", 4.0)
                 n_disc = int(min(256, max(12, 2 * math.pi * half * pixel)))
                 pieces = raster.stroke_polygons(shape.lines, half, cap, join, limit, n_disc)
                 polygons.append((pieces, True, True))
@@ -470,7 +265,7 @@ def _drawn(json_data: Mapping[str, Any] | None, view: ViewGeometry, plane: Overl
         default_origin = "center" if version[:1].isdigit() and int(version.split(".")[0]) >= 7 else "left"
         try:
             drawn = _draw_object(kind, obj, to_plane, fill, default_origin, plane.rows, plane.columns)
-        except _Malformed as exc:
+        except Malformed as exc:
             raise InvalidArgumentError(
                 f"Canvas object {index} ({obj.get('type')}) is malformed: {exc}."
             ) from None

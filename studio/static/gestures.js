@@ -1,5 +1,19 @@
 // Viewer gestures, as in OHIF or Weasis: the browser half of studio/gestures.py (a Custom
 // Component v2, no iframe). The protocol, data in and events out, is in that module's docstring.
+// streamlit-drawable-canvas 0.13 disposes its fabric canvas when it unmounts (a new plane, frame
+// or view mounts a new one) without aborting a loadFromJSON still under way; when that load ends
+// it clears the disposed canvas and rejects with "Cannot read properties of undefined (reading
+// 'clearRect')". That canvas is already gone from the page and holds nothing not stored, so this
+// one rejection (and no other) is not reported as an error.
+if (!window.__overlayDisposedCanvasQuiet) {
+  window.__overlayDisposedCanvasQuiet = true;
+  window.addEventListener("unhandledrejection", (event) => {
+    const reason = event.reason;
+    if (reason instanceof TypeError && /reading 'clearRect'/.test(reason.message)
+        && /clearContext/.test(reason.stack || "")) event.preventDefault();
+  });
+}
+
 export default function (component) {
   const { data, setStateValue, parentElement } = component;
   const hostEl = parentElement instanceof ShadowRoot ? parentElement.host : parentElement;

@@ -97,7 +97,18 @@ def streamlit_server(
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.seek(0)
+        _LOGS[process.pid] = log.read()
         log.close()
+
+
+#: What each stopped server printed, by process id (:func:`server_log`).
+_LOGS: dict[int, str] = {}
+
+
+def server_log(process: subprocess.Popen[str]) -> str:
+    """Return what a server started by :func:`streamlit_server` printed, once it has stopped."""
+    return _LOGS.get(process.pid, "")
 
 
 @pytest.fixture(scope="session", name="server")

@@ -148,5 +148,5 @@ def test_the_server_binds_locally_and_looks_nothing_up() -> None:
     """.streamlit/config.toml: 127.0.0.1 unless told otherwise; no external-IP lookup at start."""
     with e2e.streamlit_server() as (url, process):
         pass
-    output = process.stdout.read() if process.stdout else ""
+    output = e2e.server_log(process)
     assert f"URL: {url}" in output and "External URL" not in output and "Network URL" not in output

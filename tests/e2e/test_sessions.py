@@ -122,7 +122,7 @@ def test_ten_sessions_at_once_keep_their_own_files(tmp_path: Path) -> None:
         busy = e2e.server_rss(process.pid)
         time.sleep(TTL + 3)  # nobody connects: the janitor frees the closed sessions
         after = e2e.server_rss(process.pid)
-    log = process.stdout.read() if process.stdout else ""
+    log = e2e.server_log(process)
     assert "objects frozen" in log  # studio.memory.prepare_process ran once, before the sessions
     times = [t for t, _ in together]
     mb = 1 << 20

@@ -307,12 +307,17 @@ def _take_strokes(run: EditRun) -> None:
             grew = True  # its size and origin show on the page, above the fragment
             run.plane = after
     run.fresh = []
-    # Emptied once the user pauses (the gestures component says so): emptied at once, a
-    # stroke sent from the old canvas and one sent from the new could reach the server in
-    # one rerun, and only the later drawing would be read. Until then the strokes show over
-    # the stored result, where they are.
-    mem["clear_pending"] = int(mem.get("pending_serial", 0)) + 1
-    mem["pending_serial"] = mem["clear_pending"]
+    if run.tool == "Polygon":
+        # A polygon is sent only when closed, and the next one's points are clicked with pauses
+        # between them: emptied at the next pause, a polygon under way would be lost. Emptied now.
+        _empty_canvas()
+    else:
+        # Emptied once the user pauses (the gestures component says so): emptied at once, a
+        # stroke sent from the old canvas and one sent from the new could reach the server in
+        # one rerun, and only the later drawing would be read. Until then the strokes show over
+        # the stored result, where they are.
+        mem["clear_pending"] = int(mem.get("pending_serial", 0)) + 1
+        mem["pending_serial"] = mem["clear_pending"]
     if grew:
         st.rerun(scope="app")
 

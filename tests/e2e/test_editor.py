@@ -208,10 +208,18 @@ def test_a_polygon_applies_when_closed(page: Any, server: str, tmp_path: Path) -
     assert "0 applied" in page.locator(".st-key-edit-status").inner_text()  # not closed: nothing applied
     page.mouse.click(box["x"] + corners[0][0], box["y"] + corners[0][1])  # close it
     commit(page, 1)
+    # The next polygon's points clicked with pauses longer than the editor's rest (0.6 s), as
+    # people place points: the canvas is not emptied under it, and it applies when closed.
+    second = [(0.1 * w, 0.85 * h), (0.2 * w, 0.85 * h), (0.2 * w, 0.95 * h), (0.1 * w, 0.95 * h)]
+    for x, y in [*second, second[0]]:
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        page.wait_for_timeout(1000)
+    commit(page, 2)
     bits = plane_bits(download(page), 0x6000)[0]
     rows, cols = bits.shape
     assert bits[rows // 2, cols // 2]  # filled inside
     assert bits[int(rows * 0.3):int(rows * 0.7), int(cols * 0.3):int(cols * 0.7)].all()
+    assert bits[int(rows * 0.9), int(cols * 0.15)]  # the second polygon, filled
     assert not bits[:int(rows * 0.2)].any() and not bits[:, int(cols * 0.8):].any()
 
 

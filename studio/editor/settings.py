@@ -29,8 +29,8 @@ __all__ = [
     "zoom_to",
 ]
 
-#: Every shortcut of the editor, as shown in its help: ``(keys, what they do)``. The help's
-#: cells are markdown, where a leading ``+`` is a bullet: it is escaped there.
+#: Every shortcut of the editor, as shown in its help: ``(keys, what they do)``. The help is a
+#: markdown table, whose cells hold no lists: "+ and -" shows as written (a browser test reads it).
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("B", "Brush (draw)"),
     ("W", "Fill: click to fill the connected pixels near the clicked value"),

@@ -114,6 +114,22 @@ def test_rapid_strokes_all_land(page: Any, server: str, tmp_path: Path) -> None:
         assert bits[row - 2:row + 3, bits.shape[1] // 2].any(), f"the stroke at canvas y={y:.0f} is missing"
 
 
+def test_the_shortcut_help_reads_as_written(page: Any, server: str, tmp_path: Path) -> None:
+    """The Shortcuts popover shows every key as written ('+ and -' was once a bullet and '-')."""
+    from studio.editor.settings import SHORTCUTS
+
+    open_file(page, server, synthetic(tmp_path))
+    goto(page, "Edit")
+    page.locator(".st-key-edit-status").get_by_text("0 applied").wait_for()
+    page.get_by_role("button", name="Shortcuts").click()
+    table = page.get_by_role("table").filter(has_text="Shift+PageUp")
+    table.wait_for()
+    rows = [[cell.strip() for cell in row.split("\t")] for row in table.inner_text().splitlines()[1:]]
+    assert [tuple(row) for row in rows] == list(SHORTCUTS)
+    assert ["+ and -", "Zoom in / out"] in rows
+    assert ["Shift+PageUp / Shift+PageDown", "Previous / next instance of a series"] in rows
+
+
 def test_every_shortcut(page: Any, server: str, tmp_path: Path) -> None:
     open_file(page, server, synthetic(tmp_path))
     goto(page, "Edit")

@@ -55,17 +55,18 @@ def free_port() -> int:
 
 @contextmanager
 def streamlit_server(
-    *options: str, env: dict[str, str] | None = None, script: str = "app.py"
+    *options: str, env: dict[str, str] | None = None, script: str = "app.py", log_path: Path | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """Run ``streamlit run app.py`` (no sample) on a free port; yield its URL and process.
 
     ``options`` are extra command-line options (``--server.disconnectedSessionTTL``, ...);
-    without ``--server.address`` the server binds where .streamlit/config.toml says.
+    without ``--server.address`` the server binds where .streamlit/config.toml says. The log
+    goes to ``log_path`` (read while the server runs) or a temporary file (:func:`server_log`).
     """
     port = free_port()
     # The log goes to a file, not a pipe nobody reads: a server that logs a lot would fill the
     # pipe's buffer and hang mid-test.
-    log = tempfile.TemporaryFile(mode="w+")
+    log = log_path.open("w+") if log_path else tempfile.TemporaryFile(mode="w+")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
          "--server.port", str(port), "--browser.gatherUsageStats", "false",

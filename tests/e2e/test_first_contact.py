@@ -8,9 +8,6 @@ hovering; and, after all of these flows, no Streamlit warning in the server's lo
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 import urllib.request
 import zipfile
@@ -25,7 +22,7 @@ from pydicom.uid import generate_uid
 from overlay_core.planes.reading import load, plane_bits, read_planes
 from studio.streaming import CHUNKED_FROM
 from tests.builders import add_plane, image_dataset, to_file_bytes
-from tests.e2e.browser import ROOT, free_port
+from tests.e2e.browser import streamlit_server
 from tests.e2e.editor import canvas_box, commit, goto, stroke, wait_idle
 
 pytestmark = pytest.mark.e2e
@@ -38,36 +35,12 @@ BUDGET = 20 << 20
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """``streamlit run serve.py`` with the sample (as ``make run``), a PACS configured, its log in a file."""
     log = tmp_path_factory.mktemp("server") / "server.log"
-    port = free_port()
-    env = {**os.environ, "OVERLAY_STUDIO_SAMPLE": "1", "OVERLAY_STUDIO_SESSION_BYTES": str(BUDGET),
+    env = {"OVERLAY_STUDIO_SAMPLE": "1", "OVERLAY_STUDIO_SESSION_BYTES": str(BUDGET),
            # the PACS section is drawn (its widgets too); nothing listens there, nothing is asked
            "OVERLAY_STUDIO_DICOMWEB_URL": "http://127.0.0.1:9/dicom-web"}
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats",
-             "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "streamlit did not answer within 60 s"
-            time.sleep(0.2)  # polling the health endpoint
+    with streamlit_server("--server.address", "127.0.0.1", env=env, script="serve.py",
+                          log_path=log) as (url, _):
         yield url, log
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(name="small")

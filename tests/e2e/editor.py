@@ -75,6 +75,23 @@ def pick_plane(page: Any, file_id: str, group: int) -> None:
     raise AssertionError(f"plane {group:04X} could not be picked")
 
 
+def canvas_changes_from(page: Any, before: bytes, timeout_ms: int = 15_000) -> bytes:
+    """The canvas' screenshot once it differs from ``before`` (fails after ``timeout_ms``).
+
+    A gesture reaches the server as a rerun and its picture loads after the script ends,
+    so one look after the page is idle can be too early on a busy machine.
+    """
+    waited = 0
+    while waited < timeout_ms:
+        canvas_box(page)
+        shot: bytes = page.locator(CANVAS).last.screenshot()
+        if shot != before:
+            return shot
+        page.wait_for_timeout(200)
+        waited += 200
+    raise AssertionError(f"the canvas did not change within {timeout_ms} ms")
+
+
 def canvas_box(page: Any) -> dict[str, float]:
     """The drawing canvas' box on the page, once it is shown and the page is idle.
 

@@ -75,21 +75,22 @@ def pick_plane(page: Any, file_id: str, group: int) -> None:
     raise AssertionError(f"plane {group:04X} could not be picked")
 
 
-def canvas_changes_from(page: Any, before: bytes, timeout_ms: int = 15_000) -> bytes:
-    """The canvas' screenshot once it differs from ``before`` (fails after ``timeout_ms``).
+def canvas_compared_with(page: Any, before: bytes, *, same: bool, timeout_ms: int = 15_000) -> bytes:
+    """The canvas' screenshot once it is (``same``) or is not the same as ``before``.
 
-    A gesture reaches the server as a rerun and its picture loads after the script ends,
-    so one look after the page is idle can be too early on a busy machine.
+    A gesture or a refused stroke reaches the server as a rerun and the canvas repaints
+    after the script ends, so one look once the page is idle can be too early on a busy
+    machine. Fails after ``timeout_ms``.
     """
     waited = 0
     while waited < timeout_ms:
         canvas_box(page)
         shot: bytes = page.locator(CANVAS).last.screenshot()
-        if shot != before:
+        if (shot == before) == same:
             return shot
         page.wait_for_timeout(200)
         waited += 200
-    raise AssertionError(f"the canvas did not change within {timeout_ms} ms")
+    raise AssertionError(f"the canvas did not {'return' if same else 'change'} within {timeout_ms} ms")
 
 
 def canvas_box(page: Any) -> dict[str, float]:

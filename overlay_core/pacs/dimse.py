@@ -122,14 +122,19 @@ class DimseClient:
         name = self.server.name
         if self._aborted:
             raise PacsCancelledError("Cancelled: nothing of this request was kept.")
+        from pynetdicom import evt
+
         ae = self._ae()
         started = time.monotonic()
+        connected: list[bool] = []  # the TCP connection opened: something listens there
+        handlers = [*kwargs.pop("evt_handlers", []), (evt.EVT_CONN_OPEN, lambda _: connected.append(True))]
         assoc = ae.associate(self.server.host, self.server.port, contexts=list(contexts),
-                             ae_title=self.server.called_aet, **kwargs)
+                             ae_title=self.server.called_aet, evt_handlers=handlers, **kwargs)
+        check_titles = (f"check its called AE title and that it knows this app's AE title "
+                        f"{self.server.calling_aet!r}.")
         if assoc.is_rejected:
             raise PacsUnreachableError(
-                f"The PACS {name!r} rejected the association while {action}: check its called AE title "
-                f"and that it knows this app's AE title {self.server.calling_aet!r}.")
+                f"The PACS {name!r} rejected the association while {action}: {check_titles}")
         if not assoc.is_established and assoc.rejected_contexts:  # it answered, accepting none of them
             raise PacsRejectedError(
                 f"The PACS {name!r} accepts none of the SOP classes and transfer syntaxes needed "
@@ -137,6 +142,11 @@ class DimseClient:
         if not assoc.is_established:
             if self._aborted or time.monotonic() - started >= self.server.timeout * 0.95:
                 raise self._broken(action, started)  # cancelled, or connected and then no answer
+            if connected:  # Orthanc closes right after its A-ASSOCIATE-RJ; under load the close
+                # can be read first. A peer that took the connection and closed it refused us.
+                raise PacsUnreachableError(
+                    f"The PACS {name!r} closed the connection without accepting the association "
+                    f"while {action}: {check_titles}")
             raise PacsUnreachableError(
                 f"The PACS {name!r} cannot be reached while {action}: check that it is running.")
         _no_delay(assoc)

@@ -294,16 +294,15 @@ def test_an_instance_dropped_after_a_successful_c_store_is_caught_by_reading_bac
 # --- failures --------------------------------------------------------------------------------
 
 
-# Orthanc sends A-ASSOCIATE-RJ and closes the connection at once; once in ~10 full runs under load
-# pynetdicom saw the connection close before it read the RJ (then "cannot be reached"). Retried,
-# visibly, as the other timing-dependent tests are.
-@pytest.mark.flaky(reruns=2)
+# Orthanc sends A-ASSOCIATE-RJ and closes the connection at once; under load pynetdicom may read
+# the close before the RJ. Either way the user is told to check the AE titles, never "cannot be
+# reached" (nothing listening is the next test).
 def test_wrong_called_ae_title_is_a_rejected_association(orthanc: LoadedStudy) -> None:
     wrong = connect(dimse_server(orthanc.server, called_aet="NOTORTHANC"))
     with pytest.raises(
         PacsUnreachableError,
-        match=r"rejected the association while searching for studies: "
-        r"check its called AE title",
+        match=r"(rejected the association|closed the connection without accepting the association) "
+        r"while searching for studies: check its called AE title",
     ):
         wrong.search_studies(StudyQuery())
 

@@ -8,7 +8,9 @@ looks up its thirteen example files as it is imported): about a third of pydicom
 time. :func:`defer_unused_imports` makes an ``import`` of these create the module without
 running it; its code runs on first use of any of its names, in full, so a command that does
 use it (DICOMweb through requests) gets the very same module, only later. A module that is
-not installed still raises :class:`ImportError` at once.
+not installed still raises :class:`ImportError` at once. pydicom's codec plug-ins, and the
+libraries behind them (GDCM, pylibjpeg, pyjpegls, Pillow), are registered on first use
+(:mod:`overlay_core.cli.codec_plugins`).
 
 :func:`one_blas_thread` keeps OpenBLAS, which ``import numpy`` loads, from starting a
 thread per core that the command line never uses (no command multiplies large matrices):
@@ -39,13 +41,21 @@ import types
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+from overlay_core.cli.codec_plugins import defer_codec_plugins
+
 if TYPE_CHECKING:  # importlib.abc imports importlib.resources, tempfile, shutil...: not at start-up
     from importlib.abc import Loader
 
 __all__ = ["DEFERRED", "defer_unused_imports", "is_deferred", "one_blas_thread"]
 
 #: The modules pydicom imports at start-up only for what it offers beyond reading and decoding.
-DEFERRED = frozenset({"requests", "urllib.request", "PIL.ImageCms", "tqdm", "pydicom.examples"})
+DEFERRED = frozenset({"requests", "urllib.request", "PIL.ImageCms", "tqdm", "pydicom.examples",
+                      # pydicom 2's pixel data handlers, kept for its old API: they import the
+                      # codec libraries as they run (the new plug-ins: codec_plugins.py)
+                      "pydicom.pixel_data_handlers.gdcm_handler",
+                      "pydicom.pixel_data_handlers.pillow_handler",
+                      "pydicom.pixel_data_handlers.jpeg_ls_handler",
+                      "pydicom.pixel_data_handlers.pylibjpeg_handler"})
 
 _LOCK = threading.RLock()
 _RUNNING: set[str] = set()  # deferred modules whose code is running (in the thread holding _LOCK)
@@ -146,9 +156,14 @@ def _after_package(package: types.ModuleType, fullname: str) -> importlib.machin
 
 
 def defer_unused_imports() -> None:
-    """Make later imports of the modules in :data:`DEFERRED` run them on first use (once per process)."""
+    """Make later imports of the modules in :data:`DEFERRED` run them on first use (once per process).
+
+    pydicom's codec plug-ins are registered on first use as well
+    (:func:`overlay_core.cli.codec_plugins.defer_codec_plugins`).
+    """
     if not any(isinstance(f, _DeferringFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, _DeferringFinder())
+    defer_codec_plugins()
 
 
 def is_deferred(module: types.ModuleType) -> bool:

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image
 from pydicom.dataset import Dataset
 
 from overlay_core.errors import InvalidArgumentError
@@ -59,6 +58,8 @@ def resize_image(pixels: NDArray[np.uint8], geometry: ViewGeometry) -> NDArray[n
     if (dh, dw) == (w.rows, w.cols):
         return np.array(pixels[w.row0:w.row0 + w.rows, w.col0:w.col0 + w.cols])
     if dh <= w.rows and dw <= w.cols:
+        from PIL import Image  # here: a full-resolution burn-in starts without Pillow
+
         image = Image.fromarray(np.ascontiguousarray(pixels))
         box = (w.col0, w.row0, w.col0 + w.cols, w.row0 + w.rows)
         return np.asarray(image.resize((dw, dh), Image.Resampling.BOX, box=box))

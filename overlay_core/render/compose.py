@@ -120,45 +120,31 @@ def _edge(m: NDArray[np.bool_]) -> NDArray[np.bool_]:
     return m & ~inner
 
 
+def _fill(out: NDArray[np.uint8], m: NDArray[np.bool_], color: tuple[int, int, int]) -> None:
+    """Paint the set pixels of ``m`` in ``color``, solid.
+
+    The set pixels are found once (a scan of one byte per pixel) and written as one 3-byte
+    item each, so the cost follows the set pixels, not the view: about twice as fast for a
+    full-resolution burn-in as a label image gathered at the end, and several times faster
+    than ``out[m] = color``, which writes through a boolean mask per channel.
+    """
+    where = np.flatnonzero(m)
+    if where.size:
+        items = out.reshape(-1, 3).view("V3").reshape(-1)  # out is C-contiguous: a view
+        np.put(items, where, np.asarray(color, np.uint8).view("V3"))
+
+
 def _paint(out: NDArray[np.uint8], m: NDArray[np.bool_], color: tuple[int, int, int], opacity: float) -> None:
-    if opacity <= 0 or not m.any():
+    if opacity <= 0:
         return
     if opacity >= 1:
-        out[m] = color
+        _fill(out, m, color)
+        return
+    if not m.any():
         return
     under = out[m].astype(np.float32)
     over = np.asarray(color, np.float32)
     out[m] = np.rint(under * (1 - opacity) + over * opacity).astype(np.uint8)
-
-
-class _Solid:
-    """Solid paint gathered into one label image, then written to the RGB view in one pass.
-
-    Painting plane after plane writes three bytes per set pixel through a boolean mask over
-    the whole view each time; a label byte per pixel and one gather at the end is about
-    twice as fast for a full-resolution burn-in. Later labels overwrite earlier ones, so
-    the order of painting is kept; :meth:`flush` before any translucent paint.
-    """
-
-    def __init__(self, shape: tuple[int, int]) -> None:
-        self.shape = shape
-        self.label: NDArray[np.uint8] | None = None
-        self.colors: list[tuple[int, int, int]] = []
-
-    def add(self, m: NDArray[np.bool_], color: tuple[int, int, int]) -> None:
-        if self.label is None:
-            self.label = np.zeros(self.shape, np.uint8)
-        self.colors.append(color)
-        self.label[m] = len(self.colors)  # at most 16 planes and their outlines: fits a byte
-
-    def flush(self, out: NDArray[np.uint8]) -> None:
-        if self.label is not None:
-            where = np.flatnonzero(self.label != 0)  # several times faster on booleans than on bytes
-            if where.size:
-                # Each pixel's three bytes as one 3-byte item: one copy per pixel, not three.
-                palette = np.asarray(self.colors, np.uint8).view("V3").reshape(-1)
-                out.reshape(-1, 3).view("V3").reshape(-1)[where] = palette[self.label.reshape(-1)[where] - 1]
-        self.label, self.colors = None, []
 
 
 def _whole(geometry: ViewGeometry) -> bool:
@@ -227,7 +213,6 @@ def compose(
             f"but the frame is {rows} x {cols}."
         )
     out = _rgb(pixels if _whole(geometry) else resize_image(pixels, geometry))
-    solid = _Solid((geometry.display_height, geometry.display_width))
     for style in styles:
         mask = masks.get(style.group)
         if mask is None or not style.visible:
@@ -238,14 +223,9 @@ def compose(
                 f"{mask.shape[-1]}, but the frame is {rows} x {cols}."
             )
         shown = pool_mask(mask, geometry)
-        if style.opacity >= 1:
-            solid.add(shown, style.color)
-        elif style.opacity > 0:
-            solid.flush(out)  # what lies under a translucent plane is painted first
-            _paint(out, shown, style.color, style.opacity)
+        _paint(out, shown, style.color, style.opacity)
         if style.outline:
-            solid.add(_edge(shown), style.color)
-    solid.flush(out)
+            _fill(out, _edge(shown), style.color)
     return out
 
 

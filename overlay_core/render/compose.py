@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -58,13 +59,58 @@ def resize_image(pixels: NDArray[np.uint8], geometry: ViewGeometry) -> NDArray[n
     if (dh, dw) == (w.rows, w.cols):
         return np.array(pixels[w.row0:w.row0 + w.rows, w.col0:w.col0 + w.cols])
     if dh <= w.rows and dw <= w.cols:
-        from PIL import Image  # here: a full-resolution burn-in starts without Pillow
+        crop = pixels[w.row0:w.row0 + w.rows, w.col0:w.col0 + w.cols]
+        if _power_of_two_steps(w.rows, dh) and _power_of_two_steps(w.cols, dw):
+            return _box_shrink(_box_shrink(crop, w.cols // dw, axis=1), w.rows // dh, axis=0)
+        from PIL import Image  # here: most views start without Pillow
 
         image = Image.fromarray(np.ascontiguousarray(pixels))
         box = (w.col0, w.row0, w.col0 + w.cols, w.row0 + w.rows)
         return np.asarray(image.resize((dw, dh), Image.Resampling.BOX, box=box))
     rows, cols = _nearest(w.row0, w.rows, dh), _nearest(w.col0, w.cols, dw)
     return np.asarray(pixels[np.ix_(rows, cols)])
+
+
+def _power_of_two_steps(n: int, d: int) -> bool:
+    """Whether ``n`` source pixels shrink to ``d`` by a whole power of two (1, 2, 4, ... 4096)."""
+    k = n // d
+    return n == d * k and k & (k - 1) == 0 and k <= 4096
+
+
+def _box_shrink(a: NDArray[np.uint8], k: int, axis: int) -> NDArray[np.uint8]:
+    """Average each ``k`` pixels along ``axis`` (0 rows, 1 columns) exactly as Pillow's BOX filter.
+
+    Pillow weighs each of the ``k`` pixels ``1/k`` in fixed point with 22 fraction bits and
+    rounds half up, one pass per axis (columns first), to 8 bits after each pass; for a
+    power of two ``k`` the weight is exact, so the result is ``(sum + k // 2) >> log2(k)``
+    per pass: Pillow's very pixels, in about its time, without importing it (~20 ms).
+
+    >>> _box_shrink(np.array([[1, 2, 3, 5]], np.uint8), 4, axis=1).tolist()  # 11 / 4 = 2.75
+    [[3]]
+    """
+    if k == 1:
+        return np.array(a)
+    wide = np.uint32 if k > 256 else np.uint16
+    sums: NDArray[Any]
+    if axis == 1 and a.ndim == 2:
+        # Two neighbouring grey pixels as the two bytes of one 16-bit word: their sum in one pass.
+        words = np.ascontiguousarray(a).view("<u2")
+        sums = (words & 0xFF).astype(wide)
+        sums += words >> 8
+        n = 2
+    else:
+        sums, n = a.astype(wide), 1
+    while n < k:  # pairs of partial sums, strided adds (a sum over a short axis is slower)
+        sums = _along(sums, slice(0, None, 2), axis) + _along(sums, slice(1, None, 2), axis)
+        n *= 2
+    sums += k // 2
+    sums >>= k.bit_length() - 1
+    return sums.astype(np.uint8)
+
+
+def _along(a: NDArray[Any], part: slice, axis: int) -> NDArray[Any]:
+    """Return ``a[..., part, ...]`` with ``part`` on ``axis``."""
+    return a[(slice(None),) * axis + (part,)]
 
 
 def _pool_axis(a: NDArray[np.bool_], axis: int, n: int, d: int) -> NDArray[np.bool_]:

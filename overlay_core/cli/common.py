@@ -58,14 +58,14 @@ def group_arg(text: str) -> int:
 def read_dataset(path: str) -> Dataset:
     """Read and load FILE; a missing, unreadable or non-DICOM file is one sentence."""
     try:
-        data = Path(path).read_bytes()
+        with Path(path).open("rb") as file:  # read by pydicom value by value: no copy of the whole file
+            return load(file)
     except FileNotFoundError:
         raise InvalidArgumentError(f"The file {path} does not exist.") from None
     except IsADirectoryError:
         raise InvalidArgumentError(f"{path} is a folder, not a file.") from None
     except OSError as exc:
         raise InvalidArgumentError(f"The file {path} could not be read ({exc.strerror}).") from None
-    return load(data)
 
 
 def check_output(out: str, source: str) -> Path:

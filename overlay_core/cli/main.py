@@ -40,13 +40,19 @@ COMMANDS: dict[str, Command] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser with one subparser per entry of :data:`COMMANDS`."""
+def build_parser(command_name: str | None = None) -> argparse.ArgumentParser:
+    """Return the argument parser with one subparser per entry of :data:`COMMANDS`.
+
+    With ``command_name`` (the command a command line names), only that subparser gets its
+    arguments: the others are listed with their help, which is all ``--help`` shows of them,
+    and their arguments are not built (half the parser's ~13 ms).
+    """
     parser = Parser(prog=PROG, description="Inspect, extract and edit DICOM overlay planes.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, command in COMMANDS.items():
         child = sub.add_parser(name, help=command.help, description=command.help)
-        command.configure(child)
+        if command_name is None or name == command_name:
+            command.configure(child)
         child.set_defaults(run=command.run)
     return parser
 
@@ -56,7 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Usage errors exit through :class:`SystemExit` with status 2, as argparse does.
     """
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    named = words[0] if words and words[0] in COMMANDS else None  # the parser has no option before it
+    args = build_parser(named).parse_args(words)
     try:
         status: int = args.run(args)
     except OverlayError as exc:

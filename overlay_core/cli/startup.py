@@ -8,7 +8,12 @@ looks up its thirteen example files as it is imported): about a third of pydicom
 time. :func:`defer_unused_imports` makes an ``import`` of these create the module without
 running it; its code runs on first use of any of its names, in full, so a command that does
 use it (DICOMweb through requests) gets the very same module, only later. A module that is
-not installed still raises :class:`ImportError` at once.
+not installed still raises :class:`ImportError` at once. pydicom's codec plug-ins, and the
+libraries behind them (GDCM, pylibjpeg, pyjpegls, Pillow), are registered on first use
+(:mod:`overlay_core.cli.codec_plugins`). :mod:`importlib.metadata`, which pydicom imports
+only to ask its own version (~50 ms here: it imports email, zipfile and csv, and indexes
+every folder on ``sys.path``), is deferred too, its ``version`` answered from the
+distribution's METADATA file meanwhile (:func:`_installed_version`).
 
 :func:`one_blas_thread` keeps OpenBLAS, which ``import numpy`` loads, from starting a
 thread per core that the command line never uses (no command multiplies large matrices):
@@ -39,13 +44,23 @@ import types
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+from overlay_core.cli.codec_plugins import defer_codec_plugins
+
 if TYPE_CHECKING:  # importlib.abc imports importlib.resources, tempfile, shutil...: not at start-up
     from importlib.abc import Loader
 
 __all__ = ["DEFERRED", "defer_unused_imports", "is_deferred", "one_blas_thread"]
 
 #: The modules pydicom imports at start-up only for what it offers beyond reading and decoding.
-DEFERRED = frozenset({"requests", "urllib.request", "PIL.ImageCms", "tqdm", "pydicom.examples"})
+DEFERRED = frozenset({"requests", "urllib.request", "PIL.ImageCms", "tqdm", "pydicom.examples",
+                      # pydicom 2's pixel data handlers, kept for its old API: they import the
+                      # codec libraries as they run (the new plug-ins: codec_plugins.py)
+                      "pydicom.pixel_data_handlers.gdcm_handler",
+                      "pydicom.pixel_data_handlers.pillow_handler",
+                      "pydicom.pixel_data_handlers.jpeg_ls_handler",
+                      "pydicom.pixel_data_handlers.pylibjpeg_handler",
+                      # pydicom asks it only its own version: answered from its METADATA file
+                      "importlib.metadata"})
 
 _LOCK = threading.RLock()
 _RUNNING: set[str] = set()  # deferred modules whose code is running (in the thread holding _LOCK)
@@ -88,6 +103,7 @@ class _DeferringLoader:
         return self.real.create_module(spec)
 
     def exec_module(self, module: types.ModuleType) -> None:
+        module.__dict__.update(_ANSWERED.get(module.__name__, {}))
         module.__class__ = _DeferredModule
 
 
@@ -145,10 +161,72 @@ def _after_package(package: types.ModuleType, fullname: str) -> importlib.machin
     return spec
 
 
+def _installed_version(name: str) -> str:
+    """Return :func:`importlib.metadata.version` of ``name``, read from its ``.dist-info`` folder.
+
+    What pydicom asks as it is imported (its own version), without the ~50 ms of importing
+    :mod:`importlib.metadata` (email, zipfile, csv) and indexing every folder on ``sys.path``.
+    The folders are searched as importlib.metadata searches them, the first holding the
+    distribution wins; anything else (an ``.egg-info`` or ``.egg``, a zip file on the path, two
+    versions side by side, no Version field) is answered by the real function.
+    """
+    wanted = _normalized(name)
+    for entry in sys.path:
+        folder = entry or "."
+        if os.path.isfile(folder):
+            break  # a zip on the path: the real function looks inside it
+        try:
+            children = os.listdir(folder)
+        except OSError:
+            continue
+        found = [c for c in children if c.lower().endswith((".dist-info", ".egg-info", ".egg"))
+                 and _normalized(c.lower().rpartition(".")[0].partition("-")[0]) == wanted]
+        if not found:
+            continue
+        if len(found) == 1 and found[0].lower().endswith(".dist-info"):
+            version = _metadata_version(os.path.join(folder, found[0], "METADATA"))
+            if version is not None:
+                return version
+        break
+    import importlib.metadata  # the real function, which also raises PackageNotFoundError
+
+    return importlib.metadata.distribution(name).version
+
+
+def _normalized(name: str) -> str:
+    """Return a distribution name as importlib.metadata compares it (PEP 503, dashes as underscores)."""
+    import re
+
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _metadata_version(path: str) -> str | None:
+    """Return the Version field of a METADATA file's headers, or ``None``."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            for line in file:
+                if not line.strip():
+                    return None  # the headers end here
+                if line.startswith("Version:"):
+                    return line[len("Version:"):].strip()
+    except OSError:
+        return None
+    return None
+
+
+#: Names a deferred module answers without running (its code, once it runs, replaces them).
+_ANSWERED: dict[str, dict[str, Any]] = {"importlib.metadata": {"version": _installed_version}}
+
+
 def defer_unused_imports() -> None:
-    """Make later imports of the modules in :data:`DEFERRED` run them on first use (once per process)."""
+    """Make later imports of the modules in :data:`DEFERRED` run them on first use (once per process).
+
+    pydicom's codec plug-ins are registered on first use as well
+    (:func:`overlay_core.cli.codec_plugins.defer_codec_plugins`).
+    """
     if not any(isinstance(f, _DeferringFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, _DeferringFinder())
+    defer_codec_plugins()
 
 
 def is_deferred(module: types.ModuleType) -> bool:

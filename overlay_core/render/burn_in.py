@@ -11,6 +11,7 @@ pixels as the RGB one, a third of the bytes to compress.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,6 +20,7 @@ from pydicom.dataset import Dataset
 
 from overlay_core.errors import InvalidArgumentError, UnsupportedError
 from overlay_core.files.masks import encode_png
+from overlay_core.planes.placement import image_mask
 from overlay_core.planes.reading import image_info, read_planes
 from overlay_core.render.compose import render, resize_image
 from overlay_core.render.geometry import fit_view
@@ -91,12 +93,39 @@ def burn_in_pixels(
     if max_size is not None and max_size < 1:
         raise InvalidArgumentError(f"The maximum size must be at least 1 pixel, not {max_size}.")
     styles = burn_in_styles(ds, groups)
+    placing = _Placing(ds, styles, frame)
+    placing.start()  # the planes are placed while the frame is windowed (numpy lets go of the GIL)
     image = frame_image(ds, frame, voi)
     if image.missing_reason is not None:
+        placing.join()
         raise UnsupportedError(image.missing_reason)
+    masks = placing.result()  # a plane's error now, as placing it after the frame would raise it
     if not styles and image.pixels.ndim == 2:
         return resize_image(image.pixels, fit_view(info.rows, info.columns, max_size=max_size))
-    return render(ds, frame=frame, styles=styles, max_size=max_size, image=image).image
+    return render(ds, frame=frame, styles=styles, masks=masks, max_size=max_size, image=image).image
+
+
+class _Placing(threading.Thread):
+    """Place the planes of one frame on the image in a thread of its own; :meth:`result` raises its error."""
+
+    def __init__(self, ds: Dataset, styles: Sequence[PlaneStyle], frame: int) -> None:
+        super().__init__(name="burn-in planes", daemon=True)
+        self.ds, self.styles, self.frame = ds, styles, frame
+        self.masks: dict[int, NDArray[np.bool_]] = {}
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            for style in self.styles:
+                self.masks[style.group] = image_mask(self.ds, style.group, self.frame)
+        except BaseException as exc:  # handed to the caller, which raises it as its own
+            self.error = exc
+
+    def result(self) -> dict[int, NDArray[np.bool_]]:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.masks
 
 
 def burn_in_png(

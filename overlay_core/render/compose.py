@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image
 from pydicom.dataset import Dataset
 
 from overlay_core.errors import InvalidArgumentError
@@ -59,11 +59,58 @@ def resize_image(pixels: NDArray[np.uint8], geometry: ViewGeometry) -> NDArray[n
     if (dh, dw) == (w.rows, w.cols):
         return np.array(pixels[w.row0:w.row0 + w.rows, w.col0:w.col0 + w.cols])
     if dh <= w.rows and dw <= w.cols:
+        crop = pixels[w.row0:w.row0 + w.rows, w.col0:w.col0 + w.cols]
+        if _power_of_two_steps(w.rows, dh) and _power_of_two_steps(w.cols, dw):
+            return _box_shrink(_box_shrink(crop, w.cols // dw, axis=1), w.rows // dh, axis=0)
+        from PIL import Image  # here: most views start without Pillow
+
         image = Image.fromarray(np.ascontiguousarray(pixels))
         box = (w.col0, w.row0, w.col0 + w.cols, w.row0 + w.rows)
         return np.asarray(image.resize((dw, dh), Image.Resampling.BOX, box=box))
     rows, cols = _nearest(w.row0, w.rows, dh), _nearest(w.col0, w.cols, dw)
     return np.asarray(pixels[np.ix_(rows, cols)])
+
+
+def _power_of_two_steps(n: int, d: int) -> bool:
+    """Whether ``n`` source pixels shrink to ``d`` by a whole power of two (1, 2, 4, ... 4096)."""
+    k = n // d
+    return n == d * k and k & (k - 1) == 0 and k <= 4096
+
+
+def _box_shrink(a: NDArray[np.uint8], k: int, axis: int) -> NDArray[np.uint8]:
+    """Average each ``k`` pixels along ``axis`` (0 rows, 1 columns) exactly as Pillow's BOX filter.
+
+    Pillow weighs each of the ``k`` pixels ``1/k`` in fixed point with 22 fraction bits and
+    rounds half up, one pass per axis (columns first), to 8 bits after each pass; for a
+    power of two ``k`` the weight is exact, so the result is ``(sum + k // 2) >> log2(k)``
+    per pass: Pillow's very pixels, in about its time, without importing it (~20 ms).
+
+    >>> _box_shrink(np.array([[1, 2, 3, 5]], np.uint8), 4, axis=1).tolist()  # 11 / 4 = 2.75
+    [[3]]
+    """
+    if k == 1:
+        return np.array(a)
+    wide = np.uint32 if k > 256 else np.uint16
+    sums: NDArray[Any]
+    if axis == 1 and a.ndim == 2:
+        # Two neighbouring grey pixels as the two bytes of one 16-bit word: their sum in one pass.
+        words = np.ascontiguousarray(a).view("<u2")
+        sums = (words & 0xFF).astype(wide)
+        sums += words >> 8
+        n = 2
+    else:
+        sums, n = a.astype(wide), 1
+    while n < k:  # pairs of partial sums, strided adds (a sum over a short axis is slower)
+        sums = _along(sums, slice(0, None, 2), axis) + _along(sums, slice(1, None, 2), axis)
+        n *= 2
+    sums += k // 2
+    sums >>= k.bit_length() - 1
+    return sums.astype(np.uint8)
+
+
+def _along(a: NDArray[Any], part: slice, axis: int) -> NDArray[Any]:
+    """Return ``a[..., part, ...]`` with ``part`` on ``axis``."""
+    return a[(slice(None),) * axis + (part,)]
 
 
 def _pool_axis(a: NDArray[np.bool_], axis: int, n: int, d: int) -> NDArray[np.bool_]:
@@ -119,45 +166,31 @@ def _edge(m: NDArray[np.bool_]) -> NDArray[np.bool_]:
     return m & ~inner
 
 
+def _fill(out: NDArray[np.uint8], m: NDArray[np.bool_], color: tuple[int, int, int]) -> None:
+    """Paint the set pixels of ``m`` in ``color``, solid.
+
+    The set pixels are found once (a scan of one byte per pixel) and written as one 3-byte
+    item each, so the cost follows the set pixels, not the view: about twice as fast for a
+    full-resolution burn-in as a label image gathered at the end, and several times faster
+    than ``out[m] = color``, which writes through a boolean mask per channel.
+    """
+    where = np.flatnonzero(m)
+    if where.size:
+        items = out.reshape(-1, 3).view("V3").reshape(-1)  # out is C-contiguous: a view
+        np.put(items, where, np.asarray(color, np.uint8).view("V3"))
+
+
 def _paint(out: NDArray[np.uint8], m: NDArray[np.bool_], color: tuple[int, int, int], opacity: float) -> None:
-    if opacity <= 0 or not m.any():
+    if opacity <= 0:
         return
     if opacity >= 1:
-        out[m] = color
+        _fill(out, m, color)
+        return
+    if not m.any():
         return
     under = out[m].astype(np.float32)
     over = np.asarray(color, np.float32)
     out[m] = np.rint(under * (1 - opacity) + over * opacity).astype(np.uint8)
-
-
-class _Solid:
-    """Solid paint gathered into one label image, then written to the RGB view in one pass.
-
-    Painting plane after plane writes three bytes per set pixel through a boolean mask over
-    the whole view each time; a label byte per pixel and one gather at the end is about
-    twice as fast for a full-resolution burn-in. Later labels overwrite earlier ones, so
-    the order of painting is kept; :meth:`flush` before any translucent paint.
-    """
-
-    def __init__(self, shape: tuple[int, int]) -> None:
-        self.shape = shape
-        self.label: NDArray[np.uint8] | None = None
-        self.colors: list[tuple[int, int, int]] = []
-
-    def add(self, m: NDArray[np.bool_], color: tuple[int, int, int]) -> None:
-        if self.label is None:
-            self.label = np.zeros(self.shape, np.uint8)
-        self.colors.append(color)
-        self.label[m] = len(self.colors)  # at most 16 planes and their outlines: fits a byte
-
-    def flush(self, out: NDArray[np.uint8]) -> None:
-        if self.label is not None:
-            where = np.flatnonzero(self.label != 0)  # several times faster on booleans than on bytes
-            if where.size:
-                # Each pixel's three bytes as one 3-byte item: one copy per pixel, not three.
-                palette = np.asarray(self.colors, np.uint8).view("V3").reshape(-1)
-                out.reshape(-1, 3).view("V3").reshape(-1)[where] = palette[self.label.reshape(-1)[where] - 1]
-        self.label, self.colors = None, []
 
 
 def _whole(geometry: ViewGeometry) -> bool:
@@ -226,7 +259,6 @@ def compose(
             f"but the frame is {rows} x {cols}."
         )
     out = _rgb(pixels if _whole(geometry) else resize_image(pixels, geometry))
-    solid = _Solid((geometry.display_height, geometry.display_width))
     for style in styles:
         mask = masks.get(style.group)
         if mask is None or not style.visible:
@@ -237,14 +269,9 @@ def compose(
                 f"{mask.shape[-1]}, but the frame is {rows} x {cols}."
             )
         shown = pool_mask(mask, geometry)
-        if style.opacity >= 1:
-            solid.add(shown, style.color)
-        elif style.opacity > 0:
-            solid.flush(out)  # what lies under a translucent plane is painted first
-            _paint(out, shown, style.color, style.opacity)
+        _paint(out, shown, style.color, style.opacity)
         if style.outline:
-            solid.add(_edge(shown), style.color)
-    solid.flush(out)
+            _fill(out, _edge(shown), style.color)
     return out
 
 

@@ -14,10 +14,10 @@ from tests import builders as b
 ROOT = Path(__file__).resolve().parents[3]
 
 #: What reading and checking a file never needs: rendering, PNG writing, batch engines, and what
-#: ``import pydicom`` would load to download its test files (deferred by ``overlay_core.cli.startup``).
-#: (pydicom's own import still loads its decoder plug-ins, gdcm, pylibjpeg, jpeg_ls, and PIL.Image.)
+#: ``import pydicom`` would load to download its test files (deferred by ``overlay_core.cli.startup``),
+#: and the libraries behind its codec plug-ins, which a native file never needs (``cli/codec_plugins.py``).
 NOT_FOR_READING = {"PIL.PngImagePlugin", "dask", "distributed", "highdicom", "scipy", "skimage",
-                   "urllib3", "http.client"}
+                   "urllib3", "http.client", "gdcm", "pylibjpeg", "openjpeg", "jpeg_ls", "PIL.Image"}
 
 #: Sub-packages whose modules ``info`` and ``mask`` never import (so their start-up does not grow).
 PACKAGES_NOT_FOR_READING = ("overlay_core.render", "overlay_core.batch", "overlay_core.interop",

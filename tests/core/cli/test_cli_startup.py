@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from overlay_core.cli import startup
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -76,3 +81,24 @@ def test_openblas_gets_one_thread_unless_told_otherwise(tmp_path: Path) -> None:
     outputs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=e,
                               cwd=tmp_path, timeout=60, check=True).stdout.strip() for e in (env, chosen)]
     assert outputs == ["1", "4"]
+
+
+def test_pydicom_learns_its_version_without_importing_importlib_metadata(tmp_path: Path) -> None:
+    out = run("import sys, pydicom\n"
+              "print(pydicom.__version__, is_deferred(sys.modules['importlib.metadata']),\n"
+              "      [m for m in ('email', 'zipfile', 'csv') if m in sys.modules])\n"
+              "import importlib.metadata\n"
+              "print(len(list(importlib.metadata.distributions())) > 1, is_deferred(importlib.metadata))",
+              tmp_path)
+    assert out.split("\n") == [f"{importlib.metadata.version('pydicom')} True []", "True False"]
+
+
+@pytest.mark.parametrize("name", ["pydicom", "numpy", "Pillow", "pillow", "isal", "pylibjpeg-openjpeg",
+                                  "pylibjpeg_openjpeg", "python-gdcm", "scikit-image", "dask"])
+def test_the_version_from_metadata_is_importlib_metadatas(name: str) -> None:
+    assert startup._installed_version(name) == importlib.metadata.version(name)
+
+
+def test_an_unknown_distribution_raises_as_importlib_metadata_does() -> None:
+    with pytest.raises(importlib.metadata.PackageNotFoundError):
+        startup._installed_version("no-such-distribution-here")

@@ -8,6 +8,7 @@ import zlib
 
 import numpy as np
 import pytest
+from isal import isal_zlib
 from PIL import Image
 
 from overlay_core.files.png import PART_BYTES, adler32_combine, png_bytes
@@ -37,11 +38,26 @@ def test_an_image_in_parts_reads_back_exactly(shape: tuple[int, ...]) -> None:
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(data))), pixels)
 
 
-def test_a_small_image_is_one_plain_zlib_stream() -> None:
+@pytest.mark.parametrize("level", [0, 1, 3, 9])
+def test_a_small_image_is_one_plain_zlib_stream_of_up_filtered_rows(level: int) -> None:
     pixels = np.arange(64 * 48 * 3, dtype=np.uint32).astype(np.uint8).reshape(64, 48, 3)
     filtered = np.concatenate([np.full((64, 1), 2, np.uint8), pixels.reshape(64, -1)], axis=1)
     filtered[1:, 1:] -= pixels.reshape(64, -1)[:-1]
-    assert _idat(png_bytes(pixels)) == zlib.compress(filtered.tobytes(), 1)
+    idat = _idat(png_bytes(pixels, level))
+    assert zlib.decompress(idat) == filtered.tobytes()  # zlib's own inflate, whichever deflater wrote it
+    if level in (0, 9):  # zlib's levels: zlib's very bytes
+        assert idat == zlib.compress(filtered.tobytes(), level)
+
+
+def test_level_one_deflates_with_isal_smaller_than_zlib() -> None:
+    """ISA-L at level 1 (the default): the burn-in's smooth image in fewer bytes than zlib's level 1."""
+    ramp = np.add.outer(np.arange(1024), np.arange(1024)) * 255 // 2046
+    pixels = np.repeat(ramp.astype(np.uint8)[..., None], 3, axis=2)
+    filtered = np.concatenate([np.full((1024, 1), 2, np.uint8), pixels.reshape(1024, -1)], axis=1)
+    filtered[1:, 1:] -= pixels.reshape(1024, -1)[:-1]
+    idat = _idat(png_bytes(pixels))
+    assert idat == isal_zlib.compress(filtered.tobytes(), 1)
+    assert len(idat) < len(zlib.compress(filtered.tobytes(), 1))
 
 
 def test_adler32_combine_matches_zlib() -> None:

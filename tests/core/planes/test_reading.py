@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +19,21 @@ from tests import builders as b
 # --------------------------------------------------------------------------- load
 
 
+@pytest.fixture(params=["bytes", "file"])
+def read(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[bytes], Dataset]:
+    """``load`` of the bytes themselves, or of a file holding them (as the command line reads one)."""
+    if request.param == "bytes":
+        return load
+
+    def from_file(data: bytes) -> Dataset:
+        path = tmp_path / "in.dcm"
+        path.write_bytes(data)
+        with path.open("rb") as file:
+            return load(file)
+
+    return from_file
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -27,15 +44,15 @@ from tests import builders as b
         (bytes(128) + b"DICM", "no DICOM data elements"),
     ],
 )
-def test_load_refuses_non_dicom(data: bytes, message: str) -> None:
+def test_load_refuses_non_dicom(read: Callable[[bytes], Dataset], data: bytes, message: str) -> None:
     with pytest.raises(NotDicomError, match=message):
-        load(data)
+        read(data)
 
 
-def test_load_refuses_truncated_file() -> None:
+def test_load_refuses_truncated_file(read: Callable[[bytes], Dataset]) -> None:
     data, _ = b.two_plane_file()
     with pytest.raises(NotDicomError, match="truncated"):
-        load(data[:-100])
+        read(data[:-100])
 
 
 def test_load_refuses_file_meta_without_a_dataset() -> None:
@@ -51,12 +68,13 @@ def test_not_dicom_error_is_a_value_error() -> None:
 
 
 @pytest.mark.parametrize("variant", ["preamble", "no-preamble", "no-file-meta"])
-def test_files_with_and_without_preamble_read_the_same(variant: str) -> None:
+def test_files_with_and_without_preamble_read_the_same(read: Callable[[bytes], Dataset],
+                                                       variant: str) -> None:
     ds = b.image_dataset(12, 10)
     mask = b.random_mask((1, 12, 10), seed=11)
     b.add_plane(ds, 0x6000, mask, origin=(2, 1))
     data = b.to_file_bytes(ds, preamble=variant == "preamble", file_meta=variant != "no-file-meta")
-    loaded = load(data)
+    loaded = read(data)
     assert np.array_equal(plane_bits(loaded, 0x6000), mask)
     assert read_plane(loaded, 0x6000).origin == (2, 1)
     assert image_info(loaded).shape == (1, 12, 10)

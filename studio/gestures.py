@@ -54,7 +54,9 @@ State out (``st.session_state[key]``):
     * ``fit``: a double-click (Inspect; on Edit a double-click would draw);
     * ``ruler``: ``x0``, ``y0``, ``x1``, ``y1``, the measured line as fractions of the view;
     * ``idle``: (Edit) the pointer has rested 0.6 s since the last stroke while strokes are
-      applied but still drawn on the canvas (``pending``): the canvas may be emptied now.
+      applied but still drawn on the canvas (``pending``): the canvas may be emptied now;
+    * ``redraw``: (Edit) the canvas has not shown the view ``view`` 2 s after it arrived (a
+      picture that failed to load): a run sends it again. Nothing else is done with it.
 ``width``
     The width the picture may take, in CSS pixels (Inspect renders exactly that wide, so
     the percentage shown is true and no browser resampling dims thin lines). On Inspect it

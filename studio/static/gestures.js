@@ -207,6 +207,13 @@ export default function (component) {
       if (!d.canvas) return;
       const waitsForRun = self.wheel || (self.drag && self.drag.kind === "pan")
         || (self.viewSerial && ((d.handled || [])[0] !== self.mount || (d.handled || [])[1] < self.viewSerial));
+      if (!waitsForRun && self.shownView !== d.view && performance.now() - (self.dataAt || 0) > 2000
+          && self.askedFor !== d) {
+        // Still not shown 2 s after the server's view arrived (a picture that failed to load,
+        // or a run that was lost): ask for a run, which sends the view again.
+        self.askedFor = d;
+        push({ kind: "redraw" });
+      }
       if (!waitsForRun && self.shownView !== d.view && self.showsView()) {
         self.shownView = d.view;
         self.shownExtent = d.extent;
@@ -287,6 +294,7 @@ export default function (component) {
     parentElement.__overlayGestures = self;
   }
   self.data = data;
+  self.dataAt = performance.now();
   self.setStateValue = setStateValue;
   if (data.canvas) {
     window.__overlayStudioView = data.view;  // the key listener draws a stroke again in its own view only

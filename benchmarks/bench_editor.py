@@ -132,6 +132,8 @@ _FIND_BG = """const find = (root) => {  // the canvas lives in the component's s
     return `${bg.width}x${bg.height}:${h}`;
   };"""
 
+_VIEW_SHOWN = "() => window.__overlayStudioViewPending === false"
+
 _BEFORE_ZOOM = "() => { " + _FIND_BG + " return [rowsShown(), picture()]; }"
 
 _ZOOMED = """([rows, before]) => {
@@ -185,6 +187,7 @@ def measure(browser: Any, url: str, path: Path, strokes: int) -> dict[str, Any]:
         wait_idle(page)
         times = []
         for i in range(strokes):
+            page.wait_for_function(_VIEW_SHOWN)  # a press before the canvas shows its view draws nothing
             y = box["height"] * (0.1 + 0.8 * i / max(strokes, 1))
             draw(page, box, y, box["width"] * 0.3, box["width"] * 0.7)
             start = time.perf_counter()

@@ -293,6 +293,9 @@ export default function (component) {
     window.addEventListener("resize", self.report);  // a window only taller or shorter
     parentElement.__overlayGestures = self;
   }
+  // Each new view is checked on screen again, even one shown before (in, then out at once:
+  // the picture of the view in between may have been drawn meanwhile).
+  if (data.canvas && self.data && data.view !== self.data.view) self.shownView = null;
   self.data = data;
   self.dataAt = performance.now();
   self.setStateValue = setStateValue;

@@ -340,6 +340,7 @@ export default function (component) {
     window.removeEventListener("resize", self.report);
     clearInterval(self.placer);
     if (self.watchFrame) cancelAnimationFrame(self.watchFrame);
+    if (data.canvas) window.__overlayStudioViewPending = false;  // the held presses were this instance's
     clearInterval(self.resting);
     for (const type of ["pointerdown", "pointermove", "pointerup"]) {
       window.removeEventListener(type, self.onActivity, true);

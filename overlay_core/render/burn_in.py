@@ -20,7 +20,7 @@ from pydicom.dataset import Dataset
 
 from overlay_core.errors import InvalidArgumentError, UnsupportedError
 from overlay_core.files.masks import encode_png
-from overlay_core.planes.reading import image_info, read_planes
+from overlay_core.planes.reading import image_info, usable_groups
 from overlay_core.render.compose import compose, view_masks
 from overlay_core.render.display import frame_view
 from overlay_core.render.geometry import ViewGeometry, fit_view
@@ -40,7 +40,7 @@ def burn_in_styles(ds: Dataset, groups: Sequence[int] | None = None) -> list[Pla
     >>> [s.color for s in burn_in_styles(Dataset(), [0x6002])]
     [(70, 240, 240)]
     """
-    chosen = [p.group for p in read_planes(ds)] if groups is None else list(groups)
+    chosen = usable_groups(ds) if groups is None else list(groups)
     return [PlaneStyle(g, default_color(g)) for g in chosen]
 
 

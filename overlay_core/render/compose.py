@@ -6,7 +6,7 @@ cut to the zoom region, a shrunk greyscale view averaged before it is windowed, 
 does, nearest pixel when enlarging), places only that frame of each visible plane
 (:func:`overlay_core.planes.placement.image_mask`, never a second origin conversion),
 max-pools it to the view, so a one-pixel line never vanishes
-(:func:`overlay_core.render.display.view_mask`), and calls :func:`compose` to paint each in
+(:func:`overlay_core.render.pooling.view_mask`), and calls :func:`compose` to paint each in
 its :class:`~overlay_core.render.styles.PlaneStyle`. :func:`compose` itself resizes a given
 frame of grey levels (:mod:`overlay_core.render.resize`).
 
@@ -26,9 +26,10 @@ from overlay_core.errors import InvalidArgumentError
 from overlay_core.files.masks import encode_png
 from overlay_core.model import group_hex
 from overlay_core.planes.reading import image_info, read_planes
-from overlay_core.render.display import frame_view, view_mask
+from overlay_core.render.display import frame_view
 from overlay_core.render.geometry import Region, ViewGeometry, fit_view
 from overlay_core.render.pixels import FrameImage, check_image_frame
+from overlay_core.render.pooling import view_mask
 from overlay_core.render.resize import pool_mask, resize_image, whole_view
 from overlay_core.render.styles import PlaneStyle, default_styles
 from overlay_core.render.windowing import Voi
@@ -250,7 +251,7 @@ def view_masks(
     """Return each visible plane of ``styles`` on image frame ``frame``, max-pooled to the view.
 
     ``masks`` gives image-space ``(rows, cols)`` masks by group (e.g. edited planes); the
-    other groups are read from ``ds`` (:func:`overlay_core.render.display.view_mask`).
+    other groups are read from ``ds`` (:func:`overlay_core.render.pooling.view_mask`).
 
     Raises
     ------

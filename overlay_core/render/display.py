@@ -16,15 +16,11 @@ above High Bit dropped) and windows the sums through one table: a 4096² frame i
 and 1,048,576 values are windowed instead of 16.7 M. Other shrinks average the modality
 values with Pillow's BOX filter in floating point.
 
-:func:`view_mask` is a plane placed on the frame and max-pooled to the view
-(:func:`~overlay_core.render.resize.pool_mask` of
-:func:`~overlay_core.planes.placement.image_mask`); a plane embedded in the pixel words is
-pooled from the words themselves when the shrink is by powers of two.
+The planes are pooled to the same view by :mod:`overlay_core.render.pooling`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import Any
 
@@ -32,12 +28,9 @@ import numpy as np
 from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 
-from overlay_core.checks import check_frame_index
 from overlay_core.errors import InvalidArgumentError, UnsupportedError, clause
 from overlay_core.model import ImageInfo
-from overlay_core.planes.embedded import plane_words
-from overlay_core.planes.placement import frame_map, image_mask
-from overlay_core.planes.reading import image_info, plane_header
+from overlay_core.planes.reading import image_info
 from overlay_core.render import decoders
 from overlay_core.render.geometry import ViewGeometry, fit_view
 from overlay_core.render.pixels import (
@@ -49,8 +42,6 @@ from overlay_core.render.pixels import (
     frame_image,
 )
 from overlay_core.render.resize import (
-    pool_axis,
-    pool_mask,
     power_of_two_steps,
     resize_image,
     stored_box_sums,
@@ -68,7 +59,7 @@ from overlay_core.render.windowing import (
     voi_unit,
 )
 
-__all__ = ["frame_view", "view_mask"]
+__all__ = ["frame_view"]
 
 _GREY = ("MONOCHROME1", "MONOCHROME2", "")
 
@@ -225,49 +216,3 @@ def _box_means(crop: NDArray[Any], pm: Dataset, info: ImageInfo, dh: int, dw: in
 def _levels(mean_stored: NDArray[np.float64], pm: Dataset, voi: Voi, inverted: bool) -> NDArray[np.uint8]:
     """Grey levels of mean stored values: Modality LUT (a rescale), VOI, inversion."""
     return grey_levels(voi_unit(modality_values(mean_stored, pm), pm, voi), inverted)
-
-
-def view_mask(ds: Dataset, group: int, frame: int, geometry: ViewGeometry) -> NDArray[np.bool_]:
-    """Return the plane in ``group`` placed on image frame ``frame`` and max-pooled to the view.
-
-    The same pixels as ``pool_mask(image_mask(ds, group, frame), geometry)``, with the same
-    errors (:func:`~overlay_core.planes.placement.image_mask`).
-
-    Examples
-    --------
-    >>> from overlay_core.planes.writing import set_plane
-    >>> ds = Dataset(); ds.Rows = ds.Columns = 4
-    >>> _ = set_plane(ds, 0x6000, np.eye(4, dtype=bool))
-    >>> view_mask(ds, 0x6000, 0, fit_view(4, 4, max_size=2)).astype(int).tolist()
-    [[1, 0], [0, 1]]
-    """
-    pooled = _embedded_pooled(ds, group, frame, geometry)
-    return pooled if pooled is not None else pool_mask(image_mask(ds, group, frame), geometry)
-
-
-def _embedded_pooled(ds: Dataset, group: int, frame: int, geometry: ViewGeometry) -> NDArray[np.bool_] | None:
-    r"""Pool a plane embedded in the pixel words from the words (OR of each box, then its bit).
-
-    ``None`` unless the plane is embedded at 1\1 and the view shrinks by powers of two.
-    """
-    w = geometry.region
-    dh, dw = geometry.display_height, geometry.display_width
-    if not (_shrinks(geometry) and power_of_two_steps(w.rows, dh) and power_of_two_steps(w.cols, dw)):
-        return None
-    plane = plane_header(ds, group)
-    if not plane.embedded or plane.origin != (1, 1):
-        return None
-    info = image_info(ds)
-    check_frame_index(frame, info.frames, "the image")
-    words = plane_words(ds, plane, info)  # checked as reading the plane checks it
-    plane = dataclasses.replace(plane, frames=words.shape[0])
-    k = next((k for k, f in frame_map(plane, info.frames) if f == frame), None)
-    if k is None:
-        return np.zeros((dh, dw), dtype=bool)
-    crop = words[k, w.row0:w.row0 + w.rows, w.col0:w.col0 + w.cols]
-    step = w.rows // dh
-    either = crop[0::step].copy()
-    for i in range(1, step):  # OR of each box's rows: the bit is set in the OR if in any word
-        either |= crop[i::step]
-    hit = np.bitwise_and(either, either.dtype.type(1 << plane.bit_position)) != 0
-    return pool_axis(hit, 1, w.cols, dw)

@@ -9,6 +9,7 @@ grey level of rounding.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,9 +21,10 @@ from pydicom.dataset import Dataset
 
 from overlay_core.planes.placement import image_mask
 from overlay_core.planes.reading import load
-from overlay_core.render.display import frame_view, view_mask
+from overlay_core.render.display import frame_view
 from overlay_core.render.geometry import Region, fit_view
 from overlay_core.render.pixels import frame_image
+from overlay_core.render.pooling import view_mask
 from overlay_core.render.resize import pool_mask, resize_image, stored_box_sums
 from overlay_core.render.windowing import grey_levels, manual_window, modality_values, voi_unit
 from tests import builders as b
@@ -162,3 +164,46 @@ def test_a_power_of_two_shrink_matches_dcmtks_scaled_output(tmp_path: Path, k: i
     assert np.abs(ours - theirs).max() <= 1
     windowed_first = resize_image(frame_image(ds).pixels, fit_view(512, 512, max_size=512 // k))
     assert np.abs(windowed_first.astype(int) - theirs).max() > 5  # the order DCMTK does not use
+
+
+def plane_file() -> Dataset:
+    """Three frames of 256 x 256 and Overlay Data planes of every placement."""
+    ds = b.image_dataset(256, 256, frames=3)
+    rng = np.random.default_rng(11)
+    sparse = rng.random((3, 256, 256)) < 0.002  # single pixels: a box is set by one of its pixels
+    b.add_plane(ds, 0x6000, sparse, frames_attr=3)                       # covers every frame, packed
+    b.add_plane(ds, 0x6002, rng.random((256, 256)) < 0.01)             # one frame, on every image frame
+    b.add_plane(ds, 0x6004, rng.random((90, 70)) < 0.05, origin=(37, 101))   # a region, off the boxes
+    b.add_plane(ds, 0x6006, rng.random((80, 80)) < 0.05, origin=(-20, 230))  # partly outside
+    b.add_plane(ds, 0x6008, rng.random((2, 50, 50)) < 0.1, origin=(1, 1), frames_attr=2,
+                image_frame_origin=2)                                  # frames 2 and 3 only
+    b.add_plane(ds, 0x600A, rng.random((300, 300)) < 0.01, origin=(-9, -9))  # larger than the image
+    data = b.encode_mask(rng.random((256, 256)) < 0.01)
+    b.add_plane(ds, 0x600C, None, rows=256, cols=256, data=data[:-2])  # a few bits short
+    return load(b.to_file_bytes(ds))
+
+
+@pytest.mark.parametrize(("region", "width"), [
+    (Region(0, 0, 256, 256), 128), (Region(0, 0, 256, 256), 64), (Region(0, 0, 256, 256), 16),
+    (Region(0, 0, 256, 256), 8),      # boxes of 32 columns: four bytes of packed bits each
+    (Region(24, 40, 128, 64), 32),    # a zoomed region on whole bytes
+    (Region(3, 5, 128, 64), 16),      # a zoomed region off the bytes: placed, then pooled
+    (Region(0, 0, 256, 256), 100),    # not a power of two: placed on the frame, then pooled
+])
+def test_every_plane_pooled_to_a_view_is_the_placed_plane_pooled(region: Region, width: int) -> None:
+    ds = plane_file()
+    geometry = fit_view(256, 256, region=region, width=width)
+    for group in (0x6000, 0x6002, 0x6004, 0x6006, 0x6008, 0x600A, 0x600C):
+        for frame in range(3):
+            expected = pool_mask(image_mask(ds, group, frame), geometry)
+            assert np.array_equal(view_mask(ds, group, frame, geometry), expected), (hex(group), frame)
+
+
+def test_a_pooled_view_raises_what_placing_raises() -> None:
+    ds = plane_file()
+    geometry = fit_view(256, 256, max_size=64)
+    for group, frame in ((0x6010, 0), (0x6000, 3)):
+        with pytest.raises(Exception) as placing:
+            image_mask(ds, group, frame)
+        with pytest.raises(type(placing.value), match=re.escape(str(placing.value))):
+            view_mask(ds, group, frame, geometry)

@@ -11,6 +11,6 @@ from overlay_core.cli.startup import defer_unused_imports, one_blas_thread  # no
 one_blas_thread()  # before numpy and pydicom are imported: see overlay_core.cli.startup
 defer_unused_imports()
 
-from overlay_core.cli.main import main  # noqa: E402
+from overlay_core.cli.main import end, main  # noqa: E402
 
-raise SystemExit(main())
+end(main(), sys.argv[1] if len(sys.argv) > 1 else None)

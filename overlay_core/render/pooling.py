@@ -92,22 +92,34 @@ def view_mask(ds: Dataset, group: int, frame: int, geometry: ViewGeometry) -> ND
 
 def _words_pooled(words: NDArray[Any], bit: int, geometry: ViewGeometry, rows_step: int, cols_step: int
                   ) -> NDArray[np.bool_]:
-    """Pool bit ``bit`` of one frame's pixel words: the OR of each box's words, then the bit."""
+    """Pool bit ``bit`` of one frame's pixel words: the OR of each box's words, then the bit.
+
+    In bands of rows, so the ORs stay in the processor's cache.
+    """
     w = geometry.region
     crop = words[w.row0:w.row0 + w.rows, w.col0:w.col0 + w.cols]
-    either = crop[0::rows_step].copy()
-    for i in range(1, rows_step):  # the bit is set in a box's OR if it is set in any of its words
-        either |= crop[i::rows_step]
-    size = either.dtype.itemsize
-    lanes = min(cols_step, 8 // size)
-    if lanes > 1 and either.dtype.byteorder != ">":
-        # ``lanes`` neighbouring words read as one 64-, 32- or 16-bit word: their bits tested at once.
-        packed = either.view(f"<u{size * lanes}")
-        mask = packed.dtype.type(sum((1 << bit) << (8 * size * i) for i in range(lanes)))
-        hit = np.bitwise_and(packed, mask) != 0
-        return pool_axis(hit, 1, w.cols // lanes, geometry.display_width)
-    hit = np.bitwise_and(either, either.dtype.type(1 << bit)) != 0
-    return pool_axis(hit, 1, w.cols, geometry.display_width)
+    size = crop.dtype.itemsize
+    lanes = min(cols_step, 8 // size) if crop.dtype.byteorder != ">" and crop.strides[-1] == size else 1
+    # ``lanes`` neighbouring words read as one 64-, 32- or 16-bit word: their bits tested at once.
+    view = crop.view(f"<u{size * lanes}") if lanes > 1 else crop
+    mask = view.dtype.type(sum((1 << bit) << (8 * size * i) for i in range(lanes)))
+    out_rows = w.rows // rows_step
+    hit = np.empty((out_rows, view.shape[1]), dtype=bool)
+    band = max(1, _BAND_WORDS // (view.shape[1] * rows_step))
+    either = np.empty((band, view.shape[1]), view.dtype)
+    for top in range(0, out_rows, band):
+        n = min(band, out_rows - top)
+        source, acc = view[top * rows_step:(top + n) * rows_step], either[:n]
+        np.copyto(acc, source[0::rows_step])
+        for i in range(1, rows_step):  # the bit is set in a box's OR if it is set in any of its words
+            acc |= source[i::rows_step]
+        acc &= mask
+        np.not_equal(acc, 0, out=hit[top:top + n])
+    return pool_axis(hit, 1, w.cols // lanes, geometry.display_width)
+
+
+#: Pixel words per band of :func:`_words_pooled` (as :func:`~overlay_core.render.resize.stored_box_sums`).
+_BAND_WORDS = 1 << 16
 
 
 def _packed_pooled(data: bytes, plane: OverlayPlane, geometry: ViewGeometry, rows_step: int, cols_step: int

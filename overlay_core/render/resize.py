@@ -153,6 +153,10 @@ def pool_mask(mask: NDArray[np.bool_], geometry: ViewGeometry) -> NDArray[np.boo
 
 
 
+#: Pixel words per band of :func:`stored_box_sums` (128 KiB of 64-bit words: a band stays in L2).
+_BAND_WORDS = 1 << 16
+
+
 def stored_box_sums(
     words: NDArray[Any], bits: int, signed: bool, rows_step: int, cols_step: int
 ) -> NDArray[np.uint64] | None:
@@ -188,24 +192,29 @@ def stored_box_sums(
     word = packed.dtype.type
     keep = word(sum(((1 << bits) - 1) << (16 * i) for i in range(lanes)))
     flip = word(sum((1 << (bits - 1)) << (16 * i) for i in range(lanes))) if signed else None
-    sums = np.bitwise_and(packed[0::rows_step], keep)
-    if flip is not None:
-        sums ^= flip  # two's complement to offset binary
-    part = np.empty_like(sums)
-    for i in range(1, rows_step):  # the lanes' sums stay below 2 ** 16: no carry between lanes
-        np.bitwise_and(packed[i::rows_step], keep, out=part)
-        if flip is not None:
-            part ^= flip
-        sums += part
-    total: NDArray[Any]
-    if lanes * rows_step * ((1 << bits) - 1) < 1 << 16:
-        # Multiplied by 0x0001_0001_0001_0001 the top lane is the sum of all four (no lane carries).
-        total = np.multiply(sums, word(sum(1 << (16 * i) for i in range(lanes))), out=sums)
+    multiply = lanes * rows_step * ((1 << bits) - 1) < 1 << 16
+    out_rows, width = rows // rows_step, packed.shape[1]
+    total = np.empty((out_rows, width), packed.dtype)
+    band = max(1, _BAND_WORDS // (width * rows_step))  # display rows per band: its temporaries stay in cache
+    sums, part = np.empty((band, width), packed.dtype), np.empty((band, width), packed.dtype)
+    for top in range(0, out_rows, band):
+        n = min(band, out_rows - top)
+        source, acc, tmp = packed[top * rows_step:(top + n) * rows_step], sums[:n], part[:n]
+        for i in range(rows_step):  # the lanes' sums stay below 2 ** 16: no carry between lanes
+            np.bitwise_and(source[i::rows_step], keep, out=acc if i == 0 else tmp)
+            if flip is not None:
+                np.bitwise_xor(acc if i == 0 else tmp, flip, out=acc if i == 0 else tmp)  # to offset binary
+            if i:
+                acc += tmp
+        if multiply:
+            # Multiplied by 0x0001_0001_0001_0001 the top lane is the sum of all four (no lane carries).
+            np.multiply(acc, word(sum(1 << (16 * i) for i in range(lanes))), out=total[top:top + n])
+        else:
+            np.bitwise_and(acc, word(0xFFFF), out=total[top:top + n])
+            for i in range(1, lanes):
+                total[top:top + n] += np.bitwise_and(acc >> word(16 * i), word(0xFFFF))
+    if multiply:
         total >>= word(16 * (lanes - 1))
-    else:
-        total = np.bitwise_and(sums, word(0xFFFF))
-        for i in range(1, lanes):
-            total += np.bitwise_and(sums >> word(16 * i), word(0xFFFF))
     total = total.astype(np.uint64, copy=False)
     groups = cols_step // lanes
     if groups > 1:  # boxes wider than four words: add the neighbouring four-word sums

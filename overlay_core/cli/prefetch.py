@@ -34,7 +34,8 @@ __all__ = ["open_input", "start"]
 
 #: How far into the file the Pixel Data header is looked for (the elements before it).
 _SCAN_LIMIT = 16 << 20
-_CHUNK = 1 << 20
+#: Bytes read at a time while looking: few reads, as each takes the GIL back from the imports.
+_CHUNK = 4 << 20
 _TAG = b"\xe0\x7f\x10\x00"  # (7FE0,0010) little endian
 
 
@@ -81,7 +82,7 @@ class _Prefetch(threading.Thread):
                 if where is not None:
                     offset, length = where
                     value = os.pread(fd, length, offset)
-                    if len(value) == length and _identity(os.fstat(fd)) == _identity(st):
+                    if len(value) == length:  # a file changed since ``st`` is refused by open_input
                         self.found = (_identity(st), offset, value)
                     return
         except OSError:

@@ -23,10 +23,18 @@ from overlay_core.planes.placement import image_mask
 from overlay_core.planes.reading import load
 from overlay_core.render.display import frame_view
 from overlay_core.render.geometry import Region, fit_view
-from overlay_core.render.pixels import frame_image
+from overlay_core.render.pixels import decode_frame, frame_image
 from overlay_core.render.pooling import view_mask
 from overlay_core.render.resize import pool_mask, resize_image, stored_box_sums
-from overlay_core.render.windowing import grey_levels, manual_window, modality_values, voi_unit
+from overlay_core.render.windowing import (
+    VoiKind,
+    automatic_window,
+    default_voi,
+    grey_levels,
+    manual_window,
+    modality_values,
+    voi_unit,
+)
 from tests import builders as b
 
 
@@ -207,3 +215,20 @@ def test_a_pooled_view_raises_what_placing_raises() -> None:
             image_mask(ds, group, frame)
         with pytest.raises(type(placing.value), match=re.escape(str(placing.value))):
             view_mask(ds, group, frame, geometry)
+
+
+def test_a_compressed_frame_is_shrunk_by_the_same_rule() -> None:
+    ds = load(b.rle_file()[0])
+    rows, cols = ds.Rows, ds.Columns
+    geometry = fit_view(rows, cols, width=max(1, cols // 2))
+    r = geometry.region
+    values = decode_frame(ds, 0)[r.row0:r.row0 + r.rows, r.col0:r.col0 + r.cols].astype(np.float32)
+    size = (geometry.display_width, geometry.display_height)
+    means = np.asarray(Image.fromarray(values, "F").resize(size, Image.Resampling.BOX), np.float64)
+    voi = default_voi(ds)
+    if voi.kind is VoiKind.AUTO:
+        voi = automatic_window(float(values.min()), float(values.max()))
+    expected = grey_levels(voi_unit(modality_values(means, ds), ds, voi), inverted=False)
+    shown = frame_view(ds, 0, None, geometry)
+    assert shown.missing_reason is None
+    assert np.abs(shown.pixels.astype(int) - expected).max() <= 1

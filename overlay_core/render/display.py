@@ -182,6 +182,8 @@ def _windowed_means(stored: NDArray[Any], pm: Dataset, voi: Voi, info: ImageInfo
             table = _levels(np.arange(top + 1) / n - offset, pm, voi, inverted)
             return look_up(table, sums)
         return _levels(sums / n - offset, pm, voi, inverted)
+    if linear:  # averaged as stored values, the rescale applied to the averages only
+        return _levels(_box_means(crop, None, info, dh, dw), pm, voi, inverted)
     return grey_levels(voi_unit(_box_means(crop, pm, info, dh, dw), pm, voi), inverted)
 
 
@@ -189,12 +191,14 @@ def _windowed_means(stored: NDArray[Any], pm: Dataset, voi: Voi, info: ImageInfo
 _BAND_PIXELS = 1 << 20
 
 
-def _box_means(crop: NDArray[Any], pm: Dataset, info: ImageInfo, dh: int, dw: int) -> NDArray[np.float64]:
-    """Average the Modality LUT values of ``crop`` over each display pixel's box (Pillow's BOX).
+def _box_means(crop: NDArray[Any], pm: Dataset | None, info: ImageInfo, dh: int, dw: int
+               ) -> NDArray[np.float64]:
+    """Average the values of ``crop`` over each display pixel's box (Pillow's BOX filter).
 
-    In bands of rows, so only a band's values are held in floating point; each band is
-    Pillow's BOX filter over its part of the source (a fractional box), as one call over the
-    whole crop would weigh it.
+    The stored values (bits above High Bit removed), or with ``pm`` their Modality LUT
+    values. In bands of rows, so only a band's values are held in floating point; each band
+    is Pillow's BOX filter over its part of the source (a fractional box), as one call over
+    the whole crop would weigh it.
     """
     from PIL import Image  # here: a power-of-two shrink of integer values starts without Pillow
 
@@ -206,7 +210,8 @@ def _box_means(crop: NDArray[Any], pm: Dataset, info: ImageInfo, dh: int, dw: in
         bottom = min(top + band, dh)
         y0, y1 = top * step, min(bottom * step, rows)
         r0, r1 = math.floor(y0), min(rows, math.ceil(y1))
-        values = modality_values(_strip_high_bits(crop[r0:r1], info), pm).astype(np.float32)
+        stored = _strip_high_bits(crop[r0:r1], info)
+        values = (stored if pm is None else modality_values(stored, pm)).astype(np.float32)
         part = Image.fromarray(values, "F").resize((dw, bottom - top), Image.Resampling.BOX,
                                                    box=(0, y0 - r0, cols, y1 - r0))
         out[top:bottom] = np.asarray(part)

@@ -232,3 +232,22 @@ def test_a_compressed_frame_is_shrunk_by_the_same_rule() -> None:
     shown = frame_view(ds, 0, None, geometry)
     assert shown.missing_reason is None
     assert np.abs(shown.pixels.astype(int) - expected).max() <= 1
+
+
+def test_a_modality_lut_table_is_applied_before_the_averages() -> None:
+    ds = b.image_dataset(64, 64, bits_stored=4)  # stored values 0 to 15
+    item = Dataset()
+    item.LUTDescriptor = [16, 0, 16]
+    item.add_new(0x00283006, "US", [v * v for v in range(16)])  # not a rescale: squares
+    ds.ModalityLUTSequence = [item]
+    ds.WindowCenter, ds.WindowWidth = "112.5", "226"
+    ds = load(b.to_file_bytes(ds))
+    stored = np.frombuffer(ds.PixelData, "<u2").reshape(64, 64).astype(np.int64)
+    for width in (16, 20):  # a power of two, and not
+        geometry = fit_view(64, 64, width=width)
+        values = modality_values(stored, ds).astype(np.float32)
+        size = (geometry.display_width, geometry.display_height)
+        means = np.asarray(Image.fromarray(values, "F").resize(size, Image.Resampling.BOX), np.float64)
+        expected = grey_levels(voi_unit(means, ds, manual_window(112.5, 226)), inverted=False)
+        shown = frame_view(ds, 0, None, geometry).pixels
+        assert np.abs(shown.astype(int) - expected).max() <= 1, width

@@ -40,7 +40,6 @@ __all__ = [
     "check_plane",
     "element_value",
     "frame_bits",
-    "frame_packed",
     "image_info",
     "load",
     "overlay_groups",
@@ -52,7 +51,6 @@ __all__ = [
     "read_planes",
     "tag",
     "unpack_plane",
-    "usable_groups",
 ]
 
 # Element numbers inside a 60xx group (PS3.3 C.9.2, PS3.6).
@@ -429,39 +427,6 @@ def plane_header(ds: Dataset, group: int) -> OverlayPlane:
     return _header(ds, group)
 
 
-def frame_packed(ds: Dataset, group: int, frame: int) -> tuple[OverlayPlane, bytes, int]:
-    r"""Return one 0-based frame of a plane's Overlay Data, still packed, checked as by :func:`frame_bits`.
-
-    ``(plane, data, first)``: the bytes that hold the frame (zero-filled where the data is a
-    few bits short, as unpacking fills it) and the bit of the frame's first pixel in them.
-
-    Raises
-    ------
-    PlaneNotFoundError, InvalidOverlayError
-        As :func:`unpack_plane`, and for a plane embedded in Pixel Data (it has no Overlay Data).
-    InvalidArgumentError
-        If ``frame`` is not one of the plane's frames.
-
-    >>> from overlay_core.planes.writing import set_plane
-    >>> ds = Dataset(); ds.Rows, ds.Columns = 2, 8
-    >>> _ = set_plane(ds, 0x6000, np.array([[1, 0, 0, 0, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0, 0, 0]], bool))
-    >>> frame_packed(ds, 0x6000, 0)[1:]
-    (b'\x01\x02', 0)
-    """
-    plane = _header(ds, group)
-    if plane.embedded:
-        raise InvalidOverlayError(
-            f"Overlay group {plane.group_hex} is embedded in Pixel Data: it has no Overlay Data.")
-    data = _overlay_value(ds, plane)
-    check_data(len(data), plane.frames, plane.rows, plane.columns, group)
-    check_frame_index(frame, plane.frames, f"overlay group {plane.group_hex}")
-    size = plane.rows * plane.columns
-    start = frame * size
-    first, last = start // 8, (start + size + 7) // 8
-    chunk = bytes(data[first:last])
-    return plane, chunk + bytes(last - first - len(chunk)), start - first * 8
-
-
 def read_plane(ds: Dataset, group: int) -> OverlayPlane:
     """Return the attributes of the plane in ``group``, without unpacking it (see :func:`check_plane`)."""
     return check_plane(ds, group)[0]
@@ -470,26 +435,6 @@ def read_plane(ds: Dataset, group: int) -> OverlayPlane:
 def plane_bits(ds: Dataset, group: int) -> NDArray[np.bool_]:
     """Return the plane's own bitmap, ``(frames, rows, cols)`` bool (see :func:`unpack_plane`)."""
     return unpack_plane(ds, group)[1]
-
-
-def usable_groups(ds: Dataset) -> list[int]:
-    """Return the groups of the planes :func:`read_planes` lists, checked alike, their bits not counted.
-
-    What a caller needs that only asks which planes there are (an embedded plane's count alone
-    reads every pixel word).
-    """
-    groups = []
-    for group in overlay_groups(ds):
-        try:
-            plane = _header(ds, group)
-            if plane.embedded:
-                _embedded_words(ds, plane)
-            else:
-                check_data(len(_overlay_value(ds, plane)), plane.frames, plane.rows, plane.columns, group)
-        except OverlayError:
-            continue
-        groups.append(group)
-    return groups
 
 
 def read_planes(ds: Dataset) -> list[OverlayPlane]:

@@ -20,7 +20,8 @@ from pydicom.dataset import Dataset
 
 from overlay_core.errors import InvalidArgumentError, UnsupportedError
 from overlay_core.files.masks import encode_png
-from overlay_core.planes.reading import image_info, usable_groups
+from overlay_core.planes.packed import usable_groups
+from overlay_core.planes.reading import image_info
 from overlay_core.render.compose import compose, view_masks
 from overlay_core.render.display import frame_view
 from overlay_core.render.geometry import ViewGeometry, fit_view

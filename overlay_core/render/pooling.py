@@ -28,8 +28,9 @@ from pydicom.dataset import Dataset
 from overlay_core.checks import check_frame_index
 from overlay_core.model import OverlayPlane
 from overlay_core.planes.embedded import plane_words
+from overlay_core.planes.packed import frame_packed
 from overlay_core.planes.placement import frame_map, image_mask, plane_window
-from overlay_core.planes.reading import frame_bits, frame_packed, image_info, plane_header, read_plane
+from overlay_core.planes.reading import frame_bits, image_info, plane_header, read_plane
 from overlay_core.render.geometry import ViewGeometry
 from overlay_core.render.resize import pool_axis, pool_mask, power_of_two_steps
 

@@ -13,6 +13,7 @@ from pydicom.uid import RLELossless
 
 from overlay_core.errors import InvalidOverlayError, LimitError, NotDicomError, PlaneNotFoundError
 from overlay_core.model import OverlayType
+from overlay_core.planes.packed import usable_groups
 from overlay_core.planes.reading import (
     image_info,
     load,
@@ -20,7 +21,6 @@ from overlay_core.planes.reading import (
     read_plane,
     read_planes,
     unpack_plane,
-    usable_groups,
 )
 from tests import builders as b
 

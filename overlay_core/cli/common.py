@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 
 from overlay_core.checks import check_frame_number
+from overlay_core.cli.prefetch import open_input
 from overlay_core.errors import InvalidArgumentError
 from overlay_core.files.masks import mask_png, read_mask
 from overlay_core.files.paths import same_file
@@ -58,7 +59,7 @@ def group_arg(text: str) -> int:
 def read_dataset(path: str) -> Dataset:
     """Read and load FILE; a missing, unreadable or non-DICOM file is one sentence."""
     try:
-        with Path(path).open("rb") as file:  # read by pydicom value by value: no copy of the whole file
+        with open_input(path) as file:  # read by pydicom value by value: no copy of the whole file
             return load(file)
     except FileNotFoundError:
         raise InvalidArgumentError(f"The file {path} does not exist.") from None

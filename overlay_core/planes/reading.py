@@ -45,6 +45,7 @@ __all__ = [
     "overlay_groups",
     "plane_bits",
     "plane_bits_allocated",
+    "plane_header",
     "plane_origin",
     "read_plane",
     "read_planes",
@@ -320,11 +321,15 @@ def _embedded_words(ds: Dataset, plane: OverlayPlane) -> NDArray[np.unsignedinte
     return embedded.plane_words(ds, plane, image_info(ds))
 
 
-def _overlay_data(ds: Dataset, plane: OverlayPlane) -> bytes:
+def _overlay_value(ds: Dataset, plane: OverlayPlane) -> bytes | bytearray:
     data = ds[tag(plane.group, DATA)].value or b""
     if not isinstance(data, (bytes, bytearray)):
         raise InvalidOverlayError(f"Overlay group {plane.group_hex} has Overlay Data that is not binary.")
-    return bytes(data)
+    return data
+
+
+def _overlay_data(ds: Dataset, plane: OverlayPlane) -> bytes:
+    return bytes(_overlay_value(ds, plane))
 
 
 def check_plane(ds: Dataset, group: int) -> tuple[OverlayPlane, list[Finding]]:
@@ -407,6 +412,19 @@ def frame_bits(ds: Dataset, group: int, frame: int) -> tuple[OverlayPlane, NDArr
         return plane, embedded.bit_plane(_embedded_words(ds, plane)[frame], plane.bit_position)
     data = _overlay_data(ds, plane)
     return plane, unpack_frame(data, plane.frames, plane.rows, plane.columns, frame, group)
+
+
+def plane_header(ds: Dataset, group: int) -> OverlayPlane:
+    """Return the plane's attributes as stored: its data neither checked nor counted (``set_bits`` 0).
+
+    An embedded plane's :attr:`~OverlayPlane.frames` is as its header says, not yet the image's.
+
+    Raises
+    ------
+    PlaneNotFoundError, InvalidOverlayError
+        If the group is absent or its attributes cannot describe a plane.
+    """
+    return _header(ds, group)
 
 
 def read_plane(ds: Dataset, group: int) -> OverlayPlane:

@@ -20,11 +20,12 @@ from pydicom.dataset import Dataset
 
 from overlay_core.errors import InvalidArgumentError, UnsupportedError
 from overlay_core.files.masks import encode_png
-from overlay_core.planes.placement import image_mask
-from overlay_core.planes.reading import image_info, read_planes
-from overlay_core.render.compose import render, resize_image
-from overlay_core.render.geometry import fit_view
-from overlay_core.render.pixels import check_image_frame, frame_image
+from overlay_core.planes.packed import usable_groups
+from overlay_core.planes.reading import image_info
+from overlay_core.render.compose import compose, view_masks
+from overlay_core.render.display import frame_view
+from overlay_core.render.geometry import ViewGeometry, fit_view
+from overlay_core.render.pixels import check_image_frame
 from overlay_core.render.styles import PlaneStyle, default_color
 from overlay_core.render.windowing import Voi
 
@@ -40,7 +41,7 @@ def burn_in_styles(ds: Dataset, groups: Sequence[int] | None = None) -> list[Pla
     >>> [s.color for s in burn_in_styles(Dataset(), [0x6002])]
     [(70, 240, 240)]
     """
-    chosen = [p.group for p in read_planes(ds)] if groups is None else list(groups)
+    chosen = usable_groups(ds) if groups is None else list(groups)
     return [PlaneStyle(g, default_color(g)) for g in chosen]
 
 
@@ -93,31 +94,31 @@ def burn_in_pixels(
     if max_size is not None and max_size < 1:
         raise InvalidArgumentError(f"The maximum size must be at least 1 pixel, not {max_size}.")
     styles = burn_in_styles(ds, groups)
-    placing = _Placing(ds, styles, frame)
+    geometry = fit_view(info.rows, info.columns, max_size=max_size)
+    placing = _Placing(ds, styles, frame, geometry)
     placing.start()  # the planes are placed while the frame is windowed (numpy lets go of the GIL)
-    image = frame_image(ds, frame, voi)
+    image = frame_view(ds, frame, voi, geometry)
     if image.missing_reason is not None:
         placing.join()
         raise UnsupportedError(image.missing_reason)
     masks = placing.result()  # a plane's error now, as placing it after the frame would raise it
     if not styles and image.pixels.ndim == 2:
-        return resize_image(image.pixels, fit_view(info.rows, info.columns, max_size=max_size))
-    return render(ds, frame=frame, styles=styles, masks=masks, max_size=max_size, image=image).image
+        return image.pixels
+    return compose(image, masks, styles, fit_view(geometry.display_height, geometry.display_width))
 
 
 class _Placing(threading.Thread):
-    """Place the planes of one frame on the image in a thread of its own; :meth:`result` raises its error."""
+    """Place the planes of one frame in the view in a thread of its own; :meth:`result` raises its error."""
 
-    def __init__(self, ds: Dataset, styles: Sequence[PlaneStyle], frame: int) -> None:
+    def __init__(self, ds: Dataset, styles: Sequence[PlaneStyle], frame: int, geometry: ViewGeometry) -> None:
         super().__init__(name="burn-in planes", daemon=True)
-        self.ds, self.styles, self.frame = ds, styles, frame
+        self.ds, self.styles, self.frame, self.geometry = ds, styles, frame, geometry
         self.masks: dict[int, NDArray[np.bool_]] = {}
         self.error: BaseException | None = None
 
     def run(self) -> None:
         try:
-            for style in self.styles:
-                self.masks[style.group] = image_mask(self.ds, style.group, self.frame)
+            self.masks = view_masks(self.ds, self.styles, self.frame, self.geometry)
         except BaseException as exc:  # handed to the caller, which raises it as its own
             self.error = exc
 

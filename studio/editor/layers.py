@@ -3,8 +3,9 @@
 A stroke changes one plane, so the editor keeps, per browser session, the layers a view
 is made of and rebuilds only the stale ones:
 
-* the decoded, windowed frame (full resolution), keyed by the Pixel Data's digest;
-* the frame cut to the view and resized (the *base*), keyed by that and the view;
+* the frame shown in the view (the *base*: :func:`overlay_core.render.display.frame_view`, the
+  rule every view of the core follows: a shrunk greyscale view averaged, then windowed),
+  keyed by the Pixel Data's digest and the view;
 * each plane's frame pooled to the view, keyed by a digest of that plane's elements. When
   a stroke changed a plane of the same size and place, only the band of display rows over
   the image rows whose bits changed is pooled again (:func:`_band_update`): the changed
@@ -32,9 +33,9 @@ from overlay_core.files.masks import encode_png
 from overlay_core.model import OverlayPlane
 from overlay_core.planes.placement import frame_map, origin_from_offset, origin_offset
 from overlay_core.planes.reading import frame_bits, read_plane
-from overlay_core.render.compose import compose, pool_mask, resize_image
+from overlay_core.render.compose import compose, pool_mask
+from overlay_core.render.display import frame_view
 from overlay_core.render.geometry import Region, ViewGeometry, fit_view
-from overlay_core.render.pixels import frame_image
 from overlay_core.render.styles import PlaneStyle
 from overlay_core.render.windowing import Voi
 from studio.editor.views import signature
@@ -295,9 +296,9 @@ def background(
     pixels = _pixel_digest(ds, memo)
     w = view.region
     size = (view.display_height, view.display_width)
-    shown = _cached(memo, ("frame", entry.id, pixels, frame, voi), lambda: frame_image(ds, frame, voi))
-    base = _cached(memo, ("base", entry.id, pixels, frame, voi, w, size),
-                   lambda: resize_image(shown.pixels, view))
+    shown = _cached(memo, ("base", entry.id, pixels, frame, voi, w, size),
+                    lambda: frame_view(ds, frame, voi, view))
+    base = shown.pixels
     window_view = fit_view(w.rows, w.cols, width=view.display_width)
     info_frames = entry.image_info().frames
     masks: dict[int, NDArray[np.bool_]] = {}

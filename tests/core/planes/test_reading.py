@@ -13,7 +13,15 @@ from pydicom.uid import RLELossless
 
 from overlay_core.errors import InvalidOverlayError, LimitError, NotDicomError, PlaneNotFoundError
 from overlay_core.model import OverlayType
-from overlay_core.planes.reading import image_info, load, plane_bits, read_plane, read_planes, unpack_plane
+from overlay_core.planes.packed import usable_groups
+from overlay_core.planes.reading import (
+    image_info,
+    load,
+    plane_bits,
+    read_plane,
+    read_planes,
+    unpack_plane,
+)
 from tests import builders as b
 
 # --------------------------------------------------------------------------- load
@@ -300,3 +308,23 @@ def test_one_frame_is_unpacked_alone() -> None:
     assert np.array_equal(frame_bits(ds, 0x6000, 17)[1], mask[17])
     peak = _peak(lambda: frame_bits(ds, 0x6000, 39))
     assert peak < 2_000_000, peak  # one frame is 0.26 MB; all of them 10 MB
+
+
+def _listing_cases() -> list[Dataset]:
+    """Files whose planes are usable, unusable or both, as builders make them."""
+    cases = [load(data) for data in (
+        b.two_plane_file()[0], b.roi_file()[0], b.all_groups_file()[0], b.implicit_vr_file()[0],
+        b.rle_file()[0], b.embedded_file()[0], b.embedded_file(8, frames=2)[0], b.larger_plane_file()[0],
+        b.multiframe_file()[0], b.big_claim_file(), b.presentation_state_file()[0])]
+    cases.append(_one_plane(bytes(20), rows=100, cols=100))  # far too short: left out
+    no_data = b.image_dataset(4, 4)
+    b.add_plane(no_data, 0x6000, None, rows=4, cols=4)
+    b.add_plane(no_data, 0x6002, np.eye(4, dtype=bool))
+    cases.append(no_data)
+    return cases
+
+
+@pytest.mark.parametrize("index", range(13))
+def test_usable_groups_lists_the_groups_of_read_planes(index: int) -> None:
+    ds = _listing_cases()[index]
+    assert usable_groups(ds) == [p.group for p in read_planes(ds)]

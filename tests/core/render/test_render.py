@@ -564,13 +564,13 @@ def test_rendering_one_frame_unpacks_and_places_only_that_frame():
     mask = np.random.default_rng(5).random((60, 256, 256)) < 0.3
     add_plane(ds, 0x6000, mask, frames_attr=60)
     ds = load(to_file_bytes(ds))
-    image = frame_image(ds, 59)
     tracemalloc.start()
-    try:
-        view = render(ds, frame=59, image=image, styles=[PlaneStyle(0x6000, (255, 0, 0))])
+    try:  # the frame is decoded too (render() no longer takes a decoded frame): only that frame
+        view = render(ds, frame=59, styles=[PlaneStyle(0x6000, (255, 0, 0))])
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert np.array_equal((view.image == (255, 0, 0)).all(axis=2), mask[59])
-    # one frame: 64 KiB of bits and 192 KiB of RGB; unpacking and placing all 60 frames: 7.5 MiB
-    assert peak < 2_000_000, peak
+    # one frame: 64 KiB of bits, 192 KiB of RGB and the grey table of 65,536 stored patterns
+    # (~1.5 MiB of floats while it is built); unpacking and placing all 60 frames: 7.5 MiB more
+    assert peak < 3_000_000, peak

@@ -227,6 +227,19 @@ def oriented(poly: Polygon) -> Polygon:
     return poly[::-1].copy() if area < 0 else poly
 
 
+def _ceil(a: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``ceil`` of values rounded to 1e-9 first: an edge on a pixel centre is on it, whatever rounding error.
+
+    The same shape reaches :func:`fill_polygons` through different sums (placed on the image
+    or on a plane at another origin), which can put an edge on a centre a hair either side;
+    without the rounding, the image and the plane would disagree on that pixel.
+
+    >>> _ceil(np.array([1.0000000000002, 0.9999999999998, 1.2])).tolist()
+    [1.0, 1.0, 2.0]
+    """
+    return np.ceil(np.round(a, 9))
+
+
 def fill_polygons(polys: list[Polygon], rows: int, cols: int) -> NDArray[np.bool_]:
     """Scan-convert polygons (nonzero winding, like fabric) onto a ``rows x cols`` grid.
 
@@ -253,8 +266,8 @@ def fill_polygons(polys: list[Polygon], rows: int, cols: int) -> NDArray[np.bool
     direction = np.where(p1[:, 1] > p0[:, 1], 1, -1)
     y_lo, y_hi = np.minimum(p0[:, 1], p1[:, 1]), np.maximum(p0[:, 1], p1[:, 1])
     # rows whose centre y = r + 0.5 lies in [y_lo, y_hi), clipped to the grid
-    first = np.clip(np.ceil(y_lo - 0.5), 0, rows).astype(np.int64)
-    stop = np.clip(np.ceil(y_hi - 0.5), 0, rows).astype(np.int64)
+    first = np.clip(_ceil(y_lo - 0.5), 0, rows).astype(np.int64)
+    stop = np.clip(_ceil(y_hi - 0.5), 0, rows).astype(np.int64)
     counts = np.maximum(stop - first, 0)
     if not counts.sum():
         return out
@@ -270,8 +283,8 @@ def fill_polygons(polys: list[Polygon], rows: int, cols: int) -> NDArray[np.bool
     if not len(inside):
         return out
     span_row = row[inside]
-    start = np.clip(np.ceil(x[inside] - 0.5), 0, cols).astype(np.int64)
-    end = np.clip(np.ceil(x[inside + 1] - 0.5), 0, cols).astype(np.int64)
+    start = np.clip(_ceil(x[inside] - 0.5), 0, cols).astype(np.int64)
+    end = np.clip(_ceil(x[inside + 1] - 0.5), 0, cols).astype(np.int64)
     good = end > start
     diff = np.zeros((rows, cols + 1), dtype=np.int32)
     np.add.at(diff, (span_row[good], start[good]), 1)

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, cast
 if TYPE_CHECKING:  # importlib.abc imports importlib.resources, tempfile, shutil...: not at start-up
     from importlib.abc import Loader
 
-__all__ = ["WrappingLoader", "defer_codec_plugins", "plugins_registered"]
+__all__ = ["WrappingLoader", "defer_codec_plugins", "plugins_registered", "spec_from_others"]
 
 _COMMON = "pydicom.pixels.common"  # defines CoderBase, the base of Decoder and Encoder
 #: The modules that register plug-ins as they are imported, and the function each has that
@@ -133,6 +133,21 @@ def _wrap(coder_base: type) -> None:
         setattr(coder_base, name, _registering_first(name, member))
 
 
+def spec_from_others(me: object, fullname: str, path: Sequence[str] | None,
+                     target: types.ModuleType | None) -> importlib.machinery.ModuleSpec | None:
+    """Return the spec the finders of ``sys.meta_path`` other than ``me`` give ``fullname``.
+
+    ``None`` when none finds it (the import then raises ImportError, as it would without us).
+    """
+    for finder in sys.meta_path:
+        if finder is me or not hasattr(finder, "find_spec"):
+            continue
+        spec: importlib.machinery.ModuleSpec | None = finder.find_spec(fullname, path, target)
+        if spec is not None:
+            return spec
+    return None
+
+
 class WrappingLoader:
     """A loader that creates the module as the real one would; subclasses decide how it runs."""
 
@@ -170,15 +185,8 @@ class _Finder:
                   target: types.ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
         if fullname != _COMMON and fullname not in _REGISTRARS:
             return None
-        for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(fullname, path, target)
-            if spec is not None:
-                break
-        else:
-            return None
-        if spec.loader is None or not hasattr(spec.loader, "exec_module"):
+        spec = spec_from_others(self, fullname, path, target)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
             return spec
         spec.loader = cast("Loader", _Loader(spec.loader))  # a Loader by its methods
         return spec

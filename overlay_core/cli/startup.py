@@ -44,7 +44,7 @@ import types
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from overlay_core.cli.codec_plugins import WrappingLoader, defer_codec_plugins
+from overlay_core.cli.codec_plugins import WrappingLoader, defer_codec_plugins, spec_from_others
 
 if TYPE_CHECKING:  # importlib.abc imports importlib.resources, tempfile, shutil...: not at start-up
     from importlib.abc import Loader
@@ -111,15 +111,8 @@ class _DeferringFinder:
             return _after_package(package, fullname)
         if fullname not in DEFERRED:
             return None
-        for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(fullname, path, target)
-            if spec is not None:
-                break
-        else:
-            return None  # not installed: the import raises ImportError, as it would without us
-        if spec.loader is None or not hasattr(spec.loader, "exec_module"):
+        spec = spec_from_others(self, fullname, path, target)  # None: not installed
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
             return spec  # a namespace package, or a loader of the old kind: run at once
         spec.loader = cast("Loader", _DeferringLoader(spec.loader))  # a Loader by its methods
         return spec

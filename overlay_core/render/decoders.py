@@ -205,7 +205,7 @@ def plugins_for(transfer_syntax: str) -> list[str]:
 def decode(ds: Dataset, info: ImageInfo, frame: int) -> NDArray[Any]:
     """Decode one frame after the checks above, trying the safest plugin first.
 
-    ``ds`` holds what decoding needs (see ``render._pixel_dataset``).
+    ``ds`` holds what decoding needs (see ``render.pixel_dataset``).
 
     Raises
     ------

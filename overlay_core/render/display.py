@@ -28,18 +28,20 @@ import numpy as np
 from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 
-from overlay_core.errors import InvalidArgumentError, UnsupportedError, clause
+from overlay_core.errors import UnsupportedError
 from overlay_core.model import ImageInfo
 from overlay_core.planes.reading import image_info
 from overlay_core.render import decoders
 from overlay_core.render.geometry import ViewGeometry, fit_view
 from overlay_core.render.pixels import (
+    GREY_PHOTOMETRICS,
     FrameImage,
-    _pixel_dataset,
-    _strip_high_bits,
     check_image_frame,
     decode_frame,
     frame_image,
+    lut_errors,
+    pixel_dataset,
+    strip_high_bits,
 )
 from overlay_core.render.resize import (
     power_of_two_steps,
@@ -60,9 +62,6 @@ from overlay_core.render.windowing import (
 )
 
 __all__ = ["frame_view"]
-
-_GREY = ("MONOCHROME1", "MONOCHROME2", "")
-
 
 def _shrinks(geometry: ViewGeometry) -> bool:
     """Whether the view is smaller than its region (on one side at least, larger on neither)."""
@@ -114,7 +113,7 @@ def frame_view(ds: Dataset, frame: int = 0, voi: Voi | None = None,
     info = image_info(ds)
     check_image_frame(info, frame)
     view = geometry or fit_view(info.rows, info.columns)
-    grey = info.samples_per_pixel == 1 and info.photometric.strip().upper() in _GREY
+    grey = info.samples_per_pixel == 1 and info.photometric.strip().upper() in GREY_PHOTOMETRICS
     if not (grey and _shrinks(view)):
         image = frame_image(ds, frame, voi)
         pixels = image.pixels if whole_view(view) else resize_image(image.pixels, view)
@@ -133,19 +132,12 @@ def _shrunk_grey(ds: Dataset, info: ImageInfo, frame: int, voi: Voi | None, view
     native = info.has_pixel_data and not info.compressed
     words = decoders.native_words(ds, info, frame) if native else None
     stored = words if words is not None else decode_frame(ds, frame)  # raises UnsupportedError
-    pm = _pixel_dataset(ds, info)
-    try:
+    pm = pixel_dataset(ds, info)
+    with lut_errors():
         chosen = voi or default_voi(pm)
         if chosen.kind is VoiKind.AUTO:
-            chosen = _automatic(_strip_high_bits(stored, info), pm)
+            chosen = _automatic(strip_high_bits(stored, info), pm)
         return _windowed_means(stored, pm, chosen, info, view), chosen
-    except InvalidArgumentError:
-        raise
-    except Exception as exc:
-        raise UnsupportedError(
-            "The image cannot be shown because its Modality or VOI LUT is unusable "
-            f"({clause(exc, first_line=True)})."
-        ) from exc
 
 
 def _automatic(values: NDArray[Any], pm: Dataset) -> Voi:
@@ -210,7 +202,7 @@ def _box_means(crop: NDArray[Any], pm: Dataset | None, info: ImageInfo, dh: int,
         bottom = min(top + band, dh)
         y0, y1 = top * step, min(bottom * step, rows)
         r0, r1 = math.floor(y0), min(rows, math.ceil(y1))
-        stored = _strip_high_bits(crop[r0:r1], info)
+        stored = strip_high_bits(crop[r0:r1], info)
         values = (stored if pm is None else modality_values(stored, pm)).astype(np.float32)
         part = Image.fromarray(values, "F").resize((dw, bottom - top), Image.Resampling.BOX,
                                                    box=(0, y0 - r0, cols, y1 - r0))

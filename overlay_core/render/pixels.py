@@ -19,7 +19,8 @@ Frames are 0-based here, as everywhere in the core.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,9 +49,12 @@ from overlay_core.render.windowing import (
 )
 
 __all__ = [
-    "FrameImage", "FrameValues", "check_image_frame", "decode_frame", "frame_image", "frame_values",
-    "modality_frame",
+    "GREY_PHOTOMETRICS", "FrameImage", "FrameValues", "check_image_frame", "decode_frame", "frame_image",
+    "frame_values", "lut_errors", "modality_frame", "pixel_dataset", "strip_high_bits",
 ]
+
+#: The Photometric Interpretations shown in grey levels through the Modality and VOI LUTs.
+GREY_PHOTOMETRICS = ("MONOCHROME1", "MONOCHROME2", "")
 
 _COLOUR_PHOTOMETRICS = ("RGB", "YBR_FULL", "YBR_FULL_422", "YBR_ICT", "YBR_RCT")
 
@@ -64,7 +68,7 @@ def check_image_frame(info: ImageInfo, frame: int) -> None:
     check_frame_index(frame, info.frames, "the image")
 
 
-def _pixel_dataset(ds: Dataset, info: ImageInfo) -> Dataset:
+def pixel_dataset(ds: Dataset, info: ImageInfo) -> Dataset:
     """Build a dataset holding only what decoding and the LUTs need.
 
     It shares the file's elements and has the transfer syntax in its file meta even when
@@ -88,7 +92,7 @@ def _usable_lut(items: Sequence[Dataset]) -> bool:
     return bool(items) and all(items[0].get(k) is not None for k in ("LUTDescriptor", "LUTData"))
 
 
-def _strip_high_bits(arr: NDArray[Any], info: ImageInfo) -> NDArray[Any]:
+def strip_high_bits(arr: NDArray[Any], info: ImageInfo) -> NDArray[Any]:
     """Keep only the low ``Bits Stored`` bits of each value, sign-extending signed values.
 
     pydicom's decoders already do this; it is repeated here (one cheap pass) because the
@@ -96,9 +100,9 @@ def _strip_high_bits(arr: NDArray[Any], info: ImageInfo) -> NDArray[Any]:
     Bit is taken to be ``Bits Stored - 1`` (PS3.5 8.1.1).
 
     >>> info = ImageInfo(1, 2, 1, True, "MONOCHROME2", 16, 12, 11, 1, "", "", False)
-    >>> _strip_high_bits(np.array([0x8FFF, 0x4001], np.uint16), info).tolist()
+    >>> strip_high_bits(np.array([0x8FFF, 0x4001], np.uint16), info).tolist()
     [4095, 1]
-    >>> _strip_high_bits(np.array([0x0FFF, 0x87FF], np.uint16).view(np.int16), info).tolist()
+    >>> strip_high_bits(np.array([0x0FFF, 0x87FF], np.uint16).view(np.int16), info).tolist()
     [-1, 2047]
     """
     if arr.dtype.kind not in "iu":
@@ -154,8 +158,8 @@ def decode_frame(ds: Dataset, frame: int = 0) -> NDArray[Any]:
         raise UnsupportedError(
             f"The image cannot be shown because no installed plugin decodes its transfer syntax, {name}."
         )
-    arr = decoders.decode(_pixel_dataset(ds, info), info, frame)  # checked before any native decoder
-    return _strip_high_bits(arr, info)
+    arr = decoders.decode(pixel_dataset(ds, info), info, frame)  # checked before any native decoder
+    return strip_high_bits(arr, info)
 
 
 # --- display values -------------------------------------------------------------------------
@@ -184,7 +188,7 @@ def _greyscale(ds: Dataset, frame: int) -> tuple[NDArray[Any], Dataset]:
     stored = decode_frame(ds, frame)
     if stored.ndim != 2:
         raise UnsupportedError("This image is in colour; intensity values need a greyscale image.")
-    return stored, _pixel_dataset(ds, info)
+    return stored, pixel_dataset(ds, info)
 
 
 #: Either index of a 2-D array: every row or every column.
@@ -353,7 +357,7 @@ def _grey(arr: NDArray[Any], pm: Dataset, voi: Voi, info: ImageInfo) -> tuple[ND
         # A lookup table over every possible stored bit pattern: one gather per pixel.
         patterns = np.dtype(f"u{arr.dtype.itemsize}")
         domain = np.arange(2 ** (8 * arr.dtype.itemsize), dtype=patterns).view(arr.dtype)
-        modality = modality_values(_strip_high_bits(domain.copy(), info), pm)  # of each pattern's value
+        modality = modality_values(strip_high_bits(domain.copy(), info), pm)  # of each pattern's value
         if voi.kind is VoiKind.AUTO:
             present = (domain >= arr.min()) & (domain <= arr.max())
             voi = automatic_window(modality[present].min(), modality[present].max())
@@ -372,26 +376,44 @@ def _to_8bit(arr: NDArray[Any], bits: int) -> NDArray[np.uint8]:
     return np.asarray(arr >> shift if arr.dtype.kind in "iu" else arr, dtype=np.uint8)
 
 
+@contextmanager
+def lut_errors() -> Iterator[None]:
+    """Turn any failure of the Modality or VOI LUT inside the block into one :class:`UnsupportedError`.
+
+    An :class:`InvalidArgumentError` (the caller's own bad choice, such as a window of width 0)
+    passes through as it is.
+
+    >>> try:
+    ...     with lut_errors():
+    ...         raise ValueError("LUT Descriptor has 2 values")
+    ... except UnsupportedError as error:
+    ...     print(str(error).split(" is ")[1])
+    unusable (LUT Descriptor has 2 values).
+    """
+    try:
+        yield
+    except InvalidArgumentError:
+        raise
+    except Exception as exc:
+        raise UnsupportedError(
+            "The image cannot be shown because its Modality or VOI LUT is unusable "
+            f"({clause(exc, first_line=True)})."
+        ) from exc
+
+
 def _display(arr: NDArray[Any], ds: Dataset, info: ImageInfo, voi: Voi | None, as_stored: bool = False
              ) -> tuple[NDArray[np.uint8], Voi | None]:
     """Show stored values (``as_stored``: native words with the bits above High Bit still in)."""
-    pm = _pixel_dataset(ds, info)
+    pm = pixel_dataset(ds, info)
     photometric = info.photometric.strip().upper()
-    if info.samples_per_pixel == 1 and photometric in ("MONOCHROME1", "MONOCHROME2", ""):
-        try:
+    if info.samples_per_pixel == 1 and photometric in GREY_PHOTOMETRICS:
+        with lut_errors():
             chosen = voi or default_voi(pm)
             if as_stored and chosen.kind is VoiKind.AUTO:  # its range is of the values without them
-                arr = _strip_high_bits(arr, info)
+                arr = strip_high_bits(arr, info)
             return _grey(arr, pm, chosen, info)
-        except InvalidArgumentError:
-            raise
-        except Exception as exc:
-            raise UnsupportedError(
-                "The image cannot be shown because its Modality or VOI LUT is unusable "
-                f"({clause(exc, first_line=True)})."
-            ) from exc
     if as_stored:
-        arr = _strip_high_bits(arr, info)
+        arr = strip_high_bits(arr, info)
     if info.samples_per_pixel == 1 and photometric == "PALETTE COLOR":
         try:
             rgb = np.asarray(apply_color_lut(arr, pm))[..., :3]

@@ -15,8 +15,10 @@ editor rerunning the whole page on each stroke (``OVERLAY_STUDIO_EDITOR_RERUN=pa
   which nothing changes), timed in the page, median of five.
 * **undo**: Ctrl+Z -> the canvas background no longer has the plane's colour under the
   last stroke, the count follows and the script is idle: median of three.
-* **wheel zoom**: one wheel notch over the canvas -> a new canvas of the zoomed view has
-  its background and the script is idle: median of three (in, out, in).
+* **wheel zoom**: one wheel notch over the canvas -> the canvas' background shows another
+  picture (its pixels changed; the status line names the new rows), the canvas takes strokes
+  again and the script is idle: median of three (in, out, in), less the browser's 140 ms
+  wait for more notches.
 
 Timings are wall-clock on whatever else the machine is doing: on the shared 2-core machine
 they are noisy; compare the two columns of one run, not runs with each other.
@@ -110,13 +112,39 @@ _UNDONE = """([x, y, n]) => {
   return !(d[0] > 200 && d[1] > 180 && d[2] < 80);
 }"""
 
-_ZOOMED = """(before) => {
+_FIND_BG = """const find = (root) => {  // the canvas lives in the component's shadow root
+    const found = root.querySelector('canvas.dc-background-canvas');
+    if (found) return found;
+    for (const el of root.querySelectorAll('*')) {
+      const inner = el.shadowRoot && find(el.shadowRoot);
+      if (inner) return inner;
+    }
+    return null;
+  };
+  const rowsShown = () => (document.querySelector('.st-key-edit-status')?.innerText
+    .match(/rows [^·]*/) || [''])[0];
+  const picture = () => {  // a digest of the background's pixels and size
+    const bg = find(document.querySelector('[class*="st-key-canvas-"]'));
+    if (!bg) return null;
+    const d = bg.getContext('2d').getImageData(0, 0, bg.width, bg.height).data;
+    let h = 0;
+    for (let i = 0; i < d.length; i += 1) h = (h * 31 + d[i]) | 0;
+    return `${bg.width}x${bg.height}:${h}`;
+  };"""
+
+_VIEW_SHOWN = "() => window.__overlayStudioViewPending === false"
+
+_BEFORE_ZOOM = "() => { " + _FIND_BG + " return [rowsShown(), picture()]; }"
+
+_ZOOMED = """([rows, before]) => {
+  """ + _FIND_BG + """
   const app = document.querySelector('[data-testid="stApp"]');
   if (app?.dataset.testScriptState !== 'notRunning') return false;
-  const hosts = document.querySelectorAll('[class*="st-key-canvas-"]');
-  if (hosts.length !== 1 || hosts[0].className === before) return false;
   const status = document.querySelector('.st-key-edit-status');
-  return !!status && status.innerText.includes('applied on release');
+  if (!status || !status.innerText.includes('applied on release') || rowsShown() === rows) return false;
+  if (window.__overlayStudioViewPending !== false) return false;  // the canvas takes strokes again
+  const now = picture();  // and its background shows another picture, of the same size
+  return now !== null && now !== before && now.split(':')[0] === before.split(':')[0];
 }"""
 
 _COUNT = """() => {
@@ -159,6 +187,7 @@ def measure(browser: Any, url: str, path: Path, strokes: int) -> dict[str, Any]:
         wait_idle(page)
         times = []
         for i in range(strokes):
+            page.wait_for_function(_VIEW_SHOWN)  # a press before the canvas shows its view draws nothing
             y = box["height"] * (0.1 + 0.8 * i / max(strokes, 1))
             draw(page, box, y, box["width"] * 0.3, box["width"] * 0.7)
             start = time.perf_counter()
@@ -220,7 +249,7 @@ def measure(browser: Any, url: str, path: Path, strokes: int) -> dict[str, Any]:
         zoom = []
         for notch in (-120, 120, -120):
             box = canvas_box(page)
-            before = page.locator('[class*="st-key-canvas-"]').first.get_attribute("class")
+            before = page.evaluate(_BEFORE_ZOOM)
             page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.4)
             start = time.perf_counter()
             page.mouse.wheel(0, notch)

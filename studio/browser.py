@@ -119,10 +119,13 @@ export default function (component) {
     // then sent: no stroke is ever lost to a clear.
     const generation = () => window.__overlayStudioGeneration;
     self.onPointerDown = (e) => {
+      // a press the gestures component holds (the canvas is not showing the new view yet) draws nothing
+      if (window.__overlayStudioViewPending) { self.downHost = null; self.drag = null; return; }
       const path = e.composedPath ? e.composedPath() : [];
       self.downHost = e.button === 0 ? path.find(isCanvas) || null : null;
       self.drag = self.downHost && !self.replaying
-        ? { host: self.downHost, generation: generation(), points: [[e.clientX, e.clientY]] } : null;
+        ? { host: self.downHost, generation: generation(), view: window.__overlayStudioView,
+            points: [[e.clientX, e.clientY]] } : null;
     };
     self.onPointerMove = (e) => { if (self.drag) self.drag.points.push([e.clientX, e.clientY]); };
     const sendFrom = (hosts) => {
@@ -153,6 +156,9 @@ export default function (component) {
       const root = canvasRoot(drag.host);
       const undo = root && root.querySelector('button[aria-label="Undo"]');
       if (undo && !undo.disabled) undo.click();
+      // Emptied for a new view (a zoom key pressed while drawing): the points were aimed at the
+      // old picture, and drawn again they would land on other image pixels. Not drawn again.
+      if (drag.view !== window.__overlayStudioView) return;
       setTimeout(() => self.replay(drag), 80);  // the canvas reloads its state first
     };
     self.onPointerUp = (e) => {

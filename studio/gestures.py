@@ -30,6 +30,13 @@ Data in (``data=``):
     The canvas generation shown (Edit; see :mod:`studio.editor.strokes`), published as
     ``window.__overlayStudioGeneration`` for the key listener, which draws a stroke again
     when the canvas was emptied while it was drawn.
+``view``, ``signature``, ``handled``
+    (Edit) The view the server drew (a name), its picture's
+    :func:`studio.editor.views.signature`, and ``[mount, serial]`` of the last event it
+    took (:func:`handled`). From a zoom or pan gesture until the canvas' background shows
+    that picture for the view of a run that took the gesture, the canvas takes no pointer
+    press (published as ``window.__overlayStudioViewPending``), the gesture's CSS preview
+    stays, and the plane's extent keeps its old place.
 
 State out (``st.session_state[key]``):
 
@@ -47,7 +54,9 @@ State out (``st.session_state[key]``):
     * ``fit``: a double-click (Inspect; on Edit a double-click would draw);
     * ``ruler``: ``x0``, ``y0``, ``x1``, ``y1``, the measured line as fractions of the view;
     * ``idle``: (Edit) the pointer has rested 0.6 s since the last stroke while strokes are
-      applied but still drawn on the canvas (``pending``): the canvas may be emptied now.
+      applied but still drawn on the canvas (``pending``): the canvas may be emptied now;
+    * ``redraw``: (Edit) the canvas has not shown the view ``view`` 2 s after it arrived (a
+      picture that failed to load): a run sends it again. Nothing else is done with it.
 ``width``
     The width the picture may take, in CSS pixels (Inspect renders exactly that wide, so
     the percentage shown is true and no browser resampling dims thin lines). On Inspect it
@@ -72,8 +81,8 @@ import streamlit as st
 from overlay_core.render.geometry import Region
 from overlay_core.render.navigation import MAX_ZOOM, centre_of
 
-__all__ = ["WHEEL_STEP", "Gesture", "apply_zoom_pan", "dragged_window", "new_events", "offered_width",
-           "ruler_length", "show", "take"]
+__all__ = ["WHEEL_STEP", "Gesture", "apply_zoom_pan", "dragged_window", "handled", "new_events",
+           "offered_width", "ruler_length", "show", "take"]
 
 #: The zoom factor of one wheel notch.
 WHEEL_STEP = 1.25
@@ -226,6 +235,17 @@ def take(key: str, memory: MutableMapping[str, Any]) -> list[Gesture]:
     return new_events(seen.get("events") if isinstance(seen, dict) else None, memory)
 
 
+def handled(memory: MutableMapping[str, Any]) -> list[Any]:
+    """Return ``[mount, serial]`` of the last event :func:`new_events` took with ``memory``.
+
+    >>> memory = {}
+    >>> _ = new_events({"mount": "a", "events": [[4, {"kind": "fit"}]]}, memory)
+    >>> handled(memory), handled({})
+    (['a', 4], [None, 0])
+    """
+    return [memory.get("mount"), int(memory.get("last", 0))]
+
+
 def offered_width(key: str) -> int | None:
     """Return the width the browser offers the picture of the component ``key``, once it said."""
     seen = st.session_state.get(key)
@@ -236,7 +256,8 @@ def offered_width(key: str) -> int | None:
 def show(key: str, *, src: str | None = None, width: int = 0, height: int = 0, canvas: bool = False,
          ruler: bool = False, spacing: tuple[float, float] | None = None, image_cols: int = 0,
          view: str = "", extent: tuple[float, float, float, float] | None = None,
-         generation: int | None = None, pending: int = 0, below: int = 0) -> None:
+         generation: int | None = None, pending: int = 0, below: int = 0,
+         signature: list[list[int]] | None = None, handled: list[Any] | None = None) -> None:
     """Show the gesture component (see the module docstring for its data).
 
     ``src`` (a data URL or media URL) shows that picture, ``width`` x ``height`` CSS pixels;
@@ -244,12 +265,14 @@ def show(key: str, *, src: str | None = None, width: int = 0, height: int = 0, c
     Spacing of one *display* pixel in mm, for the ruler's label; ``view`` names the view
     shown (a new one ends the browser's preview of a gesture); ``extent`` is outlined over
     the canvas; ``generation`` is the canvas generation shown; ``pending`` says applied
-    strokes wait on the canvas for a pause; ``below`` is the room kept under the picture.
+    strokes wait on the canvas for a pause; ``below`` is the room kept under the picture;
+    ``signature`` and ``handled`` tell the browser when the canvas shows the view ``view``.
     """
     _component(
         data={"src": src, "width": width, "height": height, "canvas": canvas, "ruler": ruler,
               "spacing": list(spacing) if spacing else None, "image_cols": image_cols, "view": view,
               "generation": generation, "pending": pending, "below": below,
+              "signature": signature, "handled": handled,
               "extent": None if extent is None else [round(v, 1) for v in extent]},
         key=key, on_events_change=lambda: None, on_width_change=lambda: None,
         width="stretch", height="content" if src else 0,

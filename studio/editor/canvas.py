@@ -1,9 +1,10 @@
 """The drawing canvas: ``streamlit_drawable_canvas.st_canvas`` with keys that never go stale.
 
 The component is imported inside :func:`draw_canvas` only (importing it outside a running
-app raises). Its key is :func:`canvas_key`: it names the file, the plane, the frame, the
-view and a nonce, so a new background (another plane, frame, zoom, or an applied
-drawing) always starts an empty canvas instead of keeping strokes drawn on the old one.
+app raises). Its key is :func:`canvas_key`: it names the file, the plane, the frame and a
+nonce, so another plane or frame always starts an empty canvas instead of keeping strokes
+drawn on the old one. A new view (zoom, pan) keeps the canvas and swaps its background: a
+new canvas generation empties it (:mod:`studio.editor.views`).
 
 The component keeps its value in ``st.session_state[key]`` as
 ``{"drawing": {"raw": json_data, "data": ...}, "backgroundFit": ...}``; tests inject a
@@ -12,7 +13,6 @@ drawing there (see :func:`inject_drawing`), which is what the browser sends.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from overlay_core.render.geometry import ViewGeometry
@@ -25,19 +25,13 @@ TOOLS = {"Brush": "freedraw", "Line": "line", "Rectangle": "rect", "Circle": "ci
          "Fill": "point"}  # Fill: a click (issue 18)
 
 
-def canvas_key(file_id: str, group: int, frame: int, view: ViewGeometry, nonce: int) -> str:
-    """Return the canvas key for this file, plane, frame, view and nonce.
+def canvas_key(file_id: str, group: int, frame: int, nonce: int) -> str:
+    """Return the canvas key for this file, plane, frame and nonce (the same for every view).
 
-    >>> from overlay_core.render.geometry import fit_view
-    >>> canvas_key("f1", 0x6000, 0, fit_view(10, 10, width=100), 3)[:18]
-    'canvas.f1.6000.0.n'
+    >>> canvas_key("f1", 0x6000, 0, 3)
+    'canvas.f1.6000.0.n3'
     """
-    w = view.region
-    digest = hashlib.sha1(
-        f"{view.image_rows}x{view.image_cols}:{w.row0},{w.col0},{w.rows},{w.cols}:"
-        f"{view.display_width}x{view.display_height}".encode()
-    ).hexdigest()[:10]
-    return f"canvas.{file_id}.{group:04X}.{frame}.n{nonce}.{digest}"
+    return f"canvas.{file_id}.{group:04X}.{frame}.n{nonce}"
 
 
 def inject_drawing(state: State, key: str, json_data: dict[str, Any]) -> None:

@@ -15,8 +15,9 @@ The canvas stays mounted (same key) while the user draws, so strokes drawn while
 is busy are never dropped. Applied strokes stay drawn over the stored result until the
 pointer rests (an ``idle`` gesture, :mod:`studio.gestures`); the canvas is then emptied (a
 new *generation*, see :mod:`studio.editor.strokes`) and shows the stored plane alone. Undo,
-redo and plane operations empty it at once. It is remounted only for a new view (zoom,
-pan, frame, plane, window size).
+redo and plane operations empty it at once. It is remounted only for a new frame or plane;
+a new view (zoom, pan, window size) swaps its background and empties it
+(:mod:`studio.editor.views`).
 
 In the collect-then-Apply way (the *Apply on release* toggle off) strokes wait on the
 canvas until *Apply* (key ``apply``) writes them all as one undo step.
@@ -46,7 +47,7 @@ from overlay_core.render.styles import PlaneStyle, default_style
 from overlay_core.render.windowing import Voi, VoiKind, manual_window
 from studio import gestures, restore
 from studio.browser import DEFAULT_VIEWPORT, keys
-from studio.editor import editing, tools  # tools: Fill (W) and the intensity range (issue 18)
+from studio.editor import editing, tools, views  # tools: Fill (W) and the intensity range (issue 18)
 from studio.editor.canvas import canvas_key, draw_canvas
 from studio.editor.layers import background
 from studio.editor.panel import STROKE_LABELS, tools_panel
@@ -161,16 +162,18 @@ def _apply(run: EditRun, objects: list[Mapping[str, Any]]) -> OverlayPlane:
         else:
             runs.append((mode, [obj]))
 
+    view = run.drawn_in or run.view  # the view the strokes were drawn in (studio.editor.views)
+
     def action(ds: Dataset) -> OverlayPlane:
         plane = run.plane
         for mode, objs in runs:  # issue 18: Fill clicks, and every stroke within the intensity range
-            plane = tools.apply_objects(ds, run.plane.group, objs, run.view, mode, frame, run.image_frame,
+            plane = tools.apply_objects(ds, run.plane.group, objs, view, mode, frame, run.image_frame,
                                         run.tool, grow=grow)
         return plane
 
     dropped = 0
     if not grow and not run.create and run.tool != tools.FILL:
-        dropped = sum(edit.dropped_outside({"objects": objs}, run.view, run.plane)
+        dropped = sum(edit.dropped_outside({"objects": objs}, view, run.plane)
                       for mode, objs in runs if mode != "erase")
     plane = editing.run(run.entry, runs[0][0] if len(runs) == 1 else "draw", action)
     _say(f"{dropped} drawn pixel{'s' if dropped != 1 else ''} outside plane {run.plane.group_hex} "
@@ -261,22 +264,29 @@ def _take_strokes(run: EditRun) -> None:
     if run.frame is None:
         return
     state, mem = _state(), memory()
-    # A new plane, frame or view mounts a new canvas; its key is never used twice.
-    base = (run.entry.id, run.plane.group, run.frame, run.view)
+    # A new plane or frame mounts a new canvas; its key is never used twice. A new view keeps
+    # it: a new generation empties it, and each drawing is read in its own generation's view.
+    base = (run.entry.id, run.plane.group, run.frame)
     if mem.get("canvas_base") != base:
         mem["canvas_base"] = base
         mem["canvas_serial"] = int(mem.get("canvas_serial", 0)) + 1
-    run.key = canvas_key(run.entry.id, run.plane.group, run.frame, run.view, int(mem["canvas_serial"]))
+    run.key = canvas_key(run.entry.id, run.plane.group, run.frame, int(mem["canvas_serial"]))
     if mem.pop("idle", False) and mem.pop("clear_pending", False):
         _empty_canvas()  # the user paused: the canvas shows the stored plane alone
-    run.generation = _generation()
+    before = _generation()
+    run.generation = views.settle_view(mem, before, run.view)
+    if run.generation != before:
+        mem.pop("clear_pending", None)  # a new view empties the canvas at once
     seen = state.get(run.key)
     drawing = seen.get("drawing", {}).get("raw") if isinstance(seen, Mapping) else None
     run.drawing = drawing
     # Ready once the browser has said how big it is and the canvas has its background.
     run.ready = (isinstance(seen, Mapping) and seen.get("backgroundFit") is not None
                  and run.size is not DEFAULT_VIEWPORT)
-    objects = objects_of(drawing)
+    drawn = generation_of(drawing)
+    run.drawn_in = run.view if drawn is None else views.drawn_in(mem, drawn)
+    # a drawing of a generation whose view is forgotten is never read in a guessed view
+    objects = objects_of(drawing) if run.drawn_in is not None else []
     run.done = applied(mem, run.key, generation_of(drawing))
     run.fresh = new_objects(objects, run.done)
     if drawing is not None and not objects:
@@ -359,11 +369,14 @@ def _canvas_panel(run: EditRun) -> None:
         st.error(plain(str(exc)))
         return
     memory()["voi_used"] = shown.voi
+    run.signature = shown.signature
     colour = run.style.color
-    if run.size is DEFAULT_VIEWPORT:
-        # The browser has not said how big its window is: this canvas is replaced by one
-        # of the real size in a moment, and a stroke drawn on it now would be lost.
-        st.html(f"<style>.st-key-{_css_key(run.key)}{{pointer-events:none;opacity:.6}}</style>")
+    # Until the browser has said how big its window is, the canvas is drawn at a default size
+    # and resized in a moment: it takes no stroke meanwhile. The style is drawn in every run
+    # (empty once the size is known), as the canvas keeps its key and a style left from an
+    # earlier run would still apply to it.
+    waiting = "{pointer-events:none;opacity:.6}" if run.size is DEFAULT_VIEWPORT else "{}"
+    st.html(f"<style>.st-key-{_css_key(run.key)}{waiting}</style>")
     fill = bool(prefs()["fill"])
     fill_colour = ERASE_FILL if run.mode == "erase" else _rgba(colour, 0.45)
     draw_canvas(
@@ -435,13 +448,15 @@ def _editor(
     canvas_col, tools_col = st.columns([2.5, 1.5], gap="small")
     run = _settle(entry, plane, frame, image_frame, create, canvas_col)  # 1. choice
     _take_strokes(run)  # 2. strokes, applied
-    with tools_col:  # 3. redraw
-        tools_panel(run)
-    with canvas_col:
+    with canvas_col:  # 3. redraw: the canvas first, so its picture is fetched while the rest is drawn
         _canvas_panel(run)
+    with tools_col:
+        tools_panel(run)
     with tools_col:  # invisible: the gestures on the canvas, the plane's extent over it, edits to lose
-        gestures.show("edit.gestures", canvas=True, view=run.key, extent=_extent_box(run),
-                      generation=run.generation, pending=int(memory().get("clear_pending") or 0))
+        gestures.show("edit.gestures", canvas=True, view=f"{run.key}/{views.view_id(run.view)}",
+                      extent=_extent_box(run),
+                      generation=run.generation, pending=int(memory().get("clear_pending") or 0),
+                      signature=run.signature, handled=gestures.handled(_sub_memory("gestures")))
         restore.say_unsaved("edit.unsaved")
     if not create:  # issue 18: statistics always shown, as stored after this run's strokes
         with tools_col:

@@ -37,6 +37,7 @@ from overlay_core.render.geometry import Region, ViewGeometry, fit_view
 from overlay_core.render.pixels import frame_image
 from overlay_core.render.styles import PlaneStyle
 from overlay_core.render.windowing import Voi
+from studio.editor.views import signature
 from studio.state import LoadedFile, State
 
 __all__ = ["MEMO", "Background", "background", "group_digest", "plane_frame_for"]
@@ -55,6 +56,8 @@ class Background:
     geometry: ViewGeometry
     missing_reason: str | None
     voi: Voi | None = None
+    #: :func:`studio.editor.views.signature` of the picture (the browser checks it is shown).
+    signature: list[list[int]] | None = None
 
 
 def _memo(state: State) -> OrderedDict[tuple[Any, ...], Any]:
@@ -252,12 +255,14 @@ def plane_frame_for(plane: OverlayPlane, image_frame: int, image_frames: int) ->
 
 
 def _window_mask(plane: OverlayPlane, bits: NDArray[np.bool_], window: Region) -> NDArray[np.bool_]:
-    """Return the part of one plane frame that lies in ``window``, in window coordinates."""
-    out = np.zeros((window.rows, window.cols), dtype=bool)
+    """Return the part of one plane frame that lies in ``window``, in window coordinates (read only)."""
     r0, c0 = origin_offset(plane.origin)
     rs, cs = max(r0, window.row0), max(c0, window.col0)
     re = min(r0 + plane.rows, window.row0 + window.rows)
     ce = min(c0 + plane.columns, window.col0 + window.cols)
+    if (rs, cs, re, ce) == (window.row0, window.col0, window.row0 + window.rows, window.col0 + window.cols):
+        return bits[rs - r0:re - r0, cs - c0:ce - c0]  # the plane covers the window: no copy
+    out = np.zeros((window.rows, window.cols), dtype=bool)
     if rs < re and cs < ce:
         out[rs - window.row0:re - window.row0, cs - window.col0:ce - window.col0] = \
             bits[rs - r0:re - r0, cs - c0:ce - c0]
@@ -327,7 +332,8 @@ def background(
             masks[style.group] = pooled
     display = fit_view(*size)
     pixels_out = compose(base, masks, list(styles), display)
-    made = Background(encode_png(pixels_out, compress_level=1), view, shown.missing_reason, shown.voi)
+    made = Background(encode_png(pixels_out, compress_level=1), view, shown.missing_reason, shown.voi,
+                      signature(pixels_out))
     for old in [k for k in memo if k[0] == "picture" and k[1] == entry.id and k[5:7] == (w, size)]:
         del memo[old]  # one picture per view: a stroke's picture replaces the last one
     memo[picture_key] = made

@@ -42,6 +42,10 @@ class EditRun:
     done: Counter[str] = field(default_factory=Counter)
     fresh: list[Mapping[str, Any]] = field(default_factory=list)
     ready: bool = False
+    #: The view the canvas' drawing was drawn in (``None``: forgotten, see :mod:`studio.editor.views`).
+    drawn_in: ViewGeometry | None = None
+    #: The shown picture's :func:`studio.editor.views.signature`, for the browser.
+    signature: list[list[int]] | None = None
 
 
 def voi_key(entry: LoadedFile) -> str:

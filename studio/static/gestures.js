@@ -34,6 +34,7 @@ export default function (component) {
     Object.assign(self, { box, img, svg, label });
     const push = (event) => {
       self.serial += 1;
+      if (self.data.canvas && ["zoom", "pan", "fit"].includes(event.kind)) self.viewSerial = self.serial;
       self.events = [...self.events, [self.serial, event]].slice(-16);
       self.setStateValue("events", { mount: self.mount, events: self.events });
     };
@@ -56,6 +57,7 @@ export default function (component) {
       if (!t) return;
       e.preventDefault();
       e.stopPropagation();
+      if (self.data.canvas && (e.buttons & 1)) return;  // a stroke under way is drawn in the view it began in
       const w = self.wheel || (self.wheel = { steps: 0, t, at: fraction(t.view, e) });
       w.steps += e.deltaY < 0 ? 1 : -1;
       const f = w.at;
@@ -63,9 +65,11 @@ export default function (component) {
       t.move.style.transformOrigin = `${f.x * 100}% ${f.y * 100}%`;
       t.move.style.transform = `scale(${Math.pow(1.25, w.steps)})`;
       clearTimeout(self.wheelTimer);
+      self.startWatch();
       self.wheelTimer = setTimeout(() => {
         const done = self.wheel; self.wheel = null;
         if (done && done.steps) push({ kind: "zoom", steps: done.steps, x: done.at.x, y: done.at.y });
+        self.startWatch();
       }, 140);
     };
     self.onDown = (e) => {
@@ -74,6 +78,14 @@ export default function (component) {
       const measuring = e.button === 0 && self.data.ruler && !self.data.canvas;
       const kind = e.button === 1 || (e.button === 0 && self.space) ? "pan"
         : e.button === 2 ? "window" : measuring ? "ruler" : null;
+      if (!kind && e.button === 0 && self.data.canvas && self.viewPending()) {
+        // The canvas' background does not show the new view yet: a stroke now would be drawn
+        // over one picture and stored in another view's pixels. Held until it does.
+        self.held = true;
+        e.preventDefault();
+        e.stopImmediatePropagation();
+        return;
+      }
       if (!kind) return;
       e.preventDefault();
       e.stopImmediatePropagation();  // the drawing canvas never sees it
@@ -94,6 +106,7 @@ export default function (component) {
       if (d.kind === "ruler") self.drawRuler(d.f0, fraction(d.t.view, e));
     };
     self.onUp = (e) => {
+      if (self.held) { self.held = false; e.preventDefault(); e.stopImmediatePropagation(); return; }
       const d = self.drag;
       if (!d) return;
       self.drag = null;
@@ -102,7 +115,7 @@ export default function (component) {
       const dx = e.clientX - d.x0, dy = e.clientY - d.y0;
       const r = d.f0.r;
       if (Math.abs(dx) + Math.abs(dy) < 2) { self.reset(); return; }
-      if (d.kind === "pan") push({ kind: "pan", dx: dx / r.width, dy: dy / r.height });
+      if (d.kind === "pan") { push({ kind: "pan", dx: dx / r.width, dy: dy / r.height }); self.startWatch(); }
       if (d.kind === "window") push({ kind: "window", dx, dy });
       if (d.kind === "ruler") {
         const f = fraction(d.t.view, e);
@@ -149,7 +162,73 @@ export default function (component) {
       }
       if (width && width !== self.width) { self.width = width; self.setStateValue("width", width); }
     };
-    self.onMouseDown = (e) => { if (self.drag) e.stopImmediatePropagation(); };
+    self.onMouseDown = (e) => { if (self.drag || self.held) e.stopImmediatePropagation(); };
+    // Edit: is the view the canvas shows behind the server's? From a zoom or pan gesture until
+    // a run that took it has drawn its view, and until the canvas' background shows that view's
+    // picture (its row and column sums, studio/editor/views.py, equal the canvas' own).
+    self.viewPending = () => {
+      const d = self.data;
+      if (!d.canvas) return false;
+      if (self.wheel || (self.drag && self.drag.kind === "pan")) return true;
+      const h = d.handled || [null, 0];
+      if (self.viewSerial && (h[0] !== self.mount || h[1] < self.viewSerial)) return true;
+      return self.shownView !== d.view;
+    };
+    const sums = (canvas) => {
+      const w = canvas.width, h = canvas.height;
+      const px = canvas.getContext("2d").getImageData(0, 0, w, h).data;
+      const rows = new Array(h).fill(0), cols = new Array(w).fill(0);
+      for (let y = 0, i = 0; y < h; y += 1) {
+        let row = 0;
+        for (let x = 0; x < w; x += 1, i += 4) {
+          const v = px[i] + px[i + 1] + px[i + 2];
+          row += v;
+          cols[x] += v;
+        }
+        rows[y] = row;
+      }
+      return [rows, cols];
+    };
+    const same = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
+    self.showsView = () => {
+      const sig = self.data.signature;
+      if (!sig) return true;  // no picture (no frame of the plane here): nothing to wait for
+      for (const host of document.querySelectorAll('[class*="st-key-canvas-"]')) {
+        const bg = deepFind(host, "canvas.dc-background-canvas");
+        if (!bg || bg.height !== sig[0].length || bg.width !== sig[1].length) continue;
+        const [rows, cols] = sums(bg);
+        if (same(rows, sig[0]) && same(cols, sig[1])) return true;
+      }
+      return false;
+    };
+    self.watch = () => {  // each frame while the view is pending
+      self.watchFrame = null;
+      const d = self.data;
+      if (!d.canvas) return;
+      const waitsForRun = self.wheel || (self.drag && self.drag.kind === "pan")
+        || (self.viewSerial && ((d.handled || [])[0] !== self.mount || (d.handled || [])[1] < self.viewSerial));
+      if (!waitsForRun && self.shownView !== d.view && performance.now() - (self.dataAt || 0) > 2000
+          && self.askedFor !== d) {
+        // Still not shown 2 s after the server's view arrived (a picture that failed to load,
+        // or a run that was lost): ask for a run, which sends the view again.
+        self.askedFor = d;
+        push({ kind: "redraw" });
+      }
+      if (!waitsForRun && self.shownView !== d.view && self.showsView()) {
+        self.shownView = d.view;
+        self.shownExtent = d.extent;
+        if (!self.drag) self.reset();  // the true view replaces the preview, in the same frame
+        self.place();
+      }
+      window.__overlayStudioViewPending = self.viewPending();
+      if (window.__overlayStudioViewPending) self.watchFrame = requestAnimationFrame(self.watch);
+    };
+    self.startWatch = () => {
+      window.__overlayStudioViewPending = self.viewPending();
+      if (self.data.canvas && !self.watchFrame && window.__overlayStudioViewPending) {
+        self.watchFrame = requestAnimationFrame(self.watch);
+      }
+    };
     // A pause after strokes: the pointer up and still for 0.6 s (Edit).
     self.rest = { since: performance.now(), down: false, asked: false };
     self.onActivity = (e) => {
@@ -182,7 +261,7 @@ export default function (component) {
         const container = deepFind(host, ".dc-container");
         if (!container) continue;
         let box = container.querySelector(".og-extent");
-        const x = self.data.extent;
+        const x = self.shownExtent;  // moved with the picture, not before it
         if (!x) { if (box) box.remove(); continue; }
         if (!box) {
           box = document.createElement("div");
@@ -214,9 +293,14 @@ export default function (component) {
     window.addEventListener("resize", self.report);  // a window only taller or shorter
     parentElement.__overlayGestures = self;
   }
+  // Each new view is checked on screen again, even one shown before (in, then out at once:
+  // the picture of the view in between may have been drawn meanwhile).
+  if (data.canvas && self.data && data.view !== self.data.view) self.shownView = null;
   self.data = data;
+  self.dataAt = performance.now();
   self.setStateValue = setStateValue;
   if (data.canvas) {
+    window.__overlayStudioView = data.view;  // the key listener draws a stroke again in its own view only
     window.__overlayStudioGeneration = data.generation;
     window.__overlayStudioPending = !!data.pending;
     if (data.pending !== self.lastPending) self.rest.asked = false;  // new strokes wait: ask again
@@ -230,7 +314,9 @@ export default function (component) {
     self.svg.setAttribute("width", data.width);
     self.svg.setAttribute("height", data.height);
   }
-  if (!self.drag && !self.wheel) {
+  if (data.canvas && !self.viewPending()) self.shownExtent = data.extent;
+  if (data.canvas) self.startWatch();
+  if (!self.drag && !self.wheel && !(data.canvas && self.viewPending())) {
     self.reset();
     if (!data.ruler || self.lastSrc !== data.src) {
       self.svg.innerHTML = "";
@@ -253,6 +339,7 @@ export default function (component) {
     self.observer.disconnect();
     window.removeEventListener("resize", self.report);
     clearInterval(self.placer);
+    if (self.watchFrame) cancelAnimationFrame(self.watchFrame);
     clearInterval(self.resting);
     for (const type of ["pointerdown", "pointermove", "pointerup"]) {
       window.removeEventListener(type, self.onActivity, true);

@@ -96,12 +96,15 @@ def canvas_compared_with(page: Any, before: bytes, *, same: bool, timeout_ms: in
 def canvas_box(page: Any) -> dict[str, float]:
     """The drawing canvas' box on the page, once it is shown and the page is idle.
 
-    A new plane, frame or view mounts a new canvas; the old one may still be detaching.
+    A new plane or frame mounts a new canvas; the old one may still be detaching. A new view
+    keeps the canvas, which takes no stroke until it shows the new view's picture
+    (``window.__overlayStudioViewPending``, see ``studio/static/gestures.js``).
     """
     for _ in range(50):
         wait_idle(page)
         canvas = page.locator(CANVAS).last
         canvas.wait_for(state="visible")
+        page.wait_for_function("() => window.__overlayStudioViewPending === false")
         box = canvas.bounding_box()
         if box is not None and page.locator('[class*="st-key-canvas-"]').count() == 1:
             return dict(box)

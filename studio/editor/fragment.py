@@ -48,7 +48,7 @@ from overlay_core.render.windowing import Voi, VoiKind, manual_window
 from studio import gestures, restore
 from studio.browser import DEFAULT_VIEWPORT, keys
 from studio.editor import editing, sync, tools  # tools: Fill (W) and the intensity range (issue 18)
-from studio.editor.canvas import canvas_key, draw_canvas
+from studio.editor.canvas import canvas_key, draw_canvas, png_level
 from studio.editor.layers import background
 from studio.editor.panel import STROKE_LABELS, history_step, tools_panel
 from studio.editor.run import EditRun, voi_key
@@ -356,7 +356,7 @@ def _canvas_panel(run: EditRun) -> None:
     styles = [] if run.create else [run.style]
     try:
         shown = background(run.entry, run.image_frame, run.view, _others(run.entry, plane) + styles, state,
-                           state.get(voi_key(run.entry)))
+                           state.get(voi_key(run.entry)), level=png_level())
     except OverlayError as exc:
         st.error(plain(str(exc)))
         return

@@ -1,6 +1,9 @@
-"""The edit loop: canvas, tools, zoom and pan, undo/redo, in one ``st.fragment``.
+"""The edit loop: canvas, tools, zoom and pan, undo/redo, in one ``st.fragment`` with another inside.
 
-A stroke reruns this fragment only, not the page. Each run goes through three parts, in
+The canvas and its status line are a fragment of their own (:func:`_canvas_part`) inside
+the editor's: a stroke, and an undo or redo by key, rerun that part alone; the tools
+column follows when the pointer rests (:mod:`studio.editor.sync`). Anything else (a tool,
+a key, a gesture) reruns the editor, not the page. Each run goes through three parts, in
 this order (:func:`_editor`):
 
 1. **choice** (:func:`_settle`): the keys pressed and the viewer gestures since the last run

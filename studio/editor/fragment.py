@@ -486,7 +486,8 @@ def _canvas_part(run: EditRun) -> None:
     mem["canvas_key"], mem["canvas_generation"] = run.key, run.generation
     mem["canvas_signature"] = run.signature  # the picture's sums: the column's gestures wait for it
     sync.canvas_state("edit.sync.canvas", _change_serial(run.entry), run.generation,
-                      int(mem.get("clear_pending") or 0))
+                      int(mem.get("clear_pending") or 0),
+                      view=f"{run.key}/{views.view_id(run.view)}", signature=run.signature)
     restore.say_unsaved("edit.unsaved")  # the first stroke makes leaving ask, an undo back stops it
     if mark_is_stale(_state(), run.entry):  # the sidebar's unsaved mark flipped: redraw it at once
         st.rerun(scope="app")

@@ -20,6 +20,9 @@ It has two instances, one per fragment, sharing one number, the editor's *change
     ``window.__overlayStudioPending``, as the gestures component publishes them when the
     whole editor reruns). Strokes waiting are a reason to ask for the rerun too: it empties
     the canvas (a refused stroke changes nothing stored, but must not stay drawn).
+    ``view`` and ``signature``: the view the canvas shows and its picture's row and column
+    sums (``window.__overlayStudioPicture``): a stroke during a new view's load changes the
+    picture the gestures component waits for, and only this instance hears of it.
 ``panel`` (outer fragment, tools column)
     ``shown``: the serial the column was drawn at. While it differs from the canvas' the
     page's ``<body>`` has the class ``os-stale`` (the column's plane-dependent parts are
@@ -54,6 +57,7 @@ export default function (component) {
   }
   if (data.role === "canvas") {
     w.__overlayStudioGeneration = data.generation;
+    w.__overlayStudioPicture = { view: data.view, signature: data.signature };
     w.__overlayStudioPending = !!data.pending;
     if (w.__overlayStudioPendingSerial !== data.pending) w.__overlayStudioChangedAt = performance.now();
     w.__overlayStudioPendingSerial = data.pending;
@@ -108,10 +112,11 @@ export default function (component) {
 _component = st.components.v2.component("overlay_studio_edit_sync", js=_JS, isolate_styles=False)
 
 
-def canvas_state(key: str, changed: str, generation: int, pending: int) -> None:
+def canvas_state(key: str, changed: str, generation: int, pending: int, *, view: str,
+                 signature: list[list[int]] | None) -> None:
     """Publish, from the inner fragment, the change serial and the canvas state this run drew."""
     _component(data={"role": "canvas", "changed": changed, "generation": generation, "pending": pending,
-                     "css": STALE_CSS},
+                     "view": view, "signature": signature, "css": STALE_CSS},
                key=key, width="stretch", height=0)
 
 

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, cast
 if TYPE_CHECKING:  # importlib.abc imports importlib.resources, tempfile, shutil...: not at start-up
     from importlib.abc import Loader
 
-__all__ = ["defer_codec_plugins", "plugins_registered"]
+__all__ = ["WrappingLoader", "defer_codec_plugins", "plugins_registered"]
 
 _COMMON = "pydicom.pixels.common"  # defines CoderBase, the base of Decoder and Encoder
 #: The modules that register plug-ins as they are imported, and the function each has that
@@ -133,14 +133,19 @@ def _wrap(coder_base: type) -> None:
         setattr(coder_base, name, _registering_first(name, member))
 
 
-class _Loader:
-    """Run a module with its real loader; wrap CoderBase after its module; record while a registrar runs."""
+class WrappingLoader:
+    """A loader that creates the module as the real one would; subclasses decide how it runs."""
 
     def __init__(self, real: Loader) -> None:
         self.real = real
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
+        """Create the module as the real loader does (``None``: Python's default)."""
         return self.real.create_module(spec)
+
+
+class _Loader(WrappingLoader):
+    """Run a module with its real loader; wrap CoderBase after its module; record while a registrar runs."""
 
     def exec_module(self, module: types.ModuleType) -> None:
         module.__loader__ = self.real

@@ -44,7 +44,7 @@ import types
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from overlay_core.cli.codec_plugins import defer_codec_plugins
+from overlay_core.cli.codec_plugins import WrappingLoader, defer_codec_plugins
 
 if TYPE_CHECKING:  # importlib.abc imports importlib.resources, tempfile, shutil...: not at start-up
     from importlib.abc import Loader
@@ -93,14 +93,8 @@ def _run(module: types.ModuleType) -> None:
     module.__class__ = types.ModuleType  # only now: another thread waits on the lock until it is whole
 
 
-class _DeferringLoader:
+class _DeferringLoader(WrappingLoader):
     """Create the module as the real loader would, and leave running it to its first use."""
-
-    def __init__(self, real: Loader) -> None:
-        self.real = real
-
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
-        return self.real.create_module(spec)
 
     def exec_module(self, module: types.ModuleType) -> None:
         module.__dict__.update(_ANSWERED.get(module.__name__, {}))

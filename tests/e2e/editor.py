@@ -109,6 +109,44 @@ def canvas_compared_with(page: Any, before: bytes, *, same: bool, timeout_ms: in
     raise AssertionError(f"the canvas did not {'return' if same else 'change'} within {timeout_ms} ms")
 
 
+#: What the gestures component knows of the view it waits for (for a failure's message).
+VIEW_STATE = """() => {
+  const out = [];
+  const walk = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.__overlayGestures) out.push(el.__overlayGestures);
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  const pic = window.__overlayStudioPicture;
+  const bgs = [];
+  const walkBg = (root) => {
+    for (const el of root.querySelectorAll('canvas.dc-background-canvas')) bgs.push(el);
+    for (const el of root.querySelectorAll('*')) if (el.shadowRoot) walkBg(el.shadowRoot);
+  };
+  walkBg(document);
+  return JSON.stringify({
+    gestures: out.map((g) => ({view: g.data && g.data.view, shown: g.shownView, mount: g.mount,
+      viewSerial: g.viewSerial, handled: g.data && g.data.handled, wheel: !!g.wheel, drag: g.drag && g.drag.kind,
+      sig: g.data && g.data.signature && [g.data.signature[0].length, g.data.signature[1].length],
+      dataAge: performance.now() - (g.dataAt || 0), shows: g.showsView && g.showsView()})),
+    picture: pic && {view: pic.view, sig: pic.signature && [pic.signature[0].length, pic.signature[1].length]},
+    backgrounds: bgs.map((c) => {
+      const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const rows = new Array(c.height).fill(0);
+      for (let i = 0; i < px.length; i += 4) rows[Math.floor(i / 4 / c.width)] += px[i] + px[i + 1] + px[i + 2];
+      const sig = pic && pic.signature || (out[0] && out[0].data && out[0].data.signature);
+      const diffs = sig && sig[0].length === rows.length ? rows.map((v, i) => Math.abs(v - sig[0][i])) : null;
+      return [c.width, c.height, c.style.width, c.style.height, rows.reduce((a, b) => a + b, 0),
+        diffs && Math.max(...diffs), diffs && diffs.filter((d) => d).length];
+    }),
+    canvases: document.querySelectorAll('[class*="st-key-canvas-"]').length,
+    dpr: window.devicePixelRatio,
+  });
+}"""
+
+
 def canvas_box(page: Any) -> dict[str, float]:
     """The drawing canvas' box on the page, once it is shown and the page is idle.
 
@@ -120,7 +158,10 @@ def canvas_box(page: Any) -> dict[str, float]:
         wait_idle(page)
         canvas = page.locator(CANVAS).last
         canvas.wait_for(state="visible")
-        page.wait_for_function("() => window.__overlayStudioViewPending === false")
+        try:
+            page.wait_for_function("() => window.__overlayStudioViewPending === false", timeout=20000)
+        except Exception as error:
+            raise AssertionError(f"the canvas never showed its view: {page.evaluate(VIEW_STATE)}") from error
         box = canvas.bounding_box()
         if box is not None and page.locator('[class*="st-key-canvas-"]').count() == 1:
             return dict(box)

@@ -115,6 +115,7 @@ VIEW_STATE = """() => {
   const walk = (root) => {
     for (const el of root.querySelectorAll('*')) {
       if (el.__overlayGestures) out.push(el.__overlayGestures);
+      if (el.shadowRoot && el.shadowRoot.__overlayGestures) out.push(el.shadowRoot.__overlayGestures);
       if (el.shadowRoot) walk(el.shadowRoot);
     }
   };
@@ -130,7 +131,8 @@ VIEW_STATE = """() => {
     gestures: out.map((g) => ({view: g.data && g.data.view, shown: g.shownView, mount: g.mount,
       viewSerial: g.viewSerial, handled: g.data && g.data.handled, wheel: !!g.wheel, drag: g.drag && g.drag.kind,
       sig: g.data && g.data.signature && [g.data.signature[0].length, g.data.signature[1].length],
-      dataAge: performance.now() - (g.dataAt || 0), shows: g.showsView && g.showsView()})),
+      dataAge: performance.now() - (g.dataAt || 0), shows: g.showsView && g.showsView(),
+      pending: g.viewPending && g.viewPending(), watching: !!g.watchFrame, asked: !!g.askedFor})),
     picture: pic && {view: pic.view, sig: pic.signature && [pic.signature[0].length, pic.signature[1].length]},
     backgrounds: bgs.map((c) => {
       const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;

@@ -1,6 +1,9 @@
-"""The edit loop: canvas, tools, zoom and pan, undo/redo, in one ``st.fragment``.
+"""The edit loop: canvas, tools, zoom and pan, undo/redo, in one ``st.fragment`` with another inside.
 
-A stroke reruns this fragment only, not the page. Each run goes through three parts, in
+The canvas and its status line are a fragment of their own (:func:`_canvas_part`) inside
+the editor's: a stroke, and an undo or redo by key, rerun that part alone; the tools
+column follows when the pointer rests (:mod:`studio.editor.sync`). Anything else (a tool,
+a key, a gesture) reruns the editor, not the page. Each run goes through three parts, in
 this order (:func:`_editor`):
 
 1. **choice** (:func:`_settle`): the keys pressed and the viewer gestures since the last run
@@ -29,6 +32,7 @@ measures both.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -47,10 +51,10 @@ from overlay_core.render.styles import PlaneStyle, default_style
 from overlay_core.render.windowing import Voi, VoiKind, manual_window
 from studio import gestures, restore
 from studio.browser import DEFAULT_VIEWPORT, keys
-from studio.editor import editing, tools, views  # tools: Fill (W) and the intensity range (issue 18)
-from studio.editor.canvas import canvas_key, draw_canvas
+from studio.editor import editing, sync, tools, views  # tools: Fill (W) and the intensity range (issue 18)
+from studio.editor.canvas import canvas_key, draw_canvas, png_level
 from studio.editor.layers import background
-from studio.editor.panel import STROKE_LABELS, tools_panel
+from studio.editor.panel import STROKE_LABELS, history_step, tools_panel
 from studio.editor.run import EditRun, voi_key
 from studio.editor.settings import (
     PREFS,
@@ -176,6 +180,7 @@ def _apply(run: EditRun, objects: list[Mapping[str, Any]]) -> OverlayPlane:
         dropped = sum(edit.dropped_outside({"objects": objs}, view, run.plane)
                       for mode, objs in runs if mode != "erase")
     plane = editing.run(run.entry, runs[0][0] if len(runs) == 1 else "draw", action)
+    memory()["applies"] = int(memory().get("applies", 0)) + 1  # a new stored state (studio.editor.sync)
     _say(f"{dropped} drawn pixel{'s' if dropped != 1 else ''} outside plane {run.plane.group_hex} "
          "were dropped: Keep the plane's size is on." if dropped else None, warning=True)
     return plane
@@ -364,7 +369,7 @@ def _canvas_panel(run: EditRun) -> None:
     styles = [] if run.create else [run.style]
     try:
         shown = background(run.entry, run.image_frame, run.view, _others(run.entry, plane) + styles, state,
-                           state.get(voi_key(run.entry)))
+                           state.get(voi_key(run.entry)), level=png_level())
     except OverlayError as exc:
         st.error(plain(str(exc)))
         return
@@ -439,6 +444,60 @@ def _apply_row(run: EditRun, status: Any, where: str, applied_count: int) -> Non
         st.rerun(scope="fragment")
 
 
+def _change_serial(entry: LoadedFile) -> str:
+    """Return a name for the stored state the editor last made: it changes with every stroke and undo.
+
+    The inner fragment publishes it; the tools column says which one it shows (:mod:`studio.editor.sync`).
+    """
+    return f"{entry.id}.{editing.nonce(_state())}.{int(memory().get('applies', 0))}"
+
+
+def _history_keys(entry: LoadedFile) -> None:
+    """Bind Ctrl+Z, Ctrl+Shift+Z and Ctrl+Y in the canvas' fragment: an undo reruns the canvas alone.
+
+    Hidden buttons (the page's style hides them); the tools column's Undo and Redo, clicked,
+    do the same and rerun the whole editor.
+    """
+    history = editing.history(entry)
+    for key, shortcut, redo, able in (("edit.undo_z", "Ctrl+Z", False, history.can_undo),
+                                      ("edit.redo_z", "Ctrl+Shift+Z", True, history.can_redo),
+                                      ("edit.redo_y", "Ctrl+Y", True, history.can_redo)):
+        st.button("Redo" if redo else "Undo", key=key, shortcut=shortcut, disabled=not able,
+                  on_click=history_step, args=(entry, redo), type="tertiary", help=f"({shortcut})")
+
+
+def _canvas_part(run: EditRun) -> None:
+    """Apply the strokes sent and draw the canvas and its status line: the inner fragment.
+
+    A stroke, an undo or a redo by key reruns this part alone; the tools column follows when
+    the pointer rests (:mod:`studio.editor.sync`). ``run`` is the outer run's, kept by
+    Streamlit for the reruns of this part alone: it is copied, never changed.
+    """
+    if _state().pop("edit.rerun_app", False):
+        st.rerun(scope="app")
+    run = copy.copy(run)
+    _take_strokes(run)  # 2. strokes, applied
+    # a closed polygon empties the canvas in this run, not the next: its new generation is
+    # remembered with this view, or a drawing in it would never be read (studio.editor.views)
+    run.generation = views.settle_view(memory(), _generation(), run.view)
+    _history_keys(run.entry)
+    _canvas_panel(run)  # 3. redraw (the canvas)
+    mem = memory()
+    mem["canvas_key"], mem["canvas_generation"] = run.key, run.generation
+    mem["canvas_signature"] = run.signature  # the picture's sums: the column's gestures wait for it
+    sync.canvas_state("edit.sync.canvas", _change_serial(run.entry), run.generation,
+                      int(mem.get("clear_pending") or 0),
+                      view=f"{run.key}/{views.view_id(run.view)}", signature=run.signature)
+    restore.say_unsaved("edit.unsaved")  # the first stroke makes leaving ask, an undo back stops it
+    if mark_is_stale(_state(), run.entry):  # the sidebar's unsaved mark flipped: redraw it at once
+        st.rerun(scope="app")
+
+
+def _rested() -> None:
+    """Let applied strokes leave the canvas: the pointer rested after a change (the sync component asked)."""
+    memory()["idle"] = True
+
+
 def _editor(
     entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_frame: int, create: bool
 ) -> None:
@@ -447,17 +506,19 @@ def _editor(
         st.rerun(scope="app")
     canvas_col, tools_col = st.columns([2.5, 1.5], gap="small")
     run = _settle(entry, plane, frame, image_frame, create, canvas_col)  # 1. choice
-    _take_strokes(run)  # 2. strokes, applied
-    with canvas_col:  # 3. redraw: the canvas first, so its picture is fetched while the rest is drawn
-        _canvas_panel(run)
-    with tools_col:
+    with canvas_col:  # 2. and 3.: the strokes applied, the canvas (its own fragment), drawn first
+        (_canvas_part if _page_mode() else _canvas_fragment)(run)  # so its picture loads meanwhile
+    mem = memory()
+    run.key, run.generation = str(mem.get("canvas_key", "")), int(mem.get("canvas_generation", 0))
+    run.signature = mem.get("canvas_signature")
+    with tools_col:  # 3. redraw: the column
         tools_panel(run)
     with tools_col:  # invisible: the gestures on the canvas, the plane's extent over it, edits to lose
         gestures.show("edit.gestures", canvas=True, view=f"{run.key}/{views.view_id(run.view)}",
                       extent=_extent_box(run),
-                      generation=run.generation, pending=int(memory().get("clear_pending") or 0),
+                      generation=run.generation, pending=int(mem.get("clear_pending") or 0),
                       signature=run.signature, handled=gestures.handled(_sub_memory("gestures")))
-        restore.say_unsaved("edit.unsaved")
+        sync.panel_state("edit.sync.panel", _change_serial(entry), on_refresh=_rested)
     if not create:  # issue 18: statistics always shown, as stored after this run's strokes
         with tools_col:
             statistics_panel(entry, run.plane, image_frame, "edit")
@@ -476,6 +537,12 @@ def _others(entry: LoadedFile, plane: OverlayPlane) -> list[PlaneStyle]:
 
 
 _fragment: Callable[..., None] = st.fragment(_editor)
+_canvas_fragment: Callable[..., None] = st.fragment(_canvas_part)
+
+
+def _page_mode() -> bool:
+    """Whether the editor runs without fragments (``OVERLAY_STUDIO_EDITOR_RERUN=page``)."""
+    return os.environ.get(RERUN_ENV, "").strip().lower() == "page"
 
 
 def editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_frame: int, create: bool) -> None:
@@ -483,7 +550,7 @@ def editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fram
 
     ``create``: the plane does not exist yet; the first stroke creates it image-sized.
     """
-    if os.environ.get(RERUN_ENV, "").strip().lower() == "page":
+    if _page_mode():
         _editor(entry, plane, frame, image_frame, create)
     else:
         _fragment(entry, plane, frame, image_frame, create)

@@ -27,7 +27,7 @@ from studio.editor.settings import (
 )
 from studio.state import LoadedFile
 
-__all__ = ["STROKE_LABELS", "tools_panel"]
+__all__ = ["STROKE_LABELS", "history_step", "tools_panel"]
 
 #: Labels of history steps that change only pixels: undoing them reruns only the editor.
 STROKE_LABELS = {"draw", "erase"}
@@ -50,7 +50,8 @@ def _width_moved(key: str) -> None:
     prefs()["width"] = int(_state()[key])
 
 
-def _history_step(entry: LoadedFile, redo: bool) -> None:
+def history_step(entry: LoadedFile, redo: bool) -> None:
+    """Undo (or redo) one step of ``entry``'s history; a step that changed more than pixels redraws all."""
     history = editing.history(entry)
     label = history.redo_label if redo else history.undo_label
     if label is None or entry.dataset is None:
@@ -80,16 +81,15 @@ def tools_panel(run: EditRun) -> None:
                 help="Eraser on/off (E): while on, every tool erases", width="stretch")
     history = editing.history(entry)
     u = st.columns([1, 1.35], gap="small")  # Redo's shortcut hint is the longer one
-    u[0].button("Undo", key="edit.undo", icon=":material/undo:", shortcut="Ctrl+Z", width="stretch",
-                disabled=not history.can_undo, on_click=_history_step, args=(entry, False),
+    # Their keys (Ctrl+Z, Ctrl+Shift+Z, Ctrl+Y) are bound in the canvas' own fragment, so an
+    # undo by key reruns the canvas alone (studio/editor/sync.py); a click here reruns the editor.
+    u[0].button("Undo", key="edit.undo", icon=":material/undo:", width="stretch",
+                disabled=not history.can_undo, on_click=history_step, args=(entry, False),
                 help=f"Undo {history.undo_label} (Ctrl+Z)" if history.undo_label else "Nothing to undo")
-    u[1].button("Redo", key="edit.redo", icon=":material/redo:", shortcut="Ctrl+Shift+Z", width="stretch",
-                disabled=not history.can_redo, on_click=_history_step, args=(entry, True),
+    u[1].button("Redo", key="edit.redo", icon=":material/redo:", width="stretch",
+                disabled=not history.can_redo, on_click=history_step, args=(entry, True),
                 help=f"Redo {history.redo_label} (Ctrl+Shift+Z or Ctrl+Y)" if history.redo_label
                 else "Nothing to redo")
-    # Ctrl+Y redoes too: a second button, hidden by the page's style, carries that shortcut.
-    st.button("Redo", key="edit.redo_y", shortcut="Ctrl+Y", disabled=not history.can_redo,
-              on_click=_history_step, args=(entry, True), type="tertiary", help="Redo (Ctrl+Y)")
     o = st.columns([1.35, 1], gap="small")
     o[0].toggle("Apply on release", key="edit.release", on_change=remember, args=("release",),
                 help="On: each stroke is written when you release the mouse (one undo step each). "

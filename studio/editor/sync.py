@@ -1,37 +1,31 @@
-"""The canvas and the tools column in step: a stroke reruns the canvas alone, the rest follows at a pause.
+"""The canvas and the tools column in step: a stroke reruns the canvas alone, the column follows at a pause.
 
-The editor is two fragments, one inside the other (:mod:`studio.editor.fragment`): a stroke
-or an undo reruns only the inner one (the canvas, its status line and the keys that undo
-and redo), which is what makes it fast: Streamlit's browser side spends most of a rerun
-redrawing the fragment's elements, and the tools column holds about forty of them. The
-canvas then shows the stored plane at once; what the tools column shows of the plane (its
-statistics, the overview, whether Undo and Redo can act) is one change behind until the
-outer fragment reruns. This small Custom Component v2 (no iframe) asks for that rerun when
-the pointer has rested :data:`REST_MS` after the last change, and greys the stale parts of
-the column meanwhile, so nothing on screen passes for stored when it is not.
+The editor is two fragments side by side (:mod:`studio.editor.fragment`): a stroke, a
+gesture or an undo by key reruns only the canvas' (the canvas, its status line, the keys),
+which is what makes it fast: Streamlit's browser side spends most of a rerun redrawing the
+fragment's elements, and the tools column holds about forty of them. The canvas then shows
+the stored plane at once; what the tools column shows of it (its statistics, the overview,
+whether Undo and Redo can act, the tool and zoom chosen by key) is one change behind until
+the column's fragment reruns. This small Custom Component v2 (no iframe) asks for that rerun
+when the pointer has rested :data:`REST_MS` after the last change, and greys the stale parts
+of the column meanwhile, so nothing on screen passes for stored when it is not. (A control
+in the column that changes the canvas reruns both fragments at once:
+:func:`studio.editor.settings.rerun_editor`.)
 
-It has two instances, one per fragment, sharing one number, the editor's *change serial*
-(bumped by every change the inner fragment makes):
+It has two instances, one per fragment, sharing one name, the editor's *change serial*
+(:func:`studio.editor.fragment._change_serial`: the stored state and the settings the
+canvas is drawn with):
 
-``canvas`` (inner fragment)
-    ``changed``: the serial after this run; ``generation`` and ``pending``: the canvas
-    generation shown and the number of the strokes that still wait on it for a pause, ``0``
-    for none (published as ``window.__overlayStudioGeneration`` and, as a flag,
-    ``window.__overlayStudioPending``, as the gestures component publishes them when the
-    whole editor reruns). Strokes waiting are a reason to ask for the rerun too: it empties
-    the canvas (a refused stroke changes nothing stored, but must not stay drawn).
-    ``view`` and ``signature``: the view the canvas shows and its picture's row and column
-    sums (``window.__overlayStudioPicture``): a stroke during a new view's load changes the
-    picture the gestures component waits for, and only this instance hears of it.
-``panel`` (outer fragment, tools column)
+``canvas`` (the canvas' fragment)
+    ``changed``: the serial this run drew, published as ``window.__overlayStudioChanged``.
+``panel`` (the column's fragment)
     ``shown``: the serial the column was drawn at. While it differs from the canvas' the
     page's ``<body>`` has the class ``os-stale`` (the column's plane-dependent parts are
-    greyed); once the pointer has rested the instance sends the trigger ``refresh``.
+    greyed); once the pointer has rested the instance sends the trigger ``refresh``, which
+    reruns the column.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import streamlit as st
 
@@ -56,11 +50,6 @@ export default function (component) {
     document.head.appendChild(style);
   }
   if (data.role === "canvas") {
-    w.__overlayStudioGeneration = data.generation;
-    w.__overlayStudioPicture = { view: data.view, signature: data.signature };
-    w.__overlayStudioPending = !!data.pending;
-    if (w.__overlayStudioPendingSerial !== data.pending) w.__overlayStudioChangedAt = performance.now();
-    w.__overlayStudioPendingSerial = data.pending;
     if (w.__overlayStudioChanged !== data.changed) {
       w.__overlayStudioChanged = data.changed;
       w.__overlayStudioChangedAt = performance.now();
@@ -79,23 +68,21 @@ export default function (component) {
     for (const type of ["pointerdown", "pointermove", "pointerup", "keydown"]) {
       w.addEventListener(type, self.onActivity, true);
     }
-    // The column is one change behind: ask for it once the pointer rests (not while drawing).
+    // The column is a change behind: ask for it once the pointer rests (not while drawing).
     self.timer = setInterval(() => {
-      const changed = w.__overlayStudioChanged, pending = w.__overlayStudioPendingSerial || 0;
-      if (changed === undefined || (changed === self.data.shown && !pending)) return;
-      const ask = changed + "|" + pending;
-      if (self.asked === ask || self.down) return;
+      const changed = w.__overlayStudioChanged;
+      if (changed === undefined || changed === self.data.shown) return;
+      if (self.asked === changed + "|" + self.data.shown || self.down) return;
       const now = performance.now();
       if (now - Math.max(self.since, w.__overlayStudioChangedAt || 0) < self.data.rest) return;
-      self.asked = ask;
-      self.setTriggerValue("refresh", ask);
+      self.asked = changed + "|" + self.data.shown;
+      self.setTriggerValue("refresh", changed);
     }, 100);
     parentElement.__overlaySync = self;
   }
   self.data = data;
   self.setTriggerValue = setTriggerValue;
   w.__overlayStudioShown = data.shown;
-  w.__overlayStudioChanged = data.shown;  // this run drew the canvas too: both show the same change
   mark();
   return () => {
     clearInterval(self.timer);
@@ -112,19 +99,17 @@ export default function (component) {
 _component = st.components.v2.component("overlay_studio_edit_sync", js=_JS, isolate_styles=False)
 
 
-def canvas_state(key: str, changed: str, generation: int, pending: int, *, view: str,
-                 signature: list[list[int]] | None) -> None:
-    """Publish, from the inner fragment, the change serial and the canvas state this run drew."""
-    _component(data={"role": "canvas", "changed": changed, "generation": generation, "pending": pending,
-                     "view": view, "signature": signature, "css": STALE_CSS},
-               key=key, width="stretch", height=0)
+def _follow() -> None:
+    """Nothing to do before the column's rerun the component asked for: the run itself follows."""
 
 
-def panel_state(key: str, shown: str, on_refresh: Callable[[], None]) -> None:
-    """Say, from the outer fragment, which change the tools column shows.
+def canvas_state(key: str, changed: str) -> None:
+    """Publish, from the canvas' fragment, the change serial this run drew."""
+    _component(data={"role": "canvas", "changed": changed, "css": STALE_CSS}, key=key, width="stretch",
+               height=0)
 
-    ``on_refresh`` is called before the run the component asks for once the pointer rested
-    after a change the column did not show yet.
-    """
+
+def panel_state(key: str, shown: str) -> None:
+    """Say, from the column's fragment, which change the tools column shows."""
     _component(data={"role": "panel", "shown": shown, "rest": REST_MS, "css": STALE_CSS}, key=key,
-               on_refresh_change=on_refresh, width="stretch", height=0)
+               on_refresh_change=_follow, width="stretch", height=0)

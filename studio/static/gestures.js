@@ -191,9 +191,7 @@ export default function (component) {
     };
     const same = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
     self.showsView = () => {
-      // The inner fragment's last picture of this view (a stroke reruns it alone), else ours.
-      const pic = window.__overlayStudioPicture;
-      const sig = pic && pic.view === self.data.view ? pic.signature : self.data.signature;
+      const sig = self.data.signature;
       if (!sig) return true;  // no picture (no frame of the plane here): nothing to wait for
       for (const host of document.querySelectorAll('[class*="st-key-canvas-"]')) {
         const bg = deepFind(host, "canvas.dc-background-canvas");

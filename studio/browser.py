@@ -268,19 +268,21 @@ class Click:
     y: float
 
 
-def keys(key: str, memory: MutableMapping[str, Any], instant: bool = True) -> tuple[list[str], Viewport]:
+def keys(key: str, memory: MutableMapping[str, Any], instant: bool = True,
+         on_viewport: Callable[[], None] | None = None) -> tuple[list[str], Viewport]:
     """Listen for :data:`KEYS`; return the keys pressed since the last call, in order, and the viewport.
 
     Presses are numbered in the browser; ``memory`` (a dict kept across runs) remembers the
     last one handled, so presses that arrive together are all returned and none twice. The
     viewport is :data:`DEFAULT_VIEWPORT` until the browser has reported it. With
     ``instant``, a stroke on the drawing canvas is sent as soon as the mouse is released
-    (not while a polygon is drawn: the canvas sends it when it is closed).
+    (not while a polygon is drawn: the canvas sends it when it is closed). ``on_viewport`` is
+    called (a callback) when the browser reports a new viewport.
     """
     seen = st.session_state.get(key) or {}
     size = seen.get("viewport") if isinstance(seen, dict) else None
     result: Any = _keys(data={"keys": list(KEYS), "viewport": size, "instant": instant}, key=key,
-                        on_presses_change=lambda: None, on_viewport_change=lambda: None,
+                        on_presses_change=lambda: None, on_viewport_change=on_viewport or (lambda: None),
                         width="stretch", height=0)
     viewport = result.get("viewport") if result is not None else None
     found = DEFAULT_VIEWPORT

@@ -68,6 +68,7 @@ from studio.editor.settings import (
     memory,
     page_mode,
     prefs,
+    rerun_editor,
     set_tool,
     step_width,
     zoom_to,
@@ -207,6 +208,15 @@ def _drag_window(entry: LoadedFile, gesture: Gesture) -> None:
     _state()[voi_key(entry)] = manual_window(centre, width)
 
 
+def _resized() -> None:
+    """Rerun both fragments: the browser reported a new window size (the view changes with it)."""
+    rerun_editor(_no_change)
+
+
+def _no_change() -> None:
+    """Change nothing (the rerun is the point)."""
+
+
 def _take_input(entry: LoadedFile) -> Viewport:
     """Take the keys and gestures sent since the last run (the canvas' part); return the window's size.
 
@@ -219,7 +229,9 @@ def _take_input(entry: LoadedFile) -> Viewport:
     state.setdefault("edit.tool", "Brush")
     state.setdefault("edit.mode", "draw")
     zoom_key, centre_key = f"edit.zoom.{entry.id}", f"edit.centre.{entry.id}"
-    presses, size = keys("edit.keys", keys_memory(), instant=state.get("edit.tool") != "Polygon")
+    # a new window size changes the view the column describes too: both fragments rerun
+    presses, size = keys("edit.keys", keys_memory(), instant=state.get("edit.tool") != "Polygon",
+                         on_viewport=_resized)
     memory()["size"] = size
     moves = gestures.take("edit.gestures", _sub_memory("gestures"))
     last_scale = float(memory().get("scale", 1.0))
@@ -480,7 +492,8 @@ def _change_serial(run: EditRun) -> str:
     found = prefs()
     shown = (run.entry.id, editing.nonce(_state()), int(memory().get("applies", 0)), run.tool, run.mode,
              run.brush, run.release, bool(found["fill"]), bool(found["keep"]), round(run.zoom, 9),
-             run.window, repr(_state().get(voi_key(run.entry))))
+             run.window, run.view.display_width, run.view.display_height,
+             repr(_state().get(voi_key(run.entry))))
     return hashlib.blake2b(repr(shown).encode(), digest_size=8).hexdigest()
 
 

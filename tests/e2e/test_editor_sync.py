@@ -2,7 +2,7 @@
 
 While the column is a change behind, its plane-dependent parts (statistics, overview) are
 greyed (``os-stale`` on ``<body>``, :mod:`studio.editor.sync`); once the pointer rests the
-whole editor reruns and they show the stored plane again. Chromium drives
+column's fragment reruns and they show the stored plane again. Chromium drives
 ``streamlit run app.py``; the page fixture fails the test on any uncaught page error.
 """
 

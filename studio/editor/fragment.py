@@ -226,8 +226,6 @@ def _take_input(entry: LoadedFile) -> Viewport:
     state = _state()
     info = entry.image_info()
     rows, cols = info.rows, info.columns
-    state.setdefault("edit.tool", "Brush")
-    state.setdefault("edit.mode", "draw")
     zoom_key, centre_key = f"edit.zoom.{entry.id}", f"edit.centre.{entry.id}"
     # a new window size changes the view the column describes too: both fragments rerun
     presses, size = keys("edit.keys", keys_memory(), instant=state.get("edit.tool") != "Polygon",

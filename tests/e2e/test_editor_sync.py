@@ -1,5 +1,7 @@
 """A stroke or an undo by key reruns the canvas alone; the tools column follows at a pause (issue 17).
 
+A control in the column that changes the canvas reruns both fragments at once.
+
 While the column is a change behind, its plane-dependent parts (statistics, overview) are
 greyed (``os-stale`` on ``<body>``, :mod:`studio.editor.sync`); once the pointer rests the
 column's fragment reruns and they show the stored plane again. Chromium drives
@@ -15,8 +17,9 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
+from overlay_core.planes.reading import plane_bits
 from tests.builders import add_plane, image_dataset, to_file_bytes
-from tests.e2e.editor import canvas_box, commit, goto, open_file, stroke, wait_idle
+from tests.e2e.editor import canvas_box, commit, download, goto, open_file, press, stroke, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -79,3 +82,32 @@ def test_a_stroke_and_an_undo_by_key_rerun_the_canvas_and_the_column_follows_gre
     assert _stats(page) == empty
     expect(undo).to_be_disabled()
     expect(page.locator(".st-key-edit-redo").get_by_role("button")).to_be_enabled()
+
+
+def test_a_control_in_the_column_changes_the_canvas_in_the_same_run(
+    page: Any, server: str, tmp_path: Path
+) -> None:
+    """Zoom and a tool picked in the tools column reach the canvas' fragment at once (both rerun)."""
+    ds = image_dataset(120, 160)
+    add_plane(ds, 0x6000, np.zeros((1, 120, 160), bool), label="BOTH")
+    path = tmp_path / "both.dcm"
+    path.write_bytes(to_file_bytes(ds))
+    open_file(page, server, path)
+    goto(page, "Edit")
+    status = page.locator(".st-key-edit-status")
+    status.get_by_text("0 applied on release").wait_for()
+    wait_idle(page)
+    expect(status).to_contain_text("rows 1–120, columns 1–160")
+    press(page, "edit.zoom_in")
+    expect(status).not_to_contain_text("rows 1–120, columns 1–160")  # the canvas shows the new view
+    press(page, "edit.fit")
+    expect(status).to_contain_text("rows 1–120, columns 1–160")
+
+    press(page, "edit.tool.rectangle")
+    expect(page.get_by_text("Drawing with the rectangle").first).to_be_visible()
+    box = canvas_box(page)
+    stroke(page, [(0.25 * box["width"], 0.25 * box["height"]), (0.75 * box["width"], 0.75 * box["height"])])
+    commit(page, 1)
+    bits = plane_bits(download(page), 0x6000)[0]
+    # a filled 60 x 80 rectangle, as dragged (a brush along the diagonal would set ~600 pixels)
+    assert bits[60, 80] and abs(int(bits.sum()) - 60 * 80) < 0.15 * 60 * 80, int(bits.sum())

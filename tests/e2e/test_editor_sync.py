@@ -47,17 +47,24 @@ def _followed(page: Any) -> None:
     wait_idle(page)
 
 
-def test_a_stroke_and_an_undo_by_key_rerun_the_canvas_and_the_column_follows_greyed_meanwhile(
-    page: Any, server: str, tmp_path: Path
-) -> None:
+def _edit_empty_plane(page: Any, server: str, tmp_path: Path) -> Any:
+    """Open a 120 x 160 image with an empty plane 6000 on Edit; return the status line."""
     ds = image_dataset(120, 160)
     add_plane(ds, 0x6000, np.zeros((1, 120, 160), bool), label="SYNC")
     path = tmp_path / "sync.dcm"
     path.write_bytes(to_file_bytes(ds))
     open_file(page, server, path)
     goto(page, "Edit")
-    page.locator(".st-key-edit-status").get_by_text("0 applied on release").wait_for()
+    status = page.locator(".st-key-edit-status")
+    status.get_by_text("0 applied on release").wait_for()
     wait_idle(page)
+    return status
+
+
+def test_a_stroke_and_an_undo_by_key_rerun_the_canvas_and_the_column_follows_greyed_meanwhile(
+    page: Any, server: str, tmp_path: Path
+) -> None:
+    _edit_empty_plane(page, server, tmp_path)
     undo = page.locator(".st-key-edit-undo").get_by_role("button")
     expect(undo).to_be_disabled()
     empty = _stats(page)
@@ -88,15 +95,7 @@ def test_a_control_in_the_column_changes_the_canvas_in_the_same_run(
     page: Any, server: str, tmp_path: Path
 ) -> None:
     """Zoom and a tool picked in the tools column reach the canvas' fragment at once (both rerun)."""
-    ds = image_dataset(120, 160)
-    add_plane(ds, 0x6000, np.zeros((1, 120, 160), bool), label="BOTH")
-    path = tmp_path / "both.dcm"
-    path.write_bytes(to_file_bytes(ds))
-    open_file(page, server, path)
-    goto(page, "Edit")
-    status = page.locator(".st-key-edit-status")
-    status.get_by_text("0 applied on release").wait_for()
-    wait_idle(page)
+    status = _edit_empty_plane(page, server, tmp_path)
     expect(status).to_contain_text("rows 1–120, columns 1–160")
     press(page, "edit.zoom_in")
     expect(status).not_to_contain_text("rows 1–120, columns 1–160")  # the canvas shows the new view

@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 from overlay_core.planes.reading import plane_bits  # noqa: E402
 from tests.builders import add_plane, image_dataset, to_file_bytes  # noqa: E402
 from tests.e2e.browser import CHROMIUM_ARGS, chromium_path, streamlit_server  # noqa: E402
-from tests.e2e.editor import canvas_box, download, goto, open_file, wait_idle  # noqa: E402
+from tests.e2e.editor import FIND_BACKGROUND, canvas_box, download, goto, open_file, wait_idle  # noqa: E402
 
 #: Goals (issue 17), seconds: mouse-up -> shown, idle rerun, undo -> shown, wheel zoom step -> shown.
 GOALS = {512: (0.150, 0.150, 0.200, 0.250), 4096: (0.400, 0.400, 0.400, 0.250)}
@@ -73,16 +73,8 @@ _SHOWN = """([x, y, n]) => {
   if (app?.dataset.testScriptState !== 'notRunning') return false;
   const status = document.querySelector('.st-key-edit-status');
   if (!status || !status.innerText.includes(n + ' applied')) return false;
-  const find = (root) => {  // the canvas lives in the component's shadow root
-    const found = root.querySelector('canvas.dc-background-canvas');
-    if (found) return found;
-    for (const el of root.querySelectorAll('*')) {
-      const inner = el.shadowRoot && find(el.shadowRoot);
-      if (inner) return inner;
-    }
-    return null;
-  };
-  const bg = find(document.querySelector('[class*="st-key-canvas-"]'));
+  """ + FIND_BACKGROUND + """
+  const bg = background();
   if (!bg) return false;
   const d = bg.getContext('2d').getImageData(x - 2, y - 2, 5, 5).data;
   for (let i = 0; i < d.length; i += 4) {  // plane 6000's yellow under the stroke
@@ -97,34 +89,18 @@ _UNDONE = """([x, y, n]) => {
   if (app?.dataset.testScriptState !== 'notRunning') return false;
   const status = document.querySelector('.st-key-edit-status');
   if (!status || !status.innerText.includes(n + ' applied')) return false;
-  const find = (root) => {
-    const found = root.querySelector('canvas.dc-background-canvas');
-    if (found) return found;
-    for (const el of root.querySelectorAll('*')) {
-      const inner = el.shadowRoot && find(el.shadowRoot);
-      if (inner) return inner;
-    }
-    return null;
-  };
-  const bg = find(document.querySelector('[class*="st-key-canvas-"]'));
+  """ + FIND_BACKGROUND + """
+  const bg = background();
   if (!bg) return false;
   const d = bg.getContext('2d').getImageData(x, y, 1, 1).data;
   return !(d[0] > 200 && d[1] > 180 && d[2] < 80);
 }"""
 
-_FIND_BG = """const find = (root) => {  // the canvas lives in the component's shadow root
-    const found = root.querySelector('canvas.dc-background-canvas');
-    if (found) return found;
-    for (const el of root.querySelectorAll('*')) {
-      const inner = el.shadowRoot && find(el.shadowRoot);
-      if (inner) return inner;
-    }
-    return null;
-  };
+_FIND_BG = FIND_BACKGROUND + """
   const rowsShown = () => (document.querySelector('.st-key-edit-status')?.innerText
     .match(/rows [^·]*/) || [''])[0];
   const picture = () => {  // a digest of the background's pixels and size
-    const bg = find(document.querySelector('[class*="st-key-canvas-"]'));
+    const bg = background();
     if (!bg) return null;
     const d = bg.getContext('2d').getImageData(0, 0, bg.width, bg.height).data;
     let h = 0;

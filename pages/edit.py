@@ -25,7 +25,8 @@ from studio.ui import require_active
 from studio.view import intensity_range
 
 st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.6rem;padding-bottom:1rem}"
-        ".st-key-edit-redo_y{display:none}[data-testid='stMain']:focus,"  # no focus frame on a click
+        ".st-key-edit-undo_z,.st-key-edit-redo_z,.st-key-edit-redo_y{display:none}"  # keys only
+        "[data-testid='stMain']:focus,"  # no focus frame on a click
         "[data-testid='stMain']:focus-visible{outline:none;box-shadow:none}</style>")
 entry = require_active()
 series_nav("edit")  # previous/next instance of a series (PageUp/PageDown)

@@ -17,7 +17,7 @@ mounted element, so reruns do not stack listeners.
 from __future__ import annotations
 
 import base64
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -268,19 +268,21 @@ class Click:
     y: float
 
 
-def keys(key: str, memory: MutableMapping[str, Any], instant: bool = True) -> tuple[list[str], Viewport]:
+def keys(key: str, memory: MutableMapping[str, Any], instant: bool = True,
+         on_viewport: Callable[[], None] | None = None) -> tuple[list[str], Viewport]:
     """Listen for :data:`KEYS`; return the keys pressed since the last call, in order, and the viewport.
 
     Presses are numbered in the browser; ``memory`` (a dict kept across runs) remembers the
     last one handled, so presses that arrive together are all returned and none twice. The
     viewport is :data:`DEFAULT_VIEWPORT` until the browser has reported it. With
     ``instant``, a stroke on the drawing canvas is sent as soon as the mouse is released
-    (not while a polygon is drawn: the canvas sends it when it is closed).
+    (not while a polygon is drawn: the canvas sends it when it is closed). ``on_viewport`` is
+    called (a callback) when the browser reports a new viewport.
     """
     seen = st.session_state.get(key) or {}
     size = seen.get("viewport") if isinstance(seen, dict) else None
     result: Any = _keys(data={"keys": list(KEYS), "viewport": size, "instant": instant}, key=key,
-                        on_presses_change=lambda: None, on_viewport_change=lambda: None,
+                        on_presses_change=lambda: None, on_viewport_change=on_viewport or (lambda: None),
                         width="stretch", height=0)
     viewport = result.get("viewport") if result is not None else None
     found = DEFAULT_VIEWPORT
@@ -317,22 +319,35 @@ def _new_presses(sent: object, memory: MutableMapping[str, Any]) -> list[str]:
 
 def overview(key: str, png: bytes, width: int, height: int,
              window: tuple[float, float, float, float],
-             extent: tuple[float, float, float, float] | None = None) -> Click | None:
+             extent: tuple[float, float, float, float] | None = None,
+             on_click: Callable[[Click], None] | None = None) -> Click | None:
     """Show the overview picture with ``window`` (left, top, width, height as fractions) outlined.
 
     ``extent`` (the same fractions) is outlined dashed: where the plane lies. Returns the
-    click of this run, or ``None``.
+    click of this run, or ``None``; ``on_click``, when given, is called with it before the
+    run (a callback, so it may rerun other fragments).
     """
     src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     left, top, w, h = window
+
+    def clicked() -> None:
+        found = _click_of(st.session_state.get(key))
+        if found is not None and on_click is not None:
+            on_click(found)
+
     result: Any = _overview(
         data={"src": src, "width": width, "height": height,
               "window": {"left": left, "top": top, "width": w, "height": h},
               "extent": None if extent is None else dict(zip(("left", "top", "width", "height"), extent,
                                                              strict=True))},
-        key=key, on_click_change=lambda: None,
+        key=key, on_click_change=clicked,
     )
-    click = result.get("click") if result is not None else None
+    return _click_of(result)
+
+
+def _click_of(result: Any) -> Click | None:
+    """Return the click a component's ``result`` holds (fractions, clamped to 0..1), or ``None``."""
+    click = result.get("click") if result is not None and hasattr(result, "get") else None
     if isinstance(click, dict) and "x" in click and "y" in click:
         return Click(min(max(float(click["x"]), 0.0), 1.0), min(max(float(click["y"]), 0.0), 1.0))
     return None

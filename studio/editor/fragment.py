@@ -1,13 +1,19 @@
-"""The edit loop: canvas, tools, zoom and pan, undo/redo, in one ``st.fragment``.
+"""The edit loop: canvas, tools, zoom and pan, undo/redo, in two ``st.fragment`` side by side.
 
-A stroke reruns this fragment only, not the page. Each run goes through three parts, in
-this order (:func:`_editor`):
+The canvas and its status line are one fragment (:func:`_canvas_part`, key
+:data:`~studio.editor.settings.CANVAS_FRAGMENT`), the tools column another
+(:func:`_tools_part`): a stroke, a gesture, a key the listener takes and an undo or redo
+by key rerun the canvas alone, and the column follows when the pointer rests
+(:mod:`studio.editor.sync`); a control in the column that changes what the canvas shows
+reruns both (:func:`studio.editor.settings.rerun_editor`). Neither reruns the page. The
+canvas' run goes through three parts, in this order:
 
-1. **choice** (:func:`_settle`): the keys pressed and the viewer gestures since the last run
-   change the tool, brush, zoom and pan; the view (window of the image, canvas size) follows;
+1. **choice** (:func:`_take_input`, :func:`_make_run`): the keys pressed and the viewer
+   gestures since the last run change the tool, brush, zoom and pan; the view (window of the
+   image, canvas size) follows;
 2. **strokes** (:func:`_take_strokes`): the strokes the canvas sent that are not applied yet
    (:mod:`studio.editor.strokes`) are applied, each its own undo step;
-3. **redraw** (:func:`studio.editor.panel.tools_panel`, :func:`_canvas_panel`): the background
+3. **redraw** (:func:`_canvas_panel`): the background
    is rebuilt from cached layers (:mod:`studio.editor.layers`) in the same run, showing the
    stored plane composited as Inspect composites it.
 
@@ -23,13 +29,13 @@ In the collect-then-Apply way (the *Apply on release* toggle off) strokes wait o
 canvas until *Apply* (key ``apply``) writes them all as one undo step.
 
 With ``OVERLAY_STUDIO_EDITOR_RERUN=page`` in the server's environment the same editor runs
-without the fragment (every stroke then reruns the whole page, as before); ``make bench``
+without fragments (every stroke then reruns the whole page, as before); ``make bench``
 measures both.
 """
 
 from __future__ import annotations
 
-import os
+import hashlib
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -46,19 +52,23 @@ from overlay_core.render.navigation import canvas_width, centre_of, step_zoom, z
 from overlay_core.render.styles import PlaneStyle, default_style
 from overlay_core.render.windowing import Voi, VoiKind, manual_window
 from studio import gestures, restore
-from studio.browser import DEFAULT_VIEWPORT, keys
-from studio.editor import editing, tools, views  # tools: Fill (W) and the intensity range (issue 18)
-from studio.editor.canvas import canvas_key, draw_canvas
+from studio.browser import DEFAULT_VIEWPORT, Viewport, keys
+from studio.editor import editing, sync, tools, views  # tools: Fill (W) and the intensity range (issue 18)
+from studio.editor.canvas import canvas_key, draw_canvas, png_level
 from studio.editor.layers import background
-from studio.editor.panel import STROKE_LABELS, tools_panel
+from studio.editor.panel import STROKE_LABELS, history_step, tools_panel
 from studio.editor.run import EditRun, voi_key
 from studio.editor.settings import (
+    CANVAS_FRAGMENT,
     PREFS,
     SHORTCUTS,
+    TOOLS_FRAGMENT,
     brush_width,
     keys_memory,
     memory,
+    page_mode,
     prefs,
+    rerun_editor,
     set_tool,
     step_width,
     zoom_to,
@@ -79,10 +89,7 @@ from studio.series import mark_is_stale
 from studio.state import LoadedFile
 from studio.text import plain
 
-__all__ = ["NEW", "RERUN_ENV", "SHORTCUTS", "editor"]
-
-#: ``page`` here runs the editor without ``st.fragment`` (for comparison in ``make bench``).
-RERUN_ENV = "OVERLAY_STUDIO_EDITOR_RERUN"
+__all__ = ["NEW", "SHORTCUTS", "editor"]
 
 #: The plane picker's value for "a new plane".
 NEW = 0
@@ -176,6 +183,7 @@ def _apply(run: EditRun, objects: list[Mapping[str, Any]]) -> OverlayPlane:
         dropped = sum(edit.dropped_outside({"objects": objs}, view, run.plane)
                       for mode, objs in runs if mode != "erase")
     plane = editing.run(run.entry, runs[0][0] if len(runs) == 1 else "draw", action)
+    memory()["applies"] = int(memory().get("applies", 0)) + 1  # a new stored state (studio.editor.sync)
     _say(f"{dropped} drawn pixel{'s' if dropped != 1 else ''} outside plane {run.plane.group_hex} "
          "were dropped: Keep the plane's size is on." if dropped else None, warning=True)
     return plane
@@ -200,17 +208,29 @@ def _drag_window(entry: LoadedFile, gesture: Gesture) -> None:
     _state()[voi_key(entry)] = manual_window(centre, width)
 
 
-def _settle(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_frame: int, create: bool,
-            canvas_col: Any) -> EditRun:
-    """Take the keys and gestures of this run; return the run with its tool and view."""
+def _resized() -> None:
+    """Rerun both fragments: the browser reported a new window size (the view changes with it)."""
+    rerun_editor(_no_change)
+
+
+def _no_change() -> None:
+    """Change nothing (the rerun is the point)."""
+
+
+def _take_input(entry: LoadedFile) -> Viewport:
+    """Take the keys and gestures sent since the last run (the canvas' part); return the window's size.
+
+    They change the tool, brush, zoom, pan and window; the size (the key listener measures
+    the canvas' column) is kept for the tools column's runs (:func:`_make_run`).
+    """
     state = _state()
     info = entry.image_info()
     rows, cols = info.rows, info.columns
-    state.setdefault("edit.tool", "Brush")
-    state.setdefault("edit.mode", "draw")
     zoom_key, centre_key = f"edit.zoom.{entry.id}", f"edit.centre.{entry.id}"
-    with canvas_col:
-        presses, size = keys("edit.keys", keys_memory(), instant=state.get("edit.tool") != "Polygon")
+    # a new window size changes the view the column describes too: both fragments rerun
+    presses, size = keys("edit.keys", keys_memory(), instant=state.get("edit.tool") != "Polygon",
+                         on_viewport=_resized)
+    memory()["size"] = size
     moves = gestures.take("edit.gestures", _sub_memory("gestures"))
     last_scale = float(memory().get("scale", 1.0))
     for pressed in presses:
@@ -233,7 +253,18 @@ def _settle(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
         zoom, centre = apply_zoom_pan(gesture, before, zoom_window(rows, cols, before, state.get(centre_key)),
                                       rows, cols)
         zoom_to(entry.id, zoom, centre)
+    return size
 
+
+def _make_run(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_frame: int, create: bool,
+              size: Viewport) -> EditRun:
+    """Return this run's tool and view, from the session's settings (both fragments call it alike)."""
+    state = _state()
+    info = entry.image_info()
+    rows, cols = info.rows, info.columns
+    state.setdefault("edit.tool", "Brush")
+    state.setdefault("edit.mode", "draw")
+    zoom_key, centre_key = f"edit.zoom.{entry.id}", f"edit.centre.{entry.id}"
     zoom = float(state.get(zoom_key, 1))
     window = zoom_window(rows, cols, zoom, state.get(centre_key))
     if state.get(centre_key) != centre_of(window):
@@ -245,12 +276,17 @@ def _settle(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fra
     view = fit_view(rows, cols, region=window, width=width)
     memory()["scale"] = view.scale
     brush = brush_width(found["width"], view.scale)
-    for name, (widget, _) in PREFS.items():
-        if name != "width":
-            state[widget] = found[name]  # before the widgets are drawn
     return EditRun(entry, plane, frame, image_frame, create, rows, cols, size, zoom, window, view,
                 str(state["edit.tool"]), str(state["edit.mode"]), brush, bool(found["release"]),
                 default_style(plane))
+
+
+def _show_prefs() -> None:
+    """Copy the editor's settings into their widgets, before the tools column draws them."""
+    found, state = prefs(), _state()
+    for name, (widget, _) in PREFS.items():
+        if name != "width":
+            state[widget] = found[name]
 
 
 # --- 2. strokes: what the canvas sent, applied ---------------------------------------------
@@ -364,7 +400,7 @@ def _canvas_panel(run: EditRun) -> None:
     styles = [] if run.create else [run.style]
     try:
         shown = background(run.entry, run.image_frame, run.view, _others(run.entry, plane) + styles, state,
-                           state.get(voi_key(run.entry)))
+                           state.get(voi_key(run.entry)), level=png_level())
     except OverlayError as exc:
         st.error(plain(str(exc)))
         return
@@ -431,38 +467,91 @@ def _apply_row(run: EditRun, status: Any, where: str, applied_count: int) -> Non
                 if run.create:
                     _state()[editing.select_key(run.entry)] = plane.group
                 st.rerun(scope="app")
-        st.rerun(scope="fragment")
+        _rerun_canvas()
     if a[2].button("Discard", key="edit.discard", icon=":material/ink_eraser_off:", disabled=not fresh):
         for obj in fresh:
             mark_applied(run.done, obj)
         _empty_canvas()
-        st.rerun(scope="fragment")
+        _rerun_canvas()
 
 
-def _editor(
-    entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_frame: int, create: bool
-) -> None:
-    """Run the edit loop once (see the module docstring); :func:`editor` wraps it in a fragment."""
+def _rerun_canvas() -> None:
+    """Rerun the canvas' fragment (the page, when the editor runs without fragments)."""
+    st.rerun(scope="app" if page_mode() else "fragment")
+
+
+def _change_serial(run: EditRun) -> str:
+    """Return a name for what the canvas shows: the stored state and the settings it is drawn with.
+
+    It changes with every stroke, undo and redo, and with the tool, brush, zoom, pan and
+    window. The canvas publishes it; the tools column says which one it shows, and follows
+    when they differ (:mod:`studio.editor.sync`).
+    """
+    found = prefs()
+    shown = (run.entry.id, editing.nonce(_state()), int(memory().get("applies", 0)), run.tool, run.mode,
+             run.brush, run.release, bool(found["fill"]), bool(found["keep"]), round(run.zoom, 9),
+             run.window, run.view.display_width, run.view.display_height,
+             repr(_state().get(voi_key(run.entry))))
+    return hashlib.blake2b(repr(shown).encode(), digest_size=8).hexdigest()
+
+
+def _history_keys(entry: LoadedFile) -> None:
+    """Bind Ctrl+Z, Ctrl+Shift+Z and Ctrl+Y in the canvas' fragment: an undo reruns the canvas alone.
+
+    Hidden buttons (the page's style hides them); the tools column's Undo and Redo, clicked,
+    do the same and rerun both fragments.
+    """
+    history = editing.history(entry)
+    for key, shortcut, redo, able in (("edit.undo_z", "Ctrl+Z", False, history.can_undo),
+                                      ("edit.redo_z", "Ctrl+Shift+Z", True, history.can_redo),
+                                      ("edit.redo_y", "Ctrl+Y", True, history.can_redo)):
+        st.button("Redo" if redo else "Undo", key=key, shortcut=shortcut, disabled=not able,
+                  on_click=history_step, args=(entry, redo), type="tertiary", help=f"({shortcut})")
+
+
+def _canvas_part(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_frame: int,
+                 create: bool) -> None:
+    """Run the canvas' fragment: keys and gestures, the strokes applied, the canvas, its status line.
+
+    A stroke, a gesture, a key the listener takes, and an undo or redo by key rerun this
+    part alone; the tools column follows when the pointer rests (:mod:`studio.editor.sync`).
+    """
     if _state().pop("edit.rerun_app", False):
         st.rerun(scope="app")
-    canvas_col, tools_col = st.columns([2.5, 1.5], gap="small")
-    run = _settle(entry, plane, frame, image_frame, create, canvas_col)  # 1. choice
+    run = _make_run(entry, plane, frame, image_frame, create, _take_input(entry))  # 1. choice
     _take_strokes(run)  # 2. strokes, applied
-    with canvas_col:  # 3. redraw: the canvas first, so its picture is fetched while the rest is drawn
-        _canvas_panel(run)
-    with tools_col:
-        tools_panel(run)
-    with tools_col:  # invisible: the gestures on the canvas, the plane's extent over it, edits to lose
-        gestures.show("edit.gestures", canvas=True, view=f"{run.key}/{views.view_id(run.view)}",
-                      extent=_extent_box(run),
-                      generation=run.generation, pending=int(memory().get("clear_pending") or 0),
-                      signature=run.signature, handled=gestures.handled(_sub_memory("gestures")))
-        restore.say_unsaved("edit.unsaved")
-    if not create:  # issue 18: statistics always shown, as stored after this run's strokes
-        with tools_col:
-            statistics_panel(entry, run.plane, image_frame, "edit")
-    if mark_is_stale(_state(), entry):  # the sidebar's unsaved mark flipped: redraw it at once
+    # a closed polygon empties the canvas in this run, not the next: its new generation is
+    # remembered with this view, or a drawing in it would never be read (studio.editor.views)
+    run.generation = views.settle_view(memory(), _generation(), run.view)
+    _history_keys(run.entry)
+    _canvas_panel(run)  # 3. redraw (the canvas)
+    mem = memory()
+    # invisible: the gestures on the canvas, the plane's extent over it
+    gestures.show("edit.gestures", canvas=True, view=f"{run.key}/{views.view_id(run.view)}",
+                  extent=_extent_box(run),
+                  generation=run.generation, pending=int(mem.get("clear_pending") or 0),
+                  signature=run.signature, handled=gestures.handled(_sub_memory("gestures")))
+    sync.canvas_state("edit.sync.canvas", _change_serial(run))
+    restore.say_unsaved("edit.unsaved")  # the first stroke makes leaving ask, an undo back stops it
+    if mark_is_stale(_state(), run.entry):  # the sidebar's unsaved mark flipped: redraw it at once
         st.rerun(scope="app")
+
+
+def _tools_part(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_frame: int,
+                create: bool) -> None:
+    """Run the tools column's fragment: tools, undo/redo, settings, zoom, pan, overview, statistics.
+
+    Drawn with the size the canvas' part last measured. A control here that changes what
+    the canvas shows reruns both fragments (:func:`studio.editor.settings.rerun_editor`).
+    """
+    if _state().pop("edit.rerun_app", False):
+        st.rerun(scope="app")
+    run = _make_run(entry, plane, frame, image_frame, create, memory().get("size", DEFAULT_VIEWPORT))
+    _show_prefs()  # before the widgets are drawn
+    tools_panel(run)
+    sync.panel_state("edit.sync.panel", _change_serial(run))
+    if not create:  # issue 18: statistics always shown, as stored after the canvas' last change
+        statistics_panel(entry, run.plane, image_frame, "edit")
 
 
 def _others(entry: LoadedFile, plane: OverlayPlane) -> list[PlaneStyle]:
@@ -475,7 +564,8 @@ def _others(entry: LoadedFile, plane: OverlayPlane) -> list[PlaneStyle]:
     return out
 
 
-_fragment: Callable[..., None] = st.fragment(_editor)
+_canvas_fragment: Callable[..., None] = st.fragment(_canvas_part, key=CANVAS_FRAGMENT)
+_tools_fragment: Callable[..., None] = st.fragment(_tools_part, key=TOOLS_FRAGMENT)
 
 
 def editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_frame: int, create: bool) -> None:
@@ -483,7 +573,9 @@ def editor(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_fram
 
     ``create``: the plane does not exist yet; the first stroke creates it image-sized.
     """
-    if os.environ.get(RERUN_ENV, "").strip().lower() == "page":
-        _editor(entry, plane, frame, image_frame, create)
-    else:
-        _fragment(entry, plane, frame, image_frame, create)
+    canvas_col, tools_col = st.columns([2.5, 1.5], gap="small")
+    page = page_mode()
+    with canvas_col:  # the canvas first, so its picture is fetched while the column is drawn
+        (_canvas_part if page else _canvas_fragment)(entry, plane, frame, image_frame, create)
+    with tools_col:
+        (_tools_part if page else _tools_fragment)(entry, plane, frame, image_frame, create)

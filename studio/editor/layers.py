@@ -277,10 +277,12 @@ def background(
     styles: Sequence[PlaneStyle],
     state: State,
     voi: Voi | None = None,
+    level: int = 1,
 ) -> Background:
     """Render image frame ``frame`` in ``view`` with the planes ``styles`` names.
 
-    ``voi``: the window (default: the file's, as Inspect shows it first).
+    ``voi``: the window (default: the file's, as Inspect shows it first); ``level``: the
+    PNG's zlib level (0 stores it: the fastest, for a browser on the same machine).
 
     Each plane is drawn with its frame that lies on ``frame`` (a plane without one is left
     out). Only layers whose content changed since the last call are rebuilt.
@@ -304,7 +306,8 @@ def background(
     masks: dict[int, NDArray[np.bool_]] = {}
     digests = {style.group: _digest(ds, style.group, memo) for style in styles if style.visible}
     # the picture as a whole: a run that changed nothing (a key, a rerun) encodes nothing
-    picture_key = ("picture", entry.id, pixels, frame, voi, w, size, tuple(styles), tuple(digests.items()))
+    picture_key = ("picture", entry.id, pixels, frame, voi, w, size, tuple(styles), tuple(digests.items()),
+                   level)
     known = memo.get(picture_key)
     if isinstance(known, Background):
         memo.move_to_end(picture_key)
@@ -333,7 +336,7 @@ def background(
             masks[style.group] = pooled
     display = fit_view(*size)
     pixels_out = compose(base, masks, list(styles), display)
-    made = Background(encode_png(pixels_out, compress_level=1), view, shown.missing_reason, shown.voi,
+    made = Background(encode_png(pixels_out, compress_level=level), view, shown.missing_reason, shown.voi,
                       signature(pixels_out))
     for old in [k for k in memo if k[0] == "picture" and k[1] == entry.id and k[5:7] == (w, size)]:
         del memo[old]  # one picture per view: a stroke's picture replaces the last one

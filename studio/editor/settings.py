@@ -10,19 +10,26 @@ settings into the widgets before each is drawn.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
 __all__ = [
+    "CANVAS_FRAGMENT",
     "PREFS",
+    "RERUN_ENV",
     "SHORTCUTS",
+    "TOOLS_FRAGMENT",
     "WIDTHS",
     "brush_width",
     "keys_memory",
     "memory",
+    "page_mode",
     "prefs",
     "remember",
+    "rerun_editor",
     "set_tool",
     "step_width",
     "toggle_eraser",
@@ -60,6 +67,30 @@ PREFS: dict[str, tuple[str, Any]] = {
     "width": ("edit.width", None), "release": ("edit.release", True), "fill": ("edit.fill", True),
     "keep": ("edit.keep", False),
 }
+
+
+#: ``page`` here runs the editor without ``st.fragment`` (for comparison in ``make bench``).
+RERUN_ENV = "OVERLAY_STUDIO_EDITOR_RERUN"
+#: The keys of the editor's two fragments, side by side: the canvas, and the tools column.
+CANVAS_FRAGMENT, TOOLS_FRAGMENT = "edit-canvas", "edit-tools"
+
+
+def page_mode() -> bool:
+    """Whether the editor runs without fragments (``OVERLAY_STUDIO_EDITOR_RERUN=page``)."""
+    return os.environ.get(RERUN_ENV, "").strip().lower() == "page"
+
+
+def rerun_editor(change: Callable[..., None], *args: Any) -> None:
+    """Make ``change`` (a control's callback in the tools column), then rerun both fragments.
+
+    A control beside the canvas that changes what the canvas shows (a tool, the brush, the
+    zoom, an undo) would otherwise rerun its own fragment only. Streamlit reruns fragments by
+    key only from a callback, hence this wrapper (``on_click=rerun_editor, args=(set_tool,
+    "Line")``). Without fragments the page reruns anyway.
+    """
+    change(*args)
+    if not page_mode():
+        st.rerun([CANVAS_FRAGMENT, TOOLS_FRAGMENT])
 
 
 def memory() -> dict[str, Any]:

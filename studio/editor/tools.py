@@ -41,6 +41,7 @@ from overlay_core.render.geometry import ViewGeometry
 from overlay_core.render.pixels import frame_image, modality_frame
 from overlay_core.render.windowing import VoiKind, file_presets
 from studio.editor import editing
+from studio.editor.settings import rerun_editor
 from studio.state import LoadedFile
 from studio.view import intensity_range
 
@@ -65,7 +66,8 @@ def _choose_fill() -> None:
 def fill_button(column: Any, tool: str) -> None:
     """Draw the Fill tool's button (key W) in ``column``."""
     column.button("", key="edit.tool.fill", icon=":material/format_color_fill:", shortcut="W",
-                  type="primary" if tool == FILL else "secondary", on_click=_choose_fill, width="stretch",
+                  type="primary" if tool == FILL else "secondary", on_click=rerun_editor,
+                  args=(_choose_fill,), width="stretch",
                   help="Fill (W): click a pixel to fill the connected pixels near its value")
 
 

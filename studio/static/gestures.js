@@ -299,6 +299,7 @@ export default function (component) {
   self.data = data;
   self.dataAt = performance.now();
   self.setStateValue = setStateValue;
+  hostEl.dataset.ruler = data.ruler ? "on" : "off";  // a left drag measures (tests wait for it)
   if (data.canvas) {
     window.__overlayStudioView = data.view;  // the key listener draws a stroke again in its own view only
     window.__overlayStudioGeneration = data.generation;

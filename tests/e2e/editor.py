@@ -15,6 +15,22 @@ from overlay_core.planes.reading import load
 
 CANVAS = '[class*="st-key-canvas-"] canvas.dc-canvas'
 
+#: JavaScript defining ``background()``: the drawing canvas' background element (it lives in
+#: the component's shadow root), or ``null``; put at the start of a function's body.
+FIND_BACKGROUND = """const find = (root) => {
+    const found = root.querySelector('canvas.dc-background-canvas');
+    if (found) return found;
+    for (const el of root.querySelectorAll('*')) {
+      const inner = el.shadowRoot && find(el.shadowRoot);
+      if (inner) return inner;
+    }
+    return null;
+  };
+  const background = () => {
+    const host = document.querySelector('[class*="st-key-canvas-"]');
+    return host ? find(host) : null;
+  };"""
+
 
 def wait_idle(page: Any) -> None:
     """Wait until the script is not running and no element is stale (left from a rerun)."""

@@ -56,7 +56,10 @@ def canvas_pixels(page: Any) -> np.ndarray:
     """The canvas as the user sees it (background, drawing layer and anything over them)."""
     page.mouse.move(0, 0)  # no cursor or hover over the canvas
     # applied strokes leave the canvas once the pointer rests: then only the stored plane shows
-    page.wait_for_function("() => window.__overlayStudioPending === false")
+    # (and the tools column has followed the canvas' last change: the editor is at rest)
+    page.wait_for_function("() => window.__overlayStudioPending === false"
+                           " && !document.body.classList.contains('os-stale')")
+    wait_idle(page)
     canvas_box(page)
     canvas = page.locator(CANVAS).last
     # its own pixels: inside any border, not a rounded box

@@ -131,6 +131,9 @@ def test_inspect_right_drag_changes_the_window_and_middle_drag_pans(page: Any, s
 def test_the_ruler_reads_the_known_distance(page: Any, server: str, tmp_path: Path) -> None:
     box = inspect(page, server, make_file(tmp_path))
     page.locator(".st-key-inspect-ruler-f1 label").first.click()
+    # the picture measures once the gestures component has the toggle's run (under load the
+    # script can look idle before that run has even started)
+    page.locator('[data-ruler="on"]').first.wait_for(state="attached")
     wait_idle(page)
     box = dict(page.locator(IMAGE).bounding_box())
     scale = box["width"] / COLS

@@ -17,7 +17,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from overlay_core.planes.reading import plane_bits
 from tests.builders import add_plane, image_dataset, to_file_bytes
-from tests.e2e.editor import canvas_box, download, goto, open_file, wait_idle
+from tests.e2e.editor import FIND_BACKGROUND, canvas_box, download, goto, open_file, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -25,17 +25,8 @@ ROWS, COLS = 200, 300
 
 #: The colour of plane 6000 on the canvas' background at the point (x, y) of the canvas.
 _PLANE_AT = """([x, y]) => {
-  const find = (root) => {  // the canvas lives in the component's shadow root
-    const found = root.querySelector('canvas.dc-background-canvas');
-    if (found) return found;
-    for (const el of root.querySelectorAll('*')) {
-      const inner = el.shadowRoot && find(el.shadowRoot);
-      if (inner) return inner;
-    }
-    return null;
-  };
-  const bg = find(document.querySelector('[class*="st-key-canvas-"]'));
-  const d = bg.getContext('2d').getImageData(Math.round(x), Math.round(y), 1, 1).data;
+  """ + FIND_BACKGROUND + """
+  const d = background().getContext('2d').getImageData(Math.round(x), Math.round(y), 1, 1).data;
   return d[0] > 200 && d[1] > 180 && d[2] < 80;  // plane 6000's yellow
 }"""
 

@@ -71,6 +71,7 @@ from studio.editor.settings import (
     rerun_editor,
     set_tool,
     step_width,
+    view_keys,
     zoom_to,
 )
 from studio.editor.strokes import (
@@ -226,7 +227,7 @@ def _take_input(entry: LoadedFile) -> Viewport:
     state = _state()
     info = entry.image_info()
     rows, cols = info.rows, info.columns
-    zoom_key, centre_key = f"edit.zoom.{entry.id}", f"edit.centre.{entry.id}"
+    zoom_key, centre_key = view_keys(entry.id)
     # a new window size changes the view the column describes too: both fragments rerun
     presses, size = keys("edit.keys", keys_memory(), instant=state.get("edit.tool") != "Polygon",
                          on_viewport=_resized)
@@ -264,7 +265,7 @@ def _make_run(entry: LoadedFile, plane: OverlayPlane, frame: int | None, image_f
     rows, cols = info.rows, info.columns
     state.setdefault("edit.tool", "Brush")
     state.setdefault("edit.mode", "draw")
-    zoom_key, centre_key = f"edit.zoom.{entry.id}", f"edit.centre.{entry.id}"
+    zoom_key, centre_key = view_keys(entry.id)
     zoom = float(state.get(zoom_key, 1))
     window = zoom_window(rows, cols, zoom, state.get(centre_key))
     if state.get(centre_key) != centre_of(window):

@@ -84,7 +84,7 @@ def tools_panel(run: EditRun) -> None:
     history = editing.history(entry)
     u = st.columns([1, 1.35], gap="small")  # Redo's shortcut hint is the longer one
     # Their keys (Ctrl+Z, Ctrl+Shift+Z, Ctrl+Y) are bound in the canvas' own fragment, so an
-    # undo by key reruns the canvas alone (studio/editor/sync.py); a click here reruns the editor.
+    # undo by key reruns the canvas alone (studio/editor/sync.py); a click here reruns both fragments.
     u[0].button("Undo", key="edit.undo", icon=":material/undo:", width="stretch",
                 disabled=not history.can_undo, on_click=rerun_editor, args=(history_step, entry, False),
                 help=f"Undo {history.undo_label} (Ctrl+Z)" if history.undo_label else "Nothing to undo")

@@ -33,6 +33,7 @@ __all__ = [
     "set_tool",
     "step_width",
     "toggle_eraser",
+    "view_keys",
     "zoom_to",
 ]
 
@@ -164,8 +165,18 @@ def toggle_eraser() -> None:
     st.session_state["edit.mode"] = "draw" if st.session_state.get("edit.mode") == "erase" else "erase"
 
 
+def view_keys(entry_id: str) -> tuple[str, str]:
+    """Return the session keys of the file ``entry_id``'s zoom and view centre in the editor.
+
+    >>> view_keys("f1")
+    ('edit.zoom.f1', 'edit.centre.f1')
+    """
+    return f"edit.zoom.{entry_id}", f"edit.centre.{entry_id}"
+
+
 def zoom_to(entry_id: str, zoom: float, centre: tuple[float, float] | None) -> None:
     """Show the file ``entry_id`` at ``zoom`` (1: the whole image), centred on ``centre``."""
-    st.session_state[f"edit.zoom.{entry_id}"] = zoom
+    zoom_key, centre_key = view_keys(entry_id)
+    st.session_state[zoom_key] = zoom
     if centre is not None:
-        st.session_state[f"edit.centre.{entry_id}"] = centre
+        st.session_state[centre_key] = centre
